@@ -1,0 +1,338 @@
+//===- ExportGGUF.cpp - GGUF backend ---------------------------------------===//
+
+#include "backends/GGUF/ExportGGUF.h"
+
+#include "backends/GGUF/GGUFTokenizer.h"
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/AtomicOutputFile.h"
+#include "formats/files/GGUFWriter.h"
+#include "formats/files/MappedFile.h"
+#include "formats/files/Progress.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <cmath>
+#include <vector>
+
+using namespace llmq;
+using namespace mlir;
+using namespace mlir::llmq;
+using llvm::StringRef;
+using llvm::Twine;
+
+static llvm::Error exportError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// llama.cpp's llama_ftype for a model whose 2-D weights are in `format`.
+static uint32_t fileType(Format format) {
+  switch (format) {
+  case Format::F32:
+    return 0;
+  case Format::F16:
+    return 1;
+  case Format::Q8_0:
+    return 7;
+  case Format::BF16:
+    return 32;
+  }
+  llvm_unreachable("unknown format");
+}
+
+static Format sourceFormat(RankedTensorType type) {
+  Type element = type.getElementType();
+  if (element.isF16())
+    return Format::F16;
+  if (element.isBF16())
+    return Format::BF16;
+  return Format::F32;
+}
+
+static ::llmq::Format toFormat(StorageFormat irFormat) {
+  switch (irFormat) {
+  case StorageFormat::f32:
+    return ::llmq::Format::F32;
+  case StorageFormat::f16:
+    return ::llmq::Format::F16;
+  case StorageFormat::bf16:
+    return ::llmq::Format::BF16;
+  case StorageFormat::q8_0:
+    return ::llmq::Format::Q8_0;
+  }
+  llvm_unreachable("unknown format");
+}
+
+namespace {
+/// One tensor of the output file, planned before anything is written.
+struct PlannedTensor {
+  // Ops are handles; their accessors are not const.
+  std::string name;
+  SmallVector<int64_t, 2> ne; ///< ggml order
+  ::llmq::Format format;
+  uint64_t bytes = 0;
+  mutable WeightOp weight;    ///< null for generated tensors
+  int64_t permuteHeads = 0;   ///< >0: undo HF's rotate-half row order
+  std::vector<float> values;  ///< generated tensors' data
+};
+} // namespace
+
+/// The GGUF name of a weight symbol: biases keep their suffix, the rest get
+/// ".weight".
+static std::string ggufTensorName(StringRef symbol) {
+  if (symbol.ends_with(".bias"))
+    return symbol.str();
+  return symbol.str() + ".weight";
+}
+
+/// The storage format of `weight` in the output.
+static ::llmq::Format chooseFormat(WeightOp weight,
+                                 const GGUFExportOptions &options) {
+  if (auto attr = weight.getFormatAttr())
+    return toFormat(attr.getValue());
+  RankedTensorType type = weight.getTensorType();
+  if (type.getRank() == 1)
+    return ::llmq::Format::F32;
+  ::llmq::Format format = options.defaultFormat;
+  // As llama.cpp's converter does, rows that do not split into whole blocks
+  // fall back to f16.
+  if (type.getShape().back() % getFormatTraits(format).blockElems != 0)
+    return ::llmq::Format::F16;
+  return format;
+}
+
+/// RoPE frequency factors of llama3 scaling, which llama.cpp reads from a
+/// "rope_freqs" tensor rather than from metadata.
+static std::vector<float> llama3RopeFactors(ModelOp model,
+                                            DictionaryAttr scaling) {
+  auto get = [&](StringRef key) {
+    return cast<FloatAttr>(scaling.get(key)).getValueAsDouble();
+  };
+  double factor = get("factor"), low = get("low_freq_factor"),
+         high = get("high_freq_factor"),
+         original = get("original_max_position_embeddings");
+  double lowWavelen = original / low, highWavelen = original / high;
+  int64_t headDim = model.getHeadDim();
+  std::vector<float> factors;
+  for (int64_t i = 0; i < headDim; i += 2) {
+    double freq = 1.0 / std::pow(model.getRopeTheta().convertToDouble(),
+                                 static_cast<double>(i) / headDim);
+    double wavelen = 2 * M_PI / freq;
+    if (wavelen < highWavelen) {
+      factors.push_back(1.0f);
+    } else if (wavelen > lowWavelen) {
+      factors.push_back(static_cast<float>(factor));
+    } else {
+      double smooth = (original / wavelen - low) / (high - low);
+      factors.push_back(
+          static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
+    }
+  }
+  return factors;
+}
+
+static void addModelMetadata(GGUFWriter &writer, ModelOp model,
+                             const ArchInfo &arch, ::llmq::Format format) {
+  std::string prefix = arch.ggufArch.str() + ".";
+  writer.addString("general.architecture", arch.ggufArch);
+  writer.addString("general.name", model.getSymName());
+  writer.addUInt32("general.file_type", fileType(format));
+  writer.addUInt32("general.quantization_version", 2);
+  writer.addUInt32(prefix + "context_length", model.getContextLength());
+  writer.addUInt32(prefix + "embedding_length", model.getHiddenSize());
+  writer.addUInt32(prefix + "block_count", model.getNumLayers());
+  writer.addUInt32(prefix + "feed_forward_length", model.getFfnSize());
+  writer.addUInt32(prefix + "attention.head_count", model.getNumHeads());
+  writer.addUInt32(prefix + "attention.head_count_kv", model.getNumKvHeads());
+  writer.addUInt32(prefix + "attention.key_length", model.getHeadDim());
+  writer.addUInt32(prefix + "attention.value_length", model.getHeadDim());
+  writer.addUInt32(prefix + "rope.dimension_count", model.getHeadDim());
+  writer.addFloat32(prefix + "rope.freq_base",
+                    model.getRopeTheta().convertToDouble());
+  writer.addFloat32(prefix + "attention.layer_norm_rms_epsilon",
+                    model.getNormEps().convertToDouble());
+  writer.addUInt32(prefix + "vocab_size", model.getVocabSize());
+  if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
+    StringRef type = cast<StringAttr>(scaling.get("type")).getValue();
+    if (type == "linear") {
+      writer.addString(prefix + "rope.scaling.type", "linear");
+      writer.addFloat32(
+          prefix + "rope.scaling.factor",
+          cast<FloatAttr>(scaling.get("factor")).getValueAsDouble());
+    }
+  }
+}
+
+/// Plans every tensor: name, ggml shape, format, size.
+static llvm::Expected<std::vector<PlannedTensor>>
+planTensors(ModelOp model, const ArchInfo &arch,
+            const GGUFExportOptions &options) {
+  // Which weights are Q and K projections, and of how many heads.
+  llvm::StringMap<int64_t> permuted;
+  if (arch.permuteQK) {
+    for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+      DictionaryAttr weights = block.getWeights();
+      auto q = weights.getAs<FlatSymbolRefAttr>(getRoleInfo(Role::AttnQ).name);
+      auto k = weights.getAs<FlatSymbolRefAttr>(getRoleInfo(Role::AttnK).name);
+      if (q)
+        permuted[q.getValue()] = model.getNumHeads();
+      if (k)
+        permuted[k.getValue()] = model.getNumKvHeads();
+    }
+  }
+  std::vector<PlannedTensor> plan;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    PlannedTensor t;
+    t.name = ggufTensorName(weight.getSymName());
+    t.weight = weight;
+    ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+    t.ne.assign(shape.rbegin(), shape.rend());
+    t.format = chooseFormat(weight, options);
+    const FormatTraits &traits = getFormatTraits(t.format);
+    if (shape.back() % traits.blockElems != 0)
+      return exportError("weight '" + weight.getSymName() + "' has " +
+                         Twine(shape.back()) + " columns, not a multiple of " +
+                         Twine(traits.blockElems) + " as " + traits.name +
+                         " needs");
+    t.bytes = rowBytes(t.format, shape.back()) *
+              (shape.size() == 2 ? shape[0] : 1);
+    auto it = permuted.find(weight.getSymName());
+    if (it != permuted.end())
+      t.permuteHeads = it->getValue();
+    plan.push_back(std::move(t));
+  }
+  if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
+    if (cast<StringAttr>(scaling.get("type")).getValue() == "llama3") {
+      PlannedTensor t;
+      t.name = "rope_freqs.weight";
+      t.values = llama3RopeFactors(model, scaling);
+      t.ne = {static_cast<int64_t>(t.values.size())};
+      t.format = ::llmq::Format::F32;
+      t.bytes = t.values.size() * sizeof(float);
+      plan.push_back(std::move(t));
+    }
+  }
+  return plan;
+}
+
+/// The source row that output row `row` comes from. HF orders each head's
+/// rows as [first halves..., second halves...]; llama.cpp expects the pairs
+/// interleaved.
+static int64_t sourceRow(int64_t row, int64_t rows, int64_t heads) {
+  if (heads <= 0)
+    return row;
+  int64_t headRows = rows / heads, half = headRows / 2;
+  int64_t head = row / headRows, within = row % headRows;
+  return head * headRows + (within % 2) * half + within / 2;
+}
+
+namespace {
+/// Streams tensor bytes from mapped sources, converting as planned.
+class TensorStreamer {
+public:
+  llvm::Error write(const PlannedTensor &t, llvm::raw_ostream &os) {
+    if (!t.weight) {
+      os.write(reinterpret_cast<const char *>(t.values.data()), t.bytes);
+      return llvm::Error::success();
+    }
+    SourceAttr source = t.weight.getSource();
+    llvm::Expected<const MappedFile *> file = open(source.getFile());
+    if (!file)
+      return file.takeError();
+    RankedTensorType type = t.weight.getTensorType();
+    ::llmq::Format from = sourceFormat(type);
+    int64_t cols = type.getShape().back();
+    int64_t rows = type.getRank() == 2 ? type.getShape()[0] : 1;
+    uint64_t srcRowBytes = rowBytes(from, cols);
+    uint64_t srcBytes = srcRowBytes * rows;
+    if (source.getOffset() + srcBytes > (*file)->size())
+      return exportError(source.getFile() + ": tensor '" + source.getKey() +
+                         "' (weight '" + t.weight.getSymName() +
+                         "') extends past the end of the file");
+    const uint8_t *base = (*file)->data() + source.getOffset();
+    if (from == t.format && t.permuteHeads == 0) {
+      os.write(reinterpret_cast<const char *>(base), srcBytes);
+    } else {
+      const FormatTraits &in = getFormatTraits(from);
+      const FormatTraits &out = getFormatTraits(t.format);
+      std::vector<float> row(cols);
+      uint64_t dstRowBytes = rowBytes(t.format, cols);
+      buffer.resize(dstRowBytes * rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t src = sourceRow(r, rows, t.permuteHeads);
+        in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
+        out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
+                        nullptr);
+      }
+      os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
+    }
+    // Done with these source pages: keep resident memory at one tensor.
+    (*file)->release(source.getOffset(), srcBytes);
+    return llvm::Error::success();
+  }
+
+private:
+  llvm::Expected<const MappedFile *> open(StringRef path) {
+    auto it = files.find(path);
+    if (it != files.end())
+      return it->getValue().get();
+    llvm::Expected<std::unique_ptr<MappedFile>> file = MappedFile::open(path);
+    if (!file)
+      return file.takeError();
+    const MappedFile *raw = file->get();
+    files[path] = std::move(*file);
+    return raw;
+  }
+
+  llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  std::vector<uint8_t> buffer;
+};
+} // namespace
+
+namespace llmq {
+llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
+                       const GGUFExportOptions &options) {
+  auto models = module.getOps<ModelOp>();
+  if (std::distance(models.begin(), models.end()) != 1)
+    return exportError("export-gguf: expected exactly one llmq.model");
+  ModelOp model = *models.begin();
+  const ArchInfo *arch = lookupArch(model.getArch());
+  if (!arch)
+    return exportError("export-gguf: unknown architecture '" +
+                       model.getArch() + "'");
+  TokenizerAttr tokenizer = model.getTokenizerAttr();
+  if (!tokenizer)
+    return exportError("export-gguf: model '" + model.getSymName() +
+                       "' has no tokenizer; llama.cpp needs one");
+
+  GGUFWriter writer;
+  addModelMetadata(writer, model, *arch, options.defaultFormat);
+  SpecialTokens special{tokenizer.getBos(), tokenizer.getEos(),
+                        tokenizer.getAddBos().getValue()};
+  if (llvm::Error err = addTokenizerMetadata(writer, tokenizer.getFile(),
+                                             model.getVocabSize(), special))
+    return err;
+  llvm::Expected<std::vector<PlannedTensor>> plan =
+      planTensors(model, *arch, options);
+  if (!plan)
+    return plan.takeError();
+  for (const PlannedTensor &t : *plan)
+    writer.addTensor(t.name, t.ne, getFormatTraits(t.format).ggmlType, t.bytes);
+
+  llvm::Expected<std::unique_ptr<AtomicOutputFile>> output =
+      AtomicOutputFile::create(outputPath);
+  if (!output)
+    return output.takeError();
+  llvm::raw_ostream &os = (*output)->os();
+  writer.writeHeader(os);
+  TensorStreamer streamer;
+  Progress progress("export-gguf", plan->size());
+  for (auto [index, t] : llvm::enumerate(*plan)) {
+    progress.step(index, t.name);
+    if (llvm::Error err = streamer.write(t, os))
+      return err;
+    GGUFWriter::writeTensorPadding(os, t.bytes);
+  }
+  return (*output)->commit();
+}
+} // namespace llmq

@@ -1,0 +1,32 @@
+//===- ExportGGUF.h - GGUF backend ------------------------------*- C++ -*-===//
+//
+// Translates a llmq.model into a GGUF v3 file that llama.cpp loads: its
+// tensor names and metadata keys, the Q/K row permutation of llama-family
+// weights, tokenizer metadata, 32-byte alignment. Tensors are streamed one at
+// a time from their mapped sources, so memory stays at about one tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_BACKENDS_GGUF_EXPORTGGUF_H
+#define LLMQ_BACKENDS_GGUF_EXPORTGGUF_H
+
+#include "formats/Formats.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+namespace llmq {
+
+struct GGUFExportOptions {
+  /// Format of 2-D weights without a `format` attribute. 1-D weights (norms,
+  /// biases) stay f32, as llama.cpp's converter keeps them.
+  Format defaultFormat = Format::F32;
+};
+
+/// Writes the single llmq.model in `module` to `outputPath` (atomically).
+llvm::Error exportGGUF(mlir::ModuleOp module, llvm::StringRef outputPath,
+                       const GGUFExportOptions &options);
+
+} // namespace llmq
+
+#endif // LLMQ_BACKENDS_GGUF_EXPORTGGUF_H

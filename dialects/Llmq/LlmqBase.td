@@ -1,0 +1,41 @@
+//===- LlmqBase.td - llmq dialect definition ---------------*- tablegen -*-===//
+//
+// The llmq dialect describes a language model as a graph of weight symbols and
+// the structure that uses them. Weight bytes never live in the IR: a weight
+// symbol references a tensor in a source file (safetensors, GGUF), so the text
+// form of a 70B model stays a few hundred kilobytes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_BASE_TD
+#define LLMQ_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Llmq_Dialect : Dialect {
+  let name = "llmq";
+  let cppNamespace = "::mlir::llmq";
+  let summary = "Language-model weights and their structure";
+  let description = [{
+    A `llmq.model` holds the hyperparameters of one model; `llmq.weight`
+    symbols reference tensors in mmapped source files; structure ops
+    (`llmq.embedding`, `llmq.block`, `llmq.final_norm`, `llmq.lm_head`,
+    `llmq.logit_mask`) say how the weights are used. Architecture differences
+    are data in one table (Architectures.h), not op variants.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+/// Storage formats a weight can be emitted in. Names match formats/Formats.h.
+def Llmq_FormatAttrEnum : I32EnumAttr<"StorageFormat", "weight storage format", [
+    I32EnumAttrCase<"f32", 0>,
+    I32EnumAttrCase<"f16", 1>,
+    I32EnumAttrCase<"bf16", 2>,
+    I32EnumAttrCase<"q8_0", 3>,
+  ]> {
+  let cppNamespace = "::mlir::llmq";
+  let genSpecializedAttr = 0;
+}
+
+#endif // LLMQ_BASE_TD

@@ -1,0 +1,86 @@
+//===- GGUFWriter.h - GGUF v3 container writer ------------------*- C++ -*-===//
+//
+// Writes the GGUF v3 container: metadata key/values and tensor infos first,
+// then each tensor's bytes, streamed by the caller in the order the tensors
+// were declared. The writer keeps only metadata in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_FORMATS_FILES_GGUFWRITER_H
+#define LLMQ_FORMATS_FILES_GGUFWRITER_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmq {
+
+/// GGUF metadata value types, as numbered by the GGUF specification.
+enum class GGUFValueType : uint32_t {
+  UInt8 = 0,
+  Int8 = 1,
+  UInt16 = 2,
+  Int16 = 3,
+  UInt32 = 4,
+  Int32 = 5,
+  Float32 = 6,
+  Bool = 7,
+  String = 8,
+  Array = 9,
+  UInt64 = 10,
+  Int64 = 11,
+  Float64 = 12,
+};
+
+inline constexpr uint32_t kGGUFVersion = 3;
+inline constexpr uint64_t kGGUFDefaultAlignment = 32;
+
+class GGUFWriter {
+public:
+  void addString(llvm::StringRef key, llvm::StringRef value);
+  void addUInt32(llvm::StringRef key, uint32_t value);
+  void addInt32(llvm::StringRef key, int32_t value);
+  void addFloat32(llvm::StringRef key, float value);
+  void addBool(llvm::StringRef key, bool value);
+  void addStringArray(llvm::StringRef key, llvm::ArrayRef<std::string> values);
+  void addFloat32Array(llvm::StringRef key, llvm::ArrayRef<float> values);
+  void addInt32Array(llvm::StringRef key, llvm::ArrayRef<int32_t> values);
+
+  /// Declares a tensor: `ne` in ggml order (innermost, i.e. contiguous,
+  /// dimension first) and its size in bytes in `ggmlType`.
+  void addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> ne,
+                 uint32_t ggmlType, uint64_t bytes);
+
+  /// Writes magic, counts, metadata, tensor infos and the padding before the
+  /// data section.
+  void writeHeader(llvm::raw_ostream &os) const;
+  /// Writes the zero padding that follows a tensor of `bytes` bytes.
+  static void writeTensorPadding(llvm::raw_ostream &os, uint64_t bytes);
+
+private:
+  struct KeyValue {
+    std::string key;
+    GGUFValueType type;
+    std::string payload; ///< the value, already encoded
+  };
+  struct TensorInfo {
+    std::string name;
+    llvm::SmallVector<int64_t, 4> ne;
+    uint32_t ggmlType;
+    uint64_t offset;
+  };
+  KeyValue &add(llvm::StringRef key, GGUFValueType type);
+
+  std::vector<KeyValue> keyValues;
+  std::vector<TensorInfo> tensors;
+  uint64_t dataSize = 0;
+};
+
+} // namespace llmq
+
+#endif // LLMQ_FORMATS_FILES_GGUFWRITER_H

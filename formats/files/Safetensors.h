@@ -1,0 +1,44 @@
+//===- Safetensors.h - safetensors headers ----------------------*- C++ -*-===//
+//
+// Parses and validates a safetensors file's header. Only the header is read:
+// tensor bytes are located (offset, size) for later mapping, never copied.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_FORMATS_FILES_SAFETENSORS_H
+#define LLMQ_FORMATS_FILES_SAFETENSORS_H
+
+#include "formats/Formats.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace llmq {
+
+struct SafetensorsTensor {
+  Format dtype;
+  llvm::SmallVector<int64_t, 2> shape;
+  uint64_t offset; ///< absolute byte offset in the file
+  uint64_t size;   ///< bytes
+};
+
+struct SafetensorsHeader {
+  std::string path;
+  uint64_t fileSize = 0;
+  llvm::StringMap<SafetensorsTensor> tensors;
+};
+
+/// Reads the header of `path`, checking that every tensor has a supported
+/// dtype and lies inside the file with the size its shape implies. Errors
+/// name the file and the tensor.
+llvm::Expected<SafetensorsHeader> readSafetensorsHeader(llvm::StringRef path);
+
+/// The safetensors dtype name of `format` ("BF16"), or empty if none.
+llvm::StringRef safetensorsDType(Format format);
+
+} // namespace llmq
+
+#endif // LLMQ_FORMATS_FILES_SAFETENSORS_H

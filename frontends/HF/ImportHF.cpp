@@ -1,0 +1,503 @@
+//===- ImportHF.cpp - Hugging Face checkpoint importer --------------------===//
+//
+// Reads config.json in both transformers 4.x and 5.x spellings, locates every
+// tensor the architecture table asks for in the safetensors headers, checks
+// its shape against the config, and emits weight symbols that reference the
+// tensors in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/HF/ImportHF.h"
+
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/Safetensors.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "formats/files/Json.h"
+
+using namespace llmq;
+using namespace mlir;
+using namespace mlir::llmq;
+using llvm::StringRef;
+using llvm::Twine;
+using namespace ::llmq::json;
+
+static llvm::Error importError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static std::string joinPath(StringRef directory, StringRef name) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+
+/// Parses the JSON file at `path`; a missing file is an error only if
+/// `required`, otherwise it yields null.
+static llvm::Expected<Json> readJson(StringRef path, bool required) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    if (!required && buffer.getError() == std::errc::no_such_file_or_directory)
+      return Json();
+    return importError(path + ": cannot read: " + buffer.getError().message());
+  }
+  Json json = Json::parse((*buffer)->getBuffer().begin(),
+                          (*buffer)->getBuffer().end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object())
+    return importError(path + ": not a JSON object");
+  return json;
+}
+
+namespace {
+/// The hyperparameters of config.json, in llmq's terms.
+struct HFConfig {
+  const ArchInfo *arch = nullptr;
+  ModelDims dims;
+  int64_t numLayers = 0, contextLength = 0;
+  double ropeTheta = 10000.0, normEps = 1e-6;
+  bool tied = false;
+  NamedAttrList ropeScaling;
+  int64_t bos = -1, eos = -1;
+};
+
+/// Reads config.json keys with the file's name in every error.
+class ConfigReader {
+public:
+  ConfigReader(const Json &json, std::string path)
+      : json(json), path(std::move(path)) {}
+
+  llvm::Expected<int64_t> integer(StringRef key,
+                                  std::optional<int64_t> fallback = {}) const {
+    auto it = json.find(key.str());
+    if (it == json.end() || it->is_null()) {
+      if (fallback)
+        return *fallback;
+      return importError(path + ": missing '" + key + "'");
+    }
+    if (!it->is_number_integer())
+      return importError(path + ": '" + key + "' is not an integer");
+    return it->get<int64_t>();
+  }
+
+  /// A number stored at `key`, or in the object at `parent` under `key`.
+  std::optional<double> number(StringRef key, StringRef parent = {}) const {
+    const Json *scope = &json;
+    if (!parent.empty()) {
+      auto p = json.find(parent.str());
+      if (p == json.end() || !p->is_object())
+        return std::nullopt;
+      scope = &*p;
+    }
+    auto it = scope->find(key.str());
+    if (it == scope->end() || !it->is_number())
+      return std::nullopt;
+    return it->get<double>();
+  }
+
+  /// A token id: an integer, or the first of a list (eos may be several).
+  int64_t tokenId(StringRef key) const {
+    auto it = json.find(key.str());
+    if (it == json.end())
+      return -1;
+    if (it->is_number_integer())
+      return it->get<int64_t>();
+    if (it->is_array() && !it->empty() && (*it)[0].is_number_integer())
+      return (*it)[0].get<int64_t>();
+    return -1;
+  }
+
+  const Json &json;
+  std::string path;
+};
+} // namespace
+
+/// Reads the rope scaling block: transformers 5.x keeps it in
+/// rope_parameters (with rope_theta), 4.x in rope_scaling.
+static llvm::Error readRopeScaling(const ConfigReader &config,
+                                   MLIRContext &context, HFConfig &out) {
+  const Json *scaling = nullptr;
+  for (const char *key : {"rope_parameters", "rope_scaling"}) {
+    auto it = config.json.find(key);
+    if (it != config.json.end() && it->is_object())
+      scaling = &*it;
+  }
+  if (!scaling)
+    return llvm::Error::success();
+  std::string type;
+  for (const char *key : {"rope_type", "type"})
+    if (scaling->contains(key) && (*scaling)[key].is_string())
+      type = (*scaling)[key].get<std::string>();
+  if (type.empty() || type == "default")
+    return llvm::Error::success();
+  // Each supported type and the numbers it needs.
+  static const struct {
+    const char *type;
+    std::vector<const char *> keys;
+  } kScalings[] = {
+      {"linear", {"factor"}},
+      {"llama3",
+       {"factor", "low_freq_factor", "high_freq_factor",
+        "original_max_position_embeddings"}},
+  };
+  for (const auto &known : kScalings) {
+    if (type != known.type)
+      continue;
+    Builder b(&context);
+    out.ropeScaling.append("type", b.getStringAttr(type));
+    for (const char *key : known.keys) {
+      auto it = scaling->find(key);
+      if (it == scaling->end() || !it->is_number())
+        return importError(config.path + ": rope scaling '" + type +
+                           "' needs a number '" + key + "'");
+      out.ropeScaling.append(key, b.getF64FloatAttr(it->get<double>()));
+    }
+    return llvm::Error::success();
+  }
+  return importError(config.path + ": unsupported rope scaling type '" + type +
+                     "' (supported: default, linear, llama3)");
+}
+
+static llvm::Expected<HFConfig> readConfig(StringRef directory,
+                                           MLIRContext &context) {
+  std::string path = joinPath(directory, "config.json");
+  if (!llvm::sys::fs::exists(path))
+    return importError(path + ": missing (not a Hugging Face checkpoint?)");
+  llvm::Expected<Json> json = readJson(path, /*required=*/true);
+  if (!json)
+    return json.takeError();
+  ConfigReader config(*json, path);
+  HFConfig out;
+  auto type = json->find("model_type");
+  if (type == json->end() || !type->is_string())
+    return importError(path + ": missing 'model_type'");
+  std::string modelType = type->get<std::string>();
+  out.arch = lookupArch(modelType);
+  if (!out.arch)
+    return importError(path + ": unknown model_type '" + modelType +
+                       "' (supported: " + listArchitectures() + ")");
+
+  int64_t *targets[] = {&out.dims.hidden,  &out.numLayers,   &out.dims.numHeads,
+                        &out.dims.ffn,     &out.dims.vocab};
+  const char *keys[] = {"hidden_size", "num_hidden_layers",
+                        "num_attention_heads", "intermediate_size",
+                        "vocab_size"};
+  for (auto [target, key] : llvm::zip(targets, keys)) {
+    llvm::Expected<int64_t> value = config.integer(key);
+    if (!value)
+      return value.takeError();
+    *target = *value;
+  }
+  if (out.dims.numHeads <= 0 || out.dims.hidden <= 0)
+    return importError(path + ": hidden_size and num_attention_heads must be "
+                              "positive");
+  auto kvHeads = config.integer("num_key_value_heads", out.dims.numHeads);
+  auto headDim =
+      config.integer("head_dim", out.dims.hidden / out.dims.numHeads);
+  auto context_ = config.integer("max_position_embeddings", int64_t(4096));
+  for (auto *value : {&kvHeads, &headDim, &context_})
+    if (!*value)
+      return value->takeError();
+  out.dims.numKVHeads = *kvHeads;
+  out.dims.headDim = *headDim;
+  out.contextLength = *context_;
+  if (auto theta = config.number("rope_theta"))
+    out.ropeTheta = *theta;
+  else if (auto nested = config.number("rope_theta", "rope_parameters"))
+    out.ropeTheta = *nested;
+  if (auto eps = config.number("rms_norm_eps"))
+    out.normEps = *eps;
+  auto tie = json->find("tie_word_embeddings");
+  out.tied = tie != json->end() && tie->is_boolean() && tie->get<bool>();
+  if (llvm::Error err = readRopeScaling(config, context, out))
+    return std::move(err);
+
+  out.bos = config.tokenId("bos_token_id");
+  out.eos = config.tokenId("eos_token_id");
+  // generation_config.json fills in what config.json leaves out.
+  std::string genPath = joinPath(directory, "generation_config.json");
+  llvm::Expected<Json> gen = readJson(genPath, /*required=*/false);
+  if (!gen)
+    return gen.takeError();
+  if (!gen->is_null()) {
+    ConfigReader genConfig(*gen, genPath);
+    if (out.bos < 0)
+      out.bos = genConfig.tokenId("bos_token_id");
+    if (out.eos < 0)
+      out.eos = genConfig.tokenId("eos_token_id");
+  }
+  return out;
+}
+
+namespace {
+/// Where each tensor of the checkpoint lives, over all shards.
+struct TensorIndex {
+  std::vector<SafetensorsHeader> files;
+  llvm::StringMap<std::pair<const SafetensorsHeader *, const SafetensorsTensor *>>
+      tensors;
+};
+} // namespace
+
+/// Checks that `name`, taken from index.json, names a file inside the
+/// checkpoint directory.
+static llvm::Error checkShardName(StringRef indexPath, StringRef name) {
+  bool escapes = name.empty() || llvm::sys::path::is_absolute(name);
+  for (StringRef part : llvm::make_range(llvm::sys::path::begin(name),
+                                         llvm::sys::path::end(name)))
+    escapes |= part == "..";
+  if (escapes)
+    return importError(indexPath + ": shard path '" + name +
+                       "' points outside the checkpoint directory");
+  return llvm::Error::success();
+}
+
+static llvm::Expected<TensorIndex> readTensorIndex(StringRef directory) {
+  TensorIndex index;
+  std::string indexPath = joinPath(directory, "model.safetensors.index.json");
+  llvm::SmallVector<std::string, 8> shardNames;
+  llvm::StringMap<std::string> expectedShard; // tensor -> shard, from index
+  if (llvm::sys::fs::exists(indexPath)) {
+    llvm::Expected<Json> json = readJson(indexPath, /*required=*/true);
+    if (!json)
+      return json.takeError();
+    auto map = json->find("weight_map");
+    if (map == json->end() || !map->is_object())
+      return importError(indexPath + ": missing 'weight_map'");
+    for (auto &[tensor, file] : map->items()) {
+      if (!file.is_string())
+        return importError(indexPath + ": shard of tensor '" + tensor +
+                           "' is not a string");
+      std::string name = file.get<std::string>();
+      if (llvm::Error err = checkShardName(indexPath, name))
+        return std::move(err);
+      if (!llvm::is_contained(shardNames, name)) {
+        if (!llvm::sys::fs::exists(joinPath(directory, name)))
+          return importError(indexPath + ": shard '" + name +
+                             "' (holding tensor '" + tensor +
+                             "') is missing from the checkpoint");
+        shardNames.push_back(name);
+      }
+      expectedShard[tensor] = name;
+    }
+  } else {
+    std::string single = joinPath(directory, "model.safetensors");
+    if (!llvm::sys::fs::exists(single))
+      return importError(directory +
+                         ": no model.safetensors or "
+                         "model.safetensors.index.json");
+    shardNames.push_back("model.safetensors");
+  }
+
+  llvm::sort(shardNames); // headers are read in a fixed order
+  index.files.reserve(shardNames.size());
+  for (const std::string &name : shardNames) {
+    std::string path = joinPath(directory, name);
+    llvm::SmallString<256> absolute(path);
+    llvm::sys::fs::make_absolute(absolute);
+    llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+    llvm::Expected<SafetensorsHeader> header =
+        readSafetensorsHeader(std::string(absolute));
+    if (!header)
+      return header.takeError();
+    index.files.push_back(std::move(*header));
+  }
+  for (const SafetensorsHeader &file : index.files)
+    for (const auto &entry : file.tensors)
+      index.tensors[entry.getKey()] = {&file, &entry.getValue()};
+  for (const auto &entry : expectedShard) {
+    auto found = index.tensors.find(entry.getKey());
+    if (found == index.tensors.end())
+      return importError(indexPath + ": tensor '" + entry.getKey() +
+                         "' is listed in shard '" + entry.getValue() +
+                         "' but is not in it");
+  }
+  return index;
+}
+
+static std::string shapeText(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    text += (i ? ", " : "") + std::to_string(d);
+  return text + "]";
+}
+
+static Type elementType(Format dtype, MLIRContext &context) {
+  switch (dtype) {
+  case Format::F16:
+    return Float16Type::get(&context);
+  case Format::BF16:
+    return BFloat16Type::get(&context);
+  default:
+    return Float32Type::get(&context);
+  }
+}
+
+namespace {
+/// Emits weight symbols for tensors found in the index.
+class WeightEmitter {
+public:
+  WeightEmitter(const TensorIndex &index, OpBuilder &builder,
+                StringRef directory)
+      : index(index), builder(builder), directory(directory) {}
+
+  /// Emits `symbol` for HF tensor `key`, which must have `shape`.
+  llvm::Error emit(StringRef symbol, StringRef key,
+                   llvm::ArrayRef<int64_t> shape) {
+    auto found = index.tensors.find(key);
+    if (found == index.tensors.end())
+      return importError(directory + ": tensor '" + key +
+                         "' is missing from the checkpoint");
+    auto [file, tensor] = found->getValue();
+    if (llvm::ArrayRef<int64_t>(tensor->shape) != shape)
+      return importError(file->path + ": tensor '" + key + "' has shape " +
+                         shapeText(tensor->shape) + ", but config.json implies " +
+                         shapeText(shape));
+    MLIRContext &context = *builder.getContext();
+    auto type = RankedTensorType::get(shape, elementType(tensor->dtype, context));
+    auto source = SourceAttr::get(&context, file->path, key, tensor->offset);
+    WeightOp::create(builder, FileLineColLoc::get(&context, file->path, 0, 0),
+                     symbol, type, source, StorageFormatAttr());
+    return llvm::Error::success();
+  }
+
+  const TensorIndex &index;
+  OpBuilder &builder;
+  StringRef directory;
+};
+} // namespace
+
+/// The tokenizer attribute, or null when the checkpoint has no tokenizer.json.
+static llvm::Expected<TokenizerAttr> readTokenizer(StringRef directory,
+                                                   const HFConfig &config,
+                                                   MLIRContext &context) {
+  std::string path = joinPath(directory, "tokenizer.json");
+  if (!llvm::sys::fs::exists(path))
+    return TokenizerAttr();
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  // add_bos: tokenizer_config.json says so explicitly; otherwise a template
+  // post-processor that starts with the bos token implies it.
+  bool addBos = false;
+  std::string configPath = joinPath(directory, "tokenizer_config.json");
+  llvm::Expected<Json> tokConfig = readJson(configPath, /*required=*/false);
+  if (!tokConfig)
+    return tokConfig.takeError();
+  const Json &explicitBos = member(*tokConfig, "add_bos_token");
+  if (explicitBos.is_boolean()) {
+    addBos = explicitBos.get<bool>();
+  } else if (config.bos >= 0) {
+    llvm::Expected<Json> tokenizer = readJson(path, /*required=*/true);
+    if (!tokenizer)
+      return tokenizer.takeError();
+    const Json &post = member(*tokenizer, "post_processor");
+    std::function<bool(const Json &)> startsWithBos = [&](const Json &p) {
+      if (getString(p, "type") == "Sequence") {
+        for (const Json &inner : getArray(p, "processors"))
+          if (startsWithBos(inner))
+            return true;
+        return false;
+      }
+      const Json &single = getArray(p, "single");
+      return getString(p, "type") == "TemplateProcessing" && !single.empty() &&
+             member(single[0], "SpecialToken").is_object();
+    };
+    addBos = startsWithBos(post);
+  }
+  return TokenizerAttr::get(&context, std::string(absolute), config.bos,
+                            config.eos, BoolAttr::get(&context, addBos));
+}
+
+static std::string modelName(StringRef directory) {
+  llvm::SmallString<256> absolute(directory);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  while (absolute.size() > 1 && llvm::sys::path::is_separator(absolute.back()))
+    absolute.pop_back();
+  StringRef name = llvm::sys::path::filename(absolute);
+  return name.empty() ? "model" : name.str();
+}
+
+namespace llmq {
+llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
+                                               MLIRContext &context) {
+  context.getOrLoadDialect<LlmqDialect>();
+  if (!llvm::sys::fs::is_directory(directory))
+    return importError(directory + ": not a directory");
+  llvm::Expected<HFConfig> config = readConfig(directory, context);
+  if (!config)
+    return config.takeError();
+  llvm::Expected<TensorIndex> index = readTensorIndex(directory);
+  if (!index)
+    return index.takeError();
+  llvm::Expected<TokenizerAttr> tokenizer =
+      readTokenizer(directory, *config, context);
+  if (!tokenizer)
+    return tokenizer.takeError();
+
+  Location loc = FileLineColLoc::get(&context, joinPath(directory, "config.json"),
+                                     0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  OpBuilder builder(module->getBodyRegion());
+  const ModelDims &dims = config->dims;
+  auto model = ModelOp::create(
+      builder, loc, modelName(directory), config->arch->name,
+      dims.hidden, config->numLayers, dims.numHeads, dims.numKVHeads,
+      dims.headDim, dims.ffn, dims.vocab, config->contextLength,
+      APFloat(config->ropeTheta), APFloat(config->normEps), config->tied,
+      config->ropeScaling.empty()
+          ? DictionaryAttr()
+          : config->ropeScaling.getDictionary(&context),
+      *tokenizer);
+  model.getBody().emplaceBlock();
+  builder.setInsertionPointToStart(&model.getBody().front());
+
+  WeightEmitter weights(*index, builder, directory);
+  int64_t vocabByHidden[] = {dims.vocab, dims.hidden};
+  if (llvm::Error err = weights.emit(kEmbeddingName, kHFEmbedding, vocabByHidden))
+    return std::move(err);
+  SmallVector<NamedAttrList> blockWeights(config->numLayers);
+  for (int64_t layer = 0; layer < config->numLayers; ++layer) {
+    for (const BlockTensor &tensor : config->arch->blockTensors) {
+      const RoleInfo &role = getRoleInfo(tensor.role);
+      SmallVector<int64_t, 2> shape;
+      for (unsigned i = 0; i < role.rank; ++i)
+        shape.push_back(resolveDim(role.shape[i], dims));
+      std::string symbol = blockWeightName(layer, tensor.role);
+      std::string key =
+          "model.layers." + std::to_string(layer) + "." + tensor.hfName.str();
+      if (llvm::Error err = weights.emit(symbol, key, shape))
+        return std::move(err);
+      blockWeights[layer].append(role.name,
+                                 FlatSymbolRefAttr::get(&context, symbol));
+    }
+  }
+  int64_t hiddenOnly[] = {dims.hidden};
+  if (llvm::Error err = weights.emit(kFinalNormName, kHFFinalNorm, hiddenOnly))
+    return std::move(err);
+  StringRef headSymbol = kEmbeddingName;
+  if (!config->tied) {
+    headSymbol = kLmHeadName;
+    if (llvm::Error err = weights.emit(kLmHeadName, kHFLmHead, vocabByHidden))
+      return std::move(err);
+  }
+
+  EmbeddingOp::create(builder, loc, kEmbeddingName);
+  for (int64_t layer = 0; layer < config->numLayers; ++layer)
+    BlockOp::create(builder, loc, layer,
+                    blockWeights[layer].getDictionary(&context));
+  FinalNormOp::create(builder, loc, kFinalNormName);
+  LmHeadOp::create(builder, loc, headSymbol);
+
+  if (failed(mlir::verify(*module)))
+    return importError(directory + ": the imported model does not verify");
+  return std::move(module);
+}
+} // namespace llmq

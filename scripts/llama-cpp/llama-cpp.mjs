@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+// llama-cpp.mjs: check llmq-written GGUF files with real llama.cpp, through
+// node-llama-cpp 3.22.1 (prebuilt CPU binaries from @node-llama-cpp/linux-x64;
+// nothing is built or downloaded at run time, so it works with no network).
+//
+// Usage (every subcommand prints exactly one JSON object on stdout):
+//   llama-cpp.mjs tokenize MODEL.gguf TEXT
+//       -> {"ids": [...]}                   raw llama.cpp tokenization, no BOS
+//   llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N]
+//       -> {"prompt_ids", "ids", "text"}    greedy continuation of [BOS?] + tokenize(TEXT)
+//   llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
+//       REF.json: {"greedy_fp32": {PROMPT: {prompt_ids, greedy_ids, greedy_text, [top2_gap]}}}
+//       -> {"add_bos", "bos", "prompts": {PROMPT: {tokens_raw, tokens, prompt_ids_match,
+//            greedy, greedy_text, n_match, n_ref, [required]}}, ["ok"]}
+//       tokens_raw = llama.cpp tokenization of the prompt text (no BOS); tokens = the
+//       same with BOS prepended when the model asks for it; prompt_ids_match compares
+//       tokens with REF's prompt_ids. greedy = llama.cpp's greedy continuation of REF's
+//       prompt_ids (used as ids, never re-tokenized), --max tokens (default
+//       len(greedy_ids)); n_match = number of leading greedy tokens equal to greedy_ids.
+//       With --min-match N (and optionally --tie-gap G) every prompt must have
+//       prompt_ids_match and n_match >= min(N, k), where k is the first step with
+//       top2_gap[k] < G (only when G is given and REF has top2_gap); failures are
+//       explained on stderr and the exit code is 3.
+// Common options: --threads T (default 2), --ctx C (default 512; raised to fit
+// prompt + generated tokens, so no context shift ever happens), --seed S (default 42),
+// --verbose (pass llama.cpp's warnings through to stderr; by default only errors).
+//
+// Greedy means argmax: sequence.evaluate(ids, {temperature: 0}) builds a llama.cpp
+// sampler chain holding only llama_sampler_init_greedy (no repeat penalty, no
+// top-k/top-p, no token bias); yieldEogToken: true keeps going past EOS.
+// (LlamaCompletion is NOT used: it enables a repeat penalty by default.)
+//
+// Exit codes: 0 ok, 1 load/runtime failure (message on stderr), 2 usage error,
+// 3 check thresholds not met.
+
+import process from "node:process";
+import fs from "node:fs";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+
+const USAGE = `usage:
+  llama-cpp.mjs tokenize MODEL.gguf TEXT
+  llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N]
+  llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
+common options: --threads T (2)  --ctx C (512)  --seed S (42)  --verbose (llama.cpp warnings)`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+    const valued = new Set(["--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed"]);
+    const opts = {};
+    const pos = [];
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--verbose") {
+            opts[a] = true;
+            continue;
+        }
+        if (a === "-h" || a === "--help") {
+            process.stdout.write(USAGE + "\n");
+            process.exit(0);
+        }
+        if (valued.has(a)) {
+            if (i + 1 >= argv.length)
+                throw new UsageError(`${a} needs a value`);
+            opts[a] = argv[++i];
+        } else if (a.startsWith("--") && a.includes("=") && valued.has(a.slice(0, a.indexOf("=")))) {
+            opts[a.slice(0, a.indexOf("="))] = a.slice(a.indexOf("=") + 1);
+        } else if (a.startsWith("-") && a.length > 1 && !/^-\d/.test(a)) {
+            throw new UsageError(`unknown option ${a}`);
+        } else {
+            pos.push(a);
+        }
+    }
+    return { opts, pos };
+}
+
+function intOpt(opts, name, dflt, min = 0) {
+    if (opts[name] == null)
+        return dflt;
+    const v = Number(opts[name]);
+    if (!Number.isInteger(v) || v < min)
+        throw new UsageError(`${name} must be an integer >= ${min}, got ${JSON.stringify(opts[name])}`);
+    return v;
+}
+
+function numOpt(opts, name) {
+    if (opts[name] == null)
+        return undefined;
+    const v = Number(opts[name]);
+    if (!Number.isFinite(v))
+        throw new UsageError(`${name} must be a number, got ${JSON.stringify(opts[name])}`);
+    return v;
+}
+
+// Load the model and one context with a single sequence. Throws on any failure.
+async function load(modelPath, { threads, contextSize, verbose }) {
+    if (!fs.existsSync(modelPath))
+        throw new Error(`model file not found: ${modelPath}`);
+    const llama = await getLlama({
+        gpu: false,
+        build: "never",          // only the prebuilt binary, never compile or download
+        usePrebuiltBinaries: true,
+        skipDownload: true,
+        progressLogs: false,
+        maxThreads: threads,
+        logLevel: verbose ? LlamaLogLevel.warn : LlamaLogLevel.error,
+        // keep stdout clean for the JSON result
+        logger: (level, message) => process.stderr.write(`llama.cpp [${level}]: ${message.endsWith("\n") ? message : message + "\n"}`),
+    });
+    let model;
+    try {
+        model = await llama.loadModel({
+            modelPath,
+            gpuLayers: 0,
+            useMmap: false,
+            checkTensors: true,  // validate tensor data while loading
+        });
+    } catch (e) {
+        throw new Error(`failed to load ${modelPath}: ${e?.message ?? e}`);
+    }
+    // The model's training context may be smaller than what we ask for; llama.cpp
+    // just warns about that, which is fine for these short checks.
+    const context = await model.createContext({
+        contextSize,
+        batchSize: contextSize,
+        sequences: 1,
+        threads,
+        flashAttention: false,
+    });
+    const sequence = context.getSequence();
+    return { llama, model, context, sequence };
+}
+
+// Greedy (argmax) continuation of `ids`, exactly `n` tokens, not stopping at EOS.
+async function greedy(sequence, ids, n, seed) {
+    await sequence.clearHistory();
+    const out = [];
+    if (n <= 0)
+        return out;
+    for await (const token of sequence.evaluate(ids, {
+        temperature: 0,          // -> llama_sampler_init_greedy only
+        seed,
+        yieldEogToken: true,     // do not stop at EOS/EOT
+    })) {
+        out.push(token);
+        if (out.length >= n)
+            break;               // return() on the generator; the last token is not decoded
+    }
+    return out;
+}
+
+function promptIds(model, text) {
+    const raw = model.tokenize(text, false);
+    const bos = model.tokens.bos;
+    const addBos = model.tokens.shouldPrependBosToken && bos != null;
+    return { raw, ids: addBos ? [bos, ...raw] : raw.slice(), addBos };
+}
+
+function countLeadingMatches(a, b) {
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i])
+        i++;
+    return i;
+}
+
+function arraysEqual(a, b) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+async function cmdTokenize(pos, opts, common) {
+    if (pos.length !== 2)
+        throw new UsageError("tokenize takes MODEL.gguf TEXT");
+    const [modelPath, text] = pos;
+    const { model } = await load(modelPath, { ...common, contextSize: common.ctx });
+    return { ids: model.tokenize(text, false) };
+}
+
+async function cmdGenerate(pos, opts, common) {
+    if (pos.length !== 1)
+        throw new UsageError("generate takes MODEL.gguf --prompt TEXT [-n N]");
+    if (opts["--prompt"] == null)
+        throw new UsageError("generate needs --prompt TEXT");
+    const n = intOpt(opts, "-n", 32);
+    const [modelPath] = pos;
+    // the prompt length is unknown before loading: tokenizing is cheap, load once with
+    // a context big enough for a generous prompt, then check
+    const { model, sequence, context } = await load(modelPath, { ...common, contextSize: Math.max(common.ctx, n + 256) });
+    const p = promptIds(model, opts["--prompt"]);
+    if (p.ids.length === 0)
+        throw new Error("empty prompt and the model does not add BOS: nothing to evaluate");
+    if (p.ids.length + n > context.contextSize)
+        throw new Error(`prompt (${p.ids.length}) + n (${n}) exceeds context size ${context.contextSize}; pass --ctx`);
+    const ids = await greedy(sequence, p.ids, n, common.seed);
+    return {
+        prompt_ids: p.ids,
+        ids,
+        text: model.detokenize(ids, false, p.ids),
+    };
+}
+
+async function cmdCheck(pos, opts, common) {
+    if (pos.length !== 2)
+        throw new UsageError("check takes MODEL.gguf REF.json");
+    const [modelPath, refPath] = pos;
+    let ref;
+    try {
+        ref = JSON.parse(fs.readFileSync(refPath, "utf8"));
+    } catch (e) {
+        throw new Error(`cannot read reference ${refPath}: ${e.message}`);
+    }
+    const cases = ref?.greedy_fp32;
+    if (cases == null || typeof cases !== "object" || Object.keys(cases).length === 0)
+        throw new Error(`${refPath}: no "greedy_fp32" prompts`);
+    for (const [prompt, c] of Object.entries(cases))
+        if (!Array.isArray(c?.prompt_ids) || c.prompt_ids.length === 0 || !Array.isArray(c?.greedy_ids))
+            throw new Error(`${refPath}: prompt ${JSON.stringify(prompt)} lacks prompt_ids/greedy_ids`);
+
+    const maxOpt = opts["--max"] != null ? intOpt(opts, "--max", 0) : undefined;
+    const minMatch = opts["--min-match"] != null ? intOpt(opts, "--min-match", 0) : undefined;
+    const tieGap = numOpt(opts, "--tie-gap");
+    if (tieGap != null && minMatch == null)
+        throw new UsageError("--tie-gap only makes sense with --min-match");
+
+    let needed = 0;
+    for (const c of Object.values(cases))
+        needed = Math.max(needed, c.prompt_ids.length + (maxOpt ?? c.greedy_ids.length));
+    const { model, sequence } = await load(modelPath, { ...common, contextSize: Math.max(common.ctx, needed) });
+
+    // llama.cpp rejects out-of-range ids with a bare "Eval has failed": say why instead
+    const nVocab = model.fileInfo?.metadata?.tokenizer?.ggml?.tokens?.length;
+    for (const [prompt, c] of Object.entries(cases)) {
+        const bad = c.prompt_ids.find((t) => !Number.isInteger(t) || t < 0 || (nVocab != null && t >= nVocab));
+        if (bad !== undefined)
+            throw new Error(`prompt ${JSON.stringify(prompt)}: reference prompt id ${bad} is not a token of this model (vocabulary size ${nVocab})`);
+    }
+
+    const prompts = {};
+    const failures = [];
+    for (const [prompt, c] of Object.entries(cases)) {
+        const p = promptIds(model, prompt);
+        const n = maxOpt ?? c.greedy_ids.length;
+        const ids = await greedy(sequence, c.prompt_ids, n, common.seed);
+        const r = {
+            tokens_raw: p.raw,
+            tokens: p.ids,
+            prompt_ids_match: arraysEqual(p.ids, c.prompt_ids),
+            greedy: ids,
+            greedy_text: model.detokenize(ids, false, c.prompt_ids),
+            n_match: countLeadingMatches(ids, c.greedy_ids),
+            n_ref: c.greedy_ids.length,
+        };
+        if (minMatch != null) {
+            let required = minMatch;
+            let tieAt;
+            if (tieGap != null && Array.isArray(c.top2_gap)) {
+                const k = c.top2_gap.findIndex((g) => g < tieGap);
+                if (k >= 0 && k < required) {
+                    required = k;
+                    tieAt = k;
+                }
+            }
+            r.required = required;
+            const why = [];
+            if (!r.prompt_ids_match)
+                why.push(`prompt ids differ: llama.cpp ${JSON.stringify(p.ids)} vs reference ${JSON.stringify(c.prompt_ids)}`);
+            if (r.n_match < required) {
+                const at = r.n_match;
+                const detail = at < ids.length && at < c.greedy_ids.length
+                    ? `; first difference at step ${at}: llama.cpp ${ids[at]} vs reference ${c.greedy_ids[at]}`
+                    : `; only ${Math.min(ids.length, c.greedy_ids.length)} tokens compared`;
+                why.push(`n_match ${r.n_match} < required ${required}` +
+                    (tieAt != null ? ` (min-match ${minMatch} lowered by top2_gap[${tieAt}] = ${c.top2_gap[tieAt]} < ${tieGap})` : "") +
+                    detail);
+            }
+            if (why.length > 0)
+                failures.push(`FAIL ${JSON.stringify(prompt)}: ${why.join("; ")}`);
+        }
+        prompts[prompt] = r;
+    }
+    const result = { add_bos: model.tokens.shouldPrependBosToken, bos: model.tokens.bos, n_vocab: nVocab ?? null, prompts };
+    if (minMatch != null)
+        result.ok = failures.length === 0;
+    return { result, failures };
+}
+
+async function main() {
+    const argv = process.argv.slice(2);
+    let sub, pos, opts, common;
+    try {
+        if (argv.length === 0)
+            throw new UsageError("missing subcommand");
+        sub = argv[0];
+        ({ pos, opts } = parseArgs(argv.slice(1)));
+        common = {
+            threads: intOpt(opts, "--threads", 2, 1),
+            ctx: intOpt(opts, "--ctx", 512, 1),
+            seed: intOpt(opts, "--seed", 42),
+            verbose: opts["--verbose"] === true,
+        };
+        if (!["tokenize", "generate", "check"].includes(sub))
+            throw new UsageError(`unknown subcommand ${sub}`);
+    } catch (e) {
+        process.stderr.write(`llama-cpp.mjs: ${e.message}\n${USAGE}\n`);
+        return 2;
+    }
+    try {
+        let out, failures = [];
+        if (sub === "tokenize")
+            out = await cmdTokenize(pos, opts, common);
+        else if (sub === "generate")
+            out = await cmdGenerate(pos, opts, common);
+        else
+            ({ result: out, failures } = await cmdCheck(pos, opts, common));
+        process.stdout.write(JSON.stringify(out) + "\n");
+        for (const f of failures)
+            process.stderr.write(`llama-cpp.mjs check: ${f}\n`);
+        return failures.length > 0 ? 3 : 0;
+    } catch (e) {
+        if (e instanceof UsageError) {
+            process.stderr.write(`llama-cpp.mjs: ${e.message}\n${USAGE}\n`);
+            return 2;
+        }
+        process.stderr.write(`llama-cpp.mjs ${sub}: error: ${e?.message ?? e}\n`);
+        return 1;
+    }
+}
+
+// process.exit rather than letting the event loop drain: node-llama-cpp keeps
+// native handles alive, and disposing them buys nothing for a one-shot CLI
+main().then((code) => process.exit(code), (e) => {
+    process.stderr.write(`llama-cpp.mjs: error: ${e?.stack ?? e}\n`);
+    process.exit(1);
+});

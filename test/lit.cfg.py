@@ -1,0 +1,35 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "llmq"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llmq_obj_root, "test")
+config.excludes = ["Inputs", "models", "unittests", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llmq_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Paths the tests read: the repo's own models and scripts, and ../shared.
+config.substitutions.append(("%llmq_src", config.llmq_src_root))
+config.substitutions.append(("%models", os.path.join(config.llmq_src_root, "test", "models")))
+shared = os.path.join(os.path.dirname(config.llmq_src_root), "shared")
+config.substitutions.append(("%shared", shared))
+if os.path.isdir(shared):
+    config.available_features.add("shared")
+
+# llama.cpp through node-llama-cpp: scripts/llama-cpp is set up by scripts/setup.sh.
+llama_cpp_dir = os.path.join(config.llmq_src_root, "scripts", "llama-cpp")
+config.substitutions.append(("%llama-cpp", "node " + os.path.join(llama_cpp_dir, "llama-cpp.mjs")))
+if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
+    config.available_features.add("llama-cpp")
+config.substitutions.append(("%python", "python3"))
+
+llvm_config.use_tool_substitutions = None
+tools = ["quant-opt", "quant-translate"]
+llvm_config.add_tool_substitutions(tools, [config.llmq_tools_dir])

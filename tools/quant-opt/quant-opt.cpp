@@ -1,0 +1,18 @@
+//===- quant-opt.cpp - llmq's optimizer driver ----------------------------===//
+//
+// Parses, verifies and prints llmq IR and runs llmq passes over it; all the
+// work is in the libraries, as in mlir-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Llmq/LlmqOps.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::llmq::LlmqDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "llmq optimizer driver\n", registry));
+}

@@ -1,0 +1,72 @@
+//===- quant-translate.cpp - llmq's import/export driver ------------------===//
+//
+// quant-translate --import-hf DIR -o model.mlir
+// quant-translate --export-gguf model.mlir -o model.gguf --type q8_0
+//
+// A thin main: the translations are library functions (Translations.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/quant-translate/Translations.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/AtomicOutputFile.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llmq;
+namespace cl = llvm::cl;
+
+static int fail(llvm::Error error) {
+  llvm::WithColor::error(llvm::errs(), "quant-translate")
+      << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::opt<std::string> input(cl::Positional, cl::desc("<input>"),
+                             cl::Required);
+  cl::opt<std::string> output("o", cl::desc("Output path"),
+                              cl::value_desc("path"), cl::init("-"));
+  cl::opt<const Translation *, false, cl::parser<const Translation *>>
+      selected(cl::desc("Translation:"), cl::Required);
+  for (const Translation &t : registerAllTranslations())
+    selected.getParser().addLiteralOption(t.flag, &t, t.description);
+  cl::ParseCommandLineOptions(argc, argv, "llmq translation driver\n");
+
+  mlir::MLIRContext context;
+  context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
+  const Translation &translation = *selected;
+
+  if (translation.importFn) {
+    auto module = translation.importFn(input, context);
+    if (!module)
+      return fail(module.takeError());
+    auto file = AtomicOutputFile::create(output);
+    if (!file)
+      return fail(file.takeError());
+    (**module)->print((*file)->os());
+    (*file)->os() << "\n";
+    if (llvm::Error err = (*file)->commit())
+      return fail(std::move(err));
+    return 0;
+  }
+
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(input, sourceMgr,
+                                            mlir::ParserConfig(&context));
+  if (!module)
+    return 1; // the parser reported why
+  if (llvm::Error err = translation.exportFn(*module, output))
+    return fail(std::move(err));
+  return 0;
+}
