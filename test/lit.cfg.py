@@ -12,7 +12,7 @@ config.test_exec_root = os.path.join(config.llmq_obj_root, "test")
 config.excludes = ["Inputs", "models", "unittests", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 llvm_config.use_default_substitutions()
-llvm_config.with_environment("PATH", config.llmq_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.llmq_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Paths the tests read: the repo's own models and scripts, and ../shared.

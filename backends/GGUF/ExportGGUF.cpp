@@ -229,6 +229,9 @@ static int64_t sourceRow(int64_t row, int64_t rows, int64_t heads) {
 namespace {
 /// Streams tensor bytes from mapped sources, converting as planned.
 class TensorStreamer {
+  /// Bytes of converted output held at once.
+  static constexpr uint64_t kChunkBytes = 1 << 20;
+
 public:
   llvm::Error write(const PlannedTensor &t, llvm::raw_ostream &os) {
     if (!t.weight) {
@@ -250,24 +253,36 @@ public:
                          "' (weight '" + t.weight.getSymName() +
                          "') extends past the end of the file");
     const uint8_t *base = (*file)->data() + source.getOffset();
-    if (from == t.format && t.permuteHeads == 0) {
-      os.write(reinterpret_cast<const char *>(base), srcBytes);
-    } else {
-      const FormatTraits &in = getFormatTraits(from);
-      const FormatTraits &out = getFormatTraits(t.format);
-      std::vector<float> row(cols);
-      uint64_t dstRowBytes = rowBytes(t.format, cols);
-      buffer.resize(dstRowBytes * rows);
-      for (int64_t r = 0; r < rows; ++r) {
-        int64_t src = sourceRow(r, rows, t.permuteHeads);
-        in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
-        out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
-                        nullptr);
+    const FormatTraits &in = getFormatTraits(from);
+    const FormatTraits &out = getFormatTraits(t.format);
+    bool copy = from == t.format && t.permuteHeads == 0;
+    uint64_t dstRowBytes = rowBytes(t.format, cols);
+    // Work through whole heads at a time when permuting, so each chunk
+    // reads exactly its own source rows and can hand their pages back.
+    int64_t align = t.permuteHeads > 0 ? rows / t.permuteHeads : 1;
+    int64_t chunkRows = std::max<int64_t>(
+        1, kChunkBytes / std::max<uint64_t>(dstRowBytes, 1) / align);
+    chunkRows *= align;
+    std::vector<float> row(cols);
+    for (int64_t first = 0; first < rows; first += chunkRows) {
+      int64_t count = std::min(chunkRows, rows - first);
+      const uint8_t *chunk = base + first * srcRowBytes;
+      if (copy) {
+        os.write(reinterpret_cast<const char *>(chunk), count * srcRowBytes);
+      } else {
+        buffer.resize(dstRowBytes * count);
+        for (int64_t r = 0; r < count; ++r) {
+          int64_t src = sourceRow(first + r, rows, t.permuteHeads);
+          in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
+          out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
+                          nullptr);
+        }
+        os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
       }
-      os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
+      // Done with these source pages: resident memory stays at a chunk.
+      (*file)->release(source.getOffset() + first * srcRowBytes,
+                       count * srcRowBytes);
     }
-    // Done with these source pages: keep resident memory at one tensor.
-    (*file)->release(source.getOffset(), srcBytes);
     return llvm::Error::success();
   }
 

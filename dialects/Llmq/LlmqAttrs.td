@@ -11,7 +11,9 @@ class Llmq_Attr<string name, string attrMnemonic, list<Trait> traits = []>
   let mnemonic = attrMnemonic;
 }
 
-def Llmq_FormatAttr : EnumAttr<Llmq_Dialect, Llmq_FormatAttrEnum, "format">;
+def Llmq_FormatAttr : EnumAttr<Llmq_Dialect, Llmq_FormatAttrEnum, "format"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 def Llmq_SourceAttr : Llmq_Attr<"Source", "source"> {
   let summary = "where a weight's bytes are: file, tensor key, byte offset";

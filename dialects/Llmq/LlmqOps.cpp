@@ -256,7 +256,7 @@ LogicalResult ModelOp::verifyRegions() {
   bool sharesWeight = lmHead.getWeight() == embedding.getWeight();
   if (sharesWeight != getTiedEmbeddings())
     return emitOpError("tied_embeddings is ")
-           << getTiedEmbeddings() << ", but the lm head "
+           << (getTiedEmbeddings() ? "true" : "false") << ", but the lm head "
            << (sharesWeight ? "is" : "is not") << " the embedding";
   return success();
 }

@@ -56,9 +56,13 @@ MappedFile::~MappedFile() {
 void MappedFile::release(uint64_t offset, uint64_t length) const {
   if (!base || length == 0)
     return;
-  // madvise needs a page-aligned start; widening to the page is harmless.
+  // A page fault may map a whole large folio of the page cache (up to a
+  // PMD, 2 MiB), reaching back into pages released before. Widen the range
+  // back by that much, or such pages stay resident and memory grows with the
+  // file. madvise also needs a page-aligned start.
+  constexpr uint64_t kFolioReach = 2u << 20;
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  uint64_t start = offset & ~(page - 1);
+  uint64_t start = (offset > kFolioReach ? offset - kFolioReach : 0) & ~(page - 1);
   uint64_t end = std::min(offset + length, fileSize);
   madvise(const_cast<uint8_t *>(base) + start, end - start, MADV_DONTNEED);
 }

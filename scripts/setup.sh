@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what llmq needs on Debian 12 (apt: LLVM/MLIR 22, build tools,
+# GoogleTest; npm: node-llama-cpp for the llama.cpp checks) and configures
+# and builds it in build/. Safe to run again: it installs only what is missing
+# and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential cmake ninja-build python3 git
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
+  nlohmann-json3-dev libgtest-dev)
+# Node.js runs llama.cpp's checks; node-llama-cpp needs Node >= 20. Debian's
+# own nodejs is installed only where no node is present at all.
+command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: node-llama-cpp needs Node.js >= 20, found $(node --version)" >&2
+  exit 1
+fi
+
+# llama.cpp, prebuilt for linux-x64, pinned by package-lock.json; only the CPU
+# build is installed (--omit=optional skips the CUDA/Vulkan/ARM ones).
+if [ ! -d scripts/llama-cpp/node_modules/node-llama-cpp ] ||
+   [ scripts/llama-cpp/package-lock.json -nt scripts/llama-cpp/node_modules ]; then
+  echo "setup: installing node-llama-cpp"
+  (cd scripts/llama-cpp && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
+fi
+
+if [ ! -f build/build.ninja ]; then
+  cmake -G Ninja -S . -B build \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+fi
+ninja -C build -j"$(nproc)" quant-opt quant-translate
