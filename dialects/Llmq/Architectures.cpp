@@ -80,11 +80,12 @@ static const BlockTensor kExaone4Block[] = {
 #undef LLMQ_GATED_MLP
 
 static const ArchInfo kArchitectures[] = {
-    {"llama", "llama", /*permuteQK=*/true, kLlamaBlock},
-    {"mistral", "llama", /*permuteQK=*/true, kLlamaBlock},
-    {"qwen2", "qwen2", /*permuteQK=*/false, kQwen2Block},
-    {"qwen3", "qwen3", /*permuteQK=*/false, kQwen3Block},
-    {"exaone4", "exaone4", /*permuteQK=*/false, kExaone4Block},
+    // name, GGUF arch, permuteQK, ropeOnlyOnSlidingLayers, block tensors
+    {"llama", "llama", true, false, kLlamaBlock},
+    {"mistral", "llama", true, false, kLlamaBlock},
+    {"qwen2", "qwen2", false, false, kQwen2Block},
+    {"qwen3", "qwen3", false, false, kQwen3Block},
+    {"exaone4", "exaone4", false, true, kExaone4Block},
 };
 
 const ArchInfo *mlir::llmq::lookupArch(StringRef name) {

@@ -71,6 +71,9 @@ struct ArchInfo {
   /// llama.cpp's llama-family graphs apply RoPE to interleaved pairs while
   /// HF rotates halves; their converter permutes Q/K rows, and so do we.
   bool permuteQK;
+  /// Where a model has sliding-window layers, only those apply RoPE and the
+  /// global ones use none (EXAONE-4).
+  bool ropeOnlyOnSlidingLayers;
   llvm::ArrayRef<BlockTensor> blockTensors;
 };
 

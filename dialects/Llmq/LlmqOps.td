@@ -95,8 +95,13 @@ def Llmq_BlockOp : Llmq_Op<"block", [HasParent<"ModelOp">]> {
   let description = [{
     `weights` maps the block's roles (`attn_q`, `ffn_down`, ...; the
     architecture table lists each architecture's roles) to weight symbols.
+    `sliding_window = N` limits attention to the last N positions (the query's
+    own included); `no_rope` marks a block whose attention uses no rotary
+    embedding (EXAONE-4's global layers).
   }];
-  let arguments = (ins I64Attr:$index, DictionaryAttr:$weights);
+  let arguments = (ins I64Attr:$index, DictionaryAttr:$weights,
+                       OptionalAttr<I64Attr>:$sliding_window,
+                       UnitAttr:$no_rope);
   let assemblyFormat = "$index `weights` $weights attr-dict";
 }
 

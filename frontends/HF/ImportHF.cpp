@@ -66,6 +66,10 @@ struct HFConfig {
   bool tied = false;
   NamedAttrList ropeScaling;
   int64_t bos = -1, eos = -1;
+  /// Per layer: the sliding-window size (0 for global attention), and
+  /// whether the layer skips RoPE.
+  std::vector<int64_t> slidingWindow;
+  std::vector<bool> noRope;
 };
 
 /// Reads config.json keys with the file's name in every error.
@@ -165,6 +169,41 @@ static llvm::Error readRopeScaling(const ConfigReader &config,
                      "' (supported: default, linear, llama3)");
 }
 
+/// Which layers use sliding-window attention: `layer_types` (transformers 5),
+/// else EXAONE's `sliding_window_pattern` string ("LLLG": L = sliding),
+/// else every layer when a window is set and not switched off
+/// (`use_sliding_window`, Qwen's flag).
+static llvm::Error readLayerTypes(const ConfigReader &config, HFConfig &out) {
+  int64_t window = getInt(config.json, "sliding_window", 0);
+  out.slidingWindow.assign(out.numLayers, 0);
+  out.noRope.assign(out.numLayers, false);
+  if (window <= 0)
+    return llvm::Error::success();
+  const Json &types = member(config.json, "layer_types");
+  std::string pattern = getString(config.json, "sliding_window_pattern");
+  for (int64_t i = 0; i < out.numLayers; ++i) {
+    bool sliding;
+    if (types.is_array()) {
+      if (static_cast<int64_t>(types.size()) != out.numLayers)
+        return importError(config.path + ": layer_types has " +
+                           Twine(types.size()) + " entries for " +
+                           Twine(out.numLayers) + " layers");
+      sliding = types[i].is_string() &&
+                types[i].get<std::string>() == "sliding_attention";
+    } else if (!pattern.empty()) {
+      sliding = pattern[i % pattern.size()] == 'L';
+    } else {
+      sliding = getBool(config.json, "use_sliding_window", true);
+    }
+    out.slidingWindow[i] = sliding ? window : 0;
+  }
+  bool anySliding = llvm::any_of(out.slidingWindow, [](int64_t w) { return w; });
+  if (out.arch->ropeOnlyOnSlidingLayers && anySliding)
+    for (int64_t i = 0; i < out.numLayers; ++i)
+      out.noRope[i] = out.slidingWindow[i] == 0;
+  return llvm::Error::success();
+}
+
 static llvm::Expected<HFConfig> readConfig(StringRef directory,
                                            MLIRContext &context) {
   std::string path = joinPath(directory, "config.json");
@@ -217,6 +256,9 @@ static llvm::Expected<HFConfig> readConfig(StringRef directory,
   auto tie = json->find("tie_word_embeddings");
   out.tied = tie != json->end() && tie->is_boolean() && tie->get<bool>();
   if (llvm::Error err = readRopeScaling(config, context, out))
+    return std::move(err);
+
+  if (llvm::Error err = readLayerTypes(config, out))
     return std::move(err);
 
   out.bos = config.tokenId("bos_token_id");
@@ -490,9 +532,13 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
   }
 
   EmbeddingOp::create(builder, loc, kEmbeddingName);
-  for (int64_t layer = 0; layer < config->numLayers; ++layer)
-    BlockOp::create(builder, loc, layer,
-                    blockWeights[layer].getDictionary(&context));
+  for (int64_t layer = 0; layer < config->numLayers; ++layer) {
+    int64_t window = config->slidingWindow[layer];
+    BlockOp::create(builder, loc, builder.getI64IntegerAttr(layer),
+                    blockWeights[layer].getDictionary(&context),
+                    window ? builder.getI64IntegerAttr(window) : IntegerAttr(),
+                    config->noRope[layer] ? builder.getUnitAttr() : UnitAttr());
+  }
   FinalNormOp::create(builder, loc, kFinalNormName);
   LmHeadOp::create(builder, loc, headSymbol);
 

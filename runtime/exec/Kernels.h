@@ -1,0 +1,48 @@
+//===- Kernels.h - CPU kernels of the reference runtime ---------*- C++ -*-===//
+//
+// Plain f32 kernels. Weights stay in their stored format (f32, f16, bf16 or a
+// ggml block format) and are dequantized one row at a time; activations are
+// f32. Each output element is computed by one thread in a fixed order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_RUNTIME_EXEC_KERNELS_H
+#define LLMQ_RUNTIME_EXEC_KERNELS_H
+
+#include "formats/Formats.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace llmq::runtime {
+class ThreadPool;
+
+/// A matrix (or vector, rows = 1) as stored in a mapped file.
+struct WeightView {
+  const uint8_t *data = nullptr;
+  Format format = Format::F32;
+  int64_t rows = 0, cols = 0;
+
+  explicit operator bool() const { return data != nullptr; }
+  size_t rowBytes() const { return llmq::rowBytes(format, cols); }
+  /// Row `r` as f32 into `out` (cols floats).
+  void dequantizeRow(int64_t r, float *out) const;
+  /// The whole tensor as f32 (for vectors and small tensors).
+  std::vector<float> toFloat() const;
+};
+
+/// out[t][r] = sum_c x[t][c] * w[r][c] for t < n, r < w.rows.
+void matmul(const WeightView &w, const float *x, int64_t n, float *out,
+            ThreadPool &pool);
+
+/// RMS norm of each of n rows of `dim` floats, in place: x * w / rms(x).
+void rmsNorm(float *x, int64_t n, int64_t dim, const float *weight,
+             float eps);
+
+/// silu(gate) * up, elementwise into gate.
+void siluMul(float *gate, const float *up, int64_t count);
+
+} // namespace llmq::runtime
+
+#endif // LLMQ_RUNTIME_EXEC_KERNELS_H

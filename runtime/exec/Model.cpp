@@ -1,0 +1,192 @@
+//===- Model.cpp - A llmq.model bound to its weights ----------------------===//
+
+#include "runtime/exec/Model.h"
+
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/MappedFile.h"
+
+#include <cmath>
+
+using namespace llmq;
+using namespace llmq::runtime;
+using namespace mlir::llmq;
+using llvm::StringRef;
+using llvm::Twine;
+
+static llvm::Error loadError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+Model::~Model() = default;
+
+/// RoPE inverse frequencies as transformers computes them, with `linear` or
+/// `llama3` scaling applied.
+static std::vector<float> ropeFrequencies(ModelOp op) {
+  int64_t dim = op.getHeadDim();
+  double theta = op.getRopeTheta().convertToDouble();
+  std::vector<float> inv;
+  for (int64_t i = 0; i < dim; i += 2)
+    inv.push_back(static_cast<float>(
+        1.0 / std::pow(theta, static_cast<double>(i) / dim)));
+  mlir::DictionaryAttr scaling = op.getRopeScalingAttr();
+  if (!scaling)
+    return inv;
+  auto get = [&](StringRef key) {
+    return mlir::cast<mlir::FloatAttr>(scaling.get(key)).getValueAsDouble();
+  };
+  StringRef type = mlir::cast<mlir::StringAttr>(scaling.get("type")).getValue();
+  double factor = get("factor");
+  if (type == "linear") {
+    for (float &f : inv)
+      f = static_cast<float>(f / factor);
+    return inv;
+  }
+  // llama3: long wavelengths are slowed by `factor`, short ones kept, and
+  // the band between interpolated.
+  double low = get("low_freq_factor"), high = get("high_freq_factor"),
+         original = get("original_max_position_embeddings");
+  double lowWavelen = original / low, highWavelen = original / high;
+  for (float &f : inv) {
+    double wavelen = 2 * M_PI / f;
+    if (wavelen > lowWavelen) {
+      f = static_cast<float>(f / factor);
+    } else if (wavelen >= highWavelen) {
+      double smooth = (original / wavelen - low) / (high - low);
+      f = static_cast<float>((1 - smooth) * f / factor + smooth * f);
+    }
+  }
+  return inv;
+}
+
+namespace llmq::runtime {
+/// Resolves weight symbols into views of mapped files.
+class ModelLoader {
+public:
+  ModelLoader(Model &model, ModelOp op) : model(model), op(op) {}
+
+  llvm::Expected<WeightView> view(StringRef symbol) {
+    WeightOp weight = op.lookupWeight(symbol);
+    if (!weight)
+      return loadError("model '" + op.getSymName() + "': no weight '" +
+                       symbol + "'");
+    SourceAttr source = weight.getSource();
+    auto &file = model.files[source.getFile()];
+    if (!file) {
+      auto opened = MappedFile::open(source.getFile());
+      if (!opened)
+        return opened.takeError();
+      file = std::move(*opened);
+    }
+    mlir::RankedTensorType type = weight.getTensorType();
+    WeightView v;
+    mlir::Type element = type.getElementType();
+    v.format = element.isF16()    ? Format::F16
+               : element.isBF16() ? Format::BF16
+                                  : Format::F32;
+    v.rows = type.getRank() == 2 ? type.getShape()[0] : 1;
+    v.cols = type.getShape().back();
+    uint64_t bytes = v.rowBytes() * v.rows;
+    if (source.getOffset() + bytes > file->size())
+      return loadError(source.getFile() + ": tensor '" + source.getKey() +
+                       "' (weight '" + symbol +
+                       "') extends past the end of the file");
+    v.data = file->data() + source.getOffset();
+    return v;
+  }
+
+  llvm::Expected<std::vector<float>> vector(StringRef symbol) {
+    auto v = view(symbol);
+    if (!v)
+      return v.takeError();
+    return v->toFloat();
+  }
+
+  llvm::Error loadBlock(BlockOp block, LayerWeights &layer) {
+    for (mlir::NamedAttribute entry : block.getWeights()) {
+      std::optional<Role> role = lookupRole(entry.getName().strref());
+      StringRef symbol =
+          mlir::cast<mlir::FlatSymbolRefAttr>(entry.getValue()).getValue();
+      WeightView *matrix = nullptr;
+      std::vector<float> *vec = nullptr;
+      switch (*role) {
+      case Role::AttnQ: matrix = &layer.q; break;
+      case Role::AttnK: matrix = &layer.k; break;
+      case Role::AttnV: matrix = &layer.v; break;
+      case Role::AttnOutput: matrix = &layer.o; break;
+      case Role::FfnGate: matrix = &layer.gate; break;
+      case Role::FfnUp: matrix = &layer.up; break;
+      case Role::FfnDown: matrix = &layer.down; break;
+      case Role::AttnNorm: vec = &layer.attnNorm; break;
+      case Role::FfnNorm: vec = &layer.ffnNorm; break;
+      case Role::AttnQNorm: vec = &layer.qNorm; break;
+      case Role::AttnKNorm: vec = &layer.kNorm; break;
+      case Role::AttnPostNorm: vec = &layer.attnPostNorm; break;
+      case Role::FfnPostNorm: vec = &layer.ffnPostNorm; break;
+      case Role::AttnQBias: vec = &layer.qBias; break;
+      case Role::AttnKBias: vec = &layer.kBias; break;
+      case Role::AttnVBias: vec = &layer.vBias; break;
+      }
+      if (matrix) {
+        auto v = view(symbol);
+        if (!v)
+          return v.takeError();
+        *matrix = *v;
+      } else {
+        auto v = vector(symbol);
+        if (!v)
+          return v.takeError();
+        *vec = std::move(*v);
+      }
+    }
+    if (auto window = block.getSlidingWindow())
+      layer.slidingWindow = *window;
+    layer.rope = !block.getNoRope();
+    return llvm::Error::success();
+  }
+
+  Model &model;
+  ModelOp op;
+};
+} // namespace llmq::runtime
+
+llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
+  std::unique_ptr<Model> model(new Model());
+  ModelConfig &c = model->config;
+  c.name = op.getSymName().str();
+  c.arch = op.getArch().str();
+  c.hidden = op.getHiddenSize();
+  c.numHeads = op.getNumHeads();
+  c.numKVHeads = op.getNumKvHeads();
+  c.headDim = op.getHeadDim();
+  c.ffn = op.getFfnSize();
+  c.vocab = op.getVocabSize();
+  c.contextLength = op.getContextLength();
+  c.normEps = static_cast<float>(op.getNormEps().convertToDouble());
+  model->invFreq = ropeFrequencies(op);
+
+  ModelLoader loader(*model, op);
+  for (mlir::Operation &nested : op.getBody().front()) {
+    if (auto e = mlir::dyn_cast<EmbeddingOp>(nested)) {
+      auto v = loader.view(e.getWeight());
+      if (!v)
+        return v.takeError();
+      model->embedding = *v;
+    } else if (auto b = mlir::dyn_cast<BlockOp>(nested)) {
+      model->layers.emplace_back();
+      if (llvm::Error err = loader.loadBlock(b, model->layers.back()))
+        return std::move(err);
+    } else if (auto n = mlir::dyn_cast<FinalNormOp>(nested)) {
+      auto v = loader.vector(n.getWeight());
+      if (!v)
+        return v.takeError();
+      model->finalNorm = std::move(*v);
+    } else if (auto h = mlir::dyn_cast<LmHeadOp>(nested)) {
+      auto v = loader.view(h.getWeight());
+      if (!v)
+        return v.takeError();
+      model->lmHead = *v;
+    }
+  }
+  return std::move(model);
+}

@@ -1,0 +1,70 @@
+//===- Model.h - A llmq.model bound to its weights --------------*- C++ -*-===//
+//
+// Binds every weight symbol of a llmq.model to a view into its mapped source
+// file, per block, in the shape the executor wants. Matrices stay in their
+// files; only norm vectors and biases are copied (as f32).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_RUNTIME_EXEC_MODEL_H
+#define LLMQ_RUNTIME_EXEC_MODEL_H
+
+#include "runtime/exec/Kernels.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::llmq {
+class ModelOp;
+} // namespace mlir::llmq
+
+namespace llmq {
+class MappedFile;
+} // namespace llmq
+
+namespace llmq::runtime {
+
+struct LayerWeights {
+  WeightView q, k, v, o, gate, up, down;
+  /// f32 copies; empty where the architecture has no such tensor.
+  std::vector<float> attnNorm, ffnNorm, qNorm, kNorm, attnPostNorm,
+      ffnPostNorm, qBias, kBias, vBias;
+  int64_t slidingWindow = 0; ///< 0: attends to every earlier position
+  bool rope = true;
+};
+
+struct ModelConfig {
+  std::string name, arch;
+  int64_t hidden = 0, numHeads = 0, numKVHeads = 0, headDim = 0, ffn = 0,
+          vocab = 0, contextLength = 0;
+  float normEps = 1e-5f;
+  /// RoPE pairs dimensions (2i, 2i+1) rather than (i, i + d/2): the layout of
+  /// Q/K rows that llama.cpp's converter permuted.
+  bool ropeInterleaved = false;
+};
+
+class Model {
+public:
+  static llvm::Expected<std::unique_ptr<Model>> load(mlir::llmq::ModelOp op);
+  ~Model();
+
+  ModelConfig config;
+  WeightView embedding, lmHead;
+  std::vector<float> finalNorm;
+  std::vector<LayerWeights> layers;
+  /// RoPE inverse frequencies, head_dim / 2 of them, scaling applied.
+  std::vector<float> invFreq;
+
+private:
+  Model() = default;
+  llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  friend class ModelLoader;
+};
+
+} // namespace llmq::runtime
+
+#endif // LLMQ_RUNTIME_EXEC_MODEL_H

@@ -1,0 +1,167 @@
+//===- Session.cpp - Forward passes with a KV cache -----------------------===//
+
+#include "runtime/exec/Session.h"
+
+#include "runtime/exec/ThreadPool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+using namespace llmq;
+using namespace llmq::runtime;
+
+Session::Session(const Model &model, ThreadPool &pool, int64_t maxPositions)
+    : model(model), pool(pool), maxPositions(maxPositions) {
+  int64_t kvDim = model.config.numKVHeads * model.config.headDim;
+  keys.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
+  values.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
+}
+
+void Session::applyRope(float *x, int64_t n, int64_t heads) const {
+  int64_t dim = model.config.headDim, half = dim / 2;
+  bool interleaved = model.config.ropeInterleaved;
+  for (int64_t t = 0; t < n; ++t) {
+    float pos = static_cast<float>(position + t);
+    for (int64_t i = 0; i < half; ++i) {
+      float angle = pos * model.invFreq[i];
+      float c = std::cos(angle), s = std::sin(angle);
+      for (int64_t h = 0; h < heads; ++h) {
+        float *head = x + (t * heads + h) * dim;
+        float *a = interleaved ? head + 2 * i : head + i;
+        float *b = interleaved ? head + 2 * i + 1 : head + i + half;
+        float x1 = *a, x2 = *b;
+        *a = x1 * c - x2 * s;
+        *b = x2 * c + x1 * s;
+      }
+    }
+  }
+}
+
+void Session::attention(const LayerWeights &layer, int64_t layerIndex,
+                        int64_t n, const float *q, float *out) {
+  const ModelConfig &c = model.config;
+  int64_t dim = c.headDim, kvDim = c.numKVHeads * dim;
+  int64_t group = c.numHeads / c.numKVHeads;
+  float scale = 1.0f / std::sqrt(static_cast<float>(dim));
+  const float *k = keys[layerIndex].data(), *v = values[layerIndex].data();
+  pool.parallelFor(n * c.numHeads, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(position + n);
+    for (int64_t job = begin; job < end; ++job) {
+      int64_t t = job / c.numHeads, h = job % c.numHeads;
+      int64_t pos = position + t, kvHead = h / group;
+      int64_t first = layer.slidingWindow > 0
+                          ? std::max<int64_t>(0, pos - layer.slidingWindow + 1)
+                          : 0;
+      const float *qh = q + (t * c.numHeads + h) * dim;
+      float maxScore = -INFINITY;
+      for (int64_t j = first; j <= pos; ++j) {
+        const float *kj = k + j * kvDim + kvHead * dim;
+        float dot = 0;
+        for (int64_t d = 0; d < dim; ++d)
+          dot += qh[d] * kj[d];
+        scores[j] = dot * scale;
+        maxScore = std::max(maxScore, scores[j]);
+      }
+      float sum = 0;
+      for (int64_t j = first; j <= pos; ++j) {
+        scores[j] = std::exp(scores[j] - maxScore);
+        sum += scores[j];
+      }
+      float *oh = out + (t * c.numHeads + h) * dim;
+      std::fill(oh, oh + dim, 0.0f);
+      for (int64_t j = first; j <= pos; ++j) {
+        const float *vj = v + j * kvDim + kvHead * dim;
+        float p = scores[j] / sum;
+        for (int64_t d = 0; d < dim; ++d)
+          oh[d] += p * vj[d];
+      }
+    }
+  });
+}
+
+static void addBias(float *x, int64_t n, const std::vector<float> &bias) {
+  if (bias.empty())
+    return;
+  int64_t dim = bias.size();
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t i = 0; i < dim; ++i)
+      x[t * dim + i] += bias[i];
+}
+
+llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
+                             std::vector<float> &logits, bool allLogits) {
+  const ModelConfig &c = model.config;
+  int64_t n = tokens.size();
+  if (n == 0)
+    return llvm::Error::success();
+  if (position + n > maxPositions)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%lld positions exceed the context of %lld",
+        static_cast<long long>(position + n),
+        static_cast<long long>(maxPositions));
+  for (int32_t id : tokens)
+    if (id < 0 || id >= c.vocab)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "token id %d is outside the vocabulary "
+                                     "[0, %lld)",
+                                     id, static_cast<long long>(c.vocab));
+  int64_t hidden = c.hidden, dim = c.headDim;
+  int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
+  std::vector<float> x(n * hidden), h(n * hidden), q(n * qDim), k(n * kvDim),
+      v(n * kvDim), attn(n * qDim), gate(n * c.ffn), up(n * c.ffn);
+  for (int64_t t = 0; t < n; ++t)
+    model.embedding.dequantizeRow(tokens[t], x.data() + t * hidden);
+
+  for (size_t l = 0; l < model.layers.size(); ++l) {
+    const LayerWeights &layer = model.layers[l];
+    h = x;
+    if (!layer.attnNorm.empty())
+      rmsNorm(h.data(), n, hidden, layer.attnNorm.data(), c.normEps);
+    matmul(layer.q, h.data(), n, q.data(), pool);
+    matmul(layer.k, h.data(), n, k.data(), pool);
+    matmul(layer.v, h.data(), n, v.data(), pool);
+    addBias(q.data(), n, layer.qBias);
+    addBias(k.data(), n, layer.kBias);
+    addBias(v.data(), n, layer.vBias);
+    if (!layer.qNorm.empty())
+      rmsNorm(q.data(), n * c.numHeads, dim, layer.qNorm.data(), c.normEps);
+    if (!layer.kNorm.empty())
+      rmsNorm(k.data(), n * c.numKVHeads, dim, layer.kNorm.data(), c.normEps);
+    if (layer.rope) {
+      applyRope(q.data(), n, c.numHeads);
+      applyRope(k.data(), n, c.numKVHeads);
+    }
+    std::memcpy(keys[l].data() + position * kvDim, k.data(),
+                n * kvDim * sizeof(float));
+    std::memcpy(values[l].data() + position * kvDim, v.data(),
+                n * kvDim * sizeof(float));
+    attention(layer, l, n, q.data(), attn.data());
+    matmul(layer.o, attn.data(), n, h.data(), pool);
+    if (!layer.attnPostNorm.empty())
+      rmsNorm(h.data(), n, hidden, layer.attnPostNorm.data(), c.normEps);
+    for (int64_t i = 0; i < n * hidden; ++i)
+      x[i] += h[i];
+
+    h = x;
+    if (!layer.ffnNorm.empty())
+      rmsNorm(h.data(), n, hidden, layer.ffnNorm.data(), c.normEps);
+    matmul(layer.gate, h.data(), n, gate.data(), pool);
+    matmul(layer.up, h.data(), n, up.data(), pool);
+    siluMul(gate.data(), up.data(), n * c.ffn);
+    matmul(layer.down, gate.data(), n, h.data(), pool);
+    if (!layer.ffnPostNorm.empty())
+      rmsNorm(h.data(), n, hidden, layer.ffnPostNorm.data(), c.normEps);
+    for (int64_t i = 0; i < n * hidden; ++i)
+      x[i] += h[i];
+  }
+  position += n;
+
+  int64_t first = allLogits ? 0 : n - 1, count = n - first;
+  float *last = x.data() + first * hidden;
+  rmsNorm(last, count, hidden, model.finalNorm.data(), c.normEps);
+  logits.resize(count * c.vocab);
+  matmul(model.lmHead, last, count, logits.data(), pool);
+  return llvm::Error::success();
+}

@@ -1,0 +1,51 @@
+//===- Session.h - Forward passes with a KV cache ---------------*- C++ -*-===//
+//
+// A Session runs tokens through a Model, keeping each layer's keys and values
+// so that generation feeds one token at a time. The computation follows
+// transformers' eager implementation in f32 (pre- or post-norms, q/k norms,
+// GQA, RoPE variants, sliding windows), which is what the references hold.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_RUNTIME_EXEC_SESSION_H
+#define LLMQ_RUNTIME_EXEC_SESSION_H
+
+#include "runtime/exec/Model.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace llmq::runtime {
+class ThreadPool;
+
+class Session {
+public:
+  /// A cache for up to `maxPositions` tokens (at most the model's context).
+  Session(const Model &model, ThreadPool &pool, int64_t maxPositions);
+
+  /// Appends `tokens` at the next positions. `logits` receives vocab floats
+  /// per token when `allLogits`, else only for the last token.
+  llvm::Error forward(llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
+                      bool allLogits);
+  /// Forgets every cached position.
+  void reset() { position = 0; }
+  int64_t size() const { return position; }
+  int64_t capacity() const { return maxPositions; }
+
+private:
+  void attention(const LayerWeights &layer, int64_t layerIndex, int64_t n,
+                 const float *q, float *out);
+  void applyRope(float *x, int64_t n, int64_t heads) const;
+
+  const Model &model;
+  ThreadPool &pool;
+  int64_t maxPositions;
+  int64_t position = 0;
+  std::vector<std::vector<float>> keys, values; ///< per layer [pos][kvDim]
+};
+
+} // namespace llmq::runtime
+
+#endif // LLMQ_RUNTIME_EXEC_SESSION_H

@@ -1,0 +1,39 @@
+//===- ModelInput.cpp - Open any model quant-run accepts ------------------===//
+
+#include "tools/quant-run/ModelInput.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "frontends/HF/ImportHF.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace llmq;
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+llmq::openModel(llvm::StringRef path, mlir::MLIRContext &context) {
+  context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
+  if (llvm::sys::fs::is_directory(path))
+    return importHF(path, context);
+  if (!llvm::sys::fs::exists(path))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": no such file or directory");
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(path, sourceMgr,
+                                            mlir::ParserConfig(&context));
+  if (!module)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": not llmq IR:\n" + diagnostics);
+  auto models = module->getOps<mlir::llmq::ModelOp>();
+  if (std::distance(models.begin(), models.end()) != 1)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": expected exactly one llmq.model");
+  return std::move(module);
+}
