@@ -18,6 +18,15 @@ What it makes (each an HF directory written by save_pretrained, plus <name>.ref.
   exaone4-tiny-swa     Exaone4ForCausalLM shaped like EXAONE-4.0-32B: 8 layers "LLLG"
                        (3 sliding-window layers, then 1 global), sliding_window 16, no RoPE
                        on the global layers, untied, hidden 128, bf16.
+  exaone4-tiny-swa64   Exaone4ForCausalLM shaped like EXAONE-4.0-32B with its 64 layers
+                       (llama.cpp enables EXAONE-4 sliding windows only for n_layer == 64):
+                       "LLLG" x 16, sliding_window 16, NoPE global layers, untied, hidden 32,
+                       2 heads / 1 kv, head_dim 16, ffn 96, bf16; steps capped by a time
+                       budget (train_budget_s, see train()).
+
+and, with --strict-ref, test/models/kjv-llama-5m.strict.ref.json: the reference keys of an
+existing checkpoint (shared/models/kjv-llama-5m) recomputed in fp32 with TF32 off, plus
+first64_top5_logits_fp64 / eval_ppl_seq256_fp64 from a float64 CPU run and a `note`.
 
 All are trained on kjv-calib.txt: every non-empty line becomes <s> + tokens(line + "\\n"),
 the lines are concatenated, and random windows of 129 tokens (128 inputs) are drawn.
@@ -34,7 +43,7 @@ the first 64 stream ids with top-5 ids/logits of the first window, and 32 greedy
 with top2_gap = top-1 minus top-2 logit at each generated step.
 
 Seeds (fixed): kjv-tiny 1001, qwen3-tiny-tied 1002, mistral-tiny-spm 1003,
-exaone4-tiny-global 1004, exaone4-tiny-swa 1005.  torch.manual_seed(seed) before the model
+exaone4-tiny-global 1004, exaone4-tiny-swa 1005, exaone4-tiny-swa64 1006.  torch.manual_seed(seed) before the model
 is built (its init); the batch sampler is a CUDA torch.Generator seeded seed + 1.
 Deterministic algorithms are requested (CUBLAS_WORKSPACE_CONFIG=:4096:8); bit-exact
 reruns on a different GPU / torch build are not promised -- the saved files are the truth.
@@ -57,16 +66,30 @@ into an ignored folder .devdata/ that is carried along):
       --ok-file /tmp/ok --check-ref .devdata/kjv-llama-5m .devdata/kjv-llama-5m.ref.json
   python3 scripts/make-test-models.py --data .devdata --out /tmp/models --tar-to $OUT
   # then here: for f in <fetched>/*.tar; do tar -xf $f -C test/models; done
+  # later, one more call: exaone4-tiny-swa64 and the strict kjv-llama-5m reference
+  # (a 20-step smoke of the new model first, in the same command)
+  python3 scripts/make-test-models.py --data .devdata --out /tmp/smoke --smoke \
+      --only exaone4-tiny-swa64 --strict-ref .devdata/kjv-llama-5m \
+      .devdata/kjv-llama-5m.ref.json $OUT/kjv-llama-5m.strict.ref.json && \
+  python3 scripts/make-test-models.py --data .devdata --out /tmp/models \
+      --only exaone4-tiny-swa64 --tar-to $OUT
 
 Timing on the H100 (deterministic mode, launch-bound): 33 ms/step for the 4-layer models,
 70 ms/step for exaone4-tiny-swa, 235 ms/step for the 30-layer exaone4-tiny-global; the
-whole run takes about 8 minutes.  The --check-ref pass reproduced kjv-llama-5m.ref.json
-(ppl 35.37021 vs 35.37017, same top-5 ids and greedy ids/texts, top-5 logits within 4e-3).
+whole run takes about 8 minutes.  exaone4-tiny-swa64: 424 ms/step, so its 300 s budget cut
+the planned 1000 steps to 697 (about 5.5 minutes in all).  The --check-ref pass reproduced
+kjv-llama-5m.ref.json (ppl 35.37021 vs 35.37017, same top-5 ids and greedy ids/texts,
+top-5 logits within 4e-3).  --strict-ref (~15 s) showed that the 3.9e-3 is the shipped
+file's: fp32 (no TF32) and fp64 agree within 1.4e-5, and the shipped logits differ from both
+by up to 3.9e-3, growing with the position (TF32, bf16 and SDPA do not reproduce them).
 
-Options: --only NAME[,NAME] makes a subset; --smoke trains 20 steps (pipeline check);
---check-ref MODEL_DIR REF_JSON recomputes a reference for an existing checkpoint (e.g.
-shared/models/kjv-llama-5m) and compares it with the given ref.json.  Meant for a GPU
-(--device cpu is wired up but was never tried).
+Options: --only NAME[,NAME] makes a subset (--only none: no models); --smoke trains 20
+steps (pipeline check); --check-ref MODEL_DIR REF_JSON recomputes a reference for an
+existing checkpoint (e.g. shared/models/kjv-llama-5m) and compares it with the given
+ref.json; --strict-ref MODEL_DIR REF_JSON OUT_JSON writes the strict reference of an
+existing checkpoint (fp32 with TF32 off on --device, plus fp64 on the CPU) and prints its
+differences from REF_JSON.  Meant for a GPU (--device cpu is wired up but was never tried
+for training; the fp64 part of --strict-ref always runs on the CPU).
 """
 
 import argparse
@@ -132,6 +155,19 @@ MODELS = {
                     sliding_window=16, sliding_window_pattern="LLLG",
                     layer_types=["sliding_attention"] * 3 + ["full_attention"]
                     + ["sliding_attention"] * 3 + ["full_attention"])),
+    # 64 layers because llama.cpp turns EXAONE-4 sliding-window attention on only for
+    # n_layer == 64 (period 4, like EXAONE-4.0-32B); deep and thin, so lr 2e-3.  Training
+    # is launch-bound (~8 ms per layer-step), so steps are capped by train_budget_s: after
+    # 20 steps the rate is measured and the step count (and its cosine) cut to fit.
+    "exaone4-tiny-swa64": dict(
+        arch="exaone4", seed=1006, save_dtype="bfloat16", tokenizer="bytelevel",
+        max_size=4 << 20, shard=None, train=(1000, 64, 128, 2e-3, 80), train_budget_s=300,
+        config=dict(hidden_size=32, intermediate_size=96, num_hidden_layers=64,
+                    num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+                    max_position_embeddings=512, rms_norm_eps=1e-5,
+                    tie_word_embeddings=False, rope_theta=1000000.0,
+                    sliding_window=16, sliding_window_pattern="LLLG",
+                    layer_types=(["sliding_attention"] * 3 + ["full_attention"]) * 16)),
 }
 
 
@@ -235,7 +271,8 @@ def make_config(arch, cfg, vocab_size, bos, eos):
                rope_parameters={"rope_type": "default", "rope_theta": theta}, **cfg)
 
 
-def train(model, stream, steps, batch, seq, lr, warmup, seed, device):
+def train(model, stream, steps, batch, seq, lr, warmup, seed, device, budget_s=0):
+    """Returns the number of steps run (fewer than `steps` only under budget_s)."""
     import torch
     import torch.nn.functional as F
     data = torch.tensor(stream, dtype=torch.long, device=device)
@@ -251,7 +288,21 @@ def train(model, stream, steps, batch, seq, lr, warmup, seed, device):
     V = model.config.vocab_size
     model.train()
     t0 = time.time()
-    for step in range(steps):
+    step = 0
+    while step < steps:
+        if budget_s and step == 20:
+            if device == "cuda":
+                torch.cuda.synchronize()
+            rate = (time.time() - t1) / 19  # steps 1..19 (step 0 pays the warm-up)
+            fit = int((budget_s - (time.time() - t0)) / rate) + 20
+            if fit < steps:
+                log("    %.1f ms/step: %d steps do not fit in %d s; cutting to %d" % (
+                    1000 * rate, steps, budget_s, fit))
+                steps = fit
+        if step == 1:
+            if device == "cuda":
+                torch.cuda.synchronize()
+            t1 = time.time()
         cur = lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
         for g in opt.param_groups:
             g["lr"] = cur
@@ -268,7 +319,9 @@ def train(model, stream, steps, batch, seq, lr, warmup, seed, device):
         if step % 250 == 0 or step == steps - 1:
             log("    step %5d  loss %.4f  lr %.2e  %.1f ms/step" % (
                 step, loss.item(), cur, 1000 * (time.time() - t0) / (step + 1)))
+        step += 1
     model.eval()
+    return steps
 
 
 def dir_size(d):
@@ -290,11 +343,14 @@ def rewrite_config_4x(path):
 
 # --------------------------------------------------------------------------- references
 
-def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None):
+def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None,
+                dtype=None, generate_check=True):
+    """dtype float32 (default) or float64 (then logits are kept in float64 too)."""
     import torch
     import transformers
     from transformers import AutoModelForCausalLM
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32,
+    dtype = dtype or torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype,
                                                  attn_implementation="eager")
     model.to(device).eval()
     params = sum(p.numel() for p in model.parameters())
@@ -314,7 +370,7 @@ def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None):
             st = torch.tensor(starts[b:b + 32], device=device)
             x = tt[st[:, None] + offs]
             y = tt[st[:, None] + offs + 1]
-            logits = model(input_ids=x, use_cache=False).logits.float()
+            logits = model(input_ids=x, use_cache=False).logits.to(dtype)
             if first_logits is None:
                 first_logits = logits[0, :64].clone()
             lp = torch.log_softmax(logits.double(), dim=-1)
@@ -328,7 +384,7 @@ def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None):
             gen, gaps = [], []
             for _ in range(GREEDY_STEPS):
                 lg = model(input_ids=torch.tensor([seq], device=device),
-                           use_cache=False).logits[0, -1].float()
+                           use_cache=False).logits[0, -1].to(dtype)
                 v, ix = lg.topk(2)
                 nxt = int(ix[0])
                 gaps.append(round(float(v[0] - v[1]), 5))
@@ -337,6 +393,8 @@ def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None):
             greedy[p] = {"prompt_ids": ids, "greedy_ids": gen,
                          "greedy_text": tok.decode(gen), "top2_gap": gaps}
             # cross-check: transformers' generate() with its KV cache
+            if not generate_check:
+                continue
             try:
                 out = model.generate(torch.tensor([ids], device=device),
                                      attention_mask=torch.ones(1, len(ids), dtype=torch.long,
@@ -368,7 +426,7 @@ def compute_ref(model_dir, name, tok, bos_id, eval_lines, device, eos_id=None):
         "greedy_fp32": greedy,
     }
     info = {"stream_len": len(t), "windows": len(starts),
-            "first_logits": first_logits}
+            "first_logits": first_logits.cpu()}
     del model
     return ref, info
 
@@ -400,6 +458,123 @@ def check_ref(model_dir, ref_path, device):
             g["prompt_ids"] == w["prompt_ids"], min(g["top2_gap"])))
         if g["greedy_text"] != w["greedy_text"]:
             log("    got  %r\n    want %r" % (g["greedy_text"], w["greedy_text"]))
+
+
+def strict_ref(model_dir, shared_ref_path, out_path, device):
+    """Strict reference of an existing checkpoint (made for shared/models/kjv-llama-5m).
+
+    The reference keys are recomputed in float32 on `device` with TF32 off (as every
+    reference here); the first-64 top-5 logits are recomputed again in float64 on the CPU
+    (model.double()), at the float32 top-5 ids, and stored as first64_top5_logits_fp64
+    (7 decimals), with the fp64 perplexity and a `note`.  Diagnostics (not stored): the
+    first-window logits with TF32 on, under bf16 autocast and with SDPA attention, each
+    compared with the shipped reference, to see which of them it was made with.
+    """
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM
+    with open(shared_ref_path) as f:
+        want = json.load(f)
+    tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    bos, eos = cfg["bos_token_id"], cfg.get("eos_token_id")
+    ev = read_lines(ARGS.eval_path)
+    try:
+        prec = torch.backends.cuda.matmul.fp32_precision
+    except Exception as e:
+        prec = repr(e)
+    log("strict-ref %s: allow_tf32 %s, matmul fp32_precision %s, float32_matmul_precision %s" % (
+        want["name"], torch.backends.cuda.matmul.allow_tf32, prec,
+        torch.get_float32_matmul_precision()))
+    t0 = time.time()
+    r32, i32 = compute_ref(model_dir, want["name"], tok, bos, ev, device, eos)
+    log("  fp32 (%s, TF32 off) done in %.1f s" % (device, time.time() - t0))
+    t0 = time.time()
+    r64, i64 = compute_ref(model_dir, want["name"], tok, bos, ev, "cpu", eos,
+                           dtype=torch.float64, generate_check=False)
+    log("  fp64 (cpu, %d threads) done in %.1f s" % (torch.get_num_threads(), time.time() - t0))
+
+    ids = torch.tensor(r32["first64_top5_ids"])
+    l32 = i32["first_logits"].double().gather(-1, ids)
+    l64 = i64["first_logits"].gather(-1, ids)
+    lsh = torch.tensor(want["first64_top5_logits"], dtype=torch.float64)
+    l32r = torch.tensor(r32["first64_top5_logits"], dtype=torch.float64)
+    l64r = l64.mul(1e7).round().div(1e7)
+    ids_sh = want["first64_top5_ids"] == r32["first64_top5_ids"]
+    ids_64 = r64["first64_top5_ids"] == r32["first64_top5_ids"]
+    diffs = {
+        "shared_vs_fp32": float((lsh - l32r).abs().max()),
+        "shared_vs_fp64": float((lsh - l64r).abs().max()),
+        "fp32_vs_fp64": float((l32r - l64r).abs().max()),
+        "fp32_vs_fp64_unrounded": float((l32 - l64).abs().max()),
+        "fp32_vs_fp64_all_first64_logits": float(
+            (i32["first_logits"].double() - i64["first_logits"]).abs().max()),
+    }
+    log("  top-5 ids: shared == fp32 %s, fp64 == fp32 %s" % (ids_sh, ids_64))
+    for k, v in diffs.items():
+        log("  max |diff| %-32s %.3e" % (k, v))
+    log("  ppl shared %.10f  fp32 %.10f  fp64 %.10f" % (
+        want["eval_ppl_seq256_fp32"], r32["eval_ppl_seq256_fp32"], r64["eval_ppl_seq256_fp32"]))
+    for p, w in want["greedy_fp32"].items():
+        g, g64 = r32["greedy_fp32"][p], r64["greedy_fp32"][p]
+        log("  greedy %r: fp32 ids == shared %s, == fp64 %s; texts == shared %s; min gap %.4f"
+            % (p, g["greedy_ids"] == w["greedy_ids"], g["greedy_ids"] == g64["greedy_ids"],
+               g["greedy_text"] == w["greedy_text"], min(g["top2_gap"])))
+    g = r32["greedy_fp32"]
+    greedy_same = all(g[p]["greedy_ids"] == want["greedy_fp32"][p]["greedy_ids"]
+                      and g[p]["greedy_ids"] == r64["greedy_fp32"][p]["greedy_ids"] for p in g)
+
+    # diagnostics: which setting reproduces the shipped logits?
+    try:
+        m = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32,
+                                                 attn_implementation="eager").to(device).eval()
+        t = encode_stream(tok, ev, bos)
+        x = torch.tensor([t[:EVAL_N]], device=device)
+        sh_ids = torch.tensor(want["first64_top5_ids"])
+
+        def vs_shared(lg, what):
+            v = lg[0, :64].double().cpu().gather(-1, sh_ids).mul(1e5).round().div(1e5)
+            log("  diag %-26s max |diff| vs shared %.3e, vs fp64 %.3e" % (
+                what, float((v - lsh).abs().max()), float((v - l64r).abs().max())))
+        with torch.no_grad():
+            vs_shared(m(input_ids=x, use_cache=False).logits, "fp32 eager TF32 off")
+            torch.backends.cuda.matmul.allow_tf32 = True
+            vs_shared(m(input_ids=x, use_cache=False).logits, "fp32 eager TF32 on")
+            torch.backends.cuda.matmul.allow_tf32 = False
+            with torch.autocast(device_type=device, dtype=torch.bfloat16):
+                vs_shared(m(input_ids=x, use_cache=False).logits, "bf16 autocast")
+            vs_shared(m.to(torch.bfloat16)(input_ids=x, use_cache=False).logits,
+                      "bf16 weights")
+        del m
+        m = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32,
+                                                 attn_implementation="sdpa").to(device).eval()
+        with torch.no_grad():
+            vs_shared(m(input_ids=x, use_cache=False).logits, "fp32 sdpa TF32 off")
+        del m
+    except Exception as e:
+        log("  diag failed: %r" % (e,))
+    torch.backends.cuda.matmul.allow_tf32 = False
+
+    ref = dict(r32)
+    ref["first64_top5_logits_fp64"] = [[round(float(x), 7) for x in row] for row in l64]
+    ref["eval_ppl_seq256_fp64"] = r64["eval_ppl_seq256_fp32"]
+    ref["note"] = (
+        "Strict recompute of shared/models/kjv-llama-5m.ref.json by "
+        "scripts/make-test-models.py --strict-ref: every key but these last three as in "
+        "that file, computed in float32 on %s with TF32 off (eager attention); "
+        "first64_top5_logits_fp64 = float64 logits (model.double(), CPU) at the same "
+        "first64_top5_ids, eval_ppl_seq256_fp64 = the float64 perplexity. Max |diff| of "
+        "the top-5 logits: shipped ref vs float32 %.1e, shipped vs float64 %.1e, float32 vs "
+        "float64 %.1e; top-5 ids %s; greedy ids %s." % (
+            torch.cuda.get_device_name() if device == "cuda" else device,
+            diffs["shared_vs_fp32"], diffs["shared_vs_fp64"], diffs["fp32_vs_fp64"],
+            "identical in all three" if ids_sh and ids_64 else "DIFFER",
+            "identical in all three" if greedy_same else "DIFFER"))
+    with open(out_path, "w") as f:
+        json.dump(ref, f, indent=1)
+        f.write("\n")
+    log("  wrote %s" % out_path)
 
 
 # --------------------------------------------------------------------------- driver
@@ -446,12 +621,15 @@ def make_model(name, spec, args, device, byte_tok_path, calib, ev):
     log("    params: %d" % sum(p.numel() for p in model.parameters()))
 
     steps, batch, seq, lr, warmup = spec["train"]
+    budget = spec.get("train_budget_s", 0)
     if args.smoke:
-        steps, warmup = 20, 5
+        steps, warmup, budget = 20, 5, 0
     stream = encode_stream(tok, calib, bos)
-    log("    train stream: %d tokens; %d steps x %d x %d, lr %g" % (
-        len(stream), steps, batch, seq, lr))
-    train(model, stream, steps, batch, seq, lr, warmup, spec["seed"], device)
+    log("    train stream: %d tokens; %d steps x %d x %d, lr %g, warmup %d%s" % (
+        len(stream), steps, batch, seq, lr, warmup,
+        ", budget %d s" % budget if budget else ""))
+    ran = train(model, stream, steps, batch, seq, lr, warmup, spec["seed"], device, budget)
+    log("    trained %d steps" % ran)
 
     dt = getattr(torch, spec["save_dtype"])
     model.to(dt)
@@ -557,6 +735,8 @@ def main():
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--ok-file", default="", help="write the names that succeeded here")
     ap.add_argument("--check-ref", nargs=2, metavar=("MODEL_DIR", "REF_JSON"))
+    ap.add_argument("--strict-ref", nargs=3, metavar=("MODEL_DIR", "REF_JSON", "OUT_JSON"),
+                    help="fp32-no-TF32 + fp64 (CPU) reference of an existing checkpoint")
     args = ap.parse_args()
     ARGS = args
     args.eval_path = os.path.join(args.data, "kjv-eval.txt")
@@ -577,11 +757,19 @@ def main():
         except Exception:
             traceback.print_exc()
             failed.append("check-ref")
+    if args.strict_ref:
+        try:
+            strict_ref(*args.strict_ref, args.device)
+        except Exception:
+            traceback.print_exc()
+            failed.append("strict-ref")
 
     os.makedirs(args.out, exist_ok=True)
     calib = read_lines(os.path.join(args.data, "kjv-calib.txt"))
     ev = read_lines(args.eval_path)
     names = [n for n in args.only.split(",") if n] or list(MODELS)
+    if args.only == "none":
+        names = []
     for n in names:
         try:
             make_model(n, MODELS[n], args, args.device,

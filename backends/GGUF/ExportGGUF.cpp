@@ -5,6 +5,7 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/GGUFWriter.h"
 #include "formats/files/MappedFile.h"
@@ -36,29 +37,6 @@ static uint32_t fileType(Format format) {
     return 7;
   case Format::BF16:
     return 32;
-  }
-  llvm_unreachable("unknown format");
-}
-
-static Format sourceFormat(RankedTensorType type) {
-  Type element = type.getElementType();
-  if (element.isF16())
-    return Format::F16;
-  if (element.isBF16())
-    return Format::BF16;
-  return Format::F32;
-}
-
-static ::llmq::Format toFormat(StorageFormat irFormat) {
-  switch (irFormat) {
-  case StorageFormat::f32:
-    return ::llmq::Format::F32;
-  case StorageFormat::f16:
-    return ::llmq::Format::F16;
-  case StorageFormat::bf16:
-    return ::llmq::Format::BF16;
-  case StorageFormat::q8_0:
-    return ::llmq::Format::Q8_0;
   }
   llvm_unreachable("unknown format");
 }
@@ -131,8 +109,40 @@ static std::vector<float> llama3RopeFactors(ModelOp model,
   return factors;
 }
 
-static void addModelMetadata(GGUFWriter &writer, ModelOp model,
-                             const ArchInfo &arch, ::llmq::Format format) {
+/// llama.cpp describes sliding-window attention by one window size and a
+/// period: in each run of `period` layers all but the last are sliding.
+static llvm::Error addSlidingWindowMetadata(GGUFWriter &writer, ModelOp model,
+                                            const std::string &prefix) {
+  SmallVector<int64_t> windows;
+  for (BlockOp block : model.getBody().getOps<BlockOp>())
+    windows.push_back(block.getSlidingWindow().value_or(0));
+  int64_t window = 0;
+  for (int64_t w : windows) {
+    if (w && window && w != window)
+      return exportError("export-gguf: layers use different sliding windows "
+                         "(" + Twine(window) + " and " + Twine(w) +
+                         "), which GGUF cannot describe");
+    window = w ? w : window;
+  }
+  if (!window)
+    return llvm::Error::success();
+  writer.addUInt32(prefix + "attention.sliding_window", window);
+  auto global = llvm::find(windows, 0);
+  if (global == windows.end())
+    return llvm::Error::success(); // every layer slides
+  int64_t period = std::distance(windows.begin(), global) + 1;
+  for (auto [i, w] : llvm::enumerate(windows))
+    if ((w == 0) != ((static_cast<int64_t>(i) + 1) % period == 0))
+      return exportError("export-gguf: the sliding-window layers do not "
+                         "repeat with a period of " + Twine(period) +
+                         " layers, which GGUF cannot describe");
+  writer.addUInt32(prefix + "attention.sliding_window_pattern", period);
+  return llvm::Error::success();
+}
+
+static llvm::Error addModelMetadata(GGUFWriter &writer, ModelOp model,
+                                    const ArchInfo &arch,
+                                    ::llmq::Format format) {
   std::string prefix = arch.ggufArch.str() + ".";
   writer.addString("general.architecture", arch.ggufArch);
   writer.addString("general.name", model.getSymName());
@@ -152,6 +162,8 @@ static void addModelMetadata(GGUFWriter &writer, ModelOp model,
   writer.addFloat32(prefix + "attention.layer_norm_rms_epsilon",
                     model.getNormEps().convertToDouble());
   writer.addUInt32(prefix + "vocab_size", model.getVocabSize());
+  if (llvm::Error err = addSlidingWindowMetadata(writer, model, prefix))
+    return err;
   if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
     StringRef type = cast<StringAttr>(scaling.get("type")).getValue();
     if (type == "linear") {
@@ -161,6 +173,7 @@ static void addModelMetadata(GGUFWriter &writer, ModelOp model,
           cast<FloatAttr>(scaling.get("factor")).getValueAsDouble());
     }
   }
+  return llvm::Error::success();
 }
 
 /// Plans every tensor: name, ggml shape, format, size.
@@ -169,7 +182,7 @@ planTensors(ModelOp model, const ArchInfo &arch,
             const GGUFExportOptions &options) {
   // Which weights are Q and K projections, and of how many heads.
   llvm::StringMap<int64_t> permuted;
-  if (arch.permuteQK) {
+  if (arch.permuteQK && !model.getRopeInterleaved()) {
     for (BlockOp block : model.getBody().getOps<BlockOp>()) {
       DictionaryAttr weights = block.getWeights();
       auto q = weights.getAs<FlatSymbolRefAttr>(getRoleInfo(Role::AttnQ).name);
@@ -243,7 +256,7 @@ public:
     if (!file)
       return file.takeError();
     RankedTensorType type = t.weight.getTensorType();
-    ::llmq::Format from = sourceFormat(type);
+    ::llmq::Format from = sourceFormat(t.weight);
     int64_t cols = type.getShape().back();
     int64_t rows = type.getRank() == 2 ? type.getShape()[0] : 1;
     uint64_t srcRowBytes = rowBytes(from, cols);
@@ -321,7 +334,9 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
                        "' has no tokenizer; llama.cpp needs one");
 
   GGUFWriter writer;
-  addModelMetadata(writer, model, *arch, options.defaultFormat);
+  if (llvm::Error err =
+          addModelMetadata(writer, model, *arch, options.defaultFormat))
+    return err;
   SpecialTokens special{tokenizer.getBos(), tokenizer.getEos(),
                         tokenizer.getAddBos().getValue()};
   if (llvm::Error err = addTokenizerMetadata(writer, tokenizer.getFile(),

@@ -21,11 +21,15 @@ def Llmq_SourceAttr : Llmq_Attr<"Source", "source"> {
     `file` is the path of the source file (absolute, as the frontend resolved
     it), `key` the tensor's name inside it and `offset` the byte offset of its
     first element in the file. The element type and shape are the weight's
-    tensor type, so a reader can map exactly the bytes it needs.
+    tensor type, so a reader can map exactly the bytes it needs. `stored`
+    names a block format (q8_0, ...) when the bytes are quantized, as in a
+    GGUF file; the element type is then f32, what they dequantize to.
   }];
   let parameters = (ins StringRefParameter<"source file">:$file,
                         StringRefParameter<"tensor key in the file">:$key,
-                        "uint64_t":$offset);
+                        "uint64_t":$offset,
+                        OptionalParameter<"::mlir::llmq::StorageFormatAttr",
+                          "block format of the bytes, when not the element type">:$stored);
   let assemblyFormat = "`<` struct(params) `>`";
 }
 

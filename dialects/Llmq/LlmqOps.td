@@ -22,6 +22,9 @@ def Llmq_ModelOp : Llmq_Op<"model", [
     (indices 0..num_layers-1 in order), `llmq.final_norm`, `llmq.lm_head` and
     optionally `llmq.logit_mask`. `arch` names a row of the architecture table
     (Architectures.h), which says which weights a block has and their shapes.
+    `rope_interleaved` says the Q/K rows are in the order llama.cpp's
+    converter permutes them to (RoPE on adjacent pairs), as in GGUF files of
+    llama-family models; without it they are in Hugging Face's order.
 
     ```mlir
     llmq.model @kjv attributes {arch = "llama", hidden_size = 256 : i64, ...} {
@@ -44,6 +47,7 @@ def Llmq_ModelOp : Llmq_Op<"model", [
                        F64Attr:$norm_eps,
                        BoolAttr:$tied_embeddings,
                        OptionalAttr<DictionaryAttr>:$rope_scaling,
+                       UnitAttr:$rope_interleaved,
                        OptionalAttr<Llmq_TokenizerAttr>:$tokenizer);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";

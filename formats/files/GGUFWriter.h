@@ -9,6 +9,8 @@
 #ifndef LLMQ_FORMATS_FILES_GGUFWRITER_H
 #define LLMQ_FORMATS_FILES_GGUFWRITER_H
 
+#include "formats/files/GGUF.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -19,26 +21,6 @@
 #include <vector>
 
 namespace llmq {
-
-/// GGUF metadata value types, as numbered by the GGUF specification.
-enum class GGUFValueType : uint32_t {
-  UInt8 = 0,
-  Int8 = 1,
-  UInt16 = 2,
-  Int16 = 3,
-  UInt32 = 4,
-  Int32 = 5,
-  Float32 = 6,
-  Bool = 7,
-  String = 8,
-  Array = 9,
-  UInt64 = 10,
-  Int64 = 11,
-  Float64 = 12,
-};
-
-inline constexpr uint32_t kGGUFVersion = 3;
-inline constexpr uint64_t kGGUFDefaultAlignment = 32;
 
 class GGUFWriter {
 public:

@@ -403,7 +403,8 @@ public:
                          shapeText(shape));
     MLIRContext &context = *builder.getContext();
     auto type = RankedTensorType::get(shape, elementType(tensor->dtype, context));
-    auto source = SourceAttr::get(&context, file->path, key, tensor->offset);
+    auto source = SourceAttr::get(&context, file->path, key, tensor->offset,
+                                  StorageFormatAttr());
     WeightOp::create(builder, FileLineColLoc::get(&context, file->path, 0, 0),
                      symbol, type, source, StorageFormatAttr());
     return llvm::Error::success();
@@ -497,7 +498,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
       config->ropeScaling.empty()
           ? DictionaryAttr()
           : config->ropeScaling.getDictionary(&context),
-      *tokenizer);
+      /*rope_interleaved=*/false, *tokenizer);
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -3,6 +3,7 @@
 #include "runtime/exec/Kernels.h"
 
 #include "runtime/exec/ThreadPool.h"
+#include "runtime/exec/arch/DotKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,37 +23,13 @@ std::vector<float> WeightView::toFloat() const {
   return values;
 }
 
-namespace {
 /// Rows of weights dequantized together, so each activation row loaded is
 /// used for several outputs.
-constexpr int64_t kRowTile = 4;
-/// Independent partial sums; their count and the final reduction order are
-/// fixed, which keeps results reproducible.
-constexpr int64_t kLanes = 16;
-
-/// dot products of `tile` weight rows with one activation row.
-inline void dotTile(const float *const *w, int64_t tile, const float *x,
-                    int64_t cols, float *out) {
-  float acc[kRowTile][kLanes] = {};
-  int64_t c = 0;
-  for (; c + kLanes <= cols; c += kLanes)
-    for (int64_t k = 0; k < tile; ++k)
-      for (int64_t l = 0; l < kLanes; ++l)
-        acc[k][l] += w[k][c + l] * x[c + l];
-  for (int64_t k = 0; k < tile; ++k) {
-    float tail = 0;
-    for (int64_t i = c; i < cols; ++i)
-      tail += w[k][i] * x[i];
-    float sum = 0;
-    for (int64_t l = 0; l < kLanes; ++l)
-      sum += acc[k][l];
-    out[k] = sum + tail;
-  }
-}
-} // namespace
+static constexpr int64_t kRowTile = 4;
 
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
+  static const DotTileFn dotTile = selectDotTile();
   int64_t rows = w.rows, cols = w.cols;
   int64_t tiles = (rows + kRowTile - 1) / kRowTile;
   bool direct = w.format == Format::F32;
@@ -69,12 +46,7 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
           rowPtr[k] = buffer.data() + k * cols;
         }
       }
-      float dots[kRowTile];
-      for (int64_t i = 0; i < n; ++i) {
-        dotTile(rowPtr, tile, x + i * cols, cols, dots);
-        for (int64_t k = 0; k < tile; ++k)
-          out[i * rows + r0 + k] = dots[k];
-      }
+      dotTile(rowPtr, tile, x, n, cols, out + r0, rows);
     }
   });
 }

@@ -4,6 +4,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/MappedFile.h"
 
 #include <cmath>
@@ -80,10 +81,7 @@ public:
     }
     mlir::RankedTensorType type = weight.getTensorType();
     WeightView v;
-    mlir::Type element = type.getElementType();
-    v.format = element.isF16()    ? Format::F16
-               : element.isBF16() ? Format::BF16
-                                  : Format::F32;
+    v.format = sourceFormat(weight);
     v.rows = type.getRank() == 2 ? type.getShape()[0] : 1;
     v.cols = type.getShape().back();
     uint64_t bytes = v.rowBytes() * v.rows;
@@ -163,6 +161,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
   c.vocab = op.getVocabSize();
   c.contextLength = op.getContextLength();
   c.normEps = static_cast<float>(op.getNormEps().convertToDouble());
+  c.ropeInterleaved = op.getRopeInterleaved();
   model->invFreq = ropeFrequencies(op);
 
   ModelLoader loader(*model, op);

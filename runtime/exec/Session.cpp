@@ -3,6 +3,7 @@
 #include "runtime/exec/Session.h"
 
 #include "runtime/exec/ThreadPool.h"
+#include "runtime/exec/arch/DotKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,6 +46,7 @@ void Session::attention(const LayerWeights &layer, int64_t layerIndex,
   int64_t group = c.numHeads / c.numKVHeads;
   float scale = 1.0f / std::sqrt(static_cast<float>(dim));
   const float *k = keys[layerIndex].data(), *v = values[layerIndex].data();
+  static const DotTileFn dotTile = selectDotTile();
   pool.parallelFor(n * c.numHeads, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(position + n);
     for (int64_t job = begin; job < end; ++job) {
@@ -54,13 +56,17 @@ void Session::attention(const LayerWeights &layer, int64_t layerIndex,
                           ? std::max<int64_t>(0, pos - layer.slidingWindow + 1)
                           : 0;
       const float *qh = q + (t * c.numHeads + h) * dim;
+      // q . k_j for four keys at a time, with matmul's kernel.
+      for (int64_t j = first; j <= pos; j += 4) {
+        const float *rows[4];
+        int64_t count = std::min<int64_t>(4, pos + 1 - j);
+        for (int64_t r = 0; r < count; ++r)
+          rows[r] = k + (j + r) * kvDim + kvHead * dim;
+        dotTile(rows, count, qh, 1, dim, scores.data() + j, 0);
+      }
       float maxScore = -INFINITY;
       for (int64_t j = first; j <= pos; ++j) {
-        const float *kj = k + j * kvDim + kvHead * dim;
-        float dot = 0;
-        for (int64_t d = 0; d < dim; ++d)
-          dot += qh[d] * kj[d];
-        scores[j] = dot * scale;
+        scores[j] *= scale;
         maxScore = std::max(maxScore, scores[j]);
       }
       float sum = 0;

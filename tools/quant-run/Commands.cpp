@@ -5,16 +5,23 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/GGUFReader.h"
+#include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
 #include "runtime/exec/ThreadPool.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 #include <thread>
 
@@ -27,10 +34,13 @@ cl::SubCommand logitsCommand("logits", "Print the top logits at each position");
 cl::SubCommand pplCommand("ppl", "Perplexity over a text file");
 cl::SubCommand kldCommand("kld", "KL divergence of OTHER from BASE over a text");
 cl::SubCommand generateCommand("generate", "Greedy or sampled generation");
+cl::SubCommand tokenizeCommand("tokenize",
+                               "Token ids of --prompt, or of --text's stream");
 
 cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(logitsCommand), cl::sub(pplCommand),
-                                 cl::sub(kldCommand), cl::sub(generateCommand));
+                                 cl::sub(kldCommand), cl::sub(generateCommand),
+                                 cl::sub(tokenizeCommand));
 cl::opt<unsigned> threads("threads", cl::desc("Worker threads (default: all cores)"),
                           cl::init(0), cl::sub(logitsCommand), cl::sub(pplCommand),
                           cl::sub(kldCommand), cl::sub(generateCommand));
@@ -39,6 +49,28 @@ cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
 cl::opt<unsigned> top("top", cl::desc("How many logits per position"),
                       cl::init(5), cl::sub(logitsCommand));
 
+cl::opt<std::string> textFile("text", cl::desc("Text file (one passage a line)"),
+                              cl::value_desc("file"), cl::sub(pplCommand),
+                              cl::sub(kldCommand), cl::sub(tokenizeCommand));
+cl::opt<int64_t> ctxSize("ctx", cl::desc("Tokens per window"), cl::init(256),
+                         cl::sub(pplCommand), cl::sub(kldCommand));
+cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
+                         cl::sub(pplCommand), cl::sub(kldCommand),
+                         cl::sub(generateCommand));
+cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
+                            cl::sub(generateCommand), cl::sub(tokenizeCommand));
+cl::opt<int64_t> numTokens("n", cl::desc("Tokens to generate"), cl::init(32),
+                           cl::sub(generateCommand));
+cl::opt<float> temperature("temperature",
+                           cl::desc("0 (default) is greedy; > 0 samples"),
+                           cl::init(0), cl::sub(generateCommand));
+cl::opt<int64_t> topK("top-k", cl::desc("Sample from the K most likely tokens"),
+                      cl::init(0), cl::sub(generateCommand));
+cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
+                       cl::sub(generateCommand));
+cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
+                        cl::sub(generateCommand));
+
 unsigned threadCount() {
   return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -46,16 +78,44 @@ unsigned threadCount() {
 struct LoadedModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::unique_ptr<Model> model;
+  std::unique_ptr<Tokenizer> tokenizer; ///< only when asked for
+  int32_t bos = -1, eos = -1;
+  bool addBos = false;
 };
 
+/// A GGUF file carries its tokenizer; otherwise it is a tokenizer.json.
+llvm::Expected<std::unique_ptr<Tokenizer>> openTokenizer(llvm::StringRef path) {
+  if (!path.ends_with(".gguf"))
+    return Tokenizer::fromTokenizerJson(path);
+  auto file = GGUFFile::open(path);
+  if (!file)
+    return file.takeError();
+  return Tokenizer::fromGGUF(**file);
+}
+
 llvm::Expected<LoadedModel> load(llvm::StringRef path,
-                                 mlir::MLIRContext &context) {
+                                 mlir::MLIRContext &context,
+                                 bool needTokenizer = false) {
   LoadedModel loaded;
   auto module = openModel(path, context);
   if (!module)
     return module.takeError();
   loaded.module = std::move(*module);
   auto op = *loaded.module->getOps<mlir::llmq::ModelOp>().begin();
+  if (needTokenizer) {
+    mlir::llmq::TokenizerAttr attr = op.getTokenizerAttr();
+    if (!attr)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + ": model '" + op.getSymName() +
+                                         "' has no tokenizer");
+    auto tokenizer = openTokenizer(attr.getFile());
+    if (!tokenizer)
+      return tokenizer.takeError();
+    loaded.tokenizer = std::move(*tokenizer);
+    loaded.bos = attr.getBos();
+    loaded.eos = attr.getEos();
+    loaded.addBos = attr.getAddBos().getValue();
+  }
   auto model = Model::load(op);
   if (!model)
     return model.takeError();
@@ -110,14 +170,205 @@ llvm::Error runLogits() {
   llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
   return llvm::Error::success();
 }
+/// The evaluation stream of a text: each non-empty line becomes bos, then
+/// the tokens of the line and its newline.
+llvm::Expected<std::vector<int32_t>> encodeText(const LoadedModel &model,
+                                                llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
+                                   path.str().c_str(),
+                                   buffer.getError().message().c_str());
+  std::vector<int32_t> stream;
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    line.consume_back("\r");
+    if (line.empty())
+      continue;
+    if (model.bos >= 0)
+      stream.push_back(model.bos);
+    std::vector<int32_t> ids =
+        model.tokenizer->encode((line + "\n").str(), /*addBos=*/false);
+    stream.insert(stream.end(), ids.begin(), ids.end());
+  }
+  return stream;
+}
+
+llvm::Error needText() {
+  if (textFile.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--text FILE is required");
+  return llvm::Error::success();
+}
+
+llvm::Error runPerplexity() {
+  if (llvm::Error err = expectModels(1))
+    return err;
+  if (llvm::Error err = needText())
+    return err;
+  mlir::MLIRContext context;
+  auto loaded = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!loaded)
+    return loaded.takeError();
+  auto stream = encodeText(*loaded, textFile);
+  if (!stream)
+    return stream.takeError();
+  ThreadPool pool(threadCount());
+  auto start = std::chrono::steady_clock::now();
+  auto result = perplexity(*loaded->model, pool, *stream, ctxSize);
+  if (!result)
+    return result.takeError();
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  if (jsonOutput) {
+    llvm::json::Object out{{"model", loaded->model->config.name},
+                           {"ppl", result->perplexity},
+                           {"nll_sum", result->nllSum},
+                           {"scored_tokens", result->scored},
+                           {"windows", result->windows},
+                           {"ctx", ctxSize.getValue()},
+                           {"stream_tokens", static_cast<int64_t>(stream->size())},
+                           {"seconds", seconds},
+                           {"tokens_per_second",
+                            result->windows * ctxSize / seconds},
+                           {"threads", pool.size()}};
+    llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
+  } else {
+    llvm::outs() << llvm::format("perplexity %.6f over %lld tokens in %lld "
+                                 "windows of %lld (%.1f tokens/s, %u threads)\n",
+                                 result->perplexity, (long long)result->scored,
+                                 (long long)result->windows,
+                                 (long long)ctxSize.getValue(),
+                                 result->windows * ctxSize / seconds,
+                                 pool.size());
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error runDivergence() {
+  if (llvm::Error err = expectModels(2))
+    return err;
+  if (llvm::Error err = needText())
+    return err;
+  mlir::MLIRContext context;
+  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!base)
+    return base.takeError();
+  auto other = load(modelPaths[1], context);
+  if (!other)
+    return other.takeError();
+  auto stream = encodeText(*base, textFile);
+  if (!stream)
+    return stream.takeError();
+  ThreadPool pool(threadCount());
+  auto result =
+      divergence(*base->model, *other->model, pool, *stream, ctxSize);
+  if (!result)
+    return result.takeError();
+  if (jsonOutput) {
+    llvm::json::Object out{{"base", base->model->config.name},
+                           {"other", other->model->config.name},
+                           {"mean_kld", result->meanKLD},
+                           {"p99_kld", result->p99KLD},
+                           {"max_kld", result->maxKLD},
+                           {"top1_agreement", result->top1Agreement},
+                           {"base_ppl", result->basePerplexity},
+                           {"other_ppl", result->otherPerplexity},
+                           {"scored_tokens", result->scored}};
+    llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
+  } else {
+    llvm::outs() << llvm::format(
+        "KLD mean %.6g, 99th percentile %.6g, max %.6g; top-1 agreement "
+        "%.4f; ppl %.4f -> %.4f over %lld tokens\n",
+        result->meanKLD, result->p99KLD, result->maxKLD, result->top1Agreement,
+        result->basePerplexity, result->otherPerplexity,
+        (long long)result->scored);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error runGenerate() {
+  if (llvm::Error err = expectModels(1))
+    return err;
+  mlir::MLIRContext context;
+  auto loaded = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!loaded)
+    return loaded.takeError();
+  std::vector<int32_t> ids;
+  if (loaded->addBos && loaded->bos >= 0)
+    ids.push_back(loaded->bos);
+  std::vector<int32_t> text = loaded->tokenizer->encode(prompt, false);
+  ids.insert(ids.end(), text.begin(), text.end());
+  ThreadPool pool(threadCount());
+  SamplingOptions options;
+  options.temperature = temperature;
+  options.topK = topK;
+  options.seed = seed;
+  options.stopToken = stopAtEos ? loaded->eos : -1;
+  auto out = generate(*loaded->model, pool, ids, numTokens, options);
+  if (!out)
+    return out.takeError();
+  std::string continuation = loaded->tokenizer->decode(*out);
+  if (jsonOutput) {
+    llvm::json::Array promptIds, newIds;
+    for (int32_t id : ids)
+      promptIds.push_back(id);
+    for (int32_t id : *out)
+      newIds.push_back(id);
+    llvm::json::Object o{{"prompt_ids", std::move(promptIds)},
+                         {"ids", std::move(newIds)},
+                         {"text", continuation}};
+    llvm::outs() << llvm::json::Value(std::move(o)) << "\n";
+  } else {
+    llvm::outs() << prompt << continuation << "\n";
+  }
+  return llvm::Error::success();
+}
+/// Prints the ids of --text's evaluation stream, or of --prompt (with bos
+/// where the model adds it), and whether decoding gives the text back.
+llvm::Error runTokenize() {
+  if (llvm::Error err = expectModels(1))
+    return err;
+  mlir::MLIRContext context;
+  auto loaded = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!loaded)
+    return loaded.takeError();
+  std::vector<int32_t> ids;
+  if (!textFile.empty()) {
+    auto stream = encodeText(*loaded, textFile);
+    if (!stream)
+      return stream.takeError();
+    ids = std::move(*stream);
+  } else {
+    if (loaded->addBos && loaded->bos >= 0)
+      ids.push_back(loaded->bos);
+    std::vector<int32_t> text = loaded->tokenizer->encode(prompt, false);
+    ids.insert(ids.end(), text.begin(), text.end());
+  }
+  llvm::json::Array array;
+  for (int32_t id : ids)
+    array.push_back(id);
+  llvm::json::Object out{{"count", static_cast<int64_t>(ids.size())},
+                         {"ids", std::move(array)}};
+  llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
+  return llvm::Error::success();
+}
 } // namespace
 
-void llmq::registerRunCommands() {}
-
 llvm::Error llmq::runSelectedCommand() {
+  if (tokenizeCommand)
+    return runTokenize();
   if (logitsCommand)
     return runLogits();
+  if (pplCommand)
+    return runPerplexity();
+  if (kldCommand)
+    return runDivergence();
+  if (generateCommand)
+    return runGenerate();
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "choose a subcommand: logits, ppl, kld, "
-                                 "generate (see --help)");
+                                 "generate, tokenize (see --help)");
 }

@@ -7,9 +7,8 @@
 
 namespace llmq {
 
-/// Declares the subcommands and their options with llvm::cl.
-void registerRunCommands();
-/// Runs the subcommand the command line chose.
+/// Runs the subcommand the command line chose. The subcommands and their
+/// options are llvm::cl globals of Commands.cpp, registered at start-up.
 llvm::Error runSelectedCommand();
 
 } // namespace llmq

@@ -3,6 +3,7 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -18,6 +19,8 @@ llmq::openModel(llvm::StringRef path, mlir::MLIRContext &context) {
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
   if (llvm::sys::fs::is_directory(path))
     return importHF(path, context);
+  if (path.ends_with(".gguf"))
+    return importGGUF(path, context);
   if (!llvm::sys::fs::exists(path))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": no such file or directory");

@@ -9,8 +9,8 @@
 
 namespace llmq {
 
-/// A Hugging Face checkpoint directory is imported, a .mlir file parsed and
-/// verified; both yield a module with one llmq.model.
+/// A Hugging Face checkpoint directory or a .gguf file is imported, a .mlir
+/// file parsed and verified; all yield a module with one llmq.model.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 openModel(llvm::StringRef path, mlir::MLIRContext &context);
 

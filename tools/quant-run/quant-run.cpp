@@ -20,7 +20,6 @@ namespace cl = llvm::cl;
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  registerRunCommands();
   cl::ParseCommandLineOptions(argc, argv, "llmq reference CPU runtime\n");
   if (llvm::Error err = runSelectedCommand()) {
     llvm::WithColor::error(llvm::errs(), "quant-run")

@@ -3,6 +3,7 @@
 #include "tools/quant-translate/Translations.h"
 
 #include "backends/GGUF/ExportGGUF.h"
+#include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -34,6 +35,7 @@ llvm::ArrayRef<Translation> llmq::registerAllTranslations() {
   static const Translation translations[] = {
       {"import-hf", "Import a Hugging Face checkpoint directory", importHF,
        nullptr},
+      {"import-gguf", "Import a GGUF file", importGGUF, nullptr},
       {"export-gguf", "Export to a GGUF v3 file for llama.cpp", nullptr,
        exportGGUFWithOptions},
   };

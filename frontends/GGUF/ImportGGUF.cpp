@@ -1,0 +1,254 @@
+//===- ImportGGUF.cpp - GGUF importer -------------------------------------===//
+//
+// The architecture table is read backwards: general.architecture selects the
+// row, "{arch}.*" keys give the hyperparameters, and each block role's GGUF
+// name finds its tensor. llama-family Q/K rows in GGUF are in llama.cpp's
+// permuted order, which the model records as rope_interleaved.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/GGUF/ImportGGUF.h"
+
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
+#include "formats/files/GGUFReader.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::llmq;
+using llvm::StringRef;
+using llvm::Twine;
+
+static llvm::Error importError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// The element type and stored format of a GGUF tensor of ggml type `type`.
+static std::optional<std::pair<Type, std::optional<StorageFormat>>>
+elementFor(uint32_t type, MLIRContext &context) {
+  for (unsigned i = 0; i < ::llmq::NumFormats; ++i) {
+    auto format = static_cast<::llmq::Format>(i);
+    if (::llmq::getFormatTraits(format).ggmlType != type)
+      continue;
+    switch (format) {
+    case ::llmq::Format::F32:
+      return std::make_pair(Type(Float32Type::get(&context)), std::nullopt);
+    case ::llmq::Format::F16:
+      return std::make_pair(Type(Float16Type::get(&context)), std::nullopt);
+    case ::llmq::Format::BF16:
+      return std::make_pair(Type(BFloat16Type::get(&context)), std::nullopt);
+    default:
+      return std::make_pair(Type(Float32Type::get(&context)),
+                            std::optional(toStorageFormat(format)));
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+class GGUFImporter {
+public:
+  GGUFImporter(const ::llmq::GGUFFile &file, MLIRContext &context)
+      : file(file), context(context), builder(&context) {}
+
+  llvm::Expected<OwningOpRef<ModuleOp>> run();
+
+private:
+  llvm::Expected<uint64_t> required(StringRef key) {
+    if (auto value = file.getUInt(prefix + key.str()))
+      return *value;
+    return importError(file.path() + ": missing key '" + prefix + key + "'");
+  }
+  uint64_t optional(StringRef key, uint64_t fallback) {
+    return file.getUInt(prefix + key.str()).value_or(fallback);
+  }
+  /// Emits weight `symbol` from tensor `name`, which must have `shape`
+  /// (Hugging Face order).
+  llvm::Error emitWeight(StringRef symbol, StringRef name,
+                         ArrayRef<int64_t> shape);
+
+  const ::llmq::GGUFFile &file;
+  MLIRContext &context;
+  OpBuilder builder;
+  std::string prefix;
+};
+} // namespace
+
+llvm::Error GGUFImporter::emitWeight(StringRef symbol, StringRef name,
+                                     ArrayRef<int64_t> shape) {
+  const ::llmq::GGUFTensorInfo *tensor = file.findTensor(name);
+  if (!tensor)
+    return importError(file.path() + ": tensor '" + name + "' is missing");
+  SmallVector<int64_t, 2> actual(tensor->ne.rbegin(), tensor->ne.rend());
+  if (ArrayRef<int64_t>(actual) != shape) {
+    std::string want, got;
+    for (int64_t d : shape)
+      want += (want.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : actual)
+      got += (got.empty() ? "" : "x") + std::to_string(d);
+    return importError(file.path() + ": tensor '" + name + "' has shape " +
+                       got + ", but the metadata implies " + want);
+  }
+  auto element = elementFor(tensor->ggmlType, context);
+  if (!element)
+    return importError(file.path() + ": tensor '" + name + "' has ggml type " +
+                       Twine(tensor->ggmlType) +
+                       ", which llmq does not read yet");
+  auto [type, stored] = *element;
+  auto source = SourceAttr::get(
+      &context, file.path(), name, tensor->offset,
+      stored ? StorageFormatAttr::get(&context, *stored) : StorageFormatAttr());
+  WeightOp::create(builder, FileLineColLoc::get(&context, file.path(), 0, 0),
+                   symbol, RankedTensorType::get(shape, type), source,
+                   StorageFormatAttr());
+  return llvm::Error::success();
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
+  std::optional<StringRef> archName = file.getString("general.architecture");
+  if (!archName)
+    return importError(file.path() + ": missing 'general.architecture'");
+  const ArchInfo *arch = nullptr;
+  for (const ArchInfo &candidate : getArchitectures())
+    if (candidate.ggufArch == *archName) {
+      arch = &candidate;
+      break;
+    }
+  if (!arch)
+    return importError(file.path() + ": unknown architecture '" + *archName +
+                       "' (supported: " + listArchitectures() + ")");
+  prefix = archName->str() + ".";
+  if (file.findTensor("rope_freqs.weight"))
+    return importError(file.path() + ": tensor 'rope_freqs.weight' (llama3 "
+                                     "rope scaling) is not supported yet");
+
+  ModelDims dims;
+  int64_t layers = 0, contextLength = 0;
+  std::pair<int64_t *, StringRef> keys[] = {
+      {&dims.hidden, "embedding_length"},
+      {&layers, "block_count"},
+      {&dims.ffn, "feed_forward_length"},
+      {&dims.numHeads, "attention.head_count"},
+      {&contextLength, "context_length"}};
+  for (auto [target, key] : keys) {
+    auto value = required(key);
+    if (!value)
+      return value.takeError();
+    *target = *value;
+  }
+  if (!dims.numHeads || !layers)
+    return importError(file.path() + ": head_count and block_count must be "
+                                     "positive");
+  dims.numKVHeads = optional("attention.head_count_kv", dims.numHeads);
+  dims.headDim = optional("attention.key_length", dims.hidden / dims.numHeads);
+  const ::llmq::GGUFTensorInfo *embedding = file.findTensor("token_embd.weight");
+  if (!embedding || embedding->ne.size() != 2)
+    return importError(file.path() +
+                       ": tensor 'token_embd.weight' is missing or not 2-D");
+  dims.vocab = embedding->ne[1];
+  double theta = file.getFloat(prefix + "rope.freq_base").value_or(10000.0);
+  double eps =
+      file.getFloat(prefix + "attention.layer_norm_rms_epsilon").value_or(1e-5);
+  NamedAttrList scaling;
+  if (file.getString(prefix + "rope.scaling.type") == StringRef("linear")) {
+    scaling.append("type", builder.getStringAttr("linear"));
+    scaling.append("factor", builder.getF64FloatAttr(
+                                 file.getFloat(prefix + "rope.scaling.factor")
+                                     .value_or(1.0)));
+  }
+
+  // Tokenizer: the file itself holds it.
+  int64_t bos = file.getUInt("tokenizer.ggml.bos_token_id")
+                    ? *file.getUInt("tokenizer.ggml.bos_token_id")
+                    : -1;
+  int64_t eos = file.getUInt("tokenizer.ggml.eos_token_id")
+                    ? *file.getUInt("tokenizer.ggml.eos_token_id")
+                    : -1;
+  bool addBos = file.getBool("tokenizer.ggml.add_bos_token").value_or(true);
+  TokenizerAttr tokenizer;
+  if (file.lookup("tokenizer.ggml.tokens"))
+    tokenizer = TokenizerAttr::get(&context, file.path(), bos, eos,
+                                   builder.getBoolAttr(addBos));
+
+  bool tied = !file.findTensor("output.weight");
+  Location loc = FileLineColLoc::get(&context, file.path(), 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  builder.setInsertionPointToStart(module->getBody());
+  std::string name = file.getString("general.name")
+                         .value_or(llvm::sys::path::stem(file.path()))
+                         .str();
+  auto model = ModelOp::create(
+      builder, loc, name, arch->name, dims.hidden, layers, dims.numHeads,
+      dims.numKVHeads, dims.headDim, dims.ffn, dims.vocab, contextLength,
+      APFloat(theta), APFloat(eps), tied,
+      scaling.empty() ? DictionaryAttr() : scaling.getDictionary(&context),
+      /*rope_interleaved=*/arch->permuteQK, tokenizer);
+  model.getBody().emplaceBlock();
+  builder.setInsertionPointToStart(&model.getBody().front());
+
+  int64_t vocabByHidden[] = {dims.vocab, dims.hidden};
+  if (llvm::Error err =
+          emitWeight(kEmbeddingName, "token_embd.weight", vocabByHidden))
+    return std::move(err);
+  SmallVector<NamedAttrList> blockWeights(layers);
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    for (const BlockTensor &tensor : arch->blockTensors) {
+      const RoleInfo &role = getRoleInfo(tensor.role);
+      SmallVector<int64_t, 2> shape;
+      for (unsigned i = 0; i < role.rank; ++i)
+        shape.push_back(resolveDim(role.shape[i], dims));
+      std::string symbol = blockWeightName(layer, tensor.role);
+      std::string tensorName =
+          "blk." + std::to_string(layer) + "." + role.ggufName.str();
+      if (llvm::Error err = emitWeight(symbol, tensorName, shape))
+        return std::move(err);
+      blockWeights[layer].append(role.name,
+                                 FlatSymbolRefAttr::get(&context, symbol));
+    }
+  }
+  int64_t hiddenOnly[] = {dims.hidden};
+  if (llvm::Error err =
+          emitWeight(kFinalNormName, "output_norm.weight", hiddenOnly))
+    return std::move(err);
+  if (!tied)
+    if (llvm::Error err =
+            emitWeight(kLmHeadName, "output.weight", vocabByHidden))
+      return std::move(err);
+
+  // Sliding windows: one size, and a period whose last layer is global.
+  int64_t window = optional("attention.sliding_window", 0);
+  int64_t period = optional("attention.sliding_window_pattern", 0);
+  EmbeddingOp::create(builder, loc, kEmbeddingName);
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    bool sliding = window > 0 && (period == 0 || (layer + 1) % period != 0);
+    bool noRope = arch->ropeOnlyOnSlidingLayers && window > 0 && period > 0 &&
+                  !sliding;
+    BlockOp::create(builder, loc, builder.getI64IntegerAttr(layer),
+                    blockWeights[layer].getDictionary(&context),
+                    sliding ? builder.getI64IntegerAttr(window) : IntegerAttr(),
+                    noRope ? builder.getUnitAttr() : UnitAttr());
+  }
+  FinalNormOp::create(builder, loc, kFinalNormName);
+  LmHeadOp::create(builder, loc, tied ? kEmbeddingName : kLmHeadName);
+  if (failed(mlir::verify(*module)))
+    return importError(file.path() + ": the imported model does not verify");
+  return std::move(module);
+}
+
+namespace llmq {
+llvm::Expected<OwningOpRef<ModuleOp>> importGGUF(StringRef path,
+                                                 MLIRContext &context) {
+  context.getOrLoadDialect<LlmqDialect>();
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  auto file = GGUFFile::open(absolute);
+  if (!file)
+    return file.takeError();
+  return GGUFImporter(**file, context).run();
+}
+} // namespace llmq

@@ -1,0 +1,200 @@
+//===- Evaluate.cpp - Perplexity, KL divergence, generation ---------------===//
+
+#include "runtime/eval/Evaluate.h"
+
+#include "runtime/exec/Model.h"
+#include "runtime/exec/Session.h"
+#include "formats/files/Progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+using namespace llmq;
+using namespace llmq::runtime;
+
+int64_t llmq::runtime::countWindows(int64_t length, int64_t ctx) {
+  int64_t windows = 0;
+  for (int64_t start = 0; start + ctx + 1 < length; start += ctx)
+    ++windows;
+  return windows;
+}
+
+/// log-softmax of `logits` (n floats) into `out`, in double for the sums.
+static void logSoftmax(const float *logits, int64_t n, std::vector<double> &out) {
+  out.resize(n);
+  double maxLogit = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += std::exp(logits[i] - maxLogit);
+  double logSum = maxLogit + std::log(sum);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = logits[i] - logSum;
+}
+
+static llvm::Error checkContext(const Model &model, int64_t ctx) {
+  if (ctx <= 0 || ctx > model.config.contextLength)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "context %lld is outside [1, %lld], the context of model '%s'",
+        static_cast<long long>(ctx),
+        static_cast<long long>(model.config.contextLength),
+        model.config.name.c_str());
+  return llvm::Error::success();
+}
+
+llvm::Expected<PerplexityResult>
+llmq::runtime::perplexity(const Model &model, ThreadPool &pool,
+                          llvm::ArrayRef<int32_t> stream, int64_t ctx) {
+  if (llvm::Error err = checkContext(model, ctx))
+    return std::move(err);
+  PerplexityResult result;
+  result.windows = countWindows(stream.size(), ctx);
+  Session session(model, pool, ctx);
+  Progress progress("ppl", result.windows);
+  std::vector<float> logits;
+  std::vector<double> logProbs;
+  int64_t vocab = model.config.vocab;
+  for (int64_t w = 0; w < result.windows; ++w) {
+    progress.step(w, model.config.name);
+    session.reset();
+    llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
+    if (llvm::Error err = session.forward(window, logits, /*allLogits=*/true))
+      return std::move(err);
+    for (int64_t t = 0; t < ctx; ++t) {
+      logSoftmax(logits.data() + t * vocab, vocab, logProbs);
+      result.nllSum -= logProbs[stream[w * ctx + t + 1]];
+      ++result.scored;
+    }
+  }
+  result.perplexity =
+      result.scored ? std::exp(result.nllSum / result.scored) : NAN;
+  return result;
+}
+
+llvm::Expected<DivergenceResult>
+llmq::runtime::divergence(const Model &base, const Model &other,
+                          ThreadPool &pool, llvm::ArrayRef<int32_t> stream,
+                          int64_t ctx) {
+  if (base.config.vocab != other.config.vocab)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "models '%s' and '%s' have different vocabularies (%lld and %lld)",
+        base.config.name.c_str(), other.config.name.c_str(),
+        static_cast<long long>(base.config.vocab),
+        static_cast<long long>(other.config.vocab));
+  for (const Model *m : {&base, &other})
+    if (llvm::Error err = checkContext(*m, ctx))
+      return std::move(err);
+  DivergenceResult result;
+  int64_t windows = countWindows(stream.size(), ctx);
+  int64_t vocab = base.config.vocab;
+  Session baseSession(base, pool, ctx), otherSession(other, pool, ctx);
+  Progress progress("kld", windows);
+  std::vector<float> baseLogits, otherLogits;
+  std::vector<double> p, q, klds;
+  double baseNll = 0, otherNll = 0;
+  int64_t agree = 0;
+  for (int64_t w = 0; w < windows; ++w) {
+    progress.step(w, other.config.name);
+    baseSession.reset();
+    otherSession.reset();
+    llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
+    if (llvm::Error err = baseSession.forward(window, baseLogits, true))
+      return std::move(err);
+    if (llvm::Error err = otherSession.forward(window, otherLogits, true))
+      return std::move(err);
+    for (int64_t t = 0; t < ctx; ++t) {
+      const float *a = baseLogits.data() + t * vocab;
+      const float *b = otherLogits.data() + t * vocab;
+      logSoftmax(a, vocab, p);
+      logSoftmax(b, vocab, q);
+      double kld = 0;
+      for (int64_t i = 0; i < vocab; ++i)
+        kld += std::exp(p[i]) * (p[i] - q[i]);
+      klds.push_back(std::max(0.0, kld));
+      agree += std::max_element(a, a + vocab) - a ==
+               std::max_element(b, b + vocab) - b;
+      int32_t target = stream[w * ctx + t + 1];
+      baseNll -= p[target];
+      otherNll -= q[target];
+    }
+  }
+  result.scored = klds.size();
+  if (!result.scored)
+    return result;
+  double sum = 0;
+  for (double k : klds)
+    sum += k;
+  result.meanKLD = sum / result.scored;
+  std::vector<double> sorted = klds;
+  std::sort(sorted.begin(), sorted.end());
+  result.p99KLD = sorted[std::min<size_t>(sorted.size() - 1,
+                                          sorted.size() * 99 / 100)];
+  result.maxKLD = sorted.back();
+  result.top1Agreement = static_cast<double>(agree) / result.scored;
+  result.basePerplexity = std::exp(baseNll / result.scored);
+  result.otherPerplexity = std::exp(otherNll / result.scored);
+  return result;
+}
+
+/// The token to emit from `logits`: argmax (lowest id on ties) or a sample.
+static int32_t pick(const float *logits, int64_t vocab,
+                    const SamplingOptions &options, std::mt19937_64 &rng) {
+  if (options.temperature <= 0)
+    return std::max_element(logits, logits + vocab) - logits;
+  std::vector<int32_t> order(vocab);
+  for (int64_t i = 0; i < vocab; ++i)
+    order[i] = i;
+  int64_t k = options.topK > 0 ? std::min(options.topK, vocab) : vocab;
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&](int32_t a, int32_t b) {
+                      return logits[a] > logits[b] ||
+                             (logits[a] == logits[b] && a < b);
+                    });
+  std::vector<double> weights(k);
+  for (int64_t i = 0; i < k; ++i)
+    weights[i] = std::exp((logits[order[i]] - logits[order[0]]) /
+                          options.temperature);
+  // Drawn by hand rather than with std::discrete_distribution, whose
+  // algorithm is left to the standard library: the same seed gives the same
+  // text everywhere.
+  double total = 0;
+  for (double wgt : weights)
+    total += wgt;
+  double u = (rng() >> 11) * (1.0 / 9007199254740992.0) * total;
+  for (int64_t i = 0; i < k; ++i) {
+    u -= weights[i];
+    if (u < 0)
+      return order[i];
+  }
+  return order[k - 1];
+}
+
+llvm::Expected<std::vector<int32_t>>
+llmq::runtime::generate(const Model &model, ThreadPool &pool,
+                        llvm::ArrayRef<int32_t> prompt, int64_t count,
+                        const SamplingOptions &options) {
+  int64_t total = prompt.size() + count;
+  if (total > model.config.contextLength)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%zu prompt tokens + %lld new ones exceed the context of %lld",
+        prompt.size(), static_cast<long long>(count),
+        static_cast<long long>(model.config.contextLength));
+  Session session(model, pool, total);
+  std::mt19937_64 rng(options.seed);
+  std::vector<float> logits;
+  std::vector<int32_t> out;
+  if (llvm::Error err = session.forward(prompt, logits, false))
+    return std::move(err);
+  for (int64_t i = 0; i < count; ++i) {
+    int32_t next = pick(logits.data(), model.config.vocab, options, rng);
+    out.push_back(next);
+    if (next == options.stopToken || i + 1 == count)
+      break;
+    if (llvm::Error err = session.forward({next}, logits, false))
+      return std::move(err);
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+//===- Evaluate.h - Perplexity, KL divergence, generation -------*- C++ -*-===//
+//
+// What quant-run measures, as library functions over token streams, so that
+// passes (calibration, layer dropping) measure the same way.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_RUNTIME_EVAL_EVALUATE_H
+#define LLMQ_RUNTIME_EVAL_EVALUATE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace llmq::runtime {
+class Model;
+class ThreadPool;
+
+/// The windows a stream of `length` tokens is scored in: window w covers
+/// tokens [w*ctx, w*ctx + ctx) and predicts the ones after each of them. As in
+/// kjv-llama-5m.ref.json: windows start at 0, ctx, 2 ctx, ... while
+/// start + ctx + 1 < length, each from an empty cache.
+int64_t countWindows(int64_t length, int64_t ctx);
+
+struct PerplexityResult {
+  double perplexity = 0, nllSum = 0;
+  int64_t scored = 0, windows = 0;
+};
+
+/// Perplexity of `stream` in windows of `ctx` tokens.
+llvm::Expected<PerplexityResult> perplexity(const Model &model,
+                                            ThreadPool &pool,
+                                            llvm::ArrayRef<int32_t> stream,
+                                            int64_t ctx);
+
+struct DivergenceResult {
+  double meanKLD = 0, p99KLD = 0, maxKLD = 0;
+  double top1Agreement = 0; ///< share of positions with the same argmax
+  double basePerplexity = 0, otherPerplexity = 0;
+  int64_t scored = 0;
+};
+
+/// KL(base || other) of the next-token distributions at every scored
+/// position of the same windows as perplexity(); both models must share a
+/// vocabulary.
+llvm::Expected<DivergenceResult> divergence(const Model &base,
+                                            const Model &other,
+                                            ThreadPool &pool,
+                                            llvm::ArrayRef<int32_t> stream,
+                                            int64_t ctx);
+
+struct SamplingOptions {
+  float temperature = 0; ///< 0: greedy (argmax, lowest id on ties)
+  int64_t topK = 0;      ///< 0: whole vocabulary
+  uint64_t seed = 0;
+  int32_t stopToken = -1; ///< stop after emitting it; -1: never
+};
+
+/// Continues `prompt` by `count` tokens.
+llvm::Expected<std::vector<int32_t>> generate(const Model &model,
+                                              ThreadPool &pool,
+                                              llvm::ArrayRef<int32_t> prompt,
+                                              int64_t count,
+                                              const SamplingOptions &options);
+
+} // namespace llmq::runtime
+
+#endif // LLMQ_RUNTIME_EVAL_EVALUATE_H
