@@ -121,7 +121,7 @@ Tokenizer::fromGGUF(const GGUFFile &file) {
     return error("key '" + key + "' has type " + actual + ", expected " +
                  expected);
   };
-  // A boolean key: nullopt when absent, an error when mistyped.
+  // Optional keys keep the default when absent and are errors when mistyped.
   auto optionalBool = [&](StringRef key, bool &value) -> llvm::Error {
     if (!file.lookup(key))
       return llvm::Error::success();

@@ -26,7 +26,7 @@ def run(cmd):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("quant_run")
+    ap.add_argument("quant_run", help="quant-run (a path, or a name on PATH)")
     ap.add_argument("model")
     ap.add_argument("ref")
     ap.add_argument("what", choices=["logits", "ppl", "greedy"])

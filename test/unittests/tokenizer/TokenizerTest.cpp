@@ -211,7 +211,7 @@ INSTANTIATE_TEST_SUITE_P(SharedVocabs, LlamaCppVocabTest,
                            return name;
                          });
 
-TEST(LlamaCppVocabTest, ReadsSpecialTokenSettings) {
+TEST(GGUFVocabTest, ReadsSpecialTokenSettings) {
   std::string shared = sharedDir();
   if (shared.empty() || !llvm::sys::fs::is_directory(shared))
     GTEST_SKIP() << "no shared directory (set LLMQ_SHARED_DIR)";
@@ -353,7 +353,7 @@ INSTANTIATE_TEST_SUITE_P(TestModels, ModelTokenizerTest,
                            return name;
                          });
 
-TEST(ModelTokenizerTest, ReadsSpecialTokensFromTokenizerConfig) {
+TEST(TokenizerJsonTest, ReadsSpecialTokensFromTokenizerConfig) {
   std::string root = srcRoot();
   if (root.empty())
     GTEST_SKIP() << "no source root (set LLMQ_SRC_ROOT)";
