@@ -4,6 +4,7 @@
 
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
+#include "runtime/exec/ThreadPool.h"
 #include "formats/files/Progress.h"
 
 #include <algorithm>
@@ -53,7 +54,7 @@ llmq::runtime::perplexity(const Model &model, ThreadPool &pool,
   Session session(model, pool, ctx);
   Progress progress("ppl", result.windows);
   std::vector<float> logits;
-  std::vector<double> logProbs;
+  std::vector<double> nll(ctx);
   int64_t vocab = model.config.vocab;
   for (int64_t w = 0; w < result.windows; ++w) {
     progress.step(w, model.config.name);
@@ -61,11 +62,17 @@ llmq::runtime::perplexity(const Model &model, ThreadPool &pool,
     llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
     if (llvm::Error err = session.forward(window, logits, /*allLogits=*/true))
       return std::move(err);
-    for (int64_t t = 0; t < ctx; ++t) {
-      logSoftmax(logits.data() + t * vocab, vocab, logProbs);
-      result.nllSum -= logProbs[stream[w * ctx + t + 1]];
-      ++result.scored;
-    }
+    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
+      std::vector<double> logProbs;
+      for (int64_t t = begin; t < end; ++t) {
+        logSoftmax(logits.data() + t * vocab, vocab, logProbs);
+        nll[t] = -logProbs[stream[w * ctx + t + 1]];
+      }
+    });
+    // Summed in position order, whatever the thread count.
+    for (double v : nll)
+      result.nllSum += v;
+    result.scored += ctx;
   }
   result.perplexity =
       result.scored ? std::exp(result.nllSum / result.scored) : NAN;

@@ -49,6 +49,7 @@ const USAGE = `usage:
   llama-cpp.mjs tokenize MODEL.gguf TEXT
   llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N]
   llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
+  llama-cpp.mjs evalspeed MODEL.gguf IDS.json [--ctx C] [--last-only]   (IDS.json: quant-run tokenize output)
 common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.cpp warnings)`;
 
 class UsageError extends Error {}
@@ -59,7 +60,7 @@ function parseArgs(argv) {
     const pos = [];
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (a === "--verbose") {
+        if (a === "--verbose" || a === "--last-only") {
             opts[a] = true;
             continue;
         }
@@ -291,6 +292,38 @@ async function cmdCheck(pos, opts, common) {
     return { result, failures };
 }
 
+// Times llama.cpp on the windows quant-run's ppl scores: window w is
+// ids[w*ctx, w*ctx+ctx), evaluated from an empty sequence, with the logits of
+// every position computed (each position asks for its next token's logit, so
+// llama.cpp runs the output layer on all of them, as llama-perplexity does).
+async function cmdEvalSpeed(pos, opts, common) {
+    if (pos.length !== 2)
+        throw new UsageError("evalspeed takes MODEL.gguf IDS.json");
+    const [modelPath, idsPath] = pos;
+    const ids = JSON.parse(fs.readFileSync(idsPath, "utf8")).ids;
+    const ctx = common.ctx;
+    // --last-only skips the output layer on all but the last position: an
+    // upper bound on llama.cpp's speed, without the per-position requests.
+    const lastOnly = opts["--last-only"] === true;
+    const { sequence } = await load(modelPath, { ...common, contextSize: ctx + 1 });
+    let windows = 0;
+    const start = process.hrtime.bigint();
+    for (let s = 0; s + ctx + 1 < ids.length; s += ctx, ++windows) {
+        await sequence.clearHistory();
+        const window = ids.slice(s, s + ctx);
+        if (lastOnly) {
+            await sequence.evaluateWithoutGeneratingNewTokens(window);
+            continue;
+        }
+        const input = window.map((id, t) =>
+            [id, { generateNext: { logits: { filter: { tokens: [ids[s + t + 1]] } } } }]);
+        await sequence.controlledEvaluate(input);
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    return { windows, ctx, tokens: windows * ctx, seconds, tokens_per_second: windows * ctx / seconds,
+             threads: common.threads, all_logits: !lastOnly };
+}
+
 async function main() {
     const argv = process.argv.slice(2);
     let sub, pos, opts, common;
@@ -305,7 +338,7 @@ async function main() {
             seed: intOpt(opts, "--seed", 42),
             verbose: opts["--verbose"] === true,
         };
-        if (!["tokenize", "generate", "check"].includes(sub))
+        if (!["tokenize", "generate", "check", "evalspeed"].includes(sub))
             throw new UsageError(`unknown subcommand ${sub}`);
     } catch (e) {
         process.stderr.write(`llama-cpp.mjs: ${e.message}\n${USAGE}\n`);
@@ -317,6 +350,8 @@ async function main() {
             out = await cmdTokenize(pos, opts, common);
         else if (sub === "generate")
             out = await cmdGenerate(pos, opts, common);
+        else if (sub === "evalspeed")
+            out = await cmdEvalSpeed(pos, opts, common);
         else
             ({ result: out, failures } = await cmdCheck(pos, opts, common));
         process.stdout.write(JSON.stringify(out) + "\n");
