@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-ninja -C build -j"$(nproc)" LLMQUnitTests quant-opt quant-translate
+ninja -C build -j"$(nproc)" LLMQUnitTests
 set +e
 /usr/lib/llvm-22/bin/lit -sv build/test build/test/unittests 2>&1 | tee build/lit.log
 status=${PIPESTATUS[0]}

@@ -31,5 +31,5 @@ if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
 config.substitutions.append(("%python", "python3"))
 
 llvm_config.use_tool_substitutions = None
-tools = ["quant-opt", "quant-translate"]
+tools = ["quant-opt", "quant-translate", "quant-run"]
 llvm_config.add_tool_substitutions(tools, [config.llmq_tools_dir])
