@@ -7,6 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "formats/Formats.h"
+#include "formats/quant/IQ4.h"
+#include "formats/quant/KQuants.h"
+#include "formats/quant/LegacyQuants.h"
 #include "formats/quant/QuantKernels.h"
 
 #include <cassert>
@@ -26,6 +29,28 @@ constexpr FormatTraits Registry[] = {
      quant::dequantizeRowBF16},
     {Format::Q8_0, "q8_0", 8, 32, 34, quant::quantizeRowQ8_0,
      quant::dequantizeRowQ8_0},
+    {Format::Q4_0, "q4_0", 2, 32, 18, quant::quantizeRowQ4_0,
+     quant::dequantizeRowQ4_0},
+    {Format::Q4_1, "q4_1", 3, 32, 20, quant::quantizeRowQ4_1,
+     quant::dequantizeRowQ4_1},
+    {Format::Q5_0, "q5_0", 6, 32, 22, quant::quantizeRowQ5_0,
+     quant::dequantizeRowQ5_0},
+    {Format::Q5_1, "q5_1", 7, 32, 24, quant::quantizeRowQ5_1,
+     quant::dequantizeRowQ5_1},
+    {Format::Q2_K, "q2_K", 10, 256, 84, quant::quantizeRowQ2_K,
+     quant::dequantizeRowQ2_K},
+    {Format::Q3_K, "q3_K", 11, 256, 110, quant::quantizeRowQ3_K,
+     quant::dequantizeRowQ3_K},
+    {Format::Q4_K, "q4_K", 12, 256, 144, quant::quantizeRowQ4_K,
+     quant::dequantizeRowQ4_K},
+    {Format::Q5_K, "q5_K", 13, 256, 176, quant::quantizeRowQ5_K,
+     quant::dequantizeRowQ5_K},
+    {Format::Q6_K, "q6_K", 14, 256, 210, quant::quantizeRowQ6_K,
+     quant::dequantizeRowQ6_K},
+    {Format::IQ4_NL, "iq4_nl", 20, 32, 18, quant::quantizeRowIQ4_NL,
+     quant::dequantizeRowIQ4_NL},
+    {Format::IQ4_XS, "iq4_xs", 23, 256, 136, quant::quantizeRowIQ4_XS,
+     quant::dequantizeRowIQ4_XS},
 };
 
 /// True when row i of the registry describes Format(i).

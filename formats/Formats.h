@@ -25,13 +25,24 @@ enum class Format : uint8_t {
   F16,
   BF16,
   Q8_0,
+  Q4_0,
+  Q4_1,
+  Q5_0,
+  Q5_1,
+  Q2_K,
+  Q3_K,
+  Q4_K,
+  Q5_K,
+  Q6_K,
+  IQ4_NL,
+  IQ4_XS,
 };
 
 /// Number of Format values, which are dense from 0. Formats.cpp checks that
 /// the registry has exactly one row per value; keep this naming the last
 /// enumerator. (A count rather than an ArrayRef of rows keeps this header
 /// free of LLVM headers that would need LLVMSupport at link time.)
-inline constexpr unsigned NumFormats = static_cast<unsigned>(Format::Q8_0) + 1;
+inline constexpr unsigned NumFormats = static_cast<unsigned>(Format::IQ4_XS) + 1;
 
 /// Quantizes `n` floats (a multiple of blockElems) into `dst`. `importance`
 /// is null or holds one weight per column of the row (llama.cpp's imatrix).
@@ -54,6 +65,15 @@ struct FormatTraits {
 const FormatTraits &getFormatTraits(Format format);
 /// The format named `name` (as in FormatTraits::name), if any.
 std::optional<Format> lookupFormat(llvm::StringRef name);
+/// Average storage bits per weight, scales included (e.g. 4.5 for q4_K).
+inline double bitsPerWeight(Format format) {
+  const FormatTraits &t = getFormatTraits(format);
+  return 8.0 * t.blockBytes / t.blockElems;
+}
+/// Whether a row of `n` elements splits into whole blocks of `format`.
+inline bool rowFits(Format format, int64_t n) {
+  return n % getFormatTraits(format).blockElems == 0;
+}
 /// Bytes taken by a row of `n` elements; n must be a multiple of blockElems.
 inline size_t rowBytes(Format format, int64_t n) {
   const FormatTraits &t = getFormatTraits(format);

@@ -7,11 +7,15 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
+#include "formats/files/GGUFReader.h"
 #include "formats/files/GGUFWriter.h"
 #include "formats/files/MappedFile.h"
 #include "formats/files/Progress.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Parallel.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/WithColor.h"
 
 #include <cmath>
 #include <vector>
@@ -27,15 +31,38 @@ static llvm::Error exportError(const Twine &message) {
 }
 
 /// llama.cpp's llama_ftype for a model whose 2-D weights are in `format`.
-static uint32_t fileType(Format format) {
+/// For K-quants the uniform "_S" variant is the closest name.
+static uint32_t fileType(::llmq::Format format) {
   switch (format) {
-  case Format::F32:
+  case ::llmq::Format::F32:
     return 0;
-  case Format::F16:
+  case ::llmq::Format::F16:
     return 1;
-  case Format::Q8_0:
+  case ::llmq::Format::Q4_0:
+    return 2;
+  case ::llmq::Format::Q4_1:
+    return 3;
+  case ::llmq::Format::Q8_0:
     return 7;
-  case Format::BF16:
+  case ::llmq::Format::Q5_0:
+    return 8;
+  case ::llmq::Format::Q5_1:
+    return 9;
+  case ::llmq::Format::Q2_K:
+    return 10;
+  case ::llmq::Format::Q3_K:
+    return 11;
+  case ::llmq::Format::Q4_K:
+    return 14;
+  case ::llmq::Format::Q5_K:
+    return 16;
+  case ::llmq::Format::Q6_K:
+    return 18;
+  case ::llmq::Format::IQ4_NL:
+    return 25;
+  case ::llmq::Format::IQ4_XS:
+    return 30;
+  case ::llmq::Format::BF16:
     return 32;
   }
   llvm_unreachable("unknown format");
@@ -63,19 +90,51 @@ static std::string ggufTensorName(StringRef symbol) {
   return symbol.str() + ".weight";
 }
 
-/// The storage format of `weight` in the output.
-static ::llmq::Format chooseFormat(WeightOp weight,
-                                 const GGUFExportOptions &options) {
-  if (auto attr = weight.getFormatAttr())
-    return toFormat(attr.getValue());
-  RankedTensorType type = weight.getTensorType();
-  if (type.getRank() == 1)
-    return ::llmq::Format::F32;
-  ::llmq::Format format = options.defaultFormat;
-  // As llama.cpp's converter does, rows that do not split into whole blocks
-  // fall back to f16.
-  if (type.getShape().back() % getFormatTraits(format).blockElems != 0)
+/// llama.cpp's replacement for a format whose blocks do not fit a row
+/// (llama_tensor_get_type's fallback): K-quants step to a 32-element format
+/// of similar size, everything else to f16, which fits any row.
+static ::llmq::Format ggufFallback(::llmq::Format format) {
+  switch (format) {
+  case ::llmq::Format::Q2_K:
+  case ::llmq::Format::Q3_K:
+  case ::llmq::Format::IQ4_XS:
+    return ::llmq::Format::IQ4_NL;
+  case ::llmq::Format::Q4_K:
+    return ::llmq::Format::Q5_0;
+  case ::llmq::Format::Q5_K:
+    return ::llmq::Format::Q5_1;
+  case ::llmq::Format::Q6_K:
+    return ::llmq::Format::Q8_0;
+  default:
     return ::llmq::Format::F16;
+  }
+}
+
+/// The storage format of `weight` in the output: its own, or the default
+/// for open 2-D weights, with llama.cpp's fallback where rows do not split
+/// into blocks (a warning, or an error under `strict`).
+static llvm::Expected<::llmq::Format>
+chooseFormat(WeightOp weight, const GGUFExportOptions &options) {
+  RankedTensorType type = weight.getTensorType();
+  ::llmq::Format wanted = options.defaultFormat;
+  if (auto attr = weight.getFormatAttr())
+    wanted = toFormat(attr.getValue());
+  else if (type.getRank() == 1)
+    return ::llmq::Format::F32;
+  int64_t cols = type.getShape().back();
+  ::llmq::Format format = wanted;
+  while (cols % getFormatTraits(format).blockElems != 0)
+    format = ggufFallback(format);
+  if (format == wanted)
+    return format;
+  std::string message = "'" + weight.getSymName().str() + "' has " +
+                        std::to_string(cols) + " columns, not a multiple of " +
+                        std::to_string(getFormatTraits(wanted).blockElems) +
+                        " as " + getFormatTraits(wanted).name.str() + " needs";
+  if (options.strict)
+    return exportError("export-gguf: " + message + " (--strict)");
+  llvm::WithColor::warning(llvm::errs(), "quant-translate")
+      << message << "; writing " << getFormatTraits(format).name << "\n";
   return format;
 }
 
@@ -140,6 +199,21 @@ static llvm::Error addSlidingWindowMetadata(GGUFWriter &writer, ModelOp model,
   return llvm::Error::success();
 }
 
+/// Copies the keys of the GGUF file `path` that start with `prefix` and that
+/// the writer does not hold yet, byte for byte. The alignment is the
+/// writer's own.
+static llvm::Error carryMetadata(GGUFWriter &writer, StringRef path,
+                                 StringRef prefix) {
+  auto file = GGUFFile::open(path);
+  if (!file)
+    return file.takeError();
+  for (const GGUFKeyValue &kv : (*file)->keyValues())
+    if (kv.key.starts_with(prefix) && kv.key != "general.alignment" &&
+        !writer.contains(kv.key))
+      writer.addEncoded(kv.key, kv.value.getType(), kv.encoded);
+  return llvm::Error::success();
+}
+
 static llvm::Error addModelMetadata(GGUFWriter &writer, ModelOp model,
                                     const ArchInfo &arch,
                                     ::llmq::Format format) {
@@ -200,13 +274,10 @@ planTensors(ModelOp model, const ArchInfo &arch,
     t.weight = weight;
     ArrayRef<int64_t> shape = weight.getTensorType().getShape();
     t.ne.assign(shape.rbegin(), shape.rend());
-    t.format = chooseFormat(weight, options);
-    const FormatTraits &traits = getFormatTraits(t.format);
-    if (shape.back() % traits.blockElems != 0)
-      return exportError("weight '" + weight.getSymName() + "' has " +
-                         Twine(shape.back()) + " columns, not a multiple of " +
-                         Twine(traits.blockElems) + " as " + traits.name +
-                         " needs");
+    llvm::Expected<::llmq::Format> format = chooseFormat(weight, options);
+    if (!format)
+      return format.takeError();
+    t.format = *format;
     t.bytes = rowBytes(t.format, shape.back()) *
               (shape.size() == 2 ? shape[0] : 1);
     auto it = permuted.find(weight.getSymName());
@@ -276,7 +347,6 @@ public:
     int64_t chunkRows = std::max<int64_t>(
         1, kChunkBytes / std::max<uint64_t>(dstRowBytes, 1) / align);
     chunkRows *= align;
-    std::vector<float> row(cols);
     for (int64_t first = 0; first < rows; first += chunkRows) {
       int64_t count = std::min(chunkRows, rows - first);
       const uint8_t *chunk = base + first * srcRowBytes;
@@ -284,12 +354,15 @@ public:
         os.write(reinterpret_cast<const char *>(chunk), count * srcRowBytes);
       } else {
         buffer.resize(dstRowBytes * count);
-        for (int64_t r = 0; r < count; ++r) {
+        // Rows are independent, so the bytes do not depend on the threads.
+        llvm::parallelFor(0, count, [&](int64_t r) {
+          thread_local std::vector<float> row;
+          row.resize(cols);
           int64_t src = sourceRow(first + r, rows, t.permuteHeads);
           in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
           out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
                           nullptr);
-        }
+        });
         os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
       }
       // Done with these source pages: resident memory stays at a chunk.
@@ -333,15 +406,26 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
     return exportError("export-gguf: model '" + model.getSymName() +
                        "' has no tokenizer; llama.cpp needs one");
 
+  if (options.threads)
+    llvm::parallel::strategy = llvm::hardware_concurrency(options.threads);
   GGUFWriter writer;
   if (llvm::Error err =
           addModelMetadata(writer, model, *arch, options.defaultFormat))
     return err;
-  SpecialTokens special{tokenizer.getBos(), tokenizer.getEos(),
-                        tokenizer.getAddBos().getValue()};
-  if (llvm::Error err = addTokenizerMetadata(writer, tokenizer.getFile(),
-                                             model.getVocabSize(), special))
+  // A tokenizer that lives in a GGUF file is carried through as its keys.
+  if (!tokenizer.getFile().ends_with(".gguf")) {
+    SpecialTokens special{tokenizer.getBos(), tokenizer.getEos(),
+                          tokenizer.getAddBos().getValue()};
+    if (llvm::Error err = addTokenizerMetadata(writer, tokenizer.getFile(),
+                                               model.getVocabSize(), special))
+      return err;
+  } else if (llvm::Error err = carryMetadata(writer, tokenizer.getFile(),
+                                             /*prefix=*/"tokenizer.")) {
     return err;
+  }
+  if (StringAttr source = model.getGgufMetadataAttr())
+    if (llvm::Error err = carryMetadata(writer, source.getValue(), ""))
+      return err;
   llvm::Expected<std::vector<PlannedTensor>> plan =
       planTensors(model, *arch, options);
   if (!plan)

@@ -21,6 +21,12 @@ struct GGUFExportOptions {
   /// Format of 2-D weights without a `format` attribute. 1-D weights (norms,
   /// biases) stay f32, as llama.cpp's converter keeps them.
   Format defaultFormat = Format::F32;
+  /// A weight whose rows do not split into its format's blocks is an error,
+  /// rather than falling back as llama.cpp does (with a warning).
+  bool strict = false;
+  /// Threads quantizing rows; 0 means all cores. The bytes do not depend on
+  /// it.
+  unsigned threads = 0;
 };
 
 /// Writes the single llmq.model in `module` to `outputPath` (atomically).

@@ -25,6 +25,8 @@ def Llmq_ModelOp : Llmq_Op<"model", [
     `rope_interleaved` says the Q/K rows are in the order llama.cpp's
     converter permutes them to (RoPE on adjacent pairs), as in GGUF files of
     llama-family models; without it they are in Hugging Face's order.
+    `gguf_metadata` names the GGUF file a model was imported from: the GGUF
+    backend carries its metadata keys through, except those it writes itself.
 
     ```mlir
     llmq.model @kjv attributes {arch = "llama", hidden_size = 256 : i64, ...} {
@@ -48,7 +50,8 @@ def Llmq_ModelOp : Llmq_Op<"model", [
                        BoolAttr:$tied_embeddings,
                        OptionalAttr<DictionaryAttr>:$rope_scaling,
                        UnitAttr:$rope_interleaved,
-                       OptionalAttr<Llmq_TokenizerAttr>:$tokenizer);
+                       OptionalAttr<Llmq_TokenizerAttr>:$tokenizer,
+                       OptionalAttr<StrAttr>:$gguf_metadata);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;

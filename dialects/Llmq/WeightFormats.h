@@ -14,33 +14,19 @@
 
 namespace mlir::llmq {
 
+/// StorageFormat lists the formats in llmq::Format's order, so the two map
+/// by value; the static_assert below keeps them in step.
 inline ::llmq::Format toFormat(StorageFormat format) {
-  switch (format) {
-  case StorageFormat::f32:
-    return ::llmq::Format::F32;
-  case StorageFormat::f16:
-    return ::llmq::Format::F16;
-  case StorageFormat::bf16:
-    return ::llmq::Format::BF16;
-  case StorageFormat::q8_0:
-    return ::llmq::Format::Q8_0;
-  }
-  llvm_unreachable("unknown StorageFormat");
+  return static_cast<::llmq::Format>(static_cast<uint32_t>(format));
 }
 
 inline StorageFormat toStorageFormat(::llmq::Format format) {
-  switch (format) {
-  case ::llmq::Format::F32:
-    return StorageFormat::f32;
-  case ::llmq::Format::F16:
-    return StorageFormat::f16;
-  case ::llmq::Format::BF16:
-    return StorageFormat::bf16;
-  case ::llmq::Format::Q8_0:
-    return StorageFormat::q8_0;
-  }
-  llvm_unreachable("unknown Format");
+  return static_cast<StorageFormat>(static_cast<uint32_t>(format));
 }
+
+static_assert(static_cast<uint32_t>(StorageFormat::iq4_xs) + 1 ==
+                  ::llmq::NumFormats,
+              "StorageFormat (LlmqBase.td) and llmq::Format differ");
 
 /// The format of `weight`'s bytes in its source file.
 inline ::llmq::Format sourceFormat(WeightOp weight) {

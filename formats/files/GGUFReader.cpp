@@ -458,9 +458,11 @@ llvm::Error GGUFParser::readKeyValue(uint64_t index) {
     return err;
   if (!isKnownType(type))
     return error(context + " has unknown value type " + Twine(type));
+  uint64_t valueStart = pos;
   if (llvm::Error err =
           readValue(kv.value, static_cast<GGUFValueType>(type), context, 0))
     return err;
+  kv.encoded = llvm::ArrayRef<uint8_t>(base + valueStart, pos - valueStart);
   if (!out.kvIndex.try_emplace(kv.key, out.kvs.size()).second)
     return error("duplicate " + context);
   out.kvs.push_back(std::move(kv));

@@ -128,6 +128,9 @@ private:
 struct GGUFKeyValue {
   llvm::StringRef key;
   GGUFValue value;
+  /// The value's bytes as the file encodes them (after the type), so a
+  /// writer can carry the pair through unchanged.
+  llvm::ArrayRef<uint8_t> encoded;
 };
 
 struct GGUFTensorInfo {

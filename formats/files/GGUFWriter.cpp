@@ -2,6 +2,7 @@
 
 #include "formats/files/GGUFWriter.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/EndianStream.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -75,6 +76,16 @@ void GGUFWriter::addInt32Array(llvm::StringRef key,
   e.arrayHeader(GGUFValueType::Int32, values.size());
   for (int32_t v : values)
     e.scalar<int32_t>(v);
+}
+
+void GGUFWriter::addEncoded(llvm::StringRef key, GGUFValueType type,
+                            llvm::ArrayRef<uint8_t> encoded) {
+  add(key, type).payload.assign(encoded.begin(), encoded.end());
+}
+
+bool GGUFWriter::contains(llvm::StringRef key) const {
+  return llvm::any_of(keyValues,
+                      [&](const KeyValue &kv) { return kv.key == key; });
 }
 
 void GGUFWriter::addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> ne,

@@ -32,6 +32,12 @@ public:
   void addStringArray(llvm::StringRef key, llvm::ArrayRef<std::string> values);
   void addFloat32Array(llvm::StringRef key, llvm::ArrayRef<float> values);
   void addInt32Array(llvm::StringRef key, llvm::ArrayRef<int32_t> values);
+  /// Adds a value already encoded as GGUF stores it (as read from another
+  /// file), so unknown keys pass through unchanged.
+  void addEncoded(llvm::StringRef key, GGUFValueType type,
+                  llvm::ArrayRef<uint8_t> encoded);
+  /// Whether `key` was added already.
+  bool contains(llvm::StringRef key) const;
 
   /// Declares a tensor: `ne` in ggml order (innermost, i.e. contiguous,
   /// dimension first) and its size in bytes in `ggmlType`.

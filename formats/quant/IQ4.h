@@ -1,4 +1,4 @@
-//===- IQ4.h - ggml's non-linear 4-bit formats IQ4_NL and IQ4_XS -*- C++ -*-===//
+//===- IQ4.h - ggml's non-linear IQ4_NL and IQ4_XS formats ------*- C++ -*-===//
 //
 // Both store 4-bit indices into one fixed table of 16 non-uniform levels
 // (kIQ4NLValues); a weight is level[q] times a scale.
@@ -23,9 +23,8 @@ namespace quant {
 
 /// ggml's kvalues_iq4nl: the 16 levels, sorted ascending (the quantizer's
 /// nearest-level search depends on the order).
-inline constexpr int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35,
-                                            -22,  -10,  1,   13,  25,  38,
-                                            53,   69,   89,  113};
+inline constexpr int8_t kIQ4NLValues[16] = {
+    -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 inline constexpr int64_t kIQ4NLBlockElems = 32;
 inline constexpr int64_t kIQ4XSBlockElems = 256;

@@ -187,7 +187,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
       dims.numKVHeads, dims.headDim, dims.ffn, dims.vocab, contextLength,
       APFloat(theta), APFloat(eps), tied,
       scaling.empty() ? DictionaryAttr() : scaling.getDictionary(&context),
-      /*rope_interleaved=*/arch->permuteQK, tokenizer);
+      /*rope_interleaved=*/arch->permuteQK, tokenizer,
+      builder.getStringAttr(file.path()));
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -498,7 +498,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
       config->ropeScaling.empty()
           ? DictionaryAttr()
           : config->ropeScaling.getDictionary(&context),
-      /*rope_interleaved=*/false, *tokenizer);
+      /*rope_interleaved=*/false, *tokenizer, /*gguf_metadata=*/nullptr);
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -33,6 +33,9 @@ struct Translation {
 /// options (e.g. --type) are registered as command-line options too.
 llvm::ArrayRef<Translation> registerAllTranslations();
 
+/// Shows --threads in --help (call before parsing the command line).
+void describeThreadsOption();
+
 } // namespace llmq
 
 #endif // LLMQ_TOOLS_QUANT_TRANSLATE_TRANSLATIONS_H

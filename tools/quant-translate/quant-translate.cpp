@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
       selected(cl::desc("Translation:"), cl::Required);
   for (const Translation &t : registerAllTranslations())
     selected.getParser().addLiteralOption(t.flag, &t, t.description);
+  describeThreadsOption();
   cl::ParseCommandLineOptions(argc, argv, "llmq translation driver\n");
 
   mlir::MLIRContext context;

@@ -227,8 +227,6 @@ TEST(FormatRegistry, EveryFormatIsConsistent) {
     SCOPED_TRACE(traits.name.str());
     EXPECT_EQ(traits.format, format);
     EXPECT_FALSE(traits.name.empty());
-    for (char ch : traits.name)
-      EXPECT_FALSE(ch >= 'A' && ch <= 'Z') << "names are lower-case";
     EXPECT_EQ(lookupFormat(traits.name), format);
     EXPECT_TRUE(names.insert(traits.name.str()).second) << "duplicate name";
     EXPECT_TRUE(ggmlTypes.insert(traits.ggmlType).second)
@@ -253,6 +251,18 @@ TEST(FormatRegistry, KnownFormats) {
       {Format::F16, "f16", 1, 1, 2},
       {Format::BF16, "bf16", 30, 1, 2},
       {Format::Q8_0, "q8_0", 8, 32, 34},
+      {Format::Q4_0, "q4_0", 2, 32, 18},
+      {Format::Q4_1, "q4_1", 3, 32, 20},
+      {Format::Q5_0, "q5_0", 6, 32, 22},
+      {Format::Q5_1, "q5_1", 7, 32, 24},
+      // K-quant names keep ggml's spelling, as llama-quantize prints them.
+      {Format::Q2_K, "q2_K", 10, 256, 84},
+      {Format::Q3_K, "q3_K", 11, 256, 110},
+      {Format::Q4_K, "q4_K", 12, 256, 144},
+      {Format::Q5_K, "q5_K", 13, 256, 176},
+      {Format::Q6_K, "q6_K", 14, 256, 210},
+      {Format::IQ4_NL, "iq4_nl", 20, 32, 18},
+      {Format::IQ4_XS, "iq4_xs", 23, 256, 136},
   };
   for (const Expected &e : expected) {
     SCOPED_TRACE(e.name);
@@ -264,7 +274,7 @@ TEST(FormatRegistry, KnownFormats) {
     EXPECT_EQ(lookupFormat(e.name), e.format);
   }
   EXPECT_EQ(rowBytes(Format::Q8_0, 768), 24u * 34u);
-  EXPECT_EQ(lookupFormat("q4_0"), std::nullopt);
+  EXPECT_EQ(lookupFormat("q3_x"), std::nullopt);
   EXPECT_EQ(lookupFormat(""), std::nullopt);
   EXPECT_EQ(lookupFormat("F16"), std::nullopt) << "names are exact";
 }

@@ -1,0 +1,700 @@
+//===- KQuantsFast.cpp - K-quant quantizers vectorized across sub-blocks --===//
+//
+// The public quantizeRow*_K. Almost all of a K-quant's time goes into the
+// sub-block searches (make_qkx2_quants and friends), which sweep a few
+// dozen candidate scales and accumulate weighted sums over the sub-block
+// for each. Those sums are sequential chains, and reassociating them would
+// change the result, so the elements of one sub-block cannot be processed
+// in parallel. The sub-blocks of a super-block, though, are independent:
+// here each SIMD lane runs one sub-block's search, executing exactly the
+// float operations of the scalar search in KQuantsSearch.cpp in the same
+// order. Per-lane control flow becomes masks:
+//
+//  - an `if` that updates the best candidate becomes a select on the lanes
+//    where it holds, its condition computed as in ggml (NaN compares false
+//    in both);
+//  - a data-dependent `break` (make_q3_quants' sweeps) runs until every
+//    lane would have stopped: a sweep that changed nothing leaves the
+//    state as it was, so repeating it changes nothing either;
+//  - lanes ggml would have returned early from (all-zero or constant
+//    groups) run the search on garbage and are overwritten at the end.
+//
+// Division, square root and the int conversions are correctly rounded in
+// SIMD as in scalar code, so every lane's result is bit-identical to the
+// scalar search; KQuantsTest checks it on random and degenerate data. The
+// per-block steps after the search are KQuantsFinish.cpp's, shared with
+// the reference.
+//
+// The kernels are written once with clang vector extensions and inlined
+// into an entry point per instruction set (SSE2 baseline, AVX2, AVX-512),
+// picked at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "formats/quant/KQuants.h"
+#include "formats/quant/KQuantsImpl.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+// Never fuse a*b+c: the AVX-512 entry points enable FMA instructions, and
+// ggml's arithmetic has none.
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__clang__)
+#define LLMQ_KQUANTS_VECTORIZED 1
+#else
+#define LLMQ_KQUANTS_VECTORIZED 0
+#endif
+
+#if LLMQ_KQUANTS_VECTORIZED && (defined(__x86_64__) || defined(__i386__))
+#define LLMQ_KQUANTS_X86 1
+#else
+#define LLMQ_KQUANTS_X86 0
+#endif
+
+namespace llmq {
+namespace quant {
+namespace kq {
+
+namespace {
+
+std::atomic<KQuantIsa> &isaOverride() {
+  static std::atomic<KQuantIsa> isa{bestKQuantIsa()};
+  return isa;
+}
+
+} // namespace
+
+KQuantIsa bestKQuantIsa() {
+#if LLMQ_KQUANTS_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+    return KQuantIsa::Avx512;
+  if (__builtin_cpu_supports("avx2"))
+    return KQuantIsa::Avx2;
+#endif
+  return KQuantIsa::Generic;
+}
+
+void setKQuantIsa(KQuantIsa isa) { isaOverride().store(isa); }
+
+KQuantIsa currentKQuantIsa() { return isaOverride().load(); }
+
+} // namespace kq
+
+#if LLMQ_KQUANTS_VECTORIZED
+
+using namespace kq;
+
+namespace {
+
+#define KQ_INLINE inline __attribute__((always_inline))
+
+/// N lanes of float or int32; lane j works on sub-block j.
+template <int N> using VF = float __attribute__((vector_size(4 * N)));
+template <int N> using VI = int32_t __attribute__((vector_size(4 * N)));
+
+template <int N> KQ_INLINE VF<N> splat(float f) { return VF<N>{} + f; }
+template <int N> KQ_INLINE VI<N> splatI(int i) { return VI<N>{} + i; }
+
+template <int N> KQ_INLINE VF<N> toFloat(VI<N> v) {
+  return __builtin_convertvector(v, VF<N>);
+}
+
+template <int N> KQ_INLINE VF<N> vabs(VF<N> v) {
+  return __builtin_elementwise_abs(v);
+}
+
+template <int N> KQ_INLINE bool any(VI<N> mask) {
+  return __builtin_reduce_or(mask) != 0;
+}
+
+/// nearestInt per lane, bit trick included (see KQuantsImpl.h).
+template <int N> KQ_INLINE VI<N> nearestIntV(VF<N> f) {
+  const VF<N> v = f + 12582912.0f;
+  return (__builtin_bit_cast(VI<N>, v) & 0x007fffff) - 0x00400000;
+}
+
+template <int N> KQ_INLINE VI<N> clampI(VI<N> v, int lo, int hi) {
+  return __builtin_elementwise_max(__builtin_elementwise_min(v, splatI<N>(hi)),
+                                   splatI<N>(lo));
+}
+
+/// xT[i] lane j = x[j * n + i]: one vector per position in the sub-block.
+template <int N, int n> KQ_INLINE void transposeIn(const float *x, VF<N> *xT) {
+  alignas(64) float t[n][N];
+  for (int j = 0; j < N; ++j)
+    for (int i = 0; i < n; ++i)
+      t[i][j] = x[j * n + i];
+  for (int i = 0; i < n; ++i)
+    std::memcpy(&xT[i], t[i], sizeof(VF<N>));
+}
+
+/// The inverse of transposeIn for levels, narrowed to LevelT.
+template <int N, int n, typename LevelT>
+KQ_INLINE void transposeOut(const VI<N> *LT, LevelT *L) {
+  alignas(64) int32_t t[n][N];
+  for (int i = 0; i < n; ++i)
+    std::memcpy(t[i], &LT[i], sizeof(VI<N>));
+  for (int j = 0; j < N; ++j)
+    for (int i = 0; i < n; ++i)
+      L[j * n + i] = static_cast<LevelT>(t[i][j]);
+}
+
+template <int N> KQ_INLINE void storeLanes(VF<N> v, float *out) {
+  std::memcpy(out, &v, sizeof(v));
+}
+
+//===----------------------------------------------------------------------===//
+// Searches, one sub-block per lane
+//===----------------------------------------------------------------------===//
+
+/// make_qkx2_quants (Qkx3 false) or make_qkx3_quants (Qkx3 true) on N
+/// sub-blocks of n weights. Writes the levels to LT (transposed), the
+/// scales to `scales` and -min to `theMins`.
+///
+/// Two values are kept across candidates instead of being recomputed, which
+/// changes no result: x - min (min only moves when a lane improves) and the
+/// levels as floats (small integers, exact either way).
+template <int N, int n, bool Qkx3>
+KQ_INLINE void searchQkx(const VF<N> *xT, const VF<N> *wT, int nmax, float rmin,
+                         float rdelta, int nstep, bool useMad, VI<N> *LT,
+                         float *scales, float *theMins) {
+  using F = VF<N>;
+  using I = VI<N>;
+  const F zero = F{};
+  F min = xT[0];
+  F max = xT[0];
+  F sumW = wT[0];
+  F sumX = sumW * xT[0];
+  for (int i = 1; i < n; ++i) {
+    min = xT[i] < min ? xT[i] : min;
+    max = xT[i] > max ? xT[i] : max;
+    sumW += wT[i];
+    sumX += wT[i] * xT[i];
+  }
+  min = min > zero ? zero : min;
+  const I degenerate = Qkx3 ? (max <= min) : (max == min);
+  const F min0 = min;
+
+  F xm[n]; // x - min
+  for (int i = 0; i < n; ++i)
+    xm[i] = xT[i] - min;
+
+  const float fnmax = static_cast<float>(nmax);
+  const F vnmax = splat<N>(fnmax);
+  F iscale = vnmax / (max - min);
+  F scale = 1.0f / iscale;
+  F bestError = zero;
+  F best[n]; // the levels of the best candidate so far
+  for (int i = 0; i < n; ++i) {
+    const F fl = toFloat<N>(clampI<N>(nearestIntV<N>(iscale * xm[i]), 0, nmax));
+    best[i] = fl;
+    F diff = scale * fl + min - xT[i];
+    diff = useMad ? vabs<N>(diff) : diff * diff;
+    bestError += wT[i] * diff;
+  }
+
+  F aux[n];
+  for (int is = 0; is <= nstep; ++is) {
+    // The lane-independent part of ggml's (rmin + rdelta*is + nmax) is the
+    // same scalar arithmetic; only the division is per lane.
+    const float numerator = rmin + rdelta * static_cast<float>(is) + fnmax;
+    iscale = splat<N>(numerator) / (max - min);
+    F sumL = zero, sumL2 = zero, sumXL = zero;
+    for (int i = 0; i < n; ++i) {
+      const F v = iscale * xm[i];
+      I l;
+      if constexpr (Qkx3) {
+        const F clamped = v < vnmax ? v : vnmax;
+        l = v > zero ? nearestIntV<N>(clamped) : I{};
+      } else {
+        l = clampI<N>(nearestIntV<N>(v), 0, nmax);
+      }
+      const F fl = toFloat<N>(l);
+      aux[i] = fl;
+      const F wl = wT[i] * fl;
+      sumL += wl;
+      sumL2 += wl * fl;
+      sumXL += wl * xT[i];
+    }
+    const F D = sumW * sumL2 - sumL * sumL;
+    const I positiveD = D > zero;
+    if (!any<N>(positiveD))
+      continue;
+    F thisScale = (sumW * sumXL - sumX * sumL) / D;
+    F thisMin = (sumL2 * sumX - sumL * sumXL) / D;
+    const I minAboveZero = thisMin > zero;
+    thisMin = minAboveZero ? zero : thisMin;
+    thisScale = minAboveZero ? sumXL / sumL2 : thisScale;
+    F curError = zero;
+    for (int i = 0; i < n; ++i) {
+      F diff = thisScale * aux[i] + thisMin - xT[i];
+      diff = useMad ? vabs<N>(diff) : diff * diff;
+      curError += wT[i] * diff;
+    }
+    const I better = positiveD & (curError < bestError);
+    if (!any<N>(better))
+      continue;
+    bestError = better ? curError : bestError;
+    scale = better ? thisScale : scale;
+    min = better ? thisMin : min;
+    for (int i = 0; i < n; ++i) {
+      best[i] = better ? aux[i] : best[i];
+      xm[i] = xT[i] - min;
+    }
+  }
+
+  // Lanes ggml returns from before searching.
+  for (int i = 0; i < n; ++i)
+    LT[i] = degenerate ? I{} : __builtin_convertvector(best[i], I);
+  storeLanes<N>(degenerate ? zero : scale, scales);
+  storeLanes<N>(-(degenerate ? min0 : min), theMins);
+}
+
+/// make_qx_quants with rmse_type 1 on N sub-blocks of n, weights wT.
+template <int N, int n>
+KQ_INLINE void searchQx(const VF<N> *xT, const VF<N> *wT, int nmax, VI<N> *LT,
+                        float *scales) {
+  using F = VF<N>;
+  using I = VI<N>;
+  const F zero = F{};
+  F max = zero, amax = zero;
+  for (int i = 0; i < n; ++i) {
+    const F ax = vabs<N>(xT[i]);
+    const I larger = ax > amax;
+    amax = larger ? ax : amax;
+    max = larger ? xT[i] : max;
+  }
+  const I allZero = amax < splat<N>(kGroupMaxEps);
+
+  const float fnmax = static_cast<float>(nmax);
+  F iscale = splat<N>(static_cast<float>(-nmax)) / max;
+  F sumlx = zero, suml2 = zero;
+  for (int i = 0; i < n; ++i) {
+    const I l = clampI<N>(nearestIntV<N>(iscale * xT[i]), -nmax, nmax - 1);
+    LT[i] = l + nmax;
+    const F fl = toFloat<N>(l);
+    sumlx += wT[i] * xT[i] * fl;
+    suml2 += wT[i] * fl * fl;
+  }
+  F scale = suml2 != zero ? sumlx / suml2 : zero;
+  F best = scale * sumlx;
+
+  I Laux[n];
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0)
+      continue;
+    iscale = splat<N>(-(fnmax + 0.1f * static_cast<float>(is))) / max;
+    sumlx = suml2 = zero;
+    for (int i = 0; i < n; ++i) {
+      const I l = clampI<N>(nearestIntV<N>(iscale * xT[i]), -nmax, nmax - 1);
+      Laux[i] = l + nmax;
+      const F fl = toFloat<N>(l);
+      sumlx += wT[i] * xT[i] * fl;
+      suml2 += wT[i] * fl * fl;
+    }
+    const I better = (suml2 > zero) & (sumlx * sumlx > best * suml2);
+    if (!any<N>(better))
+      continue;
+    for (int i = 0; i < n; ++i)
+      LT[i] = better ? Laux[i] : LT[i];
+    const F newScale = sumlx / suml2;
+    scale = better ? newScale : scale;
+    best = better ? newScale * sumlx : best;
+  }
+
+  for (int i = 0; i < n; ++i)
+    LT[i] = allZero ? I{} : LT[i];
+  storeLanes<N>(allZero ? zero : scale, scales);
+}
+
+/// make_q3_quants with do_rmse on N sub-blocks of n.
+template <int N, int n>
+KQ_INLINE void searchQ3(const VF<N> *xT, int nmax, VI<N> *LT, float *scales) {
+  using F = VF<N>;
+  using I = VI<N>;
+  const F zero = F{};
+  F max = zero, amax = zero;
+  for (int i = 0; i < n; ++i) {
+    const F ax = vabs<N>(xT[i]);
+    const I larger = ax > amax;
+    amax = larger ? ax : amax;
+    max = larger ? xT[i] : max;
+  }
+  const I allZero = amax < splat<N>(kGroupMaxEps);
+
+  const F iscale = splat<N>(static_cast<float>(-nmax)) / max;
+  F sumlx = zero, suml2 = zero;
+  for (int i = 0; i < n; ++i) {
+    const I l = clampI<N>(nearestIntV<N>(iscale * xT[i]), -nmax, nmax - 1);
+    LT[i] = l;
+    const F w = xT[i] * xT[i];
+    const F fl = toFloat<N>(l);
+    sumlx += w * xT[i] * fl;
+    suml2 += w * fl * fl;
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    I changed = I{};
+    for (int i = 0; i < n; ++i) {
+      const F w = xT[i] * xT[i];
+      const F li = toFloat<N>(LT[i]);
+      F slx = sumlx - w * xT[i] * li;
+      const I slxPositive = slx > zero;
+      F sl2 = suml2 - w * li * li;
+      const I newL =
+          clampI<N>(nearestIntV<N>(xT[i] * sl2 / slx), -nmax, nmax - 1);
+      const I moved = slxPositive & (newL != LT[i]);
+      const F fl = toFloat<N>(newL);
+      slx += w * xT[i] * fl;
+      sl2 += w * fl * fl;
+      const I take =
+          moved & (sl2 > zero) & (slx * slx * suml2 > sumlx * sumlx * sl2);
+      LT[i] = take ? newL : LT[i];
+      sumlx = take ? slx : sumlx;
+      suml2 = take ? sl2 : suml2;
+      changed |= take;
+    }
+    if (!any<N>(changed))
+      break;
+  }
+  for (int i = 0; i < n; ++i)
+    LT[i] = allZero ? I{} : LT[i] + nmax;
+  storeLanes<N>(allZero ? zero : (suml2 > zero ? sumlx / suml2 : zero), scales);
+}
+
+//===----------------------------------------------------------------------===//
+// Per-type drivers: transposes, weights, search, shared finish
+//===----------------------------------------------------------------------===//
+//
+// A driver handles a group of B consecutive super-blocks at once, one lane
+// per sub-block of the group. Several blocks per vector give the
+// latency-bound chains (the sums, make_q3_quants' descent) independent
+// work to overlap; the best B depends on the type and the vector width.
+
+template <typename Block>
+KQ_INLINE void storeBlock(void *dst, int64_t index, const Block &block) {
+  std::memcpy(static_cast<unsigned char *>(dst) + index * sizeof(Block), &block,
+              sizeof(Block));
+}
+
+/// Sum of squares in index order (a sequential chain, as in ggml).
+KQ_INLINE float sumOfSquares(const float *x, int n) {
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i)
+    sum += x[i] * x[i];
+  return sum;
+}
+
+/// The weighted paths' sigma2 for each of the B super-blocks at x,
+/// spread over the lanes of its sub-blocks: factor * sum(x^2) / 256.
+template <int N, int B>
+KQ_INLINE VF<N> blockSigma2(const float *x, float factor) {
+  alignas(64) float lanes[N];
+  for (int k = 0; k < B; ++k) {
+    const float sigma2 =
+        factor * sumOfSquares(x + k * kSuperBlock, kSuperBlock) / kSuperBlock;
+    for (int j = 0; j < N / B; ++j)
+      lanes[k * (N / B) + j] = sigma2;
+  }
+  VF<N> v;
+  std::memcpy(&v, lanes, sizeof(v));
+  return v;
+}
+
+/// The weighted paths' search weights qw * sqrt(sigma2 + x^2), transposed
+/// like xT, and their per-sub-block sums in index order.
+template <int N, int n>
+KQ_INLINE void importanceWeights(const VF<N> *xT, const float *qw, VF<N> sigma2,
+                                 VF<N> *wT, float *sw) {
+  VF<N> qwT[n];
+  transposeIn<N, n>(qw, qwT);
+  VF<N> sum = VF<N>{};
+  for (int i = 0; i < n; ++i) {
+    wT[i] = qwT[i] * __builtin_elementwise_sqrt(sigma2 + xT[i] * xT[i]);
+    sum += wT[i];
+  }
+  storeLanes<N>(sum, sw);
+}
+
+/// q2_K on super-blocks b .. b+B-1 of a row.
+template <int B>
+KQ_INLINE void groupQ2_K(const float *src, void *dst, int64_t b,
+                         const float *importance) {
+  constexpr int N = 16 * B, Sub = 16;
+  const float *x = src + b * kSuperBlock;
+  VF<N> xT[Sub], wT[Sub];
+  VI<N> LT[Sub];
+  alignas(64) float scales[N], mins[N], sw[N];
+  uint8_t L[B * kSuperBlock];
+  transposeIn<N, Sub>(x, xT);
+  if (!importance) {
+    for (int i = 0; i < Sub; ++i)
+      wT[i] = vabs<N>(xT[i]);
+    searchQkx<N, Sub, false>(xT, wT, 3, -0.5f, 0.1f, 15, true, LT, scales,
+                             mins);
+  } else {
+    importanceWeights<N, Sub>(xT, importance + b * kSuperBlock,
+                              blockSigma2<N, B>(x, 1.0f), wT, sw);
+    searchQkx<N, Sub, true>(xT, wT, 3, -0.9f, 0.05f, 36, false, LT, scales,
+                            mins);
+  }
+  transposeOut<N, Sub>(LT, L);
+  for (int k = 0; k < B; ++k) {
+    BlockQ2_K block;
+    const float *xk = x + k * kSuperBlock;
+    if (!importance)
+      finishQ2_K(xk, scales + 16 * k, mins + 16 * k, L + k * kSuperBlock,
+                 block);
+    else
+      finishQ2_KWeighted(xk, scales + 16 * k, mins + 16 * k, sw + 16 * k,
+                         L + k * kSuperBlock, block);
+    storeBlock(dst, b + k, block);
+  }
+}
+
+/// q3_K on super-blocks b .. b+B-1 of a row.
+template <int B>
+KQ_INLINE void groupQ3_K(const float *src, void *dst, int64_t b,
+                         const float *importance) {
+  constexpr int N = 16 * B, Sub = 16;
+  const float *x = src + b * kSuperBlock;
+  VF<N> xT[Sub];
+  VI<N> LT[Sub];
+  alignas(64) float scales[N], sw[N];
+  int8_t L[B * kSuperBlock];
+  transposeIn<N, Sub>(x, xT);
+  if (!importance) {
+    searchQ3<N, Sub>(xT, 4, LT, scales);
+  } else {
+    VF<N> wT[Sub];
+    importanceWeights<N, Sub>(xT, importance + b * kSuperBlock,
+                              blockSigma2<N, B>(x, 2.0f), wT, sw);
+    searchQx<N, Sub>(xT, wT, 4, LT, scales);
+  }
+  transposeOut<N, Sub>(LT, L);
+  for (int k = 0; k < B; ++k) {
+    BlockQ3_K block;
+    const float *xk = x + k * kSuperBlock;
+    if (!importance)
+      finishQ3_K(xk, scales + 16 * k, L + k * kSuperBlock, block);
+    else
+      finishQ3_KWeighted(xk, scales + 16 * k, sw + 16 * k, L + k * kSuperBlock,
+                         block);
+    storeBlock(dst, b + k, block);
+  }
+}
+
+/// q4_K (Nmax 15) or q5_K (Nmax 31) on super-blocks b .. b+B-1 of a row.
+template <typename Block, int Nmax, int B>
+KQ_INLINE void groupQ45_K(const float *src, void *dst, int64_t b,
+                          const float *importance) {
+  constexpr int N = 8 * B, Sub = 32;
+  // quantize_row_q4_K_ref and _q5_K_ref differ in their sweeps.
+  constexpr float RMin = Nmax == 15 ? -1.0f : -0.5f;
+  constexpr int NStep = Nmax == 15 ? 20 : 15;
+  const float *x = src + b * kSuperBlock;
+  VF<N> xT[Sub], wT[Sub];
+  VI<N> LT[Sub];
+  alignas(64) float scales[N], mins[N], sw[N];
+  uint8_t L[B * kSuperBlock];
+  transposeIn<N, Sub>(x, xT);
+  if (!importance) {
+    // av_x = sqrt(sum_x2 / 32) per sub-block, then av_x + |x|.
+    VF<N> sumX2 = VF<N>{};
+    for (int i = 0; i < Sub; ++i)
+      sumX2 += xT[i] * xT[i];
+    const VF<N> avX = __builtin_elementwise_sqrt(sumX2 / 32.0f);
+    for (int i = 0; i < Sub; ++i)
+      wT[i] = avX + vabs<N>(xT[i]);
+    searchQkx<N, Sub, false>(xT, wT, Nmax, RMin, 0.1f, NStep, false, LT, scales,
+                             mins);
+  } else {
+    importanceWeights<N, Sub>(xT, importance + b * kSuperBlock,
+                              blockSigma2<N, B>(x, 2.0f), wT, sw);
+    searchQkx<N, Sub, true>(xT, wT, Nmax, -0.9f, 0.05f, 36, false, LT, scales,
+                            mins);
+  }
+  transposeOut<N, Sub>(LT, L);
+  for (int k = 0; k < B; ++k) {
+    Block block;
+    const float *xk = x + k * kSuperBlock;
+    uint8_t *Lk = L + k * kSuperBlock;
+    if (!importance)
+      finishQ45_K(xk, scales + 8 * k, mins + 8 * k, Nmax, Lk, block.d,
+                  block.dmin, block.scales);
+    else
+      finishQ45_KWeighted(xk, scales + 8 * k, mins + 8 * k, sw + 8 * k, Nmax,
+                          /*clampLevels=*/Nmax == 31, Lk, block.d, block.dmin,
+                          block.scales);
+    if constexpr (Nmax == 15)
+      packQ4_K(Lk, block.qs);
+    else
+      packQ5_K(Lk, block.qs, block.qh);
+    storeBlock(dst, b + k, block);
+  }
+}
+
+template <int B>
+KQ_INLINE void groupQ4_K(const float *src, void *dst, int64_t b,
+                         const float *importance) {
+  groupQ45_K<BlockQ4_K, 15, B>(src, dst, b, importance);
+}
+
+template <int B>
+KQ_INLINE void groupQ5_K(const float *src, void *dst, int64_t b,
+                         const float *importance) {
+  groupQ45_K<BlockQ5_K, 31, B>(src, dst, b, importance);
+}
+
+/// q6_K on super-blocks b .. b+B-1 of a row.
+template <int B>
+KQ_INLINE void groupQ6_K(const float *src, void *dst, int64_t b,
+                         const float *importance) {
+  constexpr int N = 16 * B, Sub = 16;
+  const float *x = src + b * kSuperBlock;
+  VF<N> xT[Sub], wT[Sub];
+  VI<N> LT[Sub];
+  alignas(64) float scales[N];
+  int8_t L[B * kSuperBlock];
+  transposeIn<N, Sub>(x, xT);
+  // The weighted path searches with the importance itself (no sigma2),
+  // the plain one with x^2.
+  if (importance)
+    transposeIn<N, Sub>(importance + b * kSuperBlock, wT);
+  else
+    for (int i = 0; i < Sub; ++i)
+      wT[i] = xT[i] * xT[i];
+  searchQx<N, Sub>(xT, wT, 32, LT, scales);
+  transposeOut<N, Sub>(LT, L);
+  for (int k = 0; k < B; ++k) {
+    BlockQ6_K block;
+    finishQ6_K(x + k * kSuperBlock, scales + 16 * k, L + k * kSuperBlock,
+               block);
+    storeBlock(dst, b + k, block);
+  }
+}
+
+/// A row in groups of B super-blocks, the remainder one at a time.
+#define LLMQ_KQUANT_ROW(TYPE, B)                                               \
+  do {                                                                         \
+    const int64_t nb = n / kSuperBlock;                                        \
+    int64_t b = 0;                                                             \
+    for (; b + (B) <= nb; b += (B))                                            \
+      group##TYPE<B>(src, dst, b, importance);                                 \
+    for (; b < nb; ++b)                                                        \
+      group##TYPE<1>(src, dst, b, importance);                                 \
+  } while (false)
+
+// One entry point per type and instruction set, with the group size that
+// measured best there. Everything they call is always_inline, so each entry
+// point is compiled whole for its target (and the finish steps, which live
+// in KQuantsFinish.cpp, stay baseline code: they are not the hot part).
+#define LLMQ_KQUANT_ENTRIES(TYPE, BGeneric, BAvx2, BAvx512)                    \
+  void row##TYPE##Generic(const float *src, void *dst, int64_t n,              \
+                          const float *importance) {                           \
+    LLMQ_KQUANT_ROW(TYPE, BGeneric);                                           \
+  }                                                                            \
+  LLMQ_KQUANT_X86_ENTRIES(TYPE, BAvx2, BAvx512)
+
+#if LLMQ_KQUANTS_X86
+#define LLMQ_KQUANT_X86_ENTRIES(TYPE, BAvx2, BAvx512)                          \
+  __attribute__((target("avx2"))) void row##TYPE##Avx2(                        \
+      const float *src, void *dst, int64_t n, const float *importance) {       \
+    LLMQ_KQUANT_ROW(TYPE, BAvx2);                                              \
+  }                                                                            \
+  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void           \
+      row##TYPE##Avx512(const float *src, void *dst, int64_t n,                \
+                        const float *importance) {                             \
+    LLMQ_KQUANT_ROW(TYPE, BAvx512);                                            \
+  }
+#else
+#define LLMQ_KQUANT_X86_ENTRIES(TYPE, BAvx2, BAvx512)
+#endif
+
+// Super-blocks per group for the generic, AVX2 and AVX-512 builds, the
+// fastest of 1, 2 and 4 on Zen 4. With 16 ymm registers a second group
+// mostly spills; with 32 zmm registers four groups still fit and give the
+// dependency chains enough independent work. q4_K and q5_K have only 8
+// sub-blocks a block, so even one AVX-512 vector wants two blocks.
+LLMQ_KQUANT_ENTRIES(Q2_K, 1, 1, 4)
+LLMQ_KQUANT_ENTRIES(Q3_K, 1, 1, 4)
+LLMQ_KQUANT_ENTRIES(Q4_K, 1, 2, 4)
+LLMQ_KQUANT_ENTRIES(Q5_K, 1, 2, 4)
+LLMQ_KQUANT_ENTRIES(Q6_K, 1, 1, 2)
+
+#if LLMQ_KQUANTS_X86
+#define LLMQ_KQUANT_DISPATCH(TYPE)                                             \
+  switch (currentKQuantIsa()) {                                                \
+  case KQuantIsa::Avx512:                                                      \
+    return row##TYPE##Avx512(src, dst, n, importance);                         \
+  case KQuantIsa::Avx2:                                                        \
+    return row##TYPE##Avx2(src, dst, n, importance);                           \
+  case KQuantIsa::Generic:                                                     \
+    break;                                                                     \
+  }                                                                            \
+  return row##TYPE##Generic(src, dst, n, importance)
+#else
+#define LLMQ_KQUANT_DISPATCH(TYPE)                                             \
+  return row##TYPE##Generic(src, dst, n, importance)
+#endif
+
+} // namespace
+
+void quantizeRowQ2_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  LLMQ_KQUANT_DISPATCH(Q2_K);
+}
+
+void quantizeRowQ3_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  LLMQ_KQUANT_DISPATCH(Q3_K);
+}
+
+void quantizeRowQ4_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  LLMQ_KQUANT_DISPATCH(Q4_K);
+}
+
+void quantizeRowQ5_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  LLMQ_KQUANT_DISPATCH(Q5_K);
+}
+
+void quantizeRowQ6_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  LLMQ_KQUANT_DISPATCH(Q6_K);
+}
+
+#else // !LLMQ_KQUANTS_VECTORIZED
+
+// Without clang's vector extensions the scalar references are the
+// quantizers.
+void quantizeRowQ2_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  quantizeRowQ2_KRef(src, dst, n, importance);
+}
+void quantizeRowQ3_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  quantizeRowQ3_KRef(src, dst, n, importance);
+}
+void quantizeRowQ4_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  quantizeRowQ4_KRef(src, dst, n, importance);
+}
+void quantizeRowQ5_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  quantizeRowQ5_KRef(src, dst, n, importance);
+}
+void quantizeRowQ6_K(const float *src, void *dst, int64_t n,
+                     const float *importance) {
+  quantizeRowQ6_KRef(src, dst, n, importance);
+}
+
+#endif // LLMQ_KQUANTS_VECTORIZED
+
+} // namespace quant
+} // namespace llmq
