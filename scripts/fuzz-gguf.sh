@@ -5,8 +5,8 @@
 #
 # Seeds come from test/fuzz/gguf-corpus (regenerate with make-gguf-seeds.py);
 # the growing corpus lives in build/fuzz/corpus. A crashing input is written
-# to build/fuzz/ and must be added to test/fuzz/gguf-crashes/ with a fix;
-# test/fuzz/gguf-crashes.test replays those files through quant-translate.
+# to build/fuzz/ and must be added to test/fuzz/gguf-corpus/ with a fix;
+# test/fuzz/gguf-seeds.test replays the seeds through quant-translate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}

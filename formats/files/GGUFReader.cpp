@@ -297,6 +297,7 @@ private:
   }
   llvm::Error readString(StringRef &value, const std::string &context,
                          const Twine &item);
+  llvm::Error checkOverlaps();
   llvm::Error readValue(GGUFValue &value, GGUFValueType type,
                         const std::string &context, unsigned depth);
   llvm::Error readKeyValue(uint64_t index);
@@ -593,6 +594,24 @@ llvm::Error GGUFParser::parse() {
   for (GGUFTensorInfo &tensor : out.tensorInfos)
     if (llvm::Error err = checkTensorData(tensor))
       return err;
+  return checkOverlaps();
+}
+
+llvm::Error GGUFParser::checkOverlaps() {
+  // Two tensors sharing bytes would alias each other's data; a writer never
+  // produces that, so it marks a corrupt or hostile file.
+  std::vector<const GGUFTensorInfo *> byOffset;
+  for (const GGUFTensorInfo &tensor : out.tensorInfos)
+    byOffset.push_back(&tensor);
+  llvm::sort(byOffset, [](const GGUFTensorInfo *a, const GGUFTensorInfo *b) {
+    return a->offset < b->offset;
+  });
+  for (size_t i = 1; i < byOffset.size(); ++i) {
+    const GGUFTensorInfo *prev = byOffset[i - 1], *next = byOffset[i];
+    if (prev->size && next->size && prev->offset + prev->size > next->offset)
+      return error("tensors '" + prev->name + "' and '" + next->name +
+                   "' overlap");
+  }
   return llvm::Error::success();
 }
 
