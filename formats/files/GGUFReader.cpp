@@ -11,6 +11,7 @@
 #include "formats/files/GGUFReader.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -561,6 +562,8 @@ llvm::Error GGUFParser::parse() {
   const std::string header = "header";
   if (llvm::Error err = read(out.version, header, "version"))
     return err;
+  if (llvm::byteswap(out.version) == 2 || llvm::byteswap(out.version) == 3)
+    return error("big-endian GGUF files are not supported");
   if (out.version != 2 && out.version != 3)
     return error("GGUF version " + Twine(out.version) +
                  " is not supported (expected 2 or 3)");

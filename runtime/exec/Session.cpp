@@ -120,8 +120,11 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
   for (int64_t t = 0; t < n; ++t)
     model.embedding.dequantizeRow(tokens[t], x.data() + t * hidden);
 
+  std::vector<float> blockInput;
   for (size_t l = 0; l < model.layers.size(); ++l) {
     const LayerWeights &layer = model.layers[l];
+    if (blockObserver)
+      blockInput = x;
     h = x;
     if (!layer.attnNorm.empty())
       rmsNorm(h.data(), n, hidden, layer.attnNorm.data(), c.normEps);
@@ -161,6 +164,8 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
       rmsNorm(h.data(), n, hidden, layer.ffnPostNorm.data(), c.normEps);
     for (int64_t i = 0; i < n * hidden; ++i)
       x[i] += h[i];
+    if (blockObserver)
+      blockObserver(l, blockInput.data(), x.data(), n);
   }
   position += n;
 

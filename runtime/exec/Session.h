@@ -15,6 +15,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <vector>
 
 namespace llmq::runtime {
@@ -29,6 +30,14 @@ public:
   /// per token when `allLogits`, else only for the last token.
   llvm::Error forward(llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
                       bool allLogits);
+
+  /// Called after each block with the residual stream before and after it
+  /// (n x hidden floats each), for analyses such as block influence.
+  using BlockObserver = std::function<void(int64_t block, const float *in,
+                                           const float *out, int64_t n)>;
+  void setBlockObserver(BlockObserver observer) {
+    blockObserver = std::move(observer);
+  }
   /// Forgets every cached position.
   void reset() { position = 0; }
   int64_t size() const { return position; }
@@ -44,6 +53,7 @@ private:
   int64_t maxPositions;
   int64_t position = 0;
   std::vector<std::vector<float>> keys, values; ///< per layer [pos][kvDim]
+  BlockObserver blockObserver;
 };
 
 } // namespace llmq::runtime

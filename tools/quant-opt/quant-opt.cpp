@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -13,6 +14,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect>();
+  mlir::llmq::registerLlmqPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "llmq optimizer driver\n", registry));
 }

@@ -5,7 +5,7 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
-#include "formats/files/GGUFReader.h"
+#include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
@@ -82,16 +82,6 @@ struct LoadedModel {
   int32_t bos = -1, eos = -1;
   bool addBos = false;
 };
-
-/// A GGUF file carries its tokenizer; otherwise it is a tokenizer.json.
-llvm::Expected<std::unique_ptr<Tokenizer>> openTokenizer(llvm::StringRef path) {
-  if (!path.ends_with(".gguf"))
-    return Tokenizer::fromTokenizerJson(path);
-  auto file = GGUFFile::open(path);
-  if (!file)
-    return file.takeError();
-  return Tokenizer::fromGGUF(**file);
-}
 
 llvm::Expected<LoadedModel> load(llvm::StringRef path,
                                  mlir::MLIRContext &context,
@@ -170,29 +160,9 @@ llvm::Error runLogits() {
   llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
   return llvm::Error::success();
 }
-/// The evaluation stream of a text: each non-empty line becomes bos, then
-/// the tokens of the line and its newline.
 llvm::Expected<std::vector<int32_t>> encodeText(const LoadedModel &model,
                                                 llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
-                                   path.str().c_str(),
-                                   buffer.getError().message().c_str());
-  std::vector<int32_t> stream;
-  llvm::SmallVector<llvm::StringRef> lines;
-  (*buffer)->getBuffer().split(lines, '\n');
-  for (llvm::StringRef line : lines) {
-    line.consume_back("\r");
-    if (line.empty())
-      continue;
-    if (model.bos >= 0)
-      stream.push_back(model.bos);
-    std::vector<int32_t> ids =
-        model.tokenizer->encode((line + "\n").str(), /*addBos=*/false);
-    stream.insert(stream.end(), ids.begin(), ids.end());
-  }
-  return stream;
+  return encodeFile(*model.tokenizer, model.bos, path);
 }
 
 llvm::Error needText() {

@@ -117,6 +117,8 @@ def bad(kind, out):
     elif kind == "counts":
         count = 1 << 40
     head = b"GGUF" + struct.pack("<IQQ", 3, count, 1) + kv + b"".join(tensors)
+    if kind == "big-endian":
+        head = b"GGUF" + struct.pack(">IQQ", 3, count, 1) + head[24:]
     head += b"\0" * (-len(head) % 32)
     data = head + b"\1" * 64
     if kind == "truncated":

@@ -1,0 +1,139 @@
+//===- BlockInfluence.cpp - How much each block changes the hidden state --===//
+//
+// ShortGPT's block influence: a block whose output is nearly parallel to its
+// input changes little and is the cheapest to drop. Runs the reference
+// runtime over calibration text and records, per block, 1 - mean cos and the
+// mean angular distance.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/AtomicOutputFile.h"
+#include "runtime/eval/Corpus.h"
+#include "runtime/exec/Model.h"
+#include "runtime/exec/Session.h"
+#include "runtime/exec/ThreadPool.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/JSON.h"
+
+#include <cmath>
+#include <thread>
+
+#define DEBUG_TYPE "llmq-block-influence"
+
+namespace mlir::llmq {
+#define GEN_PASS_DEF_BLOCKINFLUENCE
+#include "passes/Passes.h.inc"
+} // namespace mlir::llmq
+
+using namespace mlir;
+using namespace mlir::llmq;
+
+namespace {
+struct BlockInfluencePass
+    : public mlir::llmq::impl::BlockInfluenceBase<BlockInfluencePass> {
+  using BlockInfluenceBase::BlockInfluenceBase;
+  void runOnOperation() override;
+
+private:
+  LogicalResult measure(ModelOp model);
+};
+} // namespace
+
+LogicalResult BlockInfluencePass::measure(ModelOp model) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-block-influence: ") << message;
+    return failure();
+  };
+  if (textFile.empty())
+    return fail("needs text=FILE (calibration text)");
+  if (contextSize < 2 || contextSize > static_cast<int64_t>(model.getContextLength()))
+    return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
+                " is outside [2, " + llvm::Twine(model.getContextLength()) + "]");
+  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+  if (!tokenizerAttr)
+    return fail("model '" + model.getSymName() + "' has no tokenizer");
+  auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
+  if (!tokenizer)
+    return fail(llvm::toString(tokenizer.takeError()));
+  auto stream = ::llmq::runtime::encodeFile(**tokenizer, tokenizerAttr.getBos(),
+                                            textFile);
+  if (!stream)
+    return fail(llvm::toString(stream.takeError()));
+  if (static_cast<int64_t>(stream->size()) > numTokens)
+    stream->resize(numTokens);
+  auto runtimeModel = ::llmq::runtime::Model::load(model);
+  if (!runtimeModel)
+    return fail(llvm::toString(runtimeModel.takeError()));
+
+  int64_t layers = model.getNumLayers(), hidden = model.getHiddenSize();
+  std::vector<double> cosSum(layers, 0), angleSum(layers, 0);
+  int64_t positions = 0;
+  unsigned workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  ::llmq::runtime::ThreadPool pool(workers);
+  ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+  session.setBlockObserver([&](int64_t block, const float *in, const float *out,
+                               int64_t n) {
+    for (int64_t t = 0; t < n; ++t) {
+      const float *a = in + t * hidden, *b = out + t * hidden;
+      double dot = 0, na = 0, nb = 0;
+      for (int64_t i = 0; i < hidden; ++i) {
+        dot += static_cast<double>(a[i]) * b[i];
+        na += static_cast<double>(a[i]) * a[i];
+        nb += static_cast<double>(b[i]) * b[i];
+      }
+      double cosine = dot / std::sqrt(na * nb);
+      cosine = std::max(-1.0, std::min(1.0, cosine));
+      cosSum[block] += cosine;
+      angleSum[block] += std::acos(cosine) / M_PI;
+    }
+  });
+  std::vector<float> logits;
+  for (size_t start = 0; start < stream->size(); start += contextSize) {
+    size_t length = std::min<size_t>(contextSize, stream->size() - start);
+    session.reset();
+    if (llvm::Error err = session.forward(
+            llvm::ArrayRef<int32_t>(*stream).slice(start, length), logits,
+            /*allLogits=*/false))
+      return fail(llvm::toString(std::move(err)));
+    positions += length;
+  }
+  if (positions == 0)
+    return fail("'" + textFile + "' holds no tokens");
+
+  Builder builder(model.getContext());
+  llvm::json::Array report;
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    int64_t index = block.getIndex();
+    double influence = 1.0 - cosSum[index] / positions;
+    double angular = angleSum[index] / positions;
+    block->setAttr("influence", builder.getF64FloatAttr(influence));
+    block->setAttr("angular_distance", builder.getF64FloatAttr(angular));
+    report.push_back(llvm::json::Object{{"block", index},
+                                        {"influence", influence},
+                                        {"angular_distance", angular}});
+    ++numBlocks;
+  }
+  if (!jsonFile.empty()) {
+    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
+    if (!file)
+      return fail(llvm::toString(file.takeError()));
+    (*file)->os() << llvm::formatv(
+        "{0:2}\n", llvm::json::Value(llvm::json::Object{
+                       {"model", model.getSymName()},
+                       {"calibration_tokens", positions},
+                       {"blocks", std::move(report)}}));
+    if (llvm::Error err = (*file)->commit())
+      return fail(llvm::toString(std::move(err)));
+  }
+  return success();
+}
+
+void BlockInfluencePass::runOnOperation() {
+  for (ModelOp model : getOperation().getOps<ModelOp>())
+    if (failed(measure(model)))
+      return signalPassFailure();
+}

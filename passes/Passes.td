@@ -1,0 +1,51 @@
+//===- Passes.td - llmq passes ------------------------------*- tablegen -*-===//
+
+#ifndef LLMQ_PASSES_TD
+#define LLMQ_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BlockInfluence : Pass<"llmq-block-influence", "::mlir::ModuleOp"> {
+  let summary = "Measures each block's influence on the hidden state";
+  let description = [{
+    Runs the model over calibration text and stores, on every `llmq.block`,
+    `influence` = 1 - mean cos(x_in, x_out) (ShortGPT's block influence) and
+    `angular_distance` = mean arccos(cos(x_in, x_out)) / pi, averaged over all
+    calibration positions. With `json`, also writes them to that file.
+  }];
+  let options = [
+    Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,
+    Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
+    Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
+    Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+  ];
+  let statistics = [
+    Statistic<"numBlocks", "num-blocks", "blocks measured">,
+  ];
+}
+
+def DropLayers : Pass<"llmq-drop-layers", "::mlir::ModuleOp"> {
+  let summary = "Removes transformer blocks and renumbers the rest";
+  let description = [{
+    Exactly one of: `indices=3,7` drops those blocks; `count=N by=influence`
+    drops the N blocks of lowest influence (run --llmq-block-influence
+    first); `keep=K by=uniform` keeps block round(i*(n-1)/(K-1)) for
+    i = 0..K-1 (Python's round, half to even: 29 of 30 drops block 15, 5 of
+    6 drops block 3). Blocks are renumbered, their weights renamed
+    (blk.N.* follows), num_layers updated, and dropped weights removed. The
+    first and last block are kept unless `allow-ends`.
+  }];
+  let options = [
+    ListOption<"indices", "indices", "int64_t", "blocks to drop">,
+    Option<"count", "count", "int64_t", "0", "how many blocks to drop (by=influence)">,
+    Option<"keep", "keep", "int64_t", "0", "how many blocks to keep (by=uniform)">,
+    Option<"by", "by", "std::string", "\"\"", "influence or uniform">,
+    Option<"allowEnds", "allow-ends", "bool", "false", "allow dropping the first and last block">,
+  ];
+  let statistics = [
+    Statistic<"numDropped", "num-dropped", "blocks dropped">,
+  ];
+}
+
+#endif // LLMQ_PASSES_TD
