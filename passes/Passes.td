@@ -48,4 +48,25 @@ def DropLayers : Pass<"llmq-drop-layers", "::mlir::ModuleOp"> {
   ];
 }
 
+def LogitMask : Pass<"llmq-logit-mask", "::mlir::ModuleOp"> {
+  let summary = "Bans token ids and amplifies others";
+  let description = [{
+    `ban=1,2` / `ban-file=F` (comma-separated ids, the format of the seed's
+    banned_tokens.txt): those logits become -inf, kept as a
+    `llmq.logit_mask` that every backend carries. `amplify=`/`amplify-file=`
+    with `factor=` (default 5.0): in `mode=scale` the logits of those ids are
+    multiplied by the factor, folded exactly into the LM head's rows (a tied
+    head is untied first, so the input embeddings stay as they were); in
+    `mode=add` the factor is added to them as a logit bias in the mask.
+  }];
+  let options = [
+    ListOption<"ban", "ban", "int64_t", "token ids to ban">,
+    Option<"banFile", "ban-file", "std::string", "", "file of comma-separated ids to ban">,
+    ListOption<"amplify", "amplify", "int64_t", "token ids to amplify">,
+    Option<"amplifyFile", "amplify-file", "std::string", "", "file of comma-separated ids to amplify">,
+    Option<"factor", "factor", "double", "5.0", "amplification factor (scale) or bias (add)">,
+    Option<"mode", "mode", "std::string", "\"scale\"", "scale or add">,
+  ];
+}
+
 #endif // LLMQ_PASSES_TD

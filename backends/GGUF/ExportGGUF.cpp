@@ -12,7 +12,9 @@
 #include "formats/files/MappedFile.h"
 #include "formats/files/Progress.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/WithColor.h"
@@ -199,6 +201,56 @@ static llvm::Error addSlidingWindowMetadata(GGUFWriter &writer, ModelOp model,
   return llvm::Error::success();
 }
 
+/// A ban has no place in llama.cpp's graph, so it travels as llmq keys in the
+/// file (for tools that read them) and as sidecars llama.cpp's tools take.
+static void addMaskMetadata(GGUFWriter &writer, LogitMaskOp mask) {
+  auto toInt32 = [](ArrayRef<int64_t> ids) {
+    return std::vector<int32_t>(ids.begin(), ids.end());
+  };
+  writer.addInt32Array("llmq.logit_mask.banned", toInt32(mask.getBanned()));
+  if (!mask.getAmplified().empty()) {
+    writer.addInt32Array("llmq.logit_mask.biased",
+                         toInt32(mask.getAmplified()));
+    writer.addFloat32("llmq.logit_mask.bias",
+                      mask.getFactor().convertToDouble());
+  }
+}
+
+/// OUTPUT.logit-bias.args: one `--logit-bias ID-inf` (or `ID+BIAS`) per line,
+/// for llama-cli and llama-server's command line; OUTPUT.logit-bias.json:
+/// `{"logit_bias": [[ID, false], [ID, BIAS]]}` for llama-server requests.
+static llvm::Error writeLogitBiasSidecars(LogitMaskOp mask,
+                                          StringRef outputPath) {
+  if (outputPath == "-")
+    return llvm::Error::success();
+  std::string args, json = "{\"logit_bias\": [";
+  bool first = true;
+  auto entry = [&](int64_t id, const std::string &argBias,
+                   const std::string &jsonBias) {
+    args += "--logit-bias " + std::to_string(id) + argBias + "\n";
+    json += (first ? "" : ", ") + ("[" + std::to_string(id) + ", " +
+                                   jsonBias + "]");
+    first = false;
+  };
+  for (int64_t id : mask.getBanned())
+    entry(id, "-inf", "false");
+  double bias = mask.getFactor().convertToDouble();
+  std::string biasText = llvm::formatv("{0}", bias).str();
+  for (int64_t id : mask.getAmplified())
+    entry(id, (bias >= 0 ? "+" : "") + biasText, biasText);
+  json += "]}\n";
+  for (auto [suffix, text] : {std::make_pair(".logit-bias.args", &args),
+                              std::make_pair(".logit-bias.json", &json)}) {
+    auto file = AtomicOutputFile::create((outputPath + suffix).str());
+    if (!file)
+      return file.takeError();
+    (*file)->os() << *text;
+    if (llvm::Error err = (*file)->commit())
+      return err;
+  }
+  return llvm::Error::success();
+}
+
 /// Copies the keys of the GGUF file `path` that start with `prefix` and that
 /// the writer does not hold yet, byte for byte. The alignment is the
 /// writer's own.
@@ -339,7 +391,14 @@ public:
     const uint8_t *base = (*file)->data() + source.getOffset();
     const FormatTraits &in = getFormatTraits(from);
     const FormatTraits &out = getFormatTraits(t.format);
-    bool copy = from == t.format && t.permuteHeads == 0;
+    // Rows the logit mask amplified are scaled while converting.
+    llvm::SmallDenseSet<int64_t> scaled;
+    float rowScale = 1.0f;
+    if (auto rows = t.weight.getScaledRowsAttr()) {
+      scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
+      rowScale = t.weight.getRowScaleAttr().getValueAsDouble();
+    }
+    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty();
     uint64_t dstRowBytes = rowBytes(t.format, cols);
     // Work through whole heads at a time when permuting, so each chunk
     // reads exactly its own source rows and can hand their pages back.
@@ -360,6 +419,9 @@ public:
           row.resize(cols);
           int64_t src = sourceRow(first + r, rows, t.permuteHeads);
           in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
+          if (scaled.contains(first + r))
+            for (float &v : row)
+              v *= rowScale;
           out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
                           nullptr);
         });
@@ -426,6 +488,10 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
   if (StringAttr source = model.getGgufMetadataAttr())
     if (llvm::Error err = carryMetadata(writer, source.getValue(), ""))
       return err;
+  auto masks = model.getBody().getOps<LogitMaskOp>();
+  LogitMaskOp mask = masks.empty() ? LogitMaskOp() : *masks.begin();
+  if (mask)
+    addMaskMetadata(writer, mask);
   llvm::Expected<std::vector<PlannedTensor>> plan =
       planTensors(model, *arch, options);
   if (!plan)
@@ -447,6 +513,9 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
       return err;
     GGUFWriter::writeTensorPadding(os, t.bytes);
   }
+  if (mask)
+    if (llvm::Error err = writeLogitBiasSidecars(mask, outputPath))
+      return err;
   return (*output)->commit();
 }
 } // namespace llmq

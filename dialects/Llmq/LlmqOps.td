@@ -68,12 +68,16 @@ def Llmq_WeightOp : Llmq_Op<"weight", [Symbol, HasParent<"ModelOp">]> {
     The tensor type is the weight's logical shape in Hugging Face order
     (output features first) and the element type of its bytes in the source.
     `format` is the storage format chosen by passes; backends use their own
-    default where it is absent.
+    default where it is absent. `scaled_rows` and `row_scale` fold a scale
+    into some rows (the logit-mask pass amplifies tokens this way): whoever
+    reads the weight multiplies those rows by `row_scale`.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<AnyRankedTensor>:$type,
                        Llmq_SourceAttr:$source,
-                       OptionalAttr<Llmq_FormatAttr>:$format);
+                       OptionalAttr<Llmq_FormatAttr>:$format,
+                       OptionalAttr<DenseI64ArrayAttr>:$scaled_rows,
+                       OptionalAttr<F64Attr>:$row_scale);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -113,7 +117,13 @@ def Llmq_BlockOp : Llmq_Op<"block", [HasParent<"ModelOp">]> {
 }
 
 def Llmq_LogitMaskOp : Llmq_Op<"logit_mask", [HasParent<"ModelOp">]> {
-  let summary = "bans token ids and amplifies others in the logits";
+  let summary = "bans token ids and biases others in the logits";
+  let description = [{
+    After the LM head, the logits of `banned` ids become -inf and `factor`
+    is added to those of `amplified` ids (a logit bias). Amplification by a
+    multiplicative factor never appears here: the logit-mask pass folds it
+    into the LM head's rows (`scaled_rows`/`row_scale` on the weight).
+  }];
   let arguments = (ins DenseI64ArrayAttr:$banned,
                        DenseI64ArrayAttr:$amplified,
                        F64Attr:$factor);

@@ -105,7 +105,7 @@ llvm::Error GGUFImporter::emitWeight(StringRef symbol, StringRef name,
       stored ? StorageFormatAttr::get(&context, *stored) : StorageFormatAttr());
   WeightOp::create(builder, FileLineColLoc::get(&context, file.path(), 0, 0),
                    symbol, RankedTensorType::get(shape, type), source,
-                   StorageFormatAttr());
+                   StorageFormatAttr(), DenseI64ArrayAttr(), FloatAttr());
   return llvm::Error::success();
 }
 

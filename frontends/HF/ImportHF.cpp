@@ -406,7 +406,8 @@ public:
     auto source = SourceAttr::get(&context, file->path, key, tensor->offset,
                                   StorageFormatAttr());
     WeightOp::create(builder, FileLineColLoc::get(&context, file->path, 0, 0),
-                     symbol, type, source, StorageFormatAttr());
+                     symbol, type, source, StorageFormatAttr(),
+                     DenseI64ArrayAttr(), FloatAttr());
     return llvm::Error::success();
   }
 

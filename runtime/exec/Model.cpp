@@ -21,6 +21,18 @@ static llvm::Error loadError(const Twine &message) {
 
 Model::~Model() = default;
 
+void Model::finishLogits(float *logits, int64_t count) const {
+  for (int64_t t = 0; t < count; ++t) {
+    float *row = logits + t * config.vocab;
+    for (int32_t id : headScaledRows)
+      row[id] *= headRowScale;
+    for (int32_t id : biasedIds)
+      row[id] += logitBias;
+    for (int32_t id : bannedIds)
+      row[id] = -INFINITY;
+  }
+}
+
 /// RoPE inverse frequencies as transformers computes them, with `linear` or
 /// `llama3` scaling applied.
 static std::vector<float> ropeFrequencies(ModelOp op) {
@@ -185,6 +197,17 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
       if (!v)
         return v.takeError();
       model->lmHead = *v;
+      WeightOp weight = op.lookupWeight(h.getWeight());
+      if (auto rows = weight.getScaledRowsAttr()) {
+        model->headScaledRows.assign(rows.asArrayRef().begin(),
+                                     rows.asArrayRef().end());
+        model->headRowScale =
+            static_cast<float>(weight.getRowScaleAttr().getValueAsDouble());
+      }
+    } else if (auto m = mlir::dyn_cast<LogitMaskOp>(nested)) {
+      model->bannedIds.assign(m.getBanned().begin(), m.getBanned().end());
+      model->biasedIds.assign(m.getAmplified().begin(), m.getAmplified().end());
+      model->logitBias = static_cast<float>(m.getFactor().convertToDouble());
     }
   }
   return std::move(model);

@@ -58,6 +58,15 @@ public:
   std::vector<LayerWeights> layers;
   /// RoPE inverse frequencies, head_dim / 2 of them, scaling applied.
   std::vector<float> invFreq;
+  /// LM-head rows scaled by `headRowScale` (amplified tokens).
+  std::vector<int32_t> headScaledRows;
+  float headRowScale = 1.0f;
+  /// The logit mask: banned ids get -inf, biased ids + `logitBias`.
+  std::vector<int32_t> bannedIds, biasedIds;
+  float logitBias = 0.0f;
+
+  /// Applies the scaled head rows and the mask to `count` rows of logits.
+  void finishLogits(float *logits, int64_t count) const;
 
 private:
   Model() = default;

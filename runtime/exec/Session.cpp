@@ -174,5 +174,6 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
   rmsNorm(last, count, hidden, model.finalNorm.data(), c.normEps);
   logits.resize(count * c.vocab);
   matmul(model.lmHead, last, count, logits.data(), pool);
+  model.finishLogits(logits.data(), count);
   return llvm::Error::success();
 }

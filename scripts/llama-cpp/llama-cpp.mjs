@@ -43,11 +43,11 @@
 
 import process from "node:process";
 import fs from "node:fs";
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, TokenBias } from "node-llama-cpp";
 
 const USAGE = `usage:
   llama-cpp.mjs tokenize MODEL.gguf TEXT
-  llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N]
+  llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N] [--logit-bias FILE.json]
   llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
   llama-cpp.mjs evalspeed MODEL.gguf IDS.json [--ctx C] [--last-only]   (IDS.json: quant-run tokenize output)
 common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.cpp warnings)`;
@@ -55,7 +55,7 @@ common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-    const valued = new Set(["--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed"]);
+    const valued = new Set(["--logit-bias", "--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed"]);
     const opts = {};
     const pos = [];
     for (let i = 0; i < argv.length; i++) {
@@ -141,7 +141,18 @@ async function load(modelPath, { threads, contextSize, verbose }) {
 }
 
 // Greedy (argmax) continuation of `ids`, exactly `n` tokens, not stopping at EOS.
-async function greedy(sequence, ids, n, seed) {
+// The logit bias of a sidecar written by llmq's GGUF export
+// (MODEL.gguf.logit-bias.json, llama-server's {"logit_bias": [[id, false|bias]]}).
+function loadTokenBias(model, path) {
+    if (!path)
+        return undefined;
+    const bias = new TokenBias(model.tokenizer);
+    for (const [id, value] of JSON.parse(fs.readFileSync(path, "utf8")).logit_bias)
+        bias.set(id, value === false ? "never" : value);
+    return bias;
+}
+
+async function greedy(sequence, ids, n, seed, tokenBias) {
     await sequence.clearHistory();
     const out = [];
     if (n <= 0)
@@ -149,6 +160,7 @@ async function greedy(sequence, ids, n, seed) {
     for await (const token of sequence.evaluate(ids, {
         temperature: 0,          // -> llama_sampler_init_greedy only
         seed,
+        tokenBias,               // --logit-bias FILE, applied before sampling
         yieldEogToken: true,     // do not stop at EOS/EOT
     })) {
         out.push(token);
@@ -199,7 +211,7 @@ async function cmdGenerate(pos, opts, common) {
         throw new Error("empty prompt and the model does not add BOS: nothing to evaluate");
     if (p.ids.length + n > context.contextSize)
         throw new Error(`prompt (${p.ids.length}) + n (${n}) exceeds context size ${context.contextSize}; pass --ctx`);
-    const ids = await greedy(sequence, p.ids, n, common.seed);
+    const ids = await greedy(sequence, p.ids, n, common.seed, loadTokenBias(model, opts["--logit-bias"]));
     return {
         prompt_ids: p.ids,
         ids,
@@ -248,7 +260,7 @@ async function cmdCheck(pos, opts, common) {
     for (const [prompt, c] of Object.entries(cases)) {
         const p = promptIds(model, prompt);
         const n = maxOpt ?? c.greedy_ids.length;
-        const ids = await greedy(sequence, c.prompt_ids, n, common.seed);
+        const ids = await greedy(sequence, c.prompt_ids, n, common.seed, loadTokenBias(model, opts["--logit-bias"]));
         const r = {
             tokens_raw: p.raw,
             tokens: p.ids,

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <thread>
 
@@ -149,7 +150,11 @@ llvm::Error runLogits() {
     llvm::json::Array i, l;
     for (unsigned j = 0; j < k; ++j) {
       i.push_back(order[j]);
-      l.push_back(static_cast<double>(row[order[j]]));
+      // JSON has no infinity: a banned token's -inf logit prints as null.
+      if (std::isfinite(row[order[j]]))
+        l.push_back(static_cast<double>(row[order[j]]));
+      else
+        l.push_back(nullptr);
     }
     topIds.push_back(std::move(i));
     topLogits.push_back(std::move(l));
