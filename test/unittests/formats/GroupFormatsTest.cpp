@@ -12,6 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -111,6 +114,46 @@ TEST(FP8Block, MatchesIndependentReferenceAndBound) {
                     std::max(std::fabs(x) / 16.0f, scale / 1024.0f) * 1.0001f);
         }
     }
+}
+
+/// rows 0-31 of kjv-llama-5m's layer-2 down projection (../shared/golden).
+static std::vector<float> realTensor() {
+  const char *shared = std::getenv("LLMQ_SHARED_DIR");
+  std::string path = std::string(shared ? shared : "../shared") +
+                     "/golden/ggml/w_real.f32";
+  std::vector<float> values(32 * 768);
+  FILE *f = fopen(path.c_str(), "rb");
+  if (!f)
+    return {};
+  size_t got = fread(values.data(), sizeof(float), values.size(), f);
+  fclose(f);
+  return got == values.size() ? values : std::vector<float>();
+}
+
+TEST(GroupFormats, RealTensorWithinBounds) {
+  std::vector<float> w = realTensor();
+  if (w.empty())
+    GTEST_SKIP() << "../shared/golden not found";
+  const int64_t rows = 32, cols = 768;
+  std::vector<float> back(w.size());
+  FP8BlockTensor fp8 = quantizeFP8Block(w.data(), rows, cols);
+  dequantizeFP8Block(fp8, rows, cols, back.data());
+  for (size_t i = 0; i < w.size(); ++i) {
+    float scale = fp8.scaleInv[(i % cols) / 128];
+    EXPECT_LE(std::fabs(back[i] - w[i]),
+              std::max(std::fabs(w[i]) / 16.0f, scale / 1024.0f) * 1.0001f);
+  }
+  for (bool symmetric : {true, false}) {
+    Int4GroupTensor q4 = quantizeInt4Group(w.data(), rows, cols, 128, symmetric);
+    dequantizeInt4Group(q4, rows, cols, 128, back.data());
+    double err = 0, norm = 0;
+    for (size_t i = 0; i < w.size(); ++i) {
+      err += (back[i] - w[i]) * (back[i] - w[i]);
+      norm += w[i] * w[i];
+    }
+    // 4 bits in groups of 128: relative RMS error of a few percent at most.
+    EXPECT_LT(std::sqrt(err / norm), 0.2) << (symmetric ? "symmetric" : "asymmetric");
+  }
 }
 
 TEST(FP8Block, ClampsBeforeRounding) {
