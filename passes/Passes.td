@@ -69,4 +69,48 @@ def LogitMask : Pass<"llmq-logit-mask", "::mlir::ModuleOp"> {
   ];
 }
 
+def WeightStats : Pass<"llmq-weight-stats", "::mlir::ModuleOp"> {
+  let summary = "Annotates every weight with its RMS, max |w|, kurtosis and outliers";
+  let description = [{
+    Streams every `llmq.weight` row by row from its mapped source (any
+    storage format, dequantized to f32; rows the weight scales by
+    `row_scale` are scaled) and stores `stats = {count, rms, max_abs, mean,
+    std, kurtosis, outliers}`: rms = sqrt(mean(w^2)), kurtosis the excess
+    kurtosis m4 / m2^2 - 3 of the central moments, outliers the share of
+    values with |w - mean| > 6 std. With `json`, also writes them to that
+    file.
+  }];
+  let options = [
+    Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
+  ];
+  let statistics = [
+    Statistic<"numWeights", "num-weights", "weights measured">,
+  ];
+}
+
+def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
+  let summary = "Computes (or reads) llama.cpp's importance matrix";
+  let description = [{
+    Runs the model over calibration text (`text=FILE`, at most `tokens=N`, in
+    whole windows of `ctx=` tokens) and sums, per linear layer of every
+    block, the squares of its input per input channel (Q, K and V share
+    theirs, as do the FFN's gate and up), which is what llama.cpp's
+    llama-imatrix collects. `out=FILE` writes them as llama.cpp's imatrix
+    GGUF. `in=FILE` reads such a file instead (from llmq or llama.cpp),
+    checks it against the model, and with `out=` writes it again. The model
+    gets `imatrix = "FILE"` naming the file later passes read.
+  }];
+  let options = [
+    Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,
+    Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
+    Option<"contextSize", "ctx", "int64_t", "256", "tokens per window (llama.cpp's chunk size)">,
+    Option<"outFile", "out", "std::string", "", "write the imatrix GGUF here">,
+    Option<"inFile", "in", "std::string", "", "read this imatrix GGUF instead of computing one">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+  ];
+  let statistics = [
+    Statistic<"numMatrices", "num-matrices", "matrices in the imatrix">,
+  ];
+}
+
 #endif // LLMQ_PASSES_TD

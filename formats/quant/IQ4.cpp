@@ -161,8 +161,8 @@ void packRuns(const uint8_t *l, int n, uint8_t *qs) {
 // IQ4_NL
 //===----------------------------------------------------------------------===//
 
-void quantizeRowIQ4_NL(const float *src, void *dst, int64_t n,
-                       const float *importance) {
+void quantizeRowIQ4_NLRef(const float *src, void *dst, int64_t n,
+                          const float *importance) {
   auto *out = static_cast<unsigned char *>(dst);
   float weight[kRun];
   uint8_t l[kRun];
@@ -203,8 +203,8 @@ void dequantizeRowIQ4_NL(const void *src, float *dst, int64_t n) {
 // IQ4_XS
 //===----------------------------------------------------------------------===//
 
-void quantizeRowIQ4_XS(const float *src, void *dst, int64_t n,
-                       const float *importance) {
+void quantizeRowIQ4_XSRef(const float *src, void *dst, int64_t n,
+                          const float *importance) {
   constexpr int kSuper = static_cast<int>(kIQ4XSBlockElems);
   constexpr int kRuns = kSuper / kRun;
   auto *out = static_cast<unsigned char *>(dst);

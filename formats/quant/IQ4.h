@@ -51,11 +51,18 @@ static_assert(sizeof(BlockIQ4_XS) == 136, "IQ4_XS block must match ggml's");
 // Row kernels with the QuantizeRowFn / DequantizeRowFn signatures of
 // Formats.h. `n` is a multiple of the block size (32 for IQ4_NL, 256 for
 // IQ4_XS); `importance` is null or holds one weight per element of the row.
+// quantizeRow*Ref are the scalar references (IQ4.cpp); quantizeRow* are the
+// vectorized versions (LegacyQuantsFast.cpp), which write the same bytes for
+// every input.
 void quantizeRowIQ4_NL(const float *src, void *dst, int64_t n,
                        const float *importance);
+void quantizeRowIQ4_NLRef(const float *src, void *dst, int64_t n,
+                          const float *importance);
 void dequantizeRowIQ4_NL(const void *src, float *dst, int64_t n);
 void quantizeRowIQ4_XS(const float *src, void *dst, int64_t n,
                        const float *importance);
+void quantizeRowIQ4_XSRef(const float *src, void *dst, int64_t n,
+                          const float *importance);
 void dequantizeRowIQ4_XS(const void *src, float *dst, int64_t n);
 
 } // namespace quant

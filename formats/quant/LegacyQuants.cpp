@@ -24,6 +24,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 // ggml's C is compiled without fused multiply-add, so each product and sum
@@ -55,6 +56,16 @@ inline int nearestInt(float v) {
   int32_t bits;
   std::memcpy(&bits, &shifted, sizeof(bits));
   return (bits & 0x007fffff) - 0x00400000;
+}
+
+/// static_cast<int>(v), with x86's answer where C++ leaves it undefined:
+/// NaN and values beyond the int range give INT32_MIN, as cvttss2si and
+/// cvttps2dq do. (The reference quantizers get there only for blocks with
+/// infinities or with a scale that underflows to an fp16 zero; the levels
+/// then decode to nothing useful either way, but they must be the same
+/// bytes every time, and the same in LegacyQuantsFast.cpp.)
+inline int truncToInt(float v) {
+  return std::fabs(v) < 2147483648.0f ? static_cast<int>(v) : INT32_MIN;
 }
 
 /// Mean square of a whole row; the weighted searches add it under the square
@@ -120,7 +131,7 @@ uint16_t quantizeSymmetricRef(const float *x, int levels, uint8_t *l) {
     // [0, levels + 0.5] and truncation (ggml converts to int8_t) rounds half
     // up. Only a weight as large as the extreme one but of the opposite sign
     // reaches `levels`, which is clamped to the top level.
-    const int q = static_cast<int>(x[j] * id + (half + 0.5f));
+    const int q = truncToInt(x[j] * id + (half + 0.5f));
     l[j] = static_cast<uint8_t>(q < levels - 1 ? q : levels - 1);
   }
   return fp32ToFp16(d);
@@ -143,7 +154,7 @@ void quantizeOffsetRef(const float *x, int levels, uint16_t &dOut,
   dOut = fp32ToFp16(d);
   mOut = fp32ToFp16(min);
   for (int64_t j = 0; j < kBlock; ++j) {
-    const int q = static_cast<int>((x[j] - min) * id + 0.5f);
+    const int q = truncToInt((x[j] - min) * id + 0.5f);
     // ggml clamps Q4_1 to 15 but not Q5_1; (max - min) * id can exceed
     // levels - 1 only by rounding, never by 0.5, so the clamp is a no-op
     // for Q5_1 either way.
@@ -374,8 +385,8 @@ void quantizeOffsetRow(const float *src, int64_t n, const float *importance,
 // Q4_0
 //===----------------------------------------------------------------------===//
 
-void quantizeRowQ4_0(const float *src, void *dst, int64_t n,
-                     const float *importance) {
+void quantizeRowQ4_0Ref(const float *src, void *dst, int64_t n,
+                        const float *importance) {
   quantizeSymmetricRow(src, n, importance, 16,
                        [dst](int64_t b, uint16_t d, const uint8_t *l) {
                          BlockQ4_0 block;
@@ -401,8 +412,8 @@ void dequantizeRowQ4_0(const void *src, float *dst, int64_t n) {
 // Q4_1
 //===----------------------------------------------------------------------===//
 
-void quantizeRowQ4_1(const float *src, void *dst, int64_t n,
-                     const float *importance) {
+void quantizeRowQ4_1Ref(const float *src, void *dst, int64_t n,
+                        const float *importance) {
   quantizeOffsetRow(src, n, importance, 16,
                     [dst](int64_t b, uint16_t d, uint16_t m, const uint8_t *l) {
                       BlockQ4_1 block;
@@ -430,8 +441,8 @@ void dequantizeRowQ4_1(const void *src, float *dst, int64_t n) {
 // Q5_0
 //===----------------------------------------------------------------------===//
 
-void quantizeRowQ5_0(const float *src, void *dst, int64_t n,
-                     const float *importance) {
+void quantizeRowQ5_0Ref(const float *src, void *dst, int64_t n,
+                        const float *importance) {
   quantizeSymmetricRow(src, n, importance, 32,
                        [dst](int64_t b, uint16_t d, const uint8_t *l) {
                          BlockQ5_0 block;
@@ -461,8 +472,8 @@ void dequantizeRowQ5_0(const void *src, float *dst, int64_t n) {
 // Q5_1
 //===----------------------------------------------------------------------===//
 
-void quantizeRowQ5_1(const float *src, void *dst, int64_t n,
-                     const float *importance) {
+void quantizeRowQ5_1Ref(const float *src, void *dst, int64_t n,
+                        const float *importance) {
   quantizeOffsetRow(src, n, importance, 32,
                     [dst](int64_t b, uint16_t d, uint16_t m, const uint8_t *l) {
                       BlockQ5_1 block;

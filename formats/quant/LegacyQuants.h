@@ -64,17 +64,30 @@ static_assert(sizeof(BlockQ5_1) == 24, "Q5_1 block must match ggml's");
 // Formats.h. `n` is a multiple of 32; `importance`, when not null, holds one
 // weight per element of the row (llama.cpp's imatrix entries for its
 // columns).
+//
+// quantizeRow*Ref are the scalar references (LegacyQuants.cpp);
+// quantizeRow* are the vectorized versions (LegacyQuantsFast.cpp), which
+// write the same bytes for every input. Only the paths without an importance
+// vector are vectorized; with one, quantizeRow* runs the reference.
 void quantizeRowQ4_0(const float *src, void *dst, int64_t n,
                      const float *importance);
+void quantizeRowQ4_0Ref(const float *src, void *dst, int64_t n,
+                        const float *importance);
 void dequantizeRowQ4_0(const void *src, float *dst, int64_t n);
 void quantizeRowQ4_1(const float *src, void *dst, int64_t n,
                      const float *importance);
+void quantizeRowQ4_1Ref(const float *src, void *dst, int64_t n,
+                        const float *importance);
 void dequantizeRowQ4_1(const void *src, float *dst, int64_t n);
 void quantizeRowQ5_0(const float *src, void *dst, int64_t n,
                      const float *importance);
+void quantizeRowQ5_0Ref(const float *src, void *dst, int64_t n,
+                        const float *importance);
 void dequantizeRowQ5_0(const void *src, float *dst, int64_t n);
 void quantizeRowQ5_1(const float *src, void *dst, int64_t n,
                      const float *importance);
+void quantizeRowQ5_1Ref(const float *src, void *dst, int64_t n,
+                        const float *importance);
 void dequantizeRowQ5_1(const void *src, float *dst, int64_t n);
 
 } // namespace quant

@@ -1,9 +1,11 @@
 //===- Q8_0.cpp - ggml's Q8_0 block format --------------------------------===//
 //
 // Q8_0 stores each run of 32 weights as one fp16 scale d and 32 signed bytes
-// q, with weight ~= q * d. The quantizer is the scalar reference of ggml
+// q, with weight ~= q * d. quantizeRowQ8_0Ref is the scalar reference of ggml
 // (quantize_row_q8_0_ref) step for step, since a different but equally good
-// choice of d or q would still give bytes that differ from llama.cpp's.
+// choice of d or q would still give bytes that differ from llama.cpp's. The
+// registry's quantizeRowQ8_0 is the vectorized version in
+// LegacyQuantsFast.cpp, tested to write the same bytes.
 //
 // The importance matrix is ignored, as ggml's quantize_q8_0 ignores it: with
 // d fixed by the block's largest magnitude and every q the nearest integer,
@@ -15,6 +17,7 @@
 #include "formats/quant/QuantKernels.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace llmq {
@@ -31,10 +34,26 @@ struct BlockQ8_0 {
 };
 static_assert(sizeof(BlockQ8_0) == 34, "Q8_0 block must match ggml's");
 
+/// roundf(v) (halves away from zero, like ggml; not nearbyint's even) as an
+/// int8. ggml converts the float with a plain C cast, undefined beyond the
+/// int8 range; only blocks whose scale underflows to a float subnormal (and
+/// so to an fp16 zero) or that hold infinities get there. For those we fix
+/// the answer of x86 vector code, which this function compiled to before:
+/// cvttps2dq (NaN, infinities and anything beyond int32 become INT32_MIN),
+/// then saturating packs to [-128, 127].
+inline int8_t roundToInt8(float v) {
+  const float r = std::round(v);
+  if (!(std::fabs(r) < 2147483648.0f)) // NaN, inf, beyond int32
+    return INT8_MIN;
+  const int32_t i = static_cast<int32_t>(r);
+  return static_cast<int8_t>(i < INT8_MIN ? INT8_MIN
+                                          : (i > INT8_MAX ? INT8_MAX : i));
+}
+
 } // namespace
 
-void quantizeRowQ8_0(const float *src, void *dst, int64_t n,
-                     const float * /*importance*/) {
+void quantizeRowQ8_0Ref(const float *src, void *dst, int64_t n,
+                        const float * /*importance*/) {
   auto *out = static_cast<unsigned char *>(dst);
   for (int64_t b = 0; b < n / kBlockElems; ++b) {
     const float *x = src + b * kBlockElems;
@@ -53,8 +72,7 @@ void quantizeRowQ8_0(const float *src, void *dst, int64_t n,
     BlockQ8_0 block;
     block.d = fp32ToFp16(d);
     for (int64_t j = 0; j < kBlockElems; ++j)
-      // roundf: halves away from zero, like ggml (not nearbyint's even).
-      block.qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+      block.qs[j] = roundToInt8(x[j] * id);
     std::memcpy(out + b * sizeof(BlockQ8_0), &block, sizeof(block));
   }
 }

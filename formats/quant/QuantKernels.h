@@ -27,9 +27,13 @@ void quantizeRowBF16(const float *src, void *dst, int64_t n,
                      const float *importance);
 void dequantizeRowBF16(const void *src, float *dst, int64_t n);
 
-// Q8_0 (Q8_0.cpp): blocks of 32 int8 with one fp16 scale.
+// Q8_0: blocks of 32 int8 with one fp16 scale. quantizeRowQ8_0 is the
+// vectorized quantizer (LegacyQuantsFast.cpp), quantizeRowQ8_0Ref the scalar
+// reference it is tested against (Q8_0.cpp); both write the same bytes.
 void quantizeRowQ8_0(const float *src, void *dst, int64_t n,
                      const float *importance);
+void quantizeRowQ8_0Ref(const float *src, void *dst, int64_t n,
+                        const float *importance);
 void dequantizeRowQ8_0(const void *src, float *dst, int64_t n);
 
 } // namespace quant

@@ -128,6 +128,8 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
     h = x;
     if (!layer.attnNorm.empty())
       rmsNorm(h.data(), n, hidden, layer.attnNorm.data(), c.normEps);
+    if (matmulObserver)
+      matmulObserver(l, MatmulInput::Attention, h.data(), n, hidden);
     matmul(layer.q, h.data(), n, q.data(), pool);
     matmul(layer.k, h.data(), n, k.data(), pool);
     matmul(layer.v, h.data(), n, v.data(), pool);
@@ -147,6 +149,8 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
     std::memcpy(values[l].data() + position * kvDim, v.data(),
                 n * kvDim * sizeof(float));
     attention(layer, l, n, q.data(), attn.data());
+    if (matmulObserver)
+      matmulObserver(l, MatmulInput::AttnOutput, attn.data(), n, qDim);
     matmul(layer.o, attn.data(), n, h.data(), pool);
     if (!layer.attnPostNorm.empty())
       rmsNorm(h.data(), n, hidden, layer.attnPostNorm.data(), c.normEps);
@@ -156,9 +160,13 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
     h = x;
     if (!layer.ffnNorm.empty())
       rmsNorm(h.data(), n, hidden, layer.ffnNorm.data(), c.normEps);
+    if (matmulObserver)
+      matmulObserver(l, MatmulInput::Ffn, h.data(), n, hidden);
     matmul(layer.gate, h.data(), n, gate.data(), pool);
     matmul(layer.up, h.data(), n, up.data(), pool);
     siluMul(gate.data(), up.data(), n * c.ffn);
+    if (matmulObserver)
+      matmulObserver(l, MatmulInput::FfnDown, gate.data(), n, c.ffn);
     matmul(layer.down, gate.data(), n, h.data(), pool);
     if (!layer.ffnPostNorm.empty())
       rmsNorm(h.data(), n, hidden, layer.ffnPostNorm.data(), c.normEps);

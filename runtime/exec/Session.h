@@ -38,6 +38,18 @@ public:
   void setBlockObserver(BlockObserver observer) {
     blockObserver = std::move(observer);
   }
+  /// The input of the block's matrix multiplies. Q, K and V read the same
+  /// (normed) input, as do the FFN's gate and up projections.
+  enum class MatmulInput { Attention, AttnOutput, Ffn, FfnDown };
+  /// Called with each matmul input of each block (n x cols floats), once per
+  /// distinct input, before the multiply; for activation statistics such as
+  /// the importance matrix. Unset, it costs one branch per matmul group.
+  using MatmulObserver =
+      std::function<void(int64_t block, MatmulInput input, const float *x,
+                          int64_t n, int64_t cols)>;
+  void setMatmulObserver(MatmulObserver observer) {
+    matmulObserver = std::move(observer);
+  }
   /// Forgets every cached position.
   void reset() { position = 0; }
   int64_t size() const { return position; }
@@ -54,6 +66,7 @@ private:
   int64_t position = 0;
   std::vector<std::vector<float>> keys, values; ///< per layer [pos][kvDim]
   BlockObserver blockObserver;
+  MatmulObserver matmulObserver;
 };
 
 } // namespace llmq::runtime

@@ -1,0 +1,227 @@
+//===- Imatrix.cpp - llama.cpp's importance matrix ------------------------===//
+//
+// Per linear layer, the sum of squared inputs per input channel over
+// calibration text, and how many input rows were summed: llama-imatrix's
+// statistic, whose ratio weights the quantization error of each column.
+// Computed with the reference runtime (Session::setMatmulObserver) or read
+// from a file; written as llama.cpp's imatrix GGUF (formats/files/Imatrix.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/Imatrix.h"
+#include "runtime/eval/Corpus.h"
+#include "runtime/exec/Model.h"
+#include "runtime/exec/Session.h"
+#include "runtime/exec/ThreadPool.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <thread>
+
+#define DEBUG_TYPE "llmq-imatrix"
+
+namespace mlir::llmq {
+#define GEN_PASS_DEF_IMATRIX
+#include "passes/Passes.h.inc"
+} // namespace mlir::llmq
+
+using namespace mlir;
+using namespace mlir::llmq;
+using MatmulInput = ::llmq::runtime::Session::MatmulInput;
+
+namespace {
+struct ImatrixPass : public mlir::llmq::impl::ImatrixBase<ImatrixPass> {
+  using ImatrixBase::ImatrixBase;
+  void runOnOperation() override;
+
+private:
+  LogicalResult run(ModelOp model);
+};
+
+/// A matrix of a block whose input the imatrix describes.
+struct Matrix {
+  std::string name; ///< llama.cpp's tensor name
+  int64_t block;
+  MatmulInput input;
+  int64_t cols;
+};
+} // namespace
+
+static std::optional<MatmulInput> inputOf(Role role) {
+  switch (role) {
+  case Role::AttnQ:
+  case Role::AttnK:
+  case Role::AttnV:
+    return MatmulInput::Attention;
+  case Role::AttnOutput:
+    return MatmulInput::AttnOutput;
+  case Role::FfnGate:
+  case Role::FfnUp:
+    return MatmulInput::Ffn;
+  case Role::FfnDown:
+    return MatmulInput::FfnDown;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// The model's matrices in the imatrix, in block order.
+static std::vector<Matrix> collectMatrices(ModelOp model) {
+  std::vector<Matrix> matrices;
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    for (NamedAttribute entry : block.getWeights()) {
+      std::optional<Role> role = lookupRole(entry.getName().getValue());
+      if (!role)
+        continue;
+      std::optional<MatmulInput> input = inputOf(*role);
+      auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
+      if (!input || !symbol)
+        continue;
+      WeightOp weight = model.lookupWeight(symbol.getValue());
+      if (!weight || weight.getTensorType().getRank() != 2)
+        continue;
+      matrices.push_back({("blk." + llvm::Twine(block.getIndex()) + "." +
+                           getRoleInfo(*role).ggufName)
+                              .str(),
+                          static_cast<int64_t>(block.getIndex()), *input,
+                          weight.getTensorType().getShape()[1]});
+    }
+  }
+  return matrices;
+}
+
+LogicalResult ImatrixPass::run(ModelOp model) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-imatrix: ") << message;
+    return failure();
+  };
+  std::vector<Matrix> matrices = collectMatrices(model);
+  ::llmq::Imatrix imatrix;
+
+  if (!inFile.empty()) {
+    if (!textFile.empty())
+      return fail("give either in=FILE or text=FILE, not both");
+    auto read = ::llmq::readImatrix(inFile);
+    if (!read)
+      return fail(llvm::toString(read.takeError()));
+    imatrix = std::move(*read);
+    llvm::StringMap<int64_t> cols;
+    for (const Matrix &m : matrices)
+      cols[m.name] = m.cols;
+    // llama-imatrix --process-output adds the LM head.
+    cols["output.weight"] = model.getHiddenSize();
+    for (const ::llmq::ImatrixEntry &entry : imatrix.entries) {
+      auto it = cols.find(entry.name);
+      if (it == cols.end())
+        return fail(inFile + ": '" + entry.name +
+                    "' is no matrix of model '" + model.getSymName() + "'");
+      if (entry.nmat != 1 || entry.cols != it->second)
+        return fail(inFile + ": '" + entry.name + "' has " +
+                    llvm::Twine(entry.cols) + " x " + llvm::Twine(entry.nmat) +
+                    " values, the model's input has " +
+                    llvm::Twine(it->second) + " channels");
+    }
+  } else {
+    if (textFile.empty())
+      return fail("needs text=FILE (calibration text) or in=FILE");
+    if (outFile.empty())
+      return fail("needs out=FILE to write the imatrix to");
+    if (contextSize < 1 ||
+        contextSize > static_cast<int64_t>(model.getContextLength()))
+      return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
+                  " is outside [1, " + llvm::Twine(model.getContextLength()) +
+                  "]");
+    TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+    if (!tokenizerAttr)
+      return fail("model '" + model.getSymName() + "' has no tokenizer");
+    auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
+    if (!tokenizer)
+      return fail(llvm::toString(tokenizer.takeError()));
+    auto stream = ::llmq::runtime::encodeFile(
+        **tokenizer, tokenizerAttr.getBos(), textFile);
+    if (!stream)
+      return fail(llvm::toString(stream.takeError()));
+    int64_t usable = std::min<int64_t>(stream->size(), numTokens);
+    int64_t chunks = usable / contextSize;
+    if (chunks == 0)
+      return fail("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
+                  " tokens, fewer than one window of ctx=" +
+                  llvm::Twine(contextSize.getValue()));
+    auto runtimeModel = ::llmq::runtime::Model::load(model);
+    if (!runtimeModel)
+      return fail(llvm::toString(runtimeModel.takeError()));
+
+    // Accumulators per (block, input), in double.
+    struct Sums {
+      std::vector<double> sum2, sum;
+      int64_t count = 0;
+    };
+    int64_t layers = model.getNumLayers();
+    std::vector<std::array<Sums, 4>> sums(layers);
+    unsigned workers =
+        threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    ::llmq::runtime::ThreadPool pool(workers);
+    ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+    session.setMatmulObserver([&](int64_t block, MatmulInput input,
+                                  const float *x, int64_t n, int64_t cols) {
+      Sums &s = sums[block][static_cast<int>(input)];
+      if (s.sum2.empty()) {
+        s.sum2.assign(cols, 0.0);
+        s.sum.assign(cols, 0.0);
+      }
+      for (int64_t t = 0; t < n; ++t)
+        for (int64_t c = 0; c < cols; ++c) {
+          double v = x[t * cols + c];
+          s.sum2[c] += v * v;
+          s.sum[c] += v;
+        }
+      s.count += n;
+    });
+    std::vector<float> logits;
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      session.reset();
+      if (llvm::Error err = session.forward(
+              llvm::ArrayRef<int32_t>(*stream).slice(chunk * contextSize,
+                                                     contextSize),
+              logits, /*allLogits=*/false))
+        return fail(llvm::toString(std::move(err)));
+    }
+    imatrix.datasets.push_back(textFile);
+    imatrix.chunkCount = static_cast<uint32_t>(chunks);
+    imatrix.chunkSize = static_cast<uint32_t>(contextSize);
+    for (const Matrix &m : matrices) {
+      const Sums &s = sums[m.block][static_cast<int>(m.input)];
+      if (static_cast<int64_t>(s.sum2.size()) != m.cols)
+        return fail("the runtime's input of '" + m.name + "' has " +
+                    llvm::Twine(s.sum2.size()) + " channels, expected " +
+                    llvm::Twine(m.cols));
+      ::llmq::ImatrixEntry entry;
+      entry.name = m.name;
+      entry.cols = m.cols;
+      entry.sum2.assign(s.sum2.begin(), s.sum2.end());
+      entry.sum.assign(s.sum.begin(), s.sum.end());
+      entry.counts = {static_cast<float>(s.count)};
+      imatrix.entries.push_back(std::move(entry));
+    }
+  }
+
+  if (!outFile.empty())
+    if (llvm::Error err = ::llmq::writeImatrix(imatrix, outFile))
+      return fail(llvm::toString(std::move(err)));
+  numMatrices += imatrix.entries.size();
+  model->setAttr("imatrix", Builder(model.getContext())
+                                .getStringAttr(outFile.empty() ? inFile
+                                                               : outFile));
+  return success();
+}
+
+void ImatrixPass::runOnOperation() {
+  for (ModelOp model : getOperation().getOps<ModelOp>())
+    if (failed(run(model)))
+      return signalPassFailure();
+}

@@ -1,0 +1,195 @@
+//===- WeightStats.cpp - Per-tensor weight statistics ---------------------===//
+//
+// Streams every weight from its mapped source, one row at a time, and
+// records the statistics a bit assignment looks at: RMS, largest magnitude,
+// excess kurtosis and the share of values beyond 6 standard deviations.
+// Two passes over the rows: the first for the mean, the second for the
+// central moments and the outliers, so nothing is held but one row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
+#include "formats/files/AtomicOutputFile.h"
+#include "formats/files/MappedFile.h"
+#include "runtime/exec/Kernels.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <cmath>
+
+#define DEBUG_TYPE "llmq-weight-stats"
+
+namespace mlir::llmq {
+#define GEN_PASS_DEF_WEIGHTSTATS
+#include "passes/Passes.h.inc"
+} // namespace mlir::llmq
+
+using namespace mlir;
+using namespace mlir::llmq;
+
+namespace {
+struct Stats {
+  int64_t count = 0;
+  double rms = 0, maxAbs = 0, mean = 0, std = 0, kurtosis = 0, outliers = 0;
+};
+
+struct WeightStatsPass
+    : public mlir::llmq::impl::WeightStatsBase<WeightStatsPass> {
+  using WeightStatsBase::WeightStatsBase;
+  void runOnOperation() override;
+
+private:
+  using Files = llvm::StringMap<std::unique_ptr<::llmq::MappedFile>>;
+  LogicalResult measure(ModelOp model, Files &files,
+                        llvm::json::Array &report);
+};
+} // namespace
+
+/// The statistics of `view`'s rows, scaled by `scale` where `scaled` says.
+static Stats computeStats(const ::llmq::runtime::WeightView &view,
+                          const llvm::DenseSet<int64_t> &scaled,
+                          double scale) {
+  Stats s;
+  std::vector<float> row(view.cols);
+  auto forEachRow = [&](auto &&body) {
+    for (int64_t r = 0; r < view.rows; ++r) {
+      view.dequantizeRow(r, row.data());
+      double rowScale = scaled.contains(r) ? scale : 1.0;
+      body(rowScale);
+    }
+  };
+  double sum = 0, sumSquares = 0;
+  forEachRow([&](double rowScale) {
+    for (float f : row) {
+      double w = f * rowScale;
+      sum += w;
+      sumSquares += w * w;
+      s.maxAbs = std::max(s.maxAbs, std::fabs(w));
+    }
+  });
+  s.count = view.rows * view.cols;
+  if (s.count == 0)
+    return s;
+  s.mean = sum / s.count;
+  s.rms = std::sqrt(sumSquares / s.count);
+  double m2 = 0, m4 = 0;
+  forEachRow([&](double rowScale) {
+    for (float f : row) {
+      double d = f * rowScale - s.mean, d2 = d * d;
+      m2 += d2;
+      m4 += d2 * d2;
+    }
+  });
+  m2 /= s.count;
+  m4 /= s.count;
+  s.std = std::sqrt(m2);
+  s.kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3.0 : 0.0;
+  if (s.std > 0) {
+    int64_t beyond = 0;
+    double limit = 6 * s.std;
+    forEachRow([&](double rowScale) {
+      for (float f : row)
+        beyond += std::fabs(f * rowScale - s.mean) > limit;
+    });
+    s.outliers = static_cast<double>(beyond) / s.count;
+  }
+  return s;
+}
+
+LogicalResult WeightStatsPass::measure(ModelOp model, Files &files,
+                                       llvm::json::Array &report) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-weight-stats: ") << message;
+    return failure();
+  };
+  Builder builder(model.getContext());
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    SourceAttr source = weight.getSource();
+    auto &file = files[source.getFile()];
+    if (!file) {
+      auto opened = ::llmq::MappedFile::open(source.getFile());
+      if (!opened)
+        return fail(llvm::toString(opened.takeError()));
+      file = std::move(*opened);
+    }
+    RankedTensorType type = weight.getTensorType();
+    ::llmq::runtime::WeightView view;
+    view.format = sourceFormat(weight);
+    view.cols = type.getRank() == 0 ? 1 : type.getShape().back();
+    view.rows = view.cols == 0 ? 0 : type.getNumElements() / view.cols;
+    uint64_t bytes = view.rowBytes() * view.rows;
+    if (source.getOffset() + bytes > file->size())
+      return fail(source.getFile() + ": tensor '" + source.getKey() +
+                  "' (weight '" + weight.getSymName() +
+                  "') extends past the end of the file");
+    view.data = file->data() + source.getOffset();
+
+    llvm::DenseSet<int64_t> scaled;
+    double scale = 1.0;
+    if (auto rows = weight.getScaledRowsAttr()) {
+      scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
+      if (auto rowScale = weight.getRowScaleAttr())
+        scale = rowScale.getValueAsDouble();
+    }
+    Stats s = computeStats(view, scaled, scale);
+    NamedAttribute entries[] = {
+        builder.getNamedAttr("count", builder.getI64IntegerAttr(s.count)),
+        builder.getNamedAttr("kurtosis", builder.getF64FloatAttr(s.kurtosis)),
+        builder.getNamedAttr("max_abs", builder.getF64FloatAttr(s.maxAbs)),
+        builder.getNamedAttr("mean", builder.getF64FloatAttr(s.mean)),
+        builder.getNamedAttr("outliers", builder.getF64FloatAttr(s.outliers)),
+        builder.getNamedAttr("rms", builder.getF64FloatAttr(s.rms)),
+        builder.getNamedAttr("std", builder.getF64FloatAttr(s.std)),
+    };
+    weight->setAttr("stats", builder.getDictionaryAttr(entries));
+    report.push_back(llvm::json::Object{{"name", weight.getSymName()},
+                                        {"rows", view.rows},
+                                        {"cols", view.cols},
+                                        {"count", s.count},
+                                        {"rms", s.rms},
+                                        {"max_abs", s.maxAbs},
+                                        {"mean", s.mean},
+                                        {"std", s.std},
+                                        {"kurtosis", s.kurtosis},
+                                        {"outliers", s.outliers}});
+    ++numWeights;
+  }
+  return success();
+}
+
+void WeightStatsPass::runOnOperation() {
+  llvm::json::Array models;
+  Files files;
+  for (ModelOp model : getOperation().getOps<ModelOp>()) {
+    llvm::json::Array weights;
+    if (failed(measure(model, files, weights)))
+      return signalPassFailure();
+    models.push_back(llvm::json::Object{{"model", model.getSymName()},
+                                        {"weights", std::move(weights)}});
+  }
+  files.clear();
+  if (jsonFile.empty())
+    return;
+  auto file = ::llmq::AtomicOutputFile::create(jsonFile);
+  llvm::Error err = file ? llvm::Error::success() : file.takeError();
+  if (!err) {
+    llvm::json::Value value = models.size() == 1
+                                  ? std::move(models[0])
+                                  : llvm::json::Value(llvm::json::Object{
+                                        {"models", std::move(models)}});
+    (*file)->os() << llvm::formatv("{0:2}\n", value);
+    err = (*file)->commit();
+  }
+  if (err) {
+    getOperation().emitError("llmq-weight-stats: ")
+        << llvm::toString(std::move(err));
+    signalPassFailure();
+  }
+}
