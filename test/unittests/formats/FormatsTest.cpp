@@ -10,6 +10,8 @@
 #include "formats/Float.h"
 #include "formats/Formats.h"
 
+#include "GoldenData.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -23,83 +25,9 @@
 #include <vector>
 
 using namespace llmq;
+using namespace llmq::test;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Golden data access
-//===----------------------------------------------------------------------===//
-
-/// The golden ggml directory: $LLMQ_SHARED_DIR/golden/ggml, where the shared
-/// dir defaults to $LLMQ_SRC_ROOT/../shared. Empty when neither is set.
-std::string goldenDir() {
-  std::string shared;
-  if (const char *dir = std::getenv("LLMQ_SHARED_DIR"); dir && *dir)
-    shared = dir;
-  else if (const char *root = std::getenv("LLMQ_SRC_ROOT"); root && *root)
-    shared = std::string(root) + "/../shared";
-  else
-    return {};
-  return shared + "/golden/ggml";
-}
-
-/// The whole file at `path`, or nullopt if it cannot be read.
-std::optional<std::vector<unsigned char>> readFile(const std::string &path) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return std::nullopt;
-  std::vector<unsigned char> bytes;
-  unsigned char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0)
-    bytes.insert(bytes.end(), buf, buf + got);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed)
-    return std::nullopt;
-  return bytes;
-}
-
-/// Raw little-endian float32 file as floats (the host is little-endian too;
-/// GGUF and these tests assume so).
-std::vector<float> asFloats(const std::vector<unsigned char> &bytes) {
-  std::vector<float> floats(bytes.size() / sizeof(float));
-  std::memcpy(floats.data(), bytes.data(), floats.size() * sizeof(float));
-  return floats;
-}
-
-/// Index of the first byte where `a` and `b` differ, or -1 when equal
-/// (sizes are checked separately).
-int64_t firstMismatch(const unsigned char *a, const unsigned char *b,
-                      size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (a[i] != b[i])
-      return static_cast<int64_t>(i);
-  return -1;
-}
-
-/// Index of the first float whose bits differ (so -0 != +0, and NaNs must
-/// carry the same payload), or -1.
-int64_t firstFloatMismatch(const std::vector<float> &a,
-                           const std::vector<float> &b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (floatBits(a[i]) != floatBits(b[i]))
-      return static_cast<int64_t>(i);
-  return -1;
-}
-
-struct GoldenInput {
-  const char *name;
-  int64_t rows;
-  int64_t cols;
-};
-
-// Shapes from the golden README.
-constexpr GoldenInput Inputs[] = {
-    {"w_real", 32, 768},
-    {"w_gauss", 16, 512},
-    {"w_edge", 8, 256},
-};
 
 struct GoldenCase {
   GoldenInput input;
@@ -121,46 +49,23 @@ std::string caseName(const testing::TestParamInfo<GoldenCase> &info) {
 
 std::vector<GoldenCase> allGoldenCases() {
   std::vector<GoldenCase> cases;
-  for (const GoldenInput &input : Inputs)
+  for (const GoldenInput &input : GoldenInputs)
     for (Format format : {Format::F16, Format::BF16, Format::Q8_0})
       for (bool withImatrix : {false, true})
         cases.push_back({input, format, withImatrix});
   return cases;
 }
 
-class GoldenTest : public testing::TestWithParam<GoldenCase> {
-protected:
-  void SetUp() override {
-    dir = goldenDir();
-    if (dir.empty())
-      GTEST_SKIP() << "neither LLMQ_SHARED_DIR nor LLMQ_SRC_ROOT is set; "
-                      "cannot find the golden data";
-    // The README sits next to the ggml/ directory; without it the shared
-    // checkout is absent, which skips rather than fails.
-    if (!readFile(dir + "/../README.md"))
-      GTEST_SKIP() << "golden data not found at " << dir;
-  }
-
-  /// Reads `file` under the golden dir, failing the test when it is missing.
-  std::vector<unsigned char> load(const std::string &file) {
-    std::optional<std::vector<unsigned char>> bytes = readFile(dir + "/" + file);
-    EXPECT_TRUE(bytes.has_value()) << "cannot read " << dir << "/" << file;
-    return bytes ? std::move(*bytes) : std::vector<unsigned char>();
-  }
-
-  std::string dir;
-};
+class GoldenTest : public GoldenDataTest<GoldenCase> {};
 
 TEST_P(GoldenTest, QuantizeAndDequantizeMatchGgml) {
   const GoldenCase &c = GetParam();
   const FormatTraits &traits = getFormatTraits(c.format);
-  const std::string stem = std::string(c.input.name) + "." + traits.name.str() +
-                           (c.withImatrix ? ".imatrix" : "");
+  const std::string stem =
+      goldenStem(c.input, traits.name.str(), c.withImatrix);
 
-  const std::vector<float> src =
-      asFloats(load(std::string(c.input.name) + ".f32"));
-  const std::vector<float> imatrix =
-      asFloats(load("imatrix_" + std::to_string(c.input.cols) + ".f32"));
+  const std::vector<float> src = asFloats(load(inputFile(c.input)));
+  const std::vector<float> imatrix = asFloats(load(imatrixFile(c.input.cols)));
   const std::vector<unsigned char> goldenBytes = load(stem + ".bin");
   const std::vector<float> goldenFloats = asFloats(load(stem + ".dequant.f32"));
   if (HasFailure())

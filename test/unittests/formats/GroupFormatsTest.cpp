@@ -9,11 +9,14 @@
 
 #include "formats/GroupFormats.h"
 
+#include "GoldenData.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <random>
 #include <vector>
@@ -116,18 +119,23 @@ TEST(FP8Block, MatchesIndependentReferenceAndBound) {
     }
 }
 
-/// rows 0-31 of kjv-llama-5m's layer-2 down projection (../shared/golden).
+/// rows 0-31 of kjv-llama-5m's layer-2 down projection (../shared/golden),
+/// or empty when it cannot be read.
 static std::vector<float> realTensor() {
-  const char *shared = std::getenv("LLMQ_SHARED_DIR");
-  std::string path = std::string(shared ? shared : "../shared") +
-                     "/golden/ggml/w_real.f32";
-  std::vector<float> values(32 * 768);
-  FILE *f = fopen(path.c_str(), "rb");
-  if (!f)
+  std::string dir = llmq::test::goldenDir();
+  if (dir.empty())
+    dir = "../shared/golden/ggml";
+  const llmq::test::GoldenInput &input = llmq::test::GoldenInputs[0]; // w_real
+  const std::optional<std::vector<unsigned char>> bytes =
+      llmq::test::readFile(dir + "/" + llmq::test::inputFile(input));
+  if (!bytes)
     return {};
-  size_t got = fread(values.data(), sizeof(float), values.size(), f);
-  fclose(f);
-  return got == values.size() ? values : std::vector<float>();
+  std::vector<float> values = llmq::test::asFloats(*bytes);
+  const size_t n = static_cast<size_t>(input.rows * input.cols);
+  if (values.size() < n)
+    return {};
+  values.resize(n);
+  return values;
 }
 
 TEST(GroupFormats, RealTensorWithinBounds) {

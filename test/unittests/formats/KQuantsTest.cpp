@@ -14,6 +14,8 @@
 #include "formats/Float.h"
 #include "formats/quant/KQuantsImpl.h"
 
+#include "GoldenData.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -28,67 +30,9 @@
 
 using namespace llmq;
 using namespace llmq::quant;
+using namespace llmq::test;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Golden data access (as in FormatsTest.cpp)
-//===----------------------------------------------------------------------===//
-
-/// The golden ggml directory: $LLMQ_SHARED_DIR/golden/ggml, where the shared
-/// dir defaults to $LLMQ_SRC_ROOT/../shared. Empty when neither is set.
-std::string goldenDir() {
-  std::string shared;
-  if (const char *dir = std::getenv("LLMQ_SHARED_DIR"); dir && *dir)
-    shared = dir;
-  else if (const char *root = std::getenv("LLMQ_SRC_ROOT"); root && *root)
-    shared = std::string(root) + "/../shared";
-  else
-    return {};
-  return shared + "/golden/ggml";
-}
-
-/// The whole file at `path`, or nullopt if it cannot be read.
-std::optional<std::vector<unsigned char>> readFile(const std::string &path) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return std::nullopt;
-  std::vector<unsigned char> bytes;
-  unsigned char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0)
-    bytes.insert(bytes.end(), buf, buf + got);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed)
-    return std::nullopt;
-  return bytes;
-}
-
-/// Raw little-endian float32 file as floats.
-std::vector<float> asFloats(const std::vector<unsigned char> &bytes) {
-  std::vector<float> floats(bytes.size() / sizeof(float));
-  std::memcpy(floats.data(), bytes.data(), floats.size() * sizeof(float));
-  return floats;
-}
-
-/// Index of the first differing byte, or -1.
-int64_t firstMismatch(const std::vector<unsigned char> &a,
-                      const std::vector<unsigned char> &b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (a[i] != b[i])
-      return static_cast<int64_t>(i);
-  return a.size() == b.size() ? -1 : static_cast<int64_t>(a.size());
-}
-
-/// Index of the first float whose bits differ, or -1.
-int64_t firstFloatMismatch(const std::vector<float> &a,
-                           const std::vector<float> &b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (floatBits(a[i]) != floatBits(b[i]))
-      return static_cast<int64_t>(i);
-  return a.size() == b.size() ? -1 : static_cast<int64_t>(a.size());
-}
 
 //===----------------------------------------------------------------------===//
 // Instruction sets
@@ -169,19 +113,6 @@ std::vector<unsigned char> quantizeRows(QuantizeFn fn, const KType &type,
 // Golden comparisons
 //===----------------------------------------------------------------------===//
 
-struct GoldenInput {
-  const char *name;
-  int64_t rows;
-  int64_t cols;
-};
-
-// Shapes from the golden README.
-constexpr GoldenInput Inputs[] = {
-    {"w_real", 32, 768},
-    {"w_gauss", 16, 512},
-    {"w_edge", 8, 256},
-};
-
 struct GoldenCase {
   GoldenInput input;
   const KType *type;
@@ -200,44 +131,22 @@ std::string caseName(const testing::TestParamInfo<GoldenCase> &info) {
 
 std::vector<GoldenCase> allGoldenCases() {
   std::vector<GoldenCase> cases;
-  for (const GoldenInput &input : Inputs)
+  for (const GoldenInput &input : GoldenInputs)
     for (const KType &type : KTypes)
       for (bool withImatrix : {false, true})
         cases.push_back({input, &type, withImatrix});
   return cases;
 }
 
-class KQuantGoldenTest : public testing::TestWithParam<GoldenCase> {
-protected:
-  void SetUp() override {
-    dir = goldenDir();
-    if (dir.empty())
-      GTEST_SKIP() << "neither LLMQ_SHARED_DIR nor LLMQ_SRC_ROOT is set; "
-                      "cannot find the golden data";
-    if (!readFile(dir + "/../README.md"))
-      GTEST_SKIP() << "golden data not found at " << dir;
-  }
-
-  std::vector<unsigned char> load(const std::string &file) {
-    std::optional<std::vector<unsigned char>> bytes =
-        readFile(dir + "/" + file);
-    EXPECT_TRUE(bytes.has_value()) << "cannot read " << dir << "/" << file;
-    return bytes ? std::move(*bytes) : std::vector<unsigned char>();
-  }
-
-  std::string dir;
-};
+class KQuantGoldenTest : public GoldenDataTest<GoldenCase> {};
 
 TEST_P(KQuantGoldenTest, QuantizeAndDequantizeMatchGgml) {
   const GoldenCase &c = GetParam();
   const KType &type = *c.type;
-  const std::string stem = std::string(c.input.name) + "." + type.name +
-                           (c.withImatrix ? ".imatrix" : "");
+  const std::string stem = goldenStem(c.input, type.name, c.withImatrix);
 
-  const std::vector<float> src =
-      asFloats(load(std::string(c.input.name) + ".f32"));
-  const std::vector<float> imatrix =
-      asFloats(load("imatrix_" + std::to_string(c.input.cols) + ".f32"));
+  const std::vector<float> src = asFloats(load(inputFile(c.input)));
+  const std::vector<float> imatrix = asFloats(load(imatrixFile(c.input.cols)));
   const std::vector<unsigned char> goldenBytes = load(stem + ".bin");
   const std::vector<float> goldenFloats = asFloats(load(stem + ".dequant.f32"));
   if (HasFailure())

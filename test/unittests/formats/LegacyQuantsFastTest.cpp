@@ -16,6 +16,8 @@
 #include "formats/quant/LegacyQuants.h"
 #include "formats/quant/QuantKernels.h"
 
+#include "GoldenData.h"
+
 #include "gtest/gtest.h"
 
 #include <cfloat>
@@ -31,6 +33,7 @@
 
 using namespace llmq;
 using namespace llmq::quant;
+using namespace llmq::test;
 
 namespace {
 
@@ -115,15 +118,6 @@ std::vector<unsigned char> quantizeRows(QuantizeFn fn, const Type &type,
   for (int64_t r = 0; r < rows; ++r)
     fn(src + r * cols, bytes.data() + r * rowSize, cols, importance);
   return bytes;
-}
-
-/// Index of the first differing byte, or -1.
-int64_t firstMismatch(const std::vector<unsigned char> &a,
-                      const std::vector<unsigned char> &b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (a[i] != b[i])
-      return static_cast<int64_t>(i);
-  return a.size() == b.size() ? -1 : static_cast<int64_t>(a.size());
 }
 
 /// Checks every variant against the reference on the rows of `cols` in
@@ -613,75 +607,22 @@ TEST(LegacyQuantIsa, HookSelectsAndRestores) {
 // Golden data, every variant
 //===----------------------------------------------------------------------===//
 
-/// The golden ggml directory: $LLMQ_SHARED_DIR/golden/ggml, where the shared
-/// dir defaults to $LLMQ_SRC_ROOT/../shared. Empty when neither is set.
-std::string goldenDir() {
-  std::string shared;
-  if (const char *dir = std::getenv("LLMQ_SHARED_DIR"); dir && *dir)
-    shared = dir;
-  else if (const char *root = std::getenv("LLMQ_SRC_ROOT"); root && *root)
-    shared = std::string(root) + "/../shared";
-  else
-    return {};
-  return shared + "/golden/ggml";
-}
-
-/// The whole file at `path`, or nullopt if it cannot be read.
-std::optional<std::vector<unsigned char>> readFile(const std::string &path) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return std::nullopt;
-  std::vector<unsigned char> bytes;
-  unsigned char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0)
-    bytes.insert(bytes.end(), buf, buf + got);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed)
-    return std::nullopt;
-  return bytes;
-}
-
-std::vector<float> asFloats(const std::vector<unsigned char> &bytes) {
-  std::vector<float> floats(bytes.size() / sizeof(float));
-  std::memcpy(floats.data(), bytes.data(), floats.size() * sizeof(float));
-  return floats;
-}
-
-struct GoldenInput {
-  const char *name;
-  int64_t rows;
-  int64_t cols;
-};
-
-// Shapes from the golden README.
-constexpr GoldenInput Inputs[] = {
-    {"w_real", 32, 768},
-    {"w_gauss", 16, 512},
-    {"w_edge", 8, 256},
-};
-
 TEST_P(LegacyFastTest, EveryVariantMatchesGgml) {
   const Type &type = *GetParam();
   const std::string dir = goldenDir();
-  if (dir.empty())
-    GTEST_SKIP() << "neither LLMQ_SHARED_DIR nor LLMQ_SRC_ROOT is set; "
-                    "cannot find the golden data";
-  if (!readFile(dir + "/../README.md"))
-    GTEST_SKIP() << "golden data not found at " << dir;
-  for (const GoldenInput &input : Inputs) {
+  if (std::optional<std::string> why = goldenDataMissing(dir))
+    GTEST_SKIP() << *why;
+  for (const GoldenInput &input : GoldenInputs) {
     const std::optional<std::vector<unsigned char>> src =
-        readFile(dir + "/" + input.name + ".f32");
+        readFile(dir + "/" + inputFile(input));
     const std::optional<std::vector<unsigned char>> imatrix =
-        readFile(dir + "/imatrix_" + std::to_string(input.cols) + ".f32");
+        readFile(dir + "/" + imatrixFile(input.cols));
     ASSERT_TRUE(src && imatrix) << "cannot read the inputs of " << input.name;
     const std::vector<float> x = asFloats(*src);
     const std::vector<float> w = asFloats(*imatrix);
     ASSERT_EQ(x.size(), static_cast<size_t>(input.rows * input.cols));
     for (bool withImatrix : {false, true}) {
-      const std::string stem = std::string(input.name) + "." + type.name +
-                               (withImatrix ? ".imatrix" : "");
+      const std::string stem = goldenStem(input, type.name, withImatrix);
       const std::optional<std::vector<unsigned char>> golden =
           readFile(dir + "/" + stem + ".bin");
       ASSERT_TRUE(golden) << "cannot read " << stem << ".bin";
