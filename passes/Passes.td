@@ -113,4 +113,50 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
   ];
 }
 
+def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
+  let summary = "Finds super weights (Yu et al. 2024) and pins them";
+  let description = [{
+    Runs a probe prompt through the reference runtime and, at every block's
+    FFN down projection, takes per token the input channel c of largest
+    |x_in| and the output channel r of largest |y_out|; the candidate
+    W_down[r, c] scores max over tokens of |x_in[c] * y_out[r]|. The `top-k`
+    best candidates (over all blocks) are the super weights. With
+    `mode=weight-only` no activations are used: every down-projection entry
+    scores |w| / rms(W_down) and the `top-k` largest win. The model gets
+    `super_weights = [[layer, row, col, value], ...]` and each affected
+    weight `pinned = [array<i64: row, col>, ...]`: entries later passes must
+    keep exact (or in a high-precision format). `json=FILE` writes a report.
+  }];
+  let options = [
+    Option<"prompt", "prompt", "std::string", "\"Apple Inc. is a worldwide tech company.\"", "probe prompt">,
+    Option<"mode", "mode", "std::string", "\"activation\"", "activation or weight-only">,
+    Option<"topK", "top-k", "int64_t", "1", "how many super weights to keep">,
+    Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+  ];
+  let statistics = [
+    Statistic<"numSuperWeights", "num-super-weights", "super weights found">,
+  ];
+}
+
+def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
+  let summary = "Sets every weight's format to llama-quantize's choice for a file type";
+  let description = [{
+    `preset=q2_k|q3_k_s|q3_k_m|q3_k_l|q4_0|q4_k_s|q4_k_m|q5_k_s|q5_k_m|q6_k|q8_0`:
+    every `llmq.weight` gets the `format` llama-quantize writes for that
+    tensor in a file of that type (llama.cpp's llama_tensor_get_type: the
+    output and tied-embedding rule, attn_v / ffn_down upgrades with
+    use_more_bits, attn_output, the GQA rule, and the fallback for rows a
+    type's blocks do not fit). Tensors llama.cpp never quantizes (1-D,
+    norms) get f32. Existing formats are overwritten.
+  }];
+  let options = [
+    Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...)">,
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
+    Statistic<"numFallbacks", "num-fallbacks", "weights whose rows forced a fallback type">,
+  ];
+}
+
 #endif // LLMQ_PASSES_TD
