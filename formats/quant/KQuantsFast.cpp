@@ -69,14 +69,10 @@ std::atomic<KQuantIsa> &isaOverride() {
 
 KQuantIsa bestKQuantIsa() {
 #if LLMQ_KQUANTS_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-    return KQuantIsa::Avx512;
-  if (__builtin_cpu_supports("avx2"))
-    return KQuantIsa::Avx2;
-#endif
+  return detectQuantIsa();
+#else
   return KQuantIsa::Generic;
+#endif
 }
 
 void setKQuantIsa(KQuantIsa isa) { isaOverride().store(isa); }

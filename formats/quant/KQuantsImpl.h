@@ -21,6 +21,8 @@
 
 #include "formats/Float.h"
 
+#include "formats/quant/QuantIsa.h"
+
 #include <cstdint>
 
 namespace llmq {
@@ -167,7 +169,7 @@ void packQ5_K(const uint8_t *L, uint8_t *qs, uint8_t *qh);
 //===----------------------------------------------------------------------===//
 
 /// The same vector code compiled three ways; all give the same bytes.
-enum class KQuantIsa { Generic, Avx2, Avx512 };
+using KQuantIsa = QuantIsa;
 
 /// The best instruction set this CPU runs (Generic off x86).
 KQuantIsa bestKQuantIsa();

@@ -82,14 +82,10 @@ std::atomic<LegacyQuantIsa> &isaSetting() {
 
 LegacyQuantIsa bestLegacyQuantIsa() {
 #if LLMQ_LEGACY_FAST
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-    return LegacyQuantIsa::Avx512;
-  if (__builtin_cpu_supports("avx2"))
-    return LegacyQuantIsa::Avx2;
-#endif
+  return detectQuantIsa();
+#else
   return LegacyQuantIsa::Generic;
+#endif
 }
 
 LegacyQuantIsa currentLegacyQuantIsa() { return isaSetting().load(); }

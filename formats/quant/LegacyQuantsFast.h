@@ -12,13 +12,15 @@
 #ifndef LLMQ_FORMATS_QUANT_LEGACYQUANTSFAST_H
 #define LLMQ_FORMATS_QUANT_LEGACYQUANTSFAST_H
 
+#include "formats/quant/QuantIsa.h"
+
 #include <cstdint>
 
 namespace llmq {
 namespace quant {
 
 /// The same vector code compiled three ways; all give the same bytes.
-enum class LegacyQuantIsa { Generic, Avx2, Avx512 };
+using LegacyQuantIsa = QuantIsa;
 
 /// The best instruction set this CPU runs (Generic off x86, or when the
 /// compiler cannot build the vector code, in which case Generic runs the
