@@ -9,6 +9,7 @@
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/GGUFReader.h"
 #include "formats/files/GGUFWriter.h"
+#include "formats/files/Imatrix.h"
 #include "formats/files/MappedFile.h"
 #include "formats/files/Progress.h"
 
@@ -80,6 +81,7 @@ struct PlannedTensor {
   uint64_t bytes = 0;
   mutable WeightOp weight;    ///< null for generated tensors
   int64_t permuteHeads = 0;   ///< >0: undo HF's rotate-half row order
+  std::vector<float> importance; ///< per column, from the model's imatrix
   std::vector<float> values;  ///< generated tensors' data
 };
 } // namespace
@@ -319,6 +321,15 @@ planTensors(ModelOp model, const ArchInfo &arch,
         permuted[k.getValue()] = model.getNumKvHeads();
     }
   }
+  // The importance matrix a model names (llmq-imatrix) weights the
+  // quantization error of its columns, as llama-quantize --imatrix does.
+  std::optional<Imatrix> imatrix;
+  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
+    llvm::Expected<Imatrix> read = readImatrix(path.getValue());
+    if (!read)
+      return read.takeError();
+    imatrix = std::move(*read);
+  }
   std::vector<PlannedTensor> plan;
   for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
     PlannedTensor t;
@@ -335,6 +346,15 @@ planTensors(ModelOp model, const ArchInfo &arch,
     auto it = permuted.find(weight.getSymName());
     if (it != permuted.end())
       t.permuteHeads = it->getValue();
+    if (imatrix && getFormatTraits(t.format).blockElems > 1)
+      if (const ImatrixEntry *entry = imatrix->find(t.name)) {
+        if (entry->cols != shape.back())
+          return exportError("imatrix entry '" + t.name + "' has " +
+                             Twine(entry->cols) + " columns, the weight " +
+                             Twine(shape.back()));
+        for (int64_t c = 0; c < entry->cols; ++c)
+          t.importance.push_back(entry->mean2(c));
+      }
     plan.push_back(std::move(t));
   }
   if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
@@ -398,7 +418,8 @@ public:
       scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       rowScale = t.weight.getRowScaleAttr().getValueAsDouble();
     }
-    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty();
+    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty() &&
+                t.importance.empty();
     uint64_t dstRowBytes = rowBytes(t.format, cols);
     // Work through whole heads at a time when permuting, so each chunk
     // reads exactly its own source rows and can hand their pages back.
@@ -423,7 +444,8 @@ public:
             for (float &v : row)
               v *= rowScale;
           out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
-                          nullptr);
+                          t.importance.empty() ? nullptr
+                                               : t.importance.data());
         });
         os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
       }
