@@ -17,11 +17,22 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/Formats.h"
+#include "formats/files/Imatrix.h"
+#include "formats/files/MappedFile.h"
+#include "runtime/exec/Kernels.h"
+#include "runtime/exec/ThreadPool.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
+#include <thread>
 
 #define DEBUG_TYPE "llmq-assign-bits"
 
@@ -83,6 +94,7 @@ struct AssignBitsPass
 
 private:
   LogicalResult apply(ModelOp model);
+  LogicalResult optimize(ModelOp model);
 };
 } // namespace
 
@@ -362,8 +374,298 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// target-bpw / target-bytes: measured error, multiple-choice knapsack
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// One choice for one weight: its format, bytes and measured error.
+struct Candidate {
+  Format format;
+  uint64_t bytes = 0;
+  double error = 0;
+};
+
+/// A weight the optimizer assigns.
+struct Item {
+  WeightOp weight;
+  std::string name;
+  int64_t rows = 0, cols = 0;
+  bool quantizable = false;
+  std::vector<Candidate> candidates; ///< one (f32) when not quantizable
+  size_t chosen = 0;
+};
+} // namespace
+
+/// The candidate formats of a quantizable weight with rows of `cols`: the
+/// K types, each replaced by llama.cpp's 32-element fallback where its
+/// 256-element blocks do not fit, plus q8_0; duplicates dropped.
+static std::vector<Format> candidateFormats(int64_t cols) {
+  std::vector<Format> formats;
+  for (Format f : {Format::Q2_K, Format::Q3_K, Format::Q4_K, Format::Q5_K,
+                   Format::Q6_K, Format::Q8_0}) {
+    QuantizeState unused;
+    Format g = fallback(unused, f, cols);
+    if (llvm::find(formats, g) == formats.end())
+      formats.push_back(g);
+  }
+  return formats;
+}
+
+/// Measures sum_r sum_c imp[c] * (x - x')^2 of every candidate of `item`,
+/// streaming rows from `view`. Rows are split over the pool; per-row errors
+/// are summed in row order, so the result does not depend on the threads.
+static void measure(Item &item, const ::llmq::runtime::WeightView &view,
+                    const std::vector<float> &importance,
+                    const llvm::DenseSet<int64_t> &scaled, float rowScale,
+                    ::llmq::runtime::ThreadPool &pool) {
+  size_t k = item.candidates.size();
+  int64_t rows = item.rows, cols = item.cols;
+  std::vector<double> rowError(k * rows, 0.0);
+  const float *imp = importance.empty() ? nullptr : importance.data();
+  pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
+    std::vector<float> x(cols), y(cols);
+    std::vector<uint8_t> packed(cols * sizeof(float) + 64);
+    for (int64_t r = begin; r < end; ++r) {
+      view.dequantizeRow(r, x.data());
+      if (scaled.contains(r))
+        for (float &v : x)
+          v *= rowScale;
+      for (size_t i = 0; i < k; ++i) {
+        const ::llmq::FormatTraits &t =
+            ::llmq::getFormatTraits(item.candidates[i].format);
+        t.quantizeRow(x.data(), packed.data(), cols, imp);
+        t.dequantizeRow(packed.data(), y.data(), cols);
+        double e = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          double d = static_cast<double>(x[c]) - y[c];
+          e += (imp ? imp[c] : 1.0) * d * d;
+        }
+        rowError[i * rows + r] = e;
+      }
+    }
+  });
+  for (size_t i = 0; i < k; ++i) {
+    double sum = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      sum += rowError[i * rows + r];
+    item.candidates[i].error = sum;
+  }
+}
+
+/// Exact multiple-choice knapsack by dynamic programming over sizes in units
+/// of `unit` bytes, each candidate's size rounded up (so the true total never
+/// exceeds the budget). Returns false when even the smallest choice of every
+/// item does not fit.
+static bool solveKnapsack(std::vector<Item *> &items, uint64_t budget,
+                          uint64_t unit) {
+  int64_t capacity = static_cast<int64_t>(budget / unit);
+  auto units = [&](uint64_t bytes) {
+    return static_cast<int64_t>((bytes + unit - 1) / unit);
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  // best[b]: least error of the items so far with at most b units.
+  std::vector<double> best(capacity + 1, 0.0), next(capacity + 1);
+  std::vector<std::vector<uint8_t>> choice(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::vector<Candidate> &cands = items[i]->candidates;
+    choice[i].assign(capacity + 1, 0);
+    for (int64_t b = 0; b <= capacity; ++b) {
+      double v = inf;
+      uint8_t arg = 0;
+      for (size_t c = 0; c < cands.size(); ++c) {
+        int64_t u = units(cands[c].bytes);
+        if (u > b || best[b - u] == inf)
+          continue;
+        double e = best[b - u] + cands[c].error;
+        if (e < v) {
+          v = e;
+          arg = static_cast<uint8_t>(c);
+        }
+      }
+      next[b] = v;
+      choice[i][b] = arg;
+    }
+    std::swap(best, next);
+  }
+  if (best[capacity] == inf)
+    return false;
+  int64_t b = capacity;
+  for (size_t i = items.size(); i-- > 0;) {
+    uint8_t c = choice[i][b];
+    items[i]->chosen = c;
+    b -= units(items[i]->candidates[c].bytes);
+  }
+  return true;
+}
+
+LogicalResult AssignBitsPass::optimize(ModelOp model) {
+  auto fail = [&](const Twine &message) {
+    model.emitError("llmq-assign-bits: ") << message;
+    return failure();
+  };
+  if (targetBpw < 0 || targetBytes < 0)
+    return fail("target-bpw and target-bytes must be positive");
+  std::optional<::llmq::Imatrix> imatrix;
+  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
+    auto read = ::llmq::readImatrix(path.getValue());
+    if (!read)
+      return fail(llvm::toString(read.takeError()));
+    imatrix = std::move(*read);
+  }
+
+  bool hasOutput = false;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>())
+    hasOutput |= ggufName(weight.getSymName()) == "output.weight";
+  std::vector<Item> items;
+  uint64_t totalElements = 0;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    Item item;
+    item.weight = weight;
+    item.name = ggufName(weight.getSymName());
+    RankedTensorType type = weight.getTensorType();
+    item.cols = type.getRank() == 0 ? 1 : type.getShape().back();
+    item.rows = item.cols == 0 ? 0 : type.getNumElements() / item.cols;
+    totalElements += type.getNumElements();
+    item.quantizable = allowsQuantization(item.name, type.getRank());
+    if (item.quantizable) {
+      // Rule: the output head (and tied embeddings serving as it) keeps
+      // q6_K or better, as in every preset: its error reaches the logits
+      // directly, which the per-tensor error does not see.
+      Category category = categoryOf(item.name);
+      bool head = category == Category::Output ||
+                  (category == Category::TokenEmbd && !hasOutput);
+      for (Format f : candidateFormats(item.cols))
+        if (!head || ::llmq::bitsPerWeight(f) >= 6.5)
+          item.candidates.push_back(
+            {f, ::llmq::rowBytes(f, item.cols) * item.rows, 0.0});
+    } else {
+      item.candidates.push_back(
+          {Format::F32, uint64_t(type.getNumElements()) * 4, 0.0});
+    }
+    items.push_back(std::move(item));
+  }
+  uint64_t budget = targetBytes > 0
+                        ? static_cast<uint64_t>(targetBytes)
+                        : static_cast<uint64_t>(
+                              std::floor(targetBpw * totalElements / 8.0));
+
+  // Measure every candidate of every quantizable weight.
+  unsigned numThreads =
+      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  ::llmq::runtime::ThreadPool pool(numThreads);
+  llvm::StringMap<std::unique_ptr<::llmq::MappedFile>> files;
+  for (Item &item : items) {
+    if (!item.quantizable)
+      continue;
+    SourceAttr source = item.weight.getSource();
+    auto &file = files[source.getFile()];
+    if (!file) {
+      auto opened = ::llmq::MappedFile::open(source.getFile());
+      if (!opened)
+        return fail(llvm::toString(opened.takeError()));
+      file = std::move(*opened);
+    }
+    ::llmq::runtime::WeightView view;
+    view.format = sourceFormat(item.weight);
+    view.rows = item.rows;
+    view.cols = item.cols;
+    if (source.getOffset() + view.rowBytes() * view.rows > file->size())
+      return fail(source.getFile() + ": tensor '" + source.getKey() +
+                  "' extends past the end of the file");
+    view.data = file->data() + source.getOffset();
+    llvm::DenseSet<int64_t> scaled;
+    float rowScale = 1.0f;
+    if (auto rows = item.weight.getScaledRowsAttr()) {
+      scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
+      if (auto s = item.weight.getRowScaleAttr())
+        rowScale = s.getValueAsDouble();
+    }
+    // Importance: the imatrix's mean squared input per column; 1 for a
+    // weight it has no entry for (the untied token embedding) and for every
+    // weight without an imatrix.
+    std::vector<float> importance;
+    if (imatrix) {
+      if (const ::llmq::ImatrixEntry *entry = imatrix->find(item.name)) {
+        if (entry->cols != item.cols)
+          return fail("imatrix entry '" + item.name + "' has " +
+                      Twine(entry->cols) + " columns, the weight " +
+                      Twine(item.cols));
+        for (int64_t c = 0; c < entry->cols; ++c)
+          importance.push_back(entry->mean2(c));
+      }
+    }
+    measure(item, view, importance, scaled, rowScale, pool);
+    ++numQuantized;
+  }
+  files.clear();
+
+  uint64_t fixedBytes = 0, maxBytes = 0;
+  std::vector<Item *> choosing;
+  for (Item &item : items) {
+    if (!item.quantizable) {
+      fixedBytes += item.candidates[0].bytes;
+      continue;
+    }
+    uint64_t largest = 0;
+    for (const Candidate &c : item.candidates)
+      largest = std::max(largest, c.bytes);
+    maxBytes += largest;
+    choosing.push_back(&item);
+  }
+  uint64_t minBytes = fixedBytes;
+  for (Item *item : choosing) {
+    uint64_t smallest = std::numeric_limits<uint64_t>::max();
+    for (const Candidate &c : item->candidates)
+      smallest = std::min(smallest, c.bytes);
+    minBytes += smallest;
+  }
+  if (budget < minBytes)
+    return fail("budget of " + Twine(budget) +
+                " bytes is below the smallest assignment, " +
+                Twine(minBytes) + " bytes");
+  // Units: the model's largest assignment in at most 2^17 units; they depend
+  // on the model only, so a larger budget never has fewer feasible choices.
+  uint64_t unit = std::max<uint64_t>(1, (maxBytes + (1u << 17) - 1) >> 17);
+  uint64_t available = std::min(budget - fixedBytes, maxBytes + unit);
+  if (!solveKnapsack(choosing, available, unit))
+    return fail("budget of " + Twine(budget) +
+                " bytes is below the smallest assignment after rounding to " +
+                Twine(unit) + "-byte units");
+
+  uint64_t bytes = 0;
+  double error = 0;
+  MLIRContext *ctx = model.getContext();
+  Builder builder(ctx);
+  for (Item &item : items) {
+    const Candidate &c = item.candidates[item.chosen];
+    bytes += c.bytes;
+    error += c.error;
+    item.weight.setFormatAttr(
+        StorageFormatAttr::get(ctx, toStorageFormat(c.format)));
+    if (item.quantizable)
+      item.weight->setAttr("quant_error", builder.getF64FloatAttr(c.error));
+  }
+  double bpw = totalElements ? 8.0 * bytes / totalElements : 0.0;
+  model->setAttr("assigned_bytes",
+                 builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
+  model->setAttr("assigned_bpw", builder.getF64FloatAttr(bpw));
+  model->setAttr("assigned_error", builder.getF64FloatAttr(error));
+  llvm::errs() << llvm::formatv(
+      "llmq-assign-bits: {0}: budget {1} bytes, assigned {2} bytes "
+      "({3:F4} bpw), error {4:E6}\n",
+      model.getSymName(), budget, bytes, bpw, error);
+  return success();
+}
+
 void AssignBitsPass::runOnOperation() {
+  int modes = !preset.empty() + (targetBpw != 0) + (targetBytes != 0);
+  if (modes != 1) {
+    getOperation().emitError("llmq-assign-bits: give exactly one of preset, "
+                             "target-bpw and target-bytes");
+    return signalPassFailure();
+  }
   for (ModelOp model : getOperation().getOps<ModelOp>())
-    if (failed(apply(model)))
+    if (failed(preset.empty() ? optimize(model) : apply(model)))
       return signalPassFailure();
 }

@@ -149,9 +149,22 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     use_more_bits, attn_output, the GQA rule, and the fallback for rows a
     type's blocks do not fit). Tensors llama.cpp never quantizes (1-D,
     norms) get f32. Existing formats are overwritten.
+
+    `target-bpw=X` or `target-bytes=N` (instead of a preset): measures, for
+    every quantizable weight and each of q2_K, q3_K, q4_K, q5_K, q6_K, q8_0
+    (32-element fallbacks where a row does not split into 256-element
+    blocks), the importance-weighted squared error of quantizing it (the
+    model's imatrix as importance when it names one), and picks one format
+    per weight minimising the total error with the tensor bytes of all
+    weights at most the budget (exact dynamic programming over sizes in
+    small units, rounded up). Sets the model attributes `assigned_bytes`,
+    `assigned_bpw` and `assigned_error`.
   }];
   let options = [
     Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...)">,
+    Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
+    Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
