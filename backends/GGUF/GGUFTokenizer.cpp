@@ -9,6 +9,7 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 
 #include "formats/files/GGUFWriter.h"
+#include "runtime/tokenizer/PreTokenizer.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -34,22 +35,6 @@ enum class TokenType : int32_t {
   Byte = 6,
 };
 
-/// ByteLevel with use_regex splits with GPT-2's regex.
-static constexpr llvm::StringLiteral kByteLevelRegex =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
-/// Split regexes of byte-level BPE tokenizers and llama.cpp's names for them.
-static const struct {
-  StringRef regex;
-  StringRef name;
-} kPreTokenizers[] = {
-    {kByteLevelRegex, "gpt-2"},
-    {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)",
-     "llama-bpe"},
-    {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)",
-     "qwen2"},
-};
-
 static llvm::Error tokenizerError(StringRef path, const Twine &what) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  path + ": " + what);
@@ -65,7 +50,7 @@ static void collectRegexes(const Json &pre, std::vector<std::string> &out) {
              member(member(pre, "pattern"), "Regex").is_string()) {
     out.push_back(getString(member(pre, "pattern"), "Regex"));
   } else if (type == "ByteLevel" && getBool(pre, "use_regex", true)) {
-    out.push_back(kByteLevelRegex.str());
+    out.push_back(PreTokenizer::kByteLevelRegex.str());
   }
 }
 
@@ -187,11 +172,7 @@ llvm::Error llmq::addTokenizerMetadata(GGUFWriter &writer, StringRef path,
                                   "ByteLevel pre-tokenizer");
     std::vector<std::string> regexes;
     collectRegexes(pre, regexes);
-    StringRef preName;
-    if (regexes.size() == 1)
-      for (const auto &known : kPreTokenizers)
-        if (known.regex == regexes[0])
-          preName = known.name;
+    StringRef preName = PreTokenizer::knownName(regexes);
     if (preName.empty())
       return tokenizerError(
           path, "pre-tokenizer regex '" +

@@ -109,8 +109,7 @@ static const struct {
   StringRef regex;
   StringRef name;
 } kKnownTokenizerJsonRegexes[] = {
-    {R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
-     "gpt-2"},
+    {PreTokenizer::kByteLevelRegex, "gpt-2"},
     {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)",
      "llama-bpe"},
     {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)",
@@ -168,12 +167,18 @@ PreTokenizer::forName(StringRef name) {
   return compile(name.empty() ? StringRef("default") : name, patterns);
 }
 
-llvm::Expected<std::unique_ptr<PreTokenizer>>
-PreTokenizer::forRegexes(llvm::ArrayRef<std::string> regexes) {
+StringRef PreTokenizer::knownName(llvm::ArrayRef<std::string> regexes) {
   if (regexes.size() == 1)
     for (const auto &known : kKnownTokenizerJsonRegexes)
       if (known.regex == regexes[0])
-        return forName(known.name);
+        return known.name;
+  return {};
+}
+
+llvm::Expected<std::unique_ptr<PreTokenizer>>
+PreTokenizer::forRegexes(llvm::ArrayRef<std::string> regexes) {
+  if (StringRef name = knownName(regexes); !name.empty())
+    return forName(name);
   llvm::SmallVector<StringRef, 4> patterns(regexes.begin(), regexes.end());
   return compile("custom", patterns);
 }

@@ -23,6 +23,16 @@ namespace llmq {
 
 class PreTokenizer {
 public:
+  /// What Hugging Face's ByteLevel pre-tokenizer splits with when use_regex
+  /// is set (GPT-2's regex, as tokenizer.json files spell it).
+  static constexpr llvm::StringLiteral kByteLevelRegex =
+      R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
+  /// llama.cpp's name (tokenizer.ggml.pre) for the pre-tokenizer that splits
+  /// with exactly `regexes`, as a tokenizer.json lists them; empty if it has
+  /// none.
+  static llvm::StringRef knownName(llvm::ArrayRef<std::string> regexes);
+
   /// The pre-tokenizer llama.cpp uses for tokenizer.ggml.pre = `name`
   /// (empty means "default").
   static llvm::Expected<std::unique_ptr<PreTokenizer>>

@@ -29,9 +29,6 @@ using namespace llmq::json;
 using llvm::StringRef;
 using llvm::Twine;
 
-/// What HF's ByteLevel pre-tokenizer splits with when use_regex is set.
-static constexpr llvm::StringLiteral kByteLevelRegex =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 /// Ids beyond this are refused rather than allocated for.
 static constexpr int64_t kMaxTokenId = int64_t(1) << 22;
@@ -205,7 +202,7 @@ Tokenizer::fromTokenizerJson(StringRef path) {
       byteLevel = true;
       tok->byteLevelPrefixSpace = getBool(*node, "add_prefix_space", true);
       if (getBool(*node, "use_regex", true))
-        regexes.push_back(kByteLevelRegex.str());
+        regexes.push_back(PreTokenizer::kByteLevelRegex.str());
     } else if (type == "Split") {
       std::string behavior = getString(*node, "behavior");
       if (behavior != "Isolated" || getBool(*node, "invert", false))
