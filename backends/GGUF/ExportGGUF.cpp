@@ -5,6 +5,7 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/GGUFReader.h"
@@ -140,36 +141,6 @@ chooseFormat(WeightOp weight, const GGUFExportOptions &options) {
   llvm::WithColor::warning(llvm::errs(), "quant-translate")
       << message << "; writing " << getFormatTraits(format).name << "\n";
   return format;
-}
-
-/// RoPE frequency factors of llama3 scaling, which llama.cpp reads from a
-/// "rope_freqs" tensor rather than from metadata.
-static std::vector<float> llama3RopeFactors(ModelOp model,
-                                            DictionaryAttr scaling) {
-  auto get = [&](StringRef key) {
-    return cast<FloatAttr>(scaling.get(key)).getValueAsDouble();
-  };
-  double factor = get("factor"), low = get("low_freq_factor"),
-         high = get("high_freq_factor"),
-         original = get("original_max_position_embeddings");
-  double lowWavelen = original / low, highWavelen = original / high;
-  int64_t headDim = model.getHeadDim();
-  std::vector<float> factors;
-  for (int64_t i = 0; i < headDim; i += 2) {
-    double freq = 1.0 / std::pow(model.getRopeTheta().convertToDouble(),
-                                 static_cast<double>(i) / headDim);
-    double wavelen = 2 * M_PI / freq;
-    if (wavelen < highWavelen) {
-      factors.push_back(1.0f);
-    } else if (wavelen > lowWavelen) {
-      factors.push_back(static_cast<float>(factor));
-    } else {
-      double smooth = (original / wavelen - low) / (high - low);
-      factors.push_back(
-          static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
-    }
-  }
-  return factors;
 }
 
 /// llama.cpp describes sliding-window attention by one window size and a
@@ -361,7 +332,9 @@ planTensors(ModelOp model, const ArchInfo &arch,
     if (cast<StringAttr>(scaling.get("type")).getValue() == "llama3") {
       PlannedTensor t;
       t.name = "rope_freqs.weight";
-      t.values = llama3RopeFactors(model, scaling);
+      // llama.cpp reads llama3 scaling as per-frequency divisors.
+      for (double divisor : ropeFrequencyDivisors(model))
+        t.values.push_back(static_cast<float>(divisor));
       t.ne = {static_cast<int64_t>(t.values.size())};
       t.format = ::llmq::Format::F32;
       t.bytes = t.values.size() * sizeof(float);

@@ -4,6 +4,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/MappedFile.h"
 
@@ -33,43 +34,14 @@ void Model::finishLogits(float *logits, int64_t count) const {
   }
 }
 
-/// RoPE inverse frequencies as transformers computes them, with `linear` or
-/// `llama3` scaling applied.
+/// RoPE inverse frequencies with the model's scaling applied.
 static std::vector<float> ropeFrequencies(ModelOp op) {
-  int64_t dim = op.getHeadDim();
-  double theta = op.getRopeTheta().convertToDouble();
-  std::vector<float> inv;
-  for (int64_t i = 0; i < dim; i += 2)
-    inv.push_back(static_cast<float>(
-        1.0 / std::pow(theta, static_cast<double>(i) / dim)));
-  mlir::DictionaryAttr scaling = op.getRopeScalingAttr();
-  if (!scaling)
-    return inv;
-  auto get = [&](StringRef key) {
-    return mlir::cast<mlir::FloatAttr>(scaling.get(key)).getValueAsDouble();
-  };
-  StringRef type = mlir::cast<mlir::StringAttr>(scaling.get("type")).getValue();
-  double factor = get("factor");
-  if (type == "linear") {
-    for (float &f : inv)
-      f = static_cast<float>(f / factor);
-    return inv;
-  }
-  // llama3: long wavelengths are slowed by `factor`, short ones kept, and
-  // the band between interpolated.
-  double low = get("low_freq_factor"), high = get("high_freq_factor"),
-         original = get("original_max_position_embeddings");
-  double lowWavelen = original / low, highWavelen = original / high;
-  for (float &f : inv) {
-    double wavelen = 2 * M_PI / f;
-    if (wavelen > lowWavelen) {
-      f = static_cast<float>(f / factor);
-    } else if (wavelen >= highWavelen) {
-      double smooth = (original / wavelen - low) / (high - low);
-      f = static_cast<float>((1 - smooth) * f / factor + smooth * f);
-    }
-  }
-  return inv;
+  std::vector<double> inv = ropeInverseFrequencies(op);
+  std::vector<double> divisors = ropeFrequencyDivisors(op);
+  std::vector<float> scaled;
+  for (size_t i = 0; i < inv.size(); ++i)
+    scaled.push_back(static_cast<float>(inv[i] / divisors[i]));
+  return scaled;
 }
 
 namespace llmq::runtime {

@@ -1,0 +1,50 @@
+//===- RopeScaling.cpp - RoPE frequency scaling of a model ----------------===//
+
+#include "dialects/Llmq/RopeScaling.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::llmq;
+
+std::vector<double> mlir::llmq::ropeInverseFrequencies(ModelOp model) {
+  int64_t dim = model.getHeadDim();
+  double theta = model.getRopeTheta().convertToDouble();
+  std::vector<double> inv;
+  for (int64_t i = 0; i < dim; i += 2)
+    inv.push_back(1.0 / std::pow(theta, static_cast<double>(i) / dim));
+  return inv;
+}
+
+std::vector<double> mlir::llmq::ropeFrequencyDivisors(ModelOp model) {
+  std::vector<double> inv = ropeInverseFrequencies(model);
+  std::vector<double> divisors(inv.size(), 1.0);
+  DictionaryAttr scaling = model.getRopeScalingAttr();
+  if (!scaling)
+    return divisors;
+  auto get = [&](StringRef key) {
+    return cast<FloatAttr>(scaling.get(key)).getValueAsDouble();
+  };
+  double factor = get("factor");
+  if (cast<StringAttr>(scaling.get("type")).getValue() == "linear") {
+    divisors.assign(inv.size(), factor);
+    return divisors;
+  }
+  // llama3: long wavelengths are slowed by `factor`, short ones kept, and
+  // the band between interpolated.
+  double low = get("low_freq_factor"), high = get("high_freq_factor"),
+         original = get("original_max_position_embeddings");
+  double lowWavelen = original / low, highWavelen = original / high;
+  for (size_t i = 0; i < inv.size(); ++i) {
+    double wavelen = 2 * M_PI / inv[i];
+    if (wavelen > lowWavelen) {
+      divisors[i] = factor;
+    } else if (wavelen >= highWavelen) {
+      double smooth = (original / wavelen - low) / (high - low);
+      divisors[i] = 1.0 / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return divisors;
+}

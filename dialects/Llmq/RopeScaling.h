@@ -1,0 +1,28 @@
+//===- RopeScaling.h - RoPE frequency scaling of a model --------*- C++ -*-===//
+//
+// One definition of how a model's rope_scaling changes its RoPE frequencies,
+// shared by the runtime (which applies it) and the GGUF backend (which writes
+// llama3's factors as the rope_freqs tensor llama.cpp reads).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_DIALECTS_LLMQ_ROPESCALING_H
+#define LLMQ_DIALECTS_LLMQ_ROPESCALING_H
+
+#include <vector>
+
+namespace mlir::llmq {
+class ModelOp;
+
+/// The unscaled inverse frequencies theta^(-2i/head_dim), head_dim/2 of them.
+std::vector<double> ropeInverseFrequencies(ModelOp model);
+
+/// Per frequency, what rope_scaling divides it by: 1 without scaling, the
+/// factor for `linear`, and for `llama3` the factor on long wavelengths, 1 on
+/// short ones and an interpolation between (transformers' rule, and the
+/// values llama.cpp's converter writes as rope_freqs).
+std::vector<double> ropeFrequencyDivisors(ModelOp model);
+
+} // namespace mlir::llmq
+
+#endif // LLMQ_DIALECTS_LLMQ_ROPESCALING_H
