@@ -70,3 +70,71 @@ void llmq::runtime::siluMul(float *gate, const float *up, int64_t count) {
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
 }
+
+void llmq::runtime::applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
+                              int64_t first, const float *invFreq,
+                              bool interleaved) {
+  int64_t half = dim / 2;
+  for (int64_t t = 0; t < n; ++t) {
+    float pos = static_cast<float>(first + t);
+    for (int64_t i = 0; i < half; ++i) {
+      float angle = pos * invFreq[i];
+      float c = std::cos(angle), s = std::sin(angle);
+      for (int64_t h = 0; h < heads; ++h) {
+        float *head = x + (t * heads + h) * dim;
+        float *a = interleaved ? head + 2 * i : head + i;
+        float *b = interleaved ? head + 2 * i + 1 : head + i + half;
+        float x1 = *a, x2 = *b;
+        *a = x1 * c - x2 * s;
+        *b = x2 * c + x1 * s;
+      }
+    }
+  }
+}
+
+void llmq::runtime::attention(const AttentionShape &shape, const float *q,
+                              int64_t n, int64_t first, const float *keys,
+                              const float *values, float *out,
+                              ThreadPool &pool) {
+  int64_t heads = shape.numHeads, dim = shape.headDim;
+  int64_t kvDim = shape.numKVHeads * dim, group = heads / shape.numKVHeads;
+  float scale = 1.0f / std::sqrt(static_cast<float>(dim));
+  static const DotTileFn dotTile = selectDotTile();
+  pool.parallelFor(n * heads, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(first + n);
+    for (int64_t job = begin; job < end; ++job) {
+      int64_t t = job / heads, h = job % heads;
+      int64_t pos = first + t, kvHead = h / group;
+      int64_t from = shape.slidingWindow > 0
+                         ? std::max<int64_t>(0, pos - shape.slidingWindow + 1)
+                         : 0;
+      const float *qh = q + (t * heads + h) * dim;
+      // q . k_j for four keys at a time, with matmul's kernel.
+      for (int64_t j = from; j <= pos; j += 4) {
+        const float *rows[4];
+        int64_t count = std::min<int64_t>(4, pos + 1 - j);
+        for (int64_t r = 0; r < count; ++r)
+          rows[r] = keys + (j + r) * kvDim + kvHead * dim;
+        dotTile(rows, count, qh, 1, dim, scores.data() + j, 0);
+      }
+      float maxScore = -INFINITY;
+      for (int64_t j = from; j <= pos; ++j) {
+        scores[j] *= scale;
+        maxScore = std::max(maxScore, scores[j]);
+      }
+      float sum = 0;
+      for (int64_t j = from; j <= pos; ++j) {
+        scores[j] = std::exp(scores[j] - maxScore);
+        sum += scores[j];
+      }
+      float *oh = out + (t * heads + h) * dim;
+      std::fill(oh, oh + dim, 0.0f);
+      for (int64_t j = from; j <= pos; ++j) {
+        const float *vj = values + j * kvDim + kvHead * dim;
+        float p = scores[j] / sum;
+        for (int64_t d = 0; d < dim; ++d)
+          oh[d] += p * vj[d];
+      }
+    }
+  });
+}

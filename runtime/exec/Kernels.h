@@ -43,6 +43,23 @@ void rmsNorm(float *x, int64_t n, int64_t dim, const float *weight,
 /// silu(gate) * up, elementwise into gate.
 void siluMul(float *gate, const float *up, int64_t count);
 
+/// Rotary embedding, in place, of n tokens of `heads` heads of `dim` floats
+/// at positions first, first + 1, ...; pairs (2i, 2i+1) when `interleaved`,
+/// else (i, i + dim/2).
+void applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
+               int64_t first, const float *invFreq, bool interleaved);
+
+struct AttentionShape {
+  int64_t numHeads, numKVHeads, headDim;
+  int64_t slidingWindow; ///< 0: every earlier position
+};
+/// Causal attention of n queries (n x numHeads x headDim) at positions
+/// first, first + 1, ... over cached keys and values ([position][numKVHeads x
+/// headDim], holding at least first + n positions) into `out`.
+void attention(const AttentionShape &shape, const float *q, int64_t n,
+               int64_t first, const float *keys, const float *values,
+               float *out, ThreadPool &pool);
+
 } // namespace llmq::runtime
 
 #endif // LLMQ_RUNTIME_EXEC_KERNELS_H

@@ -3,10 +3,7 @@
 #include "runtime/exec/Session.h"
 
 #include "runtime/exec/ThreadPool.h"
-#include "runtime/exec/arch/DotKernels.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstring>
 
 using namespace llmq;
@@ -17,73 +14,6 @@ Session::Session(const Model &model, ThreadPool &pool, int64_t maxPositions)
   int64_t kvDim = model.config.numKVHeads * model.config.headDim;
   keys.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
   values.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
-}
-
-void Session::applyRope(float *x, int64_t n, int64_t heads) const {
-  int64_t dim = model.config.headDim, half = dim / 2;
-  bool interleaved = model.config.ropeInterleaved;
-  for (int64_t t = 0; t < n; ++t) {
-    float pos = static_cast<float>(position + t);
-    for (int64_t i = 0; i < half; ++i) {
-      float angle = pos * model.invFreq[i];
-      float c = std::cos(angle), s = std::sin(angle);
-      for (int64_t h = 0; h < heads; ++h) {
-        float *head = x + (t * heads + h) * dim;
-        float *a = interleaved ? head + 2 * i : head + i;
-        float *b = interleaved ? head + 2 * i + 1 : head + i + half;
-        float x1 = *a, x2 = *b;
-        *a = x1 * c - x2 * s;
-        *b = x2 * c + x1 * s;
-      }
-    }
-  }
-}
-
-void Session::attention(const LayerWeights &layer, int64_t layerIndex,
-                        int64_t n, const float *q, float *out) {
-  const ModelConfig &c = model.config;
-  int64_t dim = c.headDim, kvDim = c.numKVHeads * dim;
-  int64_t group = c.numHeads / c.numKVHeads;
-  float scale = 1.0f / std::sqrt(static_cast<float>(dim));
-  const float *k = keys[layerIndex].data(), *v = values[layerIndex].data();
-  static const DotTileFn dotTile = selectDotTile();
-  pool.parallelFor(n * c.numHeads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(position + n);
-    for (int64_t job = begin; job < end; ++job) {
-      int64_t t = job / c.numHeads, h = job % c.numHeads;
-      int64_t pos = position + t, kvHead = h / group;
-      int64_t first = layer.slidingWindow > 0
-                          ? std::max<int64_t>(0, pos - layer.slidingWindow + 1)
-                          : 0;
-      const float *qh = q + (t * c.numHeads + h) * dim;
-      // q . k_j for four keys at a time, with matmul's kernel.
-      for (int64_t j = first; j <= pos; j += 4) {
-        const float *rows[4];
-        int64_t count = std::min<int64_t>(4, pos + 1 - j);
-        for (int64_t r = 0; r < count; ++r)
-          rows[r] = k + (j + r) * kvDim + kvHead * dim;
-        dotTile(rows, count, qh, 1, dim, scores.data() + j, 0);
-      }
-      float maxScore = -INFINITY;
-      for (int64_t j = first; j <= pos; ++j) {
-        scores[j] *= scale;
-        maxScore = std::max(maxScore, scores[j]);
-      }
-      float sum = 0;
-      for (int64_t j = first; j <= pos; ++j) {
-        scores[j] = std::exp(scores[j] - maxScore);
-        sum += scores[j];
-      }
-      float *oh = out + (t * c.numHeads + h) * dim;
-      std::fill(oh, oh + dim, 0.0f);
-      for (int64_t j = first; j <= pos; ++j) {
-        const float *vj = v + j * kvDim + kvHead * dim;
-        float p = scores[j] / sum;
-        for (int64_t d = 0; d < dim; ++d)
-          oh[d] += p * vj[d];
-      }
-    }
-  });
 }
 
 static void addBias(float *x, int64_t n, const std::vector<float> &bias) {
@@ -141,14 +71,18 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
     if (!layer.kNorm.empty())
       rmsNorm(k.data(), n * c.numKVHeads, dim, layer.kNorm.data(), c.normEps);
     if (layer.rope) {
-      applyRope(q.data(), n, c.numHeads);
-      applyRope(k.data(), n, c.numKVHeads);
+      applyRope(q.data(), n, c.numHeads, dim, position, model.invFreq.data(),
+                c.ropeInterleaved);
+      applyRope(k.data(), n, c.numKVHeads, dim, position, model.invFreq.data(),
+                c.ropeInterleaved);
     }
     std::memcpy(keys[l].data() + position * kvDim, k.data(),
                 n * kvDim * sizeof(float));
     std::memcpy(values[l].data() + position * kvDim, v.data(),
                 n * kvDim * sizeof(float));
-    attention(layer, l, n, q.data(), attn.data());
+    attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow}, q.data(),
+              n, position, keys[l].data(), values[l].data(), attn.data(),
+              pool);
     if (matmulObserver)
       matmulObserver(l, MatmulInput::AttnOutput, attn.data(), n, qDim);
     matmul(layer.o, attn.data(), n, h.data(), pool);

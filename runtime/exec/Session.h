@@ -56,10 +56,6 @@ public:
   int64_t capacity() const { return maxPositions; }
 
 private:
-  void attention(const LayerWeights &layer, int64_t layerIndex, int64_t n,
-                 const float *q, float *out);
-  void applyRope(float *x, int64_t n, int64_t heads) const;
-
   const Model &model;
   ThreadPool &pool;
   int64_t maxPositions;

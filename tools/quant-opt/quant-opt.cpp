@@ -5,15 +5,18 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Graph/GraphOps.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::llmq::LlmqDialect>();
+  registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
+                  mlir::func::FuncDialect>();
   mlir::llmq::registerLlmqPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "llmq optimizer driver\n", registry));
