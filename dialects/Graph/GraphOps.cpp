@@ -56,8 +56,6 @@ LogicalResult EmbeddingOp::verify() {
   if (out[0] != ids[0] || out[1] != ids[1] || out[2] != shard[1])
     return emitOpError("result must be tensor<")
            << ids[0] << "x" << ids[1] << "x" << shard[1] << "xf32>";
-  if (getVocabOffsetAttr().getInt() < 0)
-    return emitOpError("vocab_offset must not be negative");
   return success();
 }
 

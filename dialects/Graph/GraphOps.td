@@ -22,13 +22,11 @@ defvar Graph_WeightArgs = (ins StrAttr:$weight,
 def Graph_EmbeddingOp : Graph_Op<"embedding", [Pure]> {
   let summary = "rows of a vocabulary-parallel embedding shard";
   let description = [{
-    `weight` holds rows [vocab_offset, vocab_offset + weight_shape[0]) of the
-    embedding; ids outside that range give zero rows, so an `all_reduce` over
-    the ranks completes the lookup.
+    The shard of rank r holds vocabulary rows [r * R, (r + 1) * R), R =
+    weight_shape[0] (all rows at tp=1); ids outside its range give zero rows,
+    so an `all_reduce` over the ranks completes the lookup.
   }];
-  let arguments = !con((ins Graph_I32Tensor:$ids),
-                       Graph_WeightArgs,
-                       (ins I64Attr:$vocab_offset));
+  let arguments = !con((ins Graph_I32Tensor:$ids), Graph_WeightArgs);
   let results = (outs Graph_F32Tensor:$result);
   let assemblyFormat = "$ids attr-dict `:` type($ids) `->` type($result)";
   let hasVerifier = 1;

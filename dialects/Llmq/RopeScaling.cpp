@@ -48,3 +48,12 @@ std::vector<double> mlir::llmq::ropeFrequencyDivisors(ModelOp model) {
   }
   return divisors;
 }
+
+std::vector<float> mlir::llmq::ropeScaledInverseFrequencies(ModelOp model) {
+  std::vector<double> inv = ropeInverseFrequencies(model);
+  std::vector<double> divisors = ropeFrequencyDivisors(model);
+  std::vector<float> scaled;
+  for (size_t i = 0; i < inv.size(); ++i)
+    scaled.push_back(static_cast<float>(inv[i] / divisors[i]));
+  return scaled;
+}

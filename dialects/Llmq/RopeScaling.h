@@ -23,6 +23,10 @@ std::vector<double> ropeInverseFrequencies(ModelOp model);
 /// values llama.cpp's converter writes as rope_freqs).
 std::vector<double> ropeFrequencyDivisors(ModelOp model);
 
+/// The inverse frequencies executors rotate by, in f32: each
+/// ropeInverseFrequencies() value divided by its ropeFrequencyDivisors() one.
+std::vector<float> ropeScaledInverseFrequencies(ModelOp model);
+
 } // namespace mlir::llmq
 
 #endif // LLMQ_DIALECTS_LLMQ_ROPESCALING_H

@@ -34,16 +34,6 @@ void Model::finishLogits(float *logits, int64_t count) const {
   }
 }
 
-/// RoPE inverse frequencies with the model's scaling applied.
-static std::vector<float> ropeFrequencies(ModelOp op) {
-  std::vector<double> inv = ropeInverseFrequencies(op);
-  std::vector<double> divisors = ropeFrequencyDivisors(op);
-  std::vector<float> scaled;
-  for (size_t i = 0; i < inv.size(); ++i)
-    scaled.push_back(static_cast<float>(inv[i] / divisors[i]));
-  return scaled;
-}
-
 namespace llmq::runtime {
 /// Resolves weight symbols into views of mapped files.
 class ModelLoader {
@@ -146,7 +136,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
   c.contextLength = op.getContextLength();
   c.normEps = static_cast<float>(op.getNormEps().convertToDouble());
   c.ropeInterleaved = op.getRopeInterleaved();
-  model->invFreq = ropeFrequencies(op);
+  model->invFreq = ropeScaledInverseFrequencies(op);
 
   ModelLoader loader(*model, op);
   for (mlir::Operation &nested : op.getBody().front()) {

@@ -3,6 +3,7 @@
 #include "tools/quant-translate/Translations.h"
 
 #include "backends/GGUF/ExportGGUF.h"
+#include "backends/NPU/ExportNPUArtifact.h"
 #include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
 
@@ -25,6 +26,45 @@ static cl::opt<bool> strict(
     cl::desc("Refuse, rather than fall back, where a weight's rows do not "
              "split into its format's blocks (export-gguf)"),
     cl::cat(exportCategory));
+
+static cl::OptionCategory npuCategory("NPU artifact options");
+
+static cl::opt<int64_t> tensorParallel(
+    "tp",
+    cl::desc("Tensor-parallel ranks (processing elements; 8 per NPU)"),
+    cl::init(1), cl::cat(npuCategory));
+
+static cl::opt<int64_t> pipelineParallel(
+    "pp", cl::desc("Pipeline stages the blocks are split into"), cl::init(1),
+    cl::cat(npuCategory));
+
+static cl::opt<std::string> prefillBuckets(
+    "prefill-buckets",
+    cl::desc("Prefill graphs to build, BATCHxTOKENS,... (e.g. 1x64,1x256)"),
+    cl::cat(npuCategory));
+
+static cl::opt<std::string> decodeBuckets(
+    "decode-buckets",
+    cl::desc("Decode graphs to build, BATCHxCONTEXT,... (e.g. 1x256)"),
+    cl::cat(npuCategory));
+
+static cl::opt<std::string> partition(
+    "partition",
+    cl::desc("whole: one graph per stage; per-block: one per embedding, "
+             "block and LM head"),
+    cl::init("whole"), cl::cat(npuCategory));
+
+static cl::opt<std::string> npuWeights(
+    "weights",
+    cl::desc("Format of the blocks' matrices: bf16, fp8-block, int8, "
+             "int4-g128 or any GGUF type (default: each weight's IR format)"),
+    cl::cat(npuCategory));
+
+static cl::opt<bool> reblock(
+    "reblock",
+    cl::desc("Quantize each shard in blocks of its own where block scales "
+             "would cross a shard boundary, instead of refusing"),
+    cl::cat(npuCategory));
 
 /// libLLVM already registers a hidden `int` option named "threads", so a
 /// second one would abort at start-up: quant-translate documents and reads
@@ -62,6 +102,38 @@ static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
   return exportGGUF(module, output, options);
 }
 
+static llvm::Error exportNPUWithOptions(mlir::ModuleOp module,
+                                        llvm::StringRef output) {
+  npu::ArtifactOptions options;
+  options.tp = tensorParallel;
+  options.pp = pipelineParallel;
+  auto prefill = npu::parseBuckets(prefillBuckets, "prefill-buckets");
+  if (!prefill)
+    return prefill.takeError();
+  auto decode = npu::parseBuckets(decodeBuckets, "decode-buckets");
+  if (!decode)
+    return decode.takeError();
+  options.prefill = std::move(*prefill);
+  options.decode = std::move(*decode);
+  if (partition == "per-block")
+    options.partition = npu::Partition::PerBlock;
+  else if (partition != "whole")
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--partition: '" + partition +
+                                       "' is neither whole nor per-block");
+  if (!npuWeights.empty()) {
+    options.weights = TensorFormat::parse(npuWeights);
+    if (!options.weights)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "--weights: unknown format '" + npuWeights +
+              "' (expected bf16, fp8-block, int8, int4-g128 or a GGUF type)");
+  }
+  options.reblock = reblock;
+  options.threads = requestedThreads();
+  return exportNPUArtifact(module, output, options);
+}
+
 llvm::ArrayRef<Translation> llmq::registerAllTranslations() {
   static const Translation translations[] = {
       {"import-hf", "Import a Hugging Face checkpoint directory", importHF,
@@ -69,6 +141,9 @@ llvm::ArrayRef<Translation> llmq::registerAllTranslations() {
       {"import-gguf", "Import a GGUF file", importGGUF, nullptr},
       {"export-gguf", "Export to a GGUF v3 file for llama.cpp", nullptr,
        exportGGUFWithOptions},
+      {"export-npu-artifact",
+       "Export a tensor/pipeline-parallel NPU artifact directory", nullptr,
+       exportNPUWithOptions},
   };
   return translations;
 }

@@ -1,0 +1,32 @@
+//===- ExportNPUArtifact.h - NPU artifact backend ---------------*- C++ -*-===//
+//
+// Translates a llmq.model into an NPU artifact directory (after FuriosaAI's
+// artifact builder): manifest.json, config.json, the tokenizer, per-bucket
+// prefill and decode graphs in the llmq_graph dialect (text and bytecode),
+// and one safetensors weight file per rank. docs/backends/npu-artifact.md
+// gives the layout and the manifest schema.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_BACKENDS_NPU_EXPORTNPUARTIFACT_H
+#define LLMQ_BACKENDS_NPU_EXPORTNPUARTIFACT_H
+
+#include "backends/NPU/ArtifactPlan.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace llmq {
+
+/// The manifest's "version"; readers refuse other versions.
+inline constexpr int kNPUArtifactVersion = 1;
+
+/// Writes the single llmq.model of `module` as an artifact at `outputDir`.
+/// Everything is written into a sibling temporary directory that replaces
+/// `outputDir` only once complete.
+llvm::Error exportNPUArtifact(mlir::ModuleOp module,
+                              llvm::StringRef outputDir,
+                              const npu::ArtifactOptions &options);
+
+} // namespace llmq
+
+#endif // LLMQ_BACKENDS_NPU_EXPORTNPUARTIFACT_H

@@ -1,0 +1,259 @@
+//===- WriteShards.cpp - One weight file per NPU rank ---------------------===//
+//
+// Quantizing a shard in blocks anchored at the shard's origin equals slicing
+// the whole tensor's quantization whenever shard edges fall on block edges
+// (ArtifactPlan refuses otherwise unless --reblock), so each shard is
+// quantized on its own. int8's per-row scale is the exception: it spans the
+// whole row, so it is computed from the whole row and the shard keeps its
+// columns of the codes, which a row-parallel split never changes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backends/NPU/WriteShards.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
+#include "formats/GroupFormats.h"
+#include "formats/files/MappedFile.h"
+#include "formats/files/Progress.h"
+#include "formats/files/SafetensorsWriter.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Parallel.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+
+using namespace llmq;
+using namespace llmq::npu;
+using llvm::StringRef;
+
+static llvm::Error shardError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static std::vector<ShardComponent> componentsOf(const ShardedWeight &w,
+                                                const ShardedWeight::Slice &s) {
+  int64_t rows = s.numRows(), cols = s.numCols();
+  auto blocks = [](int64_t n) { return (n + 127) / 128; };
+  switch (w.format.group) {
+  case GroupFormat::FP8Block:
+    return {{w.symbol, "F8_E4M3", {rows, cols}},
+            {w.symbol + ".scale_inv", "F32", {blocks(rows), blocks(cols)}}};
+  case GroupFormat::Int8Channel:
+    return {{w.symbol, "I8", {rows, cols}}, {w.symbol + ".scale", "F32", {rows}}};
+  case GroupFormat::Int4G128:
+    return {{w.symbol, "I32", {rows, cols / 8}},
+            {w.symbol + ".scale", "F32", {rows, cols / 128}}};
+  case GroupFormat::None:
+    break;
+  }
+  if (w.isVector)
+    return {{w.symbol, "F32", {rows}}};
+  switch (w.format.row) {
+  case Format::F32: return {{w.symbol, "F32", {rows, cols}}};
+  case Format::F16: return {{w.symbol, "F16", {rows, cols}}};
+  case Format::BF16: return {{w.symbol, "BF16", {rows, cols}}};
+  default:
+    return {{w.symbol, "U8",
+             {rows, static_cast<int64_t>(rowBytes(w.format.row, cols))}}};
+  }
+}
+
+static uint64_t componentBytes(const ShardComponent &c) {
+  uint64_t n = 1;
+  for (int64_t d : c.shape)
+    n *= d;
+  if (c.dtype == "F32" || c.dtype == "I32")
+    return 4 * n;
+  if (c.dtype == "F16" || c.dtype == "BF16")
+    return 2 * n;
+  return n;
+}
+
+namespace {
+/// Reads source rows of the model's weights as f32.
+class SourceReader {
+public:
+  explicit SourceReader(mlir::llmq::ModelOp model) : model(model) {}
+
+  /// Binds `symbol`; rows are then read with row().
+  llvm::Error bind(StringRef symbol) {
+    mlir::llmq::WeightOp op = model.lookupWeight(symbol);
+    mlir::llmq::SourceAttr source = op.getSource();
+    auto &slot = files[source.getFile()];
+    if (!slot) {
+      auto opened = MappedFile::open(source.getFile());
+      if (!opened)
+        return opened.takeError();
+      slot = std::move(*opened);
+    }
+    file = slot.get();
+    format = mlir::llmq::sourceFormat(op);
+    auto shape = op.getTensorType().getShape();
+    rows = shape.size() == 2 ? shape[0] : 1;
+    cols = shape.back();
+    rowSize = rowBytes(format, cols);
+    offset = source.getOffset();
+    if (offset + rowSize * rows > file->size())
+      return shardError(source.getFile() + ": tensor '" + source.getKey() +
+                        "' (weight '" + symbol +
+                        "') extends past the end of the file");
+    return llvm::Error::success();
+  }
+  /// Row `r` (zeros past the last row: vocabulary padding) into `out`.
+  void row(int64_t r, float *out) const {
+    if (r >= rows) {
+      std::fill(out, out + cols, 0.0f);
+      return;
+    }
+    getFormatTraits(format).dequantizeRow(file->data() + offset + r * rowSize,
+                                          out, cols);
+  }
+  /// Hands back the pages of rows [first, end).
+  void release(int64_t first, int64_t end) const {
+    first = std::min(first, rows);
+    end = std::min(end, rows);
+    if (end > first)
+      file->release(offset + first * rowSize, (end - first) * rowSize);
+  }
+  int64_t cols = 0;
+
+private:
+  mlir::llmq::ModelOp model;
+  llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  const MappedFile *file = nullptr;
+  Format format = Format::F32;
+  int64_t rows = 0;
+  uint64_t rowSize = 0, offset = 0;
+};
+} // namespace
+
+static llvm::ArrayRef<uint8_t> asBytes(const void *data, size_t size) {
+  return {static_cast<const uint8_t *>(data), size};
+}
+
+/// Reads rows [first, first + n) of the shard (its columns) as f32.
+static void readStrip(const SourceReader &src, const ShardedWeight::Slice &s,
+                      int64_t first, int64_t n, std::vector<float> &out) {
+  int64_t cols = s.numCols();
+  out.resize(n * cols);
+  llvm::parallelFor(0, n, [&](int64_t i) {
+    thread_local std::vector<float> full;
+    full.resize(src.cols);
+    src.row(first + i, full.data());
+    std::copy(full.begin() + s.colBegin, full.begin() + s.colEnd,
+              out.begin() + i * cols);
+  });
+}
+
+/// Streams one shard of `w` in its format.
+static void writeShard(const SourceReader &src, const ShardedWeight &w,
+                       const ShardedWeight::Slice &s, SafetensorsWriter &out) {
+  int64_t rows = s.numRows(), cols = s.numCols();
+  std::vector<float> strip;
+  std::vector<float> scales;
+  // fp8 blocks are 128 rows tall; other formats take strips of ~1 MiB.
+  int64_t stripRows =
+      w.format.group == GroupFormat::FP8Block
+          ? 128
+          : std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(src.cols, 1));
+  for (int64_t first = 0; first < rows; first += stripRows) {
+    int64_t n = std::min(stripRows, rows - first);
+    int64_t row0 = s.rowBegin + first;
+    switch (w.format.group) {
+    case GroupFormat::FP8Block: {
+      readStrip(src, s, row0, n, strip);
+      FP8BlockTensor q = quantizeFP8Block(strip.data(), n, cols);
+      out.write(q.weight);
+      scales.insert(scales.end(), q.scaleInv.begin(), q.scaleInv.end());
+      break;
+    }
+    case GroupFormat::Int8Channel: {
+      // The scale of a row is its whole row's: quantize whole rows, keep
+      // the shard's columns.
+      ShardedWeight::Slice whole = s;
+      whole.colBegin = 0;
+      whole.colEnd = src.cols;
+      readStrip(src, whole, row0, n, strip);
+      Int8ChannelTensor q = quantizeInt8Channel(strip.data(), n, src.cols);
+      for (int64_t i = 0; i < n; ++i)
+        out.write(asBytes(q.weight.data() + i * src.cols + s.colBegin, cols));
+      scales.insert(scales.end(), q.scale.begin(), q.scale.end());
+      break;
+    }
+    case GroupFormat::Int4G128: {
+      readStrip(src, s, row0, n, strip);
+      Int4GroupTensor q = quantizeInt4Group(strip.data(), n, cols, 128, true);
+      out.write(asBytes(q.packed.data(), q.packed.size() * 4));
+      scales.insert(scales.end(), q.scale.begin(), q.scale.end());
+      break;
+    }
+    case GroupFormat::None: {
+      readStrip(src, s, row0, n, strip);
+      const FormatTraits &t = getFormatTraits(w.format.row);
+      size_t bytes = rowBytes(w.format.row, cols);
+      std::vector<uint8_t> buffer(bytes * n);
+      // Rows are independent: the bytes do not depend on the threads.
+      llvm::parallelFor(0, n, [&](int64_t i) {
+        t.quantizeRow(strip.data() + i * cols, buffer.data() + i * bytes, cols,
+                      nullptr);
+      });
+      out.write(buffer);
+      break;
+    }
+    }
+    src.release(row0, row0 + n);
+  }
+  if (!scales.empty())
+    out.write(asBytes(scales.data(), scales.size() * sizeof(float)));
+}
+
+llvm::Expected<std::vector<RankFile>>
+llmq::npu::writeShards(mlir::llmq::ModelOp model, const ArtifactPlan &plan,
+                       StringRef dir) {
+  int64_t tp = plan.options.tp;
+  std::vector<RankFile> files;
+  SourceReader src(model);
+  Progress progress("export-npu-artifact", plan.numRanks());
+  for (int64_t rank = 0; rank < plan.numRanks(); ++rank) {
+    progress.step(rank, "rank " + std::to_string(rank));
+    RankFile rf;
+    rf.rank = rank;
+    rf.stage = rank / tp;
+    rf.tpRank = rank % tp;
+    rf.file = "weights/rank" + std::to_string(rank) + ".safetensors";
+    std::vector<SafetensorsEntry> entries;
+    for (const ShardedWeight &w : plan.weights) {
+      if (w.stage != rf.stage)
+        continue;
+      ShardRecord record{&w, w.slice(rf.tpRank), {}};
+      record.components = componentsOf(w, record.slice);
+      for (const ShardComponent &c : record.components)
+        entries.push_back({c.key, c.dtype, c.shape, componentBytes(c)});
+      rf.tensors.push_back(std::move(record));
+    }
+    llvm::SmallString<128> path(dir);
+    llvm::sys::path::append(path, rf.file);
+    auto writer = SafetensorsWriter::create(
+        path, std::move(entries),
+        {{"format", "llmq-npu-shard"},
+         {"rank", std::to_string(rank)},
+         {"tensor_parallel_size", std::to_string(tp)},
+         {"pipeline_parallel_size", std::to_string(plan.options.pp)}});
+    if (!writer)
+      return writer.takeError();
+    for (const ShardRecord &record : rf.tensors) {
+      if (llvm::Error err = src.bind(record.weight->symbol))
+        return std::move(err);
+      writeShard(src, *record.weight, record.slice, **writer);
+    }
+    if (llvm::Error err = (*writer)->commit())
+      return std::move(err);
+    rf.sha256 = (*writer)->sha256();
+    rf.bytes = (*writer)->fileSize();
+    files.push_back(std::move(rf));
+  }
+  return files;
+}
