@@ -18,10 +18,16 @@ static llvm::Error headerError(StringRef path, const Twine &what) {
                                  path + ": " + what);
 }
 
+/// The dtypes llmq reads. Only the float ones carry weights a model reads
+/// directly; the others hold the codes and scales of group formats.
 static const struct {
   StringRef name;
-  Format format;
-} kDTypes[] = {{"F32", Format::F32}, {"F16", Format::F16}, {"BF16", Format::BF16}};
+  std::optional<Format> format;
+  unsigned bytes;
+} kDTypes[] = {{"F32", Format::F32, 4}, {"F16", Format::F16, 2},
+               {"BF16", Format::BF16, 2}, {"F8_E4M3", std::nullopt, 1},
+               {"I8", std::nullopt, 1},   {"U8", std::nullopt, 1},
+               {"I32", std::nullopt, 4}};
 
 StringRef llmq::safetensorsDType(Format format) {
   for (const auto &d : kDTypes)
@@ -46,7 +52,7 @@ static bool readPrefix(StringRef path, uint64_t offset, std::string &out,
 }
 
 llvm::Expected<SafetensorsHeader>
-llmq::readSafetensorsHeader(StringRef path) {
+llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
   SafetensorsHeader header;
   header.path = path.str();
   uint64_t fileSize;
@@ -92,11 +98,12 @@ llmq::readSafetensorsHeader(StringRef path) {
     std::string dtype = entry["dtype"].get<std::string>();
     const auto *known = llvm::find_if(
         kDTypes, [&](const auto &d) { return d.name == dtype; });
-    if (known == std::end(kDTypes))
+    if (known == std::end(kDTypes) || (!known->format && !anyDType))
       return tensorError("has unknown or unsupported dtype '" + dtype +
                          "' (expected F32, F16 or BF16)");
     SafetensorsTensor tensor;
-    tensor.dtype = known->format;
+    tensor.dtype = known->format.value_or(Format::F32);
+    tensor.dtypeName = dtype;
     uint64_t elements = 1;
     for (const nlohmann::json &d : entry["shape"]) {
       if (!d.is_number_unsigned())
@@ -112,7 +119,7 @@ llmq::readSafetensorsHeader(StringRef path) {
       return tensorError("data offsets [" + Twine(begin) + ", " + Twine(end) +
                          ") lie outside the file (data section is " +
                          Twine(dataSize) + " bytes)");
-    uint64_t expected = elements * rowBytes(tensor.dtype, 1);
+    uint64_t expected = elements * known->bytes;
     if (end - begin != expected)
       return tensorError("has " + Twine(end - begin) + " bytes, but its shape "
                          "and dtype need " + Twine(expected));

@@ -19,7 +19,8 @@
 namespace llmq {
 
 struct SafetensorsTensor {
-  Format dtype;
+  Format dtype; ///< for F32, F16 and BF16 tensors
+  std::string dtypeName; ///< as in the header: "BF16", "F8_E4M3", "I32", ...
   llvm::SmallVector<int64_t, 2> shape;
   uint64_t offset; ///< absolute byte offset in the file
   uint64_t size;   ///< bytes
@@ -34,7 +35,10 @@ struct SafetensorsHeader {
 /// Reads the header of `path`, checking that every tensor has a supported
 /// dtype and lies inside the file with the size its shape implies. Errors
 /// name the file and the tensor.
-llvm::Expected<SafetensorsHeader> readSafetensorsHeader(llvm::StringRef path);
+/// Only F32, F16 and BF16 tensors are accepted unless `anyDType`, which also
+/// admits F8_E4M3, I8, U8 and I32 (the components of group formats).
+llvm::Expected<SafetensorsHeader> readSafetensorsHeader(llvm::StringRef path,
+                                                        bool anyDType = false);
 
 /// The safetensors dtype name of `format` ("BF16"), or empty if none.
 llvm::StringRef safetensorsDType(Format format);

@@ -3,7 +3,7 @@
 #include "runtime/eval/Evaluate.h"
 
 #include "runtime/exec/Model.h"
-#include "runtime/exec/Session.h"
+#include "runtime/exec/Decoder.h"
 #include "runtime/exec/ThreadPool.h"
 #include "formats/files/Progress.h"
 
@@ -33,34 +33,36 @@ static void logSoftmax(const float *logits, int64_t n, std::vector<double> &out)
     out[i] = logits[i] - logSum;
 }
 
-static llvm::Error checkContext(const Model &model, int64_t ctx) {
-  if (ctx <= 0 || ctx > model.config.contextLength)
+static llvm::Error checkContext(const LanguageModel &model, int64_t ctx) {
+  if (ctx <= 0 || ctx > model.contextSize())
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "context %lld is outside [1, %lld], the context of model '%s'",
         static_cast<long long>(ctx),
-        static_cast<long long>(model.config.contextLength),
-        model.config.name.c_str());
+        static_cast<long long>(model.contextSize()),
+        model.modelName().str().c_str());
   return llvm::Error::success();
 }
 
 llvm::Expected<PerplexityResult>
-llmq::runtime::perplexity(const Model &model, ThreadPool &pool,
+llmq::runtime::perplexity(const LanguageModel &model, ThreadPool &pool,
                           llvm::ArrayRef<int32_t> stream, int64_t ctx) {
   if (llvm::Error err = checkContext(model, ctx))
     return std::move(err);
   PerplexityResult result;
   result.windows = countWindows(stream.size(), ctx);
-  Session session(model, pool, ctx);
+  auto session = model.newDecoder(pool, ctx);
+  if (!session)
+    return session.takeError();
   Progress progress("ppl", result.windows);
   std::vector<float> logits;
   std::vector<double> nll(ctx);
-  int64_t vocab = model.config.vocab;
+  int64_t vocab = model.vocabSize();
   for (int64_t w = 0; w < result.windows; ++w) {
-    progress.step(w, model.config.name);
-    session.reset();
+    progress.step(w, model.modelName());
+    (*session)->reset();
     llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
-    if (llvm::Error err = session.forward(window, logits, /*allLogits=*/true))
+    if (llvm::Error err = (*session)->forward(window, logits, /*allLogits=*/true))
       return std::move(err);
     pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
       std::vector<double> logProbs;
@@ -80,36 +82,41 @@ llmq::runtime::perplexity(const Model &model, ThreadPool &pool,
 }
 
 llvm::Expected<DivergenceResult>
-llmq::runtime::divergence(const Model &base, const Model &other,
+llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
                           ThreadPool &pool, llvm::ArrayRef<int32_t> stream,
                           int64_t ctx) {
-  if (base.config.vocab != other.config.vocab)
+  if (base.vocabSize() != other.vocabSize())
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "models '%s' and '%s' have different vocabularies (%lld and %lld)",
-        base.config.name.c_str(), other.config.name.c_str(),
-        static_cast<long long>(base.config.vocab),
-        static_cast<long long>(other.config.vocab));
-  for (const Model *m : {&base, &other})
+        base.modelName().str().c_str(), other.modelName().str().c_str(),
+        static_cast<long long>(base.vocabSize()),
+        static_cast<long long>(other.vocabSize()));
+  for (const LanguageModel *m : {&base, &other})
     if (llvm::Error err = checkContext(*m, ctx))
       return std::move(err);
   DivergenceResult result;
   int64_t windows = countWindows(stream.size(), ctx);
-  int64_t vocab = base.config.vocab;
-  Session baseSession(base, pool, ctx), otherSession(other, pool, ctx);
+  int64_t vocab = base.vocabSize();
+  auto baseSession = base.newDecoder(pool, ctx);
+  if (!baseSession)
+    return baseSession.takeError();
+  auto otherSession = other.newDecoder(pool, ctx);
+  if (!otherSession)
+    return otherSession.takeError();
   Progress progress("kld", windows);
   std::vector<float> baseLogits, otherLogits;
   std::vector<double> p, q, klds;
   double baseNll = 0, otherNll = 0;
   int64_t agree = 0;
   for (int64_t w = 0; w < windows; ++w) {
-    progress.step(w, other.config.name);
-    baseSession.reset();
-    otherSession.reset();
+    progress.step(w, other.modelName());
+    (*baseSession)->reset();
+    (*otherSession)->reset();
     llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
-    if (llvm::Error err = baseSession.forward(window, baseLogits, true))
+    if (llvm::Error err = (*baseSession)->forward(window, baseLogits, true))
       return std::move(err);
-    if (llvm::Error err = otherSession.forward(window, otherLogits, true))
+    if (llvm::Error err = (*otherSession)->forward(window, otherLogits, true))
       return std::move(err);
     for (int64_t t = 0; t < ctx; ++t) {
       const float *a = baseLogits.data() + t * vocab;
@@ -179,28 +186,30 @@ static int32_t pick(const float *logits, int64_t vocab,
 }
 
 llvm::Expected<std::vector<int32_t>>
-llmq::runtime::generate(const Model &model, ThreadPool &pool,
+llmq::runtime::generate(const LanguageModel &model, ThreadPool &pool,
                         llvm::ArrayRef<int32_t> prompt, int64_t count,
                         const SamplingOptions &options) {
   int64_t total = prompt.size() + count;
-  if (total > model.config.contextLength)
+  if (total > model.contextSize())
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "%zu prompt tokens + %lld new ones exceed the context of %lld",
         prompt.size(), static_cast<long long>(count),
-        static_cast<long long>(model.config.contextLength));
-  Session session(model, pool, total);
+        static_cast<long long>(model.contextSize()));
+  auto session = model.newDecoder(pool, total);
+  if (!session)
+    return session.takeError();
   std::mt19937_64 rng(options.seed);
   std::vector<float> logits;
   std::vector<int32_t> out;
-  if (llvm::Error err = session.forward(prompt, logits, false))
+  if (llvm::Error err = (*session)->forward(prompt, logits, false))
     return std::move(err);
   for (int64_t i = 0; i < count; ++i) {
-    int32_t next = pick(logits.data(), model.config.vocab, options, rng);
+    int32_t next = pick(logits.data(), model.vocabSize(), options, rng);
     out.push_back(next);
     if (next == options.stopToken || i + 1 == count)
       break;
-    if (llvm::Error err = session.forward({next}, logits, false))
+    if (llvm::Error err = (*session)->forward({next}, logits, false))
       return std::move(err);
   }
   return out;

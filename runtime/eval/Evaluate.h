@@ -15,7 +15,7 @@
 #include <vector>
 
 namespace llmq::runtime {
-class Model;
+class LanguageModel;
 class ThreadPool;
 
 /// The windows a stream of `length` tokens is scored in: window w covers
@@ -30,7 +30,7 @@ struct PerplexityResult {
 };
 
 /// Perplexity of `stream` in windows of `ctx` tokens.
-llvm::Expected<PerplexityResult> perplexity(const Model &model,
+llvm::Expected<PerplexityResult> perplexity(const LanguageModel &model,
                                             ThreadPool &pool,
                                             llvm::ArrayRef<int32_t> stream,
                                             int64_t ctx);
@@ -45,8 +45,8 @@ struct DivergenceResult {
 /// KL(base || other) of the next-token distributions at every scored
 /// position of the same windows as perplexity(); both models must share a
 /// vocabulary.
-llvm::Expected<DivergenceResult> divergence(const Model &base,
-                                            const Model &other,
+llvm::Expected<DivergenceResult> divergence(const LanguageModel &base,
+                                            const LanguageModel &other,
                                             ThreadPool &pool,
                                             llvm::ArrayRef<int32_t> stream,
                                             int64_t ctx);
@@ -59,7 +59,7 @@ struct SamplingOptions {
 };
 
 /// Continues `prompt` by `count` tokens.
-llvm::Expected<std::vector<int32_t>> generate(const Model &model,
+llvm::Expected<std::vector<int32_t>> generate(const LanguageModel &model,
                                               ThreadPool &pool,
                                               llvm::ArrayRef<int32_t> prompt,
                                               int64_t count,

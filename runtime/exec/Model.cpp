@@ -7,6 +7,7 @@
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/MappedFile.h"
+#include "runtime/exec/Session.h"
 
 #include <cmath>
 
@@ -21,6 +22,13 @@ static llvm::Error loadError(const Twine &message) {
 }
 
 Model::~Model() = default;
+Decoder::~Decoder() = default;
+LanguageModel::~LanguageModel() = default;
+
+llvm::Expected<std::unique_ptr<Decoder>>
+Model::newDecoder(ThreadPool &pool, int64_t maxPositions) const {
+  return std::make_unique<Session>(*this, pool, maxPositions);
+}
 
 void Model::finishLogits(float *logits, int64_t count) const {
   for (int64_t t = 0; t < count; ++t) {

@@ -9,6 +9,7 @@
 #ifndef LLMQ_RUNTIME_EXEC_MODEL_H
 #define LLMQ_RUNTIME_EXEC_MODEL_H
 
+#include "runtime/exec/Decoder.h"
 #include "runtime/exec/Kernels.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -47,10 +48,17 @@ struct ModelConfig {
   bool ropeInterleaved = false;
 };
 
-class Model {
+class Model : public LanguageModel {
 public:
   static llvm::Expected<std::unique_ptr<Model>> load(mlir::llmq::ModelOp op);
-  ~Model();
+  ~Model() override;
+
+  llvm::StringRef modelName() const override { return config.name; }
+  int64_t vocabSize() const override { return config.vocab; }
+  int64_t contextSize() const override { return config.contextLength; }
+  /// A Session.
+  llvm::Expected<std::unique_ptr<Decoder>>
+  newDecoder(ThreadPool &pool, int64_t maxPositions) const override;
 
   ModelConfig config;
   WeightView embedding, lmHead;

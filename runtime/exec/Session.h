@@ -21,7 +21,7 @@
 namespace llmq::runtime {
 class ThreadPool;
 
-class Session {
+class Session : public Decoder {
 public:
   /// A cache for up to `maxPositions` tokens (at most the model's context).
   Session(const Model &model, ThreadPool &pool, int64_t maxPositions);
@@ -29,7 +29,7 @@ public:
   /// Appends `tokens` at the next positions. `logits` receives vocab floats
   /// per token when `allLogits`, else only for the last token.
   llvm::Error forward(llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
-                      bool allLogits);
+                      bool allLogits) override;
 
   /// Called after each block with the residual stream before and after it
   /// (n x hidden floats each), for analyses such as block influence.
@@ -51,7 +51,7 @@ public:
     matmulObserver = std::move(observer);
   }
   /// Forgets every cached position.
-  void reset() { position = 0; }
+  void reset() override { position = 0; }
   int64_t size() const { return position; }
   int64_t capacity() const { return maxPositions; }
 
