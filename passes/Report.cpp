@@ -154,8 +154,12 @@ static FailureOr<ModelReport> collect(ModelOp model) {
       imp.second += importance.second;
       if (t.quantError)
         layer.quantError = layer.quantError.value_or(0) + *t.quantError;
-      layer.maxKurtosis = maxOf(layer.maxKurtosis, t.kurtosis);
-      layer.maxOutliers = maxOf(layer.maxOutliers, t.outliers);
+      // Over the block's matrices: a norm's few elements say little about
+      // how a quantizer will fare, and they are never quantized.
+      if (t.shape.size() >= 2) {
+        layer.maxKurtosis = maxOf(layer.maxKurtosis, t.kurtosis);
+        layer.maxOutliers = maxOf(layer.maxOutliers, t.outliers);
+      }
     }
     report.tensors.push_back(std::move(t));
   }

@@ -41,7 +41,7 @@ struct LayerInfo {
   std::optional<double> importance; ///< channel-weighted mean of in_sum2/count
   double bits = 0;                  ///< element-weighted mean bits per weight
   std::optional<double> quantError; ///< sum over the block's weights
-  std::optional<double> maxKurtosis, maxOutliers; ///< max over its weights
+  std::optional<double> maxKurtosis, maxOutliers; ///< max over its matrices
   int64_t superWeights = 0;
 };
 

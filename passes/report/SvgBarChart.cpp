@@ -38,6 +38,9 @@ static std::string printf1(const char *format, double value) {
 
 std::string formatNumber(double value) { return printf1("%.4g", value); }
 
+/// A tick label: short enough to fit the margin.
+static std::string formatTick(double value) { return printf1("%.3g", value); }
+
 /// Exact enough for a test to compare with the IR's value.
 static std::string dataValue(double value) {
   return std::isnan(value) ? "" : printf1("%.9g", value);
@@ -82,7 +85,7 @@ static void writeMark(const BarChart &chart, const BarChart::Item &item,
 }
 
 static void writeVertical(const BarChart &chart, llvm::raw_ostream &os) {
-  const double width = 720, height = 260, left = 72, right = 16, top = 34,
+  const double width = 720, height = 260, left = 84, right = 16, top = 34,
                bottom = 50;
   const double plotW = width - left - right, plotH = height - top - bottom;
   Scale scale(chart.items);
@@ -100,7 +103,7 @@ static void writeVertical(const BarChart &chart, llvm::raw_ostream &os) {
     os << "<line class=\"grid\" x1=\"" << px(left) << "\" x2=\""
        << px(width - right) << "\" y1=\"" << px(y) << "\" y2=\"" << px(y)
        << "\"/><text class=\"tick\" x=\"" << px(left - 6) << "\" y=\""
-       << px(y + 4) << "\" text-anchor=\"end\">" << formatNumber(v)
+       << px(y + 4) << "\" text-anchor=\"end\">" << formatTick(v)
        << "</text>\n";
   }
   double slot = n ? plotW / n : plotW;
@@ -124,7 +127,7 @@ static void writeVertical(const BarChart &chart, llvm::raw_ostream &os) {
      << "<text class=\"axis-label\" data-axis=\"x\" x=\""
      << px(left + plotW / 2) << "\" y=\"" << px(height - 10)
      << "\" text-anchor=\"middle\">" << chart.itemAxis << "</text>\n"
-     << "<text class=\"axis-label\" data-axis=\"y\" transform=\"translate(16,"
+     << "<text class=\"axis-label\" data-axis=\"y\" transform=\"translate(14,"
      << px(top + plotH / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
      << escapeXml(chart.valueAxis) << "</text>\n</svg>\n";
 }
@@ -150,7 +153,7 @@ static void writeHorizontal(const BarChart &chart, llvm::raw_ostream &os) {
        << "\" y1=\"" << px(top) << "\" y2=\"" << px(top + plotH)
        << "\"/><text class=\"tick\" x=\"" << px(x) << "\" y=\""
        << px(top + plotH + 14) << "\" text-anchor=\"middle\">"
-       << formatNumber(v) << "</text>\n";
+       << formatTick(v) << "</text>\n";
   }
   for (size_t i = 0; i < n; ++i) {
     const BarChart::Item &item = chart.items[i];
