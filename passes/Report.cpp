@@ -201,8 +201,8 @@ static FailureOr<ModelReport> collect(ModelOp model) {
 }
 
 /// Writes `path` through `write`, atomically.
-static llvm::Error writeFile(StringRef path,
-                             llvm::function_ref<void(llvm::raw_ostream &)> write) {
+static llvm::Error
+writeFile(StringRef path, llvm::function_ref<void(llvm::raw_ostream &)> write) {
   auto file = ::llmq::AtomicOutputFile::create(path);
   if (!file)
     return file.takeError();
@@ -213,8 +213,7 @@ static llvm::Error writeFile(StringRef path,
 void ReportPass::runOnOperation() {
   markAllAnalysesPreserved();
   if (htmlFile.empty() && jsonFile.empty()) {
-    getOperation().emitError(
-        "llmq-report: give html=FILE, json=FILE or both");
+    getOperation().emitError("llmq-report: give html=FILE, json=FILE or both");
     return signalPassFailure();
   }
   std::vector<ModelReport> models;

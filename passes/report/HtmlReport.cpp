@@ -45,18 +45,21 @@ static bool hasInfluence(const ModelReport &m) { return m.hasInfluence; }
 static bool hasImatrix(const ModelReport &m) { return !m.imatrix.empty(); }
 static bool hasStats(const ModelReport &m) { return m.hasStats; }
 static bool hasError(const ModelReport &m) { return m.hasQuantError; }
-static bool hasSuper(const ModelReport &m) { return m.superWeights.has_value(); }
+static bool hasSuper(const ModelReport &m) {
+  return m.superWeights.has_value();
+}
 
 static const char *kInfluencePass = "--llmq-block-influence";
 static const char *kImatrixPass = "--llmq-imatrix";
 static const char *kStatsPass = "--llmq-weight-stats";
-static const char *kErrorPass = "--llmq-assign-bits with target-bpw= or target-bytes=";
+static const char *kErrorPass =
+    "--llmq-assign-bits with target-bpw= or target-bytes=";
 static const char *kSuperPass = "--llmq-super-weights";
 
 static std::vector<LayerChart> layerCharts() {
   return {
-      {{"layer-influence", "Block influence per layer", "1 - mean cos(x_in, x_out)",
-        kInfluencePass, hasInfluence},
+      {{"layer-influence", "Block influence per layer",
+        "1 - mean cos(x_in, x_out)", kInfluencePass, hasInfluence},
        [](const LayerInfo &l) { return orMissing(l.influence); }},
       {{"layer-importance", "Mean imatrix importance per layer",
         "mean in_sum2 / count", kImatrixPass, hasImatrix},
@@ -67,8 +70,8 @@ static std::vector<LayerChart> layerCharts() {
       {{"layer-error", "Quantization error per layer (sum over its weights)",
         "importance-weighted squared error", kErrorPass, hasError},
        [](const LayerInfo &l) { return orMissing(l.quantError); }},
-      {{"layer-kurtosis", "Largest excess kurtosis per layer", "excess kurtosis",
-        kStatsPass, hasStats},
+      {{"layer-kurtosis", "Largest excess kurtosis per layer",
+        "excess kurtosis", kStatsPass, hasStats},
        [](const LayerInfo &l) { return orMissing(l.maxKurtosis); }},
       {{"layer-outliers", "Largest outlier share per layer",
         "share of |w - mean| > 6 std", kStatsPass, hasStats},
@@ -92,7 +95,8 @@ static std::vector<TensorChart> tensorCharts() {
       {{"tensor-importance", "Mean imatrix importance per tensor",
         "mean in_sum2 / count", kImatrixPass, hasImatrix},
        [](const TensorInfo &t) { return orMissing(t.importance); }},
-      {{"tensor-rms", "RMS per tensor", "sqrt(mean(w^2))", kStatsPass, hasStats},
+      {{"tensor-rms", "RMS per tensor", "sqrt(mean(w^2))", kStatsPass,
+        hasStats},
        [](const TensorInfo &t) { return orMissing(t.rms); }},
       {{"tensor-max-abs", "Largest |w| per tensor", "max |w|", kStatsPass,
         hasStats},
@@ -129,7 +133,8 @@ static void writeSummary(const ModelReport &m, llvm::raw_ostream &os) {
   row("layers", std::to_string(m.numLayers));
   row("tensors", std::to_string(m.tensors.size()));
   row("weights", std::to_string(elements));
-  row("formats", m.formatsAssigned ? "assigned" : "as imported (no --llmq-assign-bits)");
+  row("formats",
+      m.formatsAssigned ? "assigned" : "as imported (no --llmq-assign-bits)");
   row("imatrix", m.imatrix.empty() ? "none" : m.imatrix);
   if (m.assignedBytes)
     row("assigned bytes", std::to_string(*m.assignedBytes));
@@ -151,8 +156,8 @@ static void writeSuperWeights(const ModelReport &m, llvm::raw_ostream &os) {
   os << "<table class=\"super-weights\">\n<tr><th>layer</th><th>row</th>"
         "<th>col</th><th>value</th></tr>\n";
   for (const SuperWeight &s : *m.superWeights)
-    os << "<tr><td>" << s.layer << "</td><td>" << s.row << "</td><td>"
-       << s.col << "</td><td>" << formatNumber(s.value) << "</td></tr>\n";
+    os << "<tr><td>" << s.layer << "</td><td>" << s.row << "</td><td>" << s.col
+       << "</td><td>" << formatNumber(s.value) << "</td></tr>\n";
   os << "</table>\n";
 }
 
@@ -166,8 +171,8 @@ static void writeTensorTable(const ModelReport &m, llvm::raw_ostream &os) {
     for (int64_t d : t.shape)
       shape += (shape.empty() ? "" : "x") + std::to_string(d);
     os << "<tr><td>" << escapeXml(t.name) << "</td><td>"
-       << (t.layer >= 0 ? std::to_string(t.layer) : "-") << "</td><td>"
-       << shape << "</td><td>" << escapeXml(t.format) << "</td><td>"
+       << (t.layer >= 0 ? std::to_string(t.layer) : "-") << "</td><td>" << shape
+       << "</td><td>" << escapeXml(t.format) << "</td><td>"
        << formatNumber(t.bits) << "</td><td>" << optionalNumber(t.quantError)
        << "</td><td>" << optionalNumber(t.importance) << "</td><td>"
        << optionalNumber(t.rms) << "</td><td>" << optionalNumber(t.maxAbs)
@@ -190,8 +195,12 @@ static void writeModel(const ModelReport &m, llvm::raw_ostream &os) {
       writeNotComputed(spec, os);
       continue;
     }
-    BarChart chart{spec.key, spec.title, spec.valueAxis, "layer",
-                   /*horizontal=*/false, {}};
+    BarChart chart{spec.key,
+                   spec.title,
+                   spec.valueAxis,
+                   "layer",
+                   /*horizontal=*/false,
+                   {}};
     for (const LayerInfo &l : m.layers)
       chart.items.push_back({std::to_string(l.index), std::to_string(l.index),
                              spec.value(l), ""});
@@ -204,8 +213,12 @@ static void writeModel(const ModelReport &m, llvm::raw_ostream &os) {
       writeNotComputed(spec, os);
       continue;
     }
-    BarChart chart{spec.key, spec.title, spec.valueAxis, "tensor",
-                   /*horizontal=*/true, {}};
+    BarChart chart{spec.key,
+                   spec.title,
+                   spec.valueAxis,
+                   "tensor",
+                   /*horizontal=*/true,
+                   {}};
     for (const TensorInfo &t : m.tensors) {
       double value = spec.value(t);
       if (!std::isnan(value))
@@ -238,10 +251,12 @@ void writeHtmlReport(llvm::ArrayRef<ModelReport> models,
   std::string names;
   for (const ModelReport &m : models)
     names += (names.empty() ? "" : ", ") + m.name;
-  os << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+  os << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+        "charset=\"utf-8\">\n"
      << "<title>llmq report: " << escapeXml(names) << "</title>\n<style>"
-     << kStyle << "</style>\n</head>\n<body>\n<h1>llmq report: "
-     << escapeXml(names) << "</h1>\n";
+     << kStyle
+     << "</style>\n</head>\n<body>\n<h1>llmq report: " << escapeXml(names)
+     << "</h1>\n";
   for (const ModelReport &m : models)
     writeModel(m, os);
   os << "</body>\n</html>\n";

@@ -29,7 +29,8 @@ struct TensorInfo {
   std::string format; ///< `format` if set, else the source's storage format
   double bits = 0;    ///< storage bits per weight of `format`
   std::optional<double> quantError; ///< --llmq-assign-bits (measured mode)
-  std::optional<double> rms, maxAbs, kurtosis, outliers; ///< --llmq-weight-stats
+  std::optional<double> rms, maxAbs, kurtosis,
+      outliers;                     ///< --llmq-weight-stats
   std::optional<double> importance; ///< mean imatrix in_sum2/count
   int64_t pinned = 0;               ///< entries pinned by --llmq-super-weights
 };
@@ -53,7 +54,7 @@ struct SuperWeight {
 struct ModelReport {
   std::string name, arch;
   int64_t numLayers = 0;
-  std::string imatrix;       ///< the imatrix file, empty if none
+  std::string imatrix;          ///< the imatrix file, empty if none
   bool formatsAssigned = false; ///< some weight carries a `format`
   bool hasInfluence = false, hasStats = false, hasQuantError = false;
   std::optional<int64_t> assignedBytes;
@@ -64,13 +65,11 @@ struct ModelReport {
 };
 
 /// Writes the JSON report: one model's object, or {"models": [...]}.
-void writeJsonReport(llvm::ArrayRef<ModelReport> models,
-                     llvm::raw_ostream &os);
+void writeJsonReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
 
 /// Writes one self-contained HTML page (inline CSS and SVG, no script, no
 /// external resource) with a chart per analysis, layer and tensor.
-void writeHtmlReport(llvm::ArrayRef<ModelReport> models,
-                     llvm::raw_ostream &os);
+void writeHtmlReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
 
 } // namespace llmq::report
 

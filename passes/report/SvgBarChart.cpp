@@ -19,12 +19,23 @@ std::string escapeXml(llvm::StringRef text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
     }
   }
   return out;
@@ -91,7 +102,8 @@ static void writeVertical(const BarChart &chart, llvm::raw_ostream &os) {
   Scale scale(chart.items);
   auto yOf = [&](double v) { return top + plotH * (1 - scale.at(v)); };
   size_t n = chart.items.size();
-  os << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" data-chart=\""
+  os << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+        "data-chart=\""
      << chart.key << "\" data-per=\"" << chart.itemAxis << "\" data-count=\""
      << n << "\" width=\"" << px(width) << "\" height=\"" << px(height)
      << "\" viewBox=\"0 0 " << px(width) << ' ' << px(height) << "\">\n"
@@ -140,7 +152,8 @@ static void writeHorizontal(const BarChart &chart, llvm::raw_ostream &os) {
   const double height = top + plotH + bottom;
   Scale scale(chart.items);
   auto xOf = [&](double v) { return left + plotW * scale.at(v); };
-  os << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" data-chart=\""
+  os << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+        "data-chart=\""
      << chart.key << "\" data-per=\"" << chart.itemAxis << "\" data-count=\""
      << n << "\" width=\"" << px(width) << "\" height=\"" << px(height)
      << "\" viewBox=\"0 0 " << px(width) << ' ' << px(height) << "\">\n"
@@ -152,8 +165,8 @@ static void writeHorizontal(const BarChart &chart, llvm::raw_ostream &os) {
     os << "<line class=\"grid\" x1=\"" << px(x) << "\" x2=\"" << px(x)
        << "\" y1=\"" << px(top) << "\" y2=\"" << px(top + plotH)
        << "\"/><text class=\"tick\" x=\"" << px(x) << "\" y=\""
-       << px(top + plotH + 14) << "\" text-anchor=\"middle\">"
-       << formatTick(v) << "</text>\n";
+       << px(top + plotH + 14) << "\" text-anchor=\"middle\">" << formatTick(v)
+       << "</text>\n";
   }
   for (size_t i = 0; i < n; ++i) {
     const BarChart::Item &item = chart.items[i];
@@ -171,9 +184,8 @@ static void writeHorizontal(const BarChart &chart, llvm::raw_ostream &os) {
        << px(width - right + 6) << "\" y=\"" << px(y + row * 0.75) << "\">"
        << escapeXml(shown) << "</text>\n";
   }
-  os << "<line class=\"axis\" x1=\"" << px(xOf(0)) << "\" x2=\""
-     << px(xOf(0)) << "\" y1=\"" << px(top) << "\" y2=\"" << px(top + plotH)
-     << "\"/>\n"
+  os << "<line class=\"axis\" x1=\"" << px(xOf(0)) << "\" x2=\"" << px(xOf(0))
+     << "\" y1=\"" << px(top) << "\" y2=\"" << px(top + plotH) << "\"/>\n"
      << "<text class=\"axis-label\" data-axis=\"x\" x=\""
      << px(left + plotW / 2) << "\" y=\"" << px(height - 8)
      << "\" text-anchor=\"middle\">" << escapeXml(chart.valueAxis)

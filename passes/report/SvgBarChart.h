@@ -26,10 +26,10 @@ struct BarChart {
     double value = 0;  ///< NaN: not available (an empty mark)
     std::string note;  ///< shown after the value (horizontal charts)
   };
-  std::string key;       ///< data-chart: stable, for tests and styles
+  std::string key; ///< data-chart: stable, for tests and styles
   std::string title;
-  std::string valueAxis; ///< what the values are
-  std::string itemAxis;  ///< "layer" or "tensor"
+  std::string valueAxis;   ///< what the values are
+  std::string itemAxis;    ///< "layer" or "tensor"
   bool horizontal = false; ///< a row per item, for long labels
   std::vector<Item> items;
 };
