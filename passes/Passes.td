@@ -172,4 +172,24 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
   ];
 }
 
+def Report : Pass<"llmq-report", "::mlir::ModuleOp"> {
+  let summary = "Writes the model's analyses as JSON and as an HTML page of charts";
+  let description = [{
+    Reads whatever analyses are on the model (`influence` on blocks from
+    --llmq-block-influence, `stats` on weights from --llmq-weight-stats, the
+    `imatrix` file named by --llmq-imatrix, `super_weights` / `pinned` from
+    --llmq-super-weights, `format` / `quant_error` / `assigned_*` from
+    --llmq-assign-bits) and writes `json=FILE` (the numbers per layer and
+    per tensor) and `html=FILE`: one self-contained page (inline CSS and
+    SVG, no script, nothing fetched) with a bar chart per analysis per layer
+    and per tensor, each bar a `rect.mark` with `data-layer` or
+    `data-tensor`; a missing analysis is named instead of charted. The IR is
+    not changed.
+  }];
+  let options = [
+    Option<"htmlFile", "html", "std::string", "", "write the HTML page here">,
+    Option<"jsonFile", "json", "std::string", "", "write the JSON report here">,
+  ];
+}
+
 #endif // LLMQ_PASSES_TD

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build python3 git
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
-  nlohmann-json3-dev libgtest-dev libpcre2-dev pkg-config)
+  nlohmann-json3-dev libgtest-dev libpcre2-dev pkg-config
+  chromium) # headless Chromium renders the --llmq-report page in its test
 # Node.js runs llama.cpp's checks; node-llama-cpp needs Node >= 20. Debian's
 # own nodejs is installed only where no node is present at all.
 command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)

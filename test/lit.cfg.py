@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -29,6 +30,12 @@ config.substitutions.append(("%llama-cpp", "node " + os.path.join(llama_cpp_dir,
 if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
     config.available_features.add("llama-cpp")
 config.substitutions.append(("%python", "python3"))
+
+# Headless Chromium (Debian's chromium package) renders the HTML report.
+chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+if chromium:
+    config.available_features.add("chromium")
+    config.substitutions.append(("%chromium", chromium + " --headless --no-sandbox --disable-gpu"))
 
 llvm_config.use_tool_substitutions = None
 tools = ["quant-opt", "quant-translate", "quant-run"]

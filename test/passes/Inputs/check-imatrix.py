@@ -125,4 +125,5 @@ def main():
     sys.exit(1 if bad else 0)
 
 
-main()
+if __name__ == "__main__":  # check-report.py imports read_gguf
+    main()

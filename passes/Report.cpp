@@ -1,0 +1,245 @@
+//===- Report.cpp - A report of the analyses on a model -------------------===//
+//
+// Reads what the analysis passes left on the IR (block influence, weight
+// statistics, the imatrix file the model names, super weights, the formats
+// and errors of the bit assignment) and writes them as JSON and as one
+// self-contained HTML page of SVG charts. Changes nothing in the IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/WeightFormats.h"
+#include "formats/files/AtomicOutputFile.h"
+#include "formats/files/Imatrix.h"
+#include "passes/report/Report.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <map>
+
+#define DEBUG_TYPE "llmq-report"
+
+namespace mlir::llmq {
+#define GEN_PASS_DEF_REPORT
+#include "passes/Passes.h.inc"
+} // namespace mlir::llmq
+
+using namespace mlir;
+using namespace mlir::llmq;
+using ::llmq::report::LayerInfo;
+using ::llmq::report::ModelReport;
+using ::llmq::report::TensorInfo;
+
+namespace {
+struct ReportPass : public mlir::llmq::impl::ReportBase<ReportPass> {
+  using ReportBase::ReportBase;
+  void runOnOperation() override;
+};
+} // namespace
+
+/// The llama.cpp tensor name imatrix files use for `symbol`.
+static std::string ggufName(StringRef symbol) {
+  return symbol.ends_with(".bias") ? symbol.str() : symbol.str() + ".weight";
+}
+
+static std::optional<double> floatAttr(Operation *op, StringRef name) {
+  if (auto attr = op->getAttrOfType<FloatAttr>(name))
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
+static std::optional<double> statsEntry(DictionaryAttr stats, StringRef name) {
+  if (auto attr = stats ? stats.getAs<FloatAttr>(name) : FloatAttr())
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// Mean of `entry`'s in_sum2 / count over channels (and experts), with the
+/// sum and the number of channels for a weighted mean over several entries.
+static std::pair<double, int64_t>
+importanceSum(const ::llmq::ImatrixEntry &entry) {
+  double sum = 0;
+  for (int64_t mat = 0; mat < entry.nmat; ++mat)
+    for (int64_t col = 0; col < entry.cols; ++col)
+      sum += entry.mean2(col, mat);
+  return {sum, entry.cols * entry.nmat};
+}
+
+static std::optional<double> maxOf(std::optional<double> a,
+                                   std::optional<double> b) {
+  if (!a)
+    return b;
+  if (!b)
+    return a;
+  return std::max(*a, *b);
+}
+
+static FailureOr<ModelReport> collect(ModelOp model) {
+  auto fail = [&](const Twine &message) {
+    model.emitError("llmq-report: ") << message;
+    return failure();
+  };
+  ModelReport report;
+  report.name = model.getSymName().str();
+  report.arch = model.getArch().str();
+  report.numLayers = model.getNumLayers();
+
+  std::optional<::llmq::Imatrix> imatrix;
+  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
+    auto read = ::llmq::readImatrix(path.getValue());
+    if (!read)
+      return fail(llvm::toString(read.takeError()));
+    imatrix = std::move(*read);
+    report.imatrix = path.getValue().str();
+  }
+
+  // Blocks, by index; which block uses which weight.
+  std::map<int64_t, LayerInfo> layers;
+  llvm::StringMap<int64_t> layerOf;
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    LayerInfo &layer = layers[block.getIndex()];
+    layer.index = block.getIndex();
+    layer.influence = floatAttr(block, "influence");
+    layer.angularDistance = floatAttr(block, "angular_distance");
+    report.hasInfluence |= layer.influence.has_value();
+    for (NamedAttribute entry : block.getWeights())
+      if (auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue()))
+        layerOf[symbol.getValue()] = block.getIndex();
+  }
+
+  // Per layer sums: elements x bits, importance sum and channels.
+  std::map<int64_t, std::pair<double, int64_t>> bitSums, importanceSums;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    TensorInfo t;
+    t.name = weight.getSymName().str();
+    auto it = layerOf.find(t.name);
+    t.layer = it == layerOf.end() ? -1 : it->second;
+    RankedTensorType type = weight.getTensorType();
+    t.shape.assign(type.getShape().begin(), type.getShape().end());
+    t.elements = type.getNumElements();
+    ::llmq::Format format = sourceFormat(weight);
+    if (StorageFormatAttr chosen = weight.getFormatAttr()) {
+      format = toFormat(chosen.getValue());
+      report.formatsAssigned = true;
+    }
+    t.format = ::llmq::getFormatTraits(format).name.str();
+    t.bits = ::llmq::bitsPerWeight(format);
+    t.quantError = floatAttr(weight, "quant_error");
+    report.hasQuantError |= t.quantError.has_value();
+    auto stats = weight->getAttrOfType<DictionaryAttr>("stats");
+    report.hasStats |= static_cast<bool>(stats);
+    t.rms = statsEntry(stats, "rms");
+    t.maxAbs = statsEntry(stats, "max_abs");
+    t.kurtosis = statsEntry(stats, "kurtosis");
+    t.outliers = statsEntry(stats, "outliers");
+    if (auto pinned = weight->getAttrOfType<ArrayAttr>("pinned"))
+      t.pinned = pinned.size();
+    std::pair<double, int64_t> importance{0, 0};
+    if (imatrix)
+      if (const ::llmq::ImatrixEntry *entry = imatrix->find(ggufName(t.name)))
+        importance = importanceSum(*entry);
+    if (importance.second > 0)
+      t.importance = importance.first / importance.second;
+
+    if (t.layer >= 0) {
+      LayerInfo &layer = layers[t.layer];
+      auto &bits = bitSums[t.layer];
+      bits.first += t.bits * t.elements;
+      bits.second += t.elements;
+      auto &imp = importanceSums[t.layer];
+      imp.first += importance.first;
+      imp.second += importance.second;
+      if (t.quantError)
+        layer.quantError = layer.quantError.value_or(0) + *t.quantError;
+      // Over the block's matrices: a norm's few elements say little about
+      // how a quantizer will fare, and they are never quantized.
+      if (t.shape.size() >= 2) {
+        layer.maxKurtosis = maxOf(layer.maxKurtosis, t.kurtosis);
+        layer.maxOutliers = maxOf(layer.maxOutliers, t.outliers);
+      }
+    }
+    report.tensors.push_back(std::move(t));
+  }
+  for (auto &[index, sums] : bitSums)
+    if (sums.second > 0)
+      layers[index].bits = sums.first / sums.second;
+  for (auto &[index, sums] : importanceSums)
+    if (sums.second > 0)
+      layers[index].importance = sums.first / sums.second;
+
+  if (auto list = model->getAttrOfType<ArrayAttr>("super_weights")) {
+    report.superWeights.emplace();
+    for (Attribute a : list) {
+      auto entry = dyn_cast<ArrayAttr>(a);
+      if (!entry || entry.size() != 4)
+        return fail("'super_weights' holds an entry that is not "
+                    "[layer, row, col, value]");
+      auto layer = dyn_cast<IntegerAttr>(entry[0]);
+      auto row = dyn_cast<IntegerAttr>(entry[1]);
+      auto col = dyn_cast<IntegerAttr>(entry[2]);
+      auto value = dyn_cast<FloatAttr>(entry[3]);
+      if (!layer || !row || !col || !value)
+        return fail("'super_weights' holds an entry that is not "
+                    "[layer, row, col, value]");
+      report.superWeights->push_back({layer.getInt(), row.getInt(),
+                                      col.getInt(), value.getValueAsDouble()});
+      auto it = layers.find(layer.getInt());
+      if (it != layers.end())
+        ++it->second.superWeights;
+    }
+  }
+  if (auto bytes = model->getAttrOfType<IntegerAttr>("assigned_bytes"))
+    report.assignedBytes = bytes.getInt();
+  report.assignedBpw = floatAttr(model, "assigned_bpw");
+  report.assignedError = floatAttr(model, "assigned_error");
+  for (auto &[index, layer] : layers)
+    report.layers.push_back(std::move(layer));
+  return report;
+}
+
+/// Writes `path` through `write`, atomically.
+static llvm::Error
+writeFile(StringRef path, llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  auto file = ::llmq::AtomicOutputFile::create(path);
+  if (!file)
+    return file.takeError();
+  write((*file)->os());
+  return (*file)->commit();
+}
+
+void ReportPass::runOnOperation() {
+  markAllAnalysesPreserved();
+  if (htmlFile.empty() && jsonFile.empty()) {
+    getOperation().emitError("llmq-report: give html=FILE, json=FILE or both");
+    return signalPassFailure();
+  }
+  std::vector<ModelReport> models;
+  for (ModelOp model : getOperation().getOps<ModelOp>()) {
+    FailureOr<ModelReport> report = collect(model);
+    if (failed(report))
+      return signalPassFailure();
+    models.push_back(std::move(*report));
+  }
+  if (models.empty()) {
+    getOperation().emitError("llmq-report: the module holds no llmq.model");
+    return signalPassFailure();
+  }
+  // Each file appears whole or not at all; if the HTML fails, the JSON
+  // written before it stays (it is complete on its own).
+  llvm::Error err = llvm::Error::success();
+  if (!jsonFile.empty())
+    err = writeFile(jsonFile, [&](llvm::raw_ostream &os) {
+      ::llmq::report::writeJsonReport(models, os);
+    });
+  if (!err && !htmlFile.empty())
+    err = writeFile(htmlFile, [&](llvm::raw_ostream &os) {
+      ::llmq::report::writeHtmlReport(models, os);
+    });
+  if (err) {
+    getOperation().emitError("llmq-report: ") << llvm::toString(std::move(err));
+    signalPassFailure();
+  }
+}

@@ -1,0 +1,76 @@
+//===- Report.h - The analysis report of a model ----------------*- C++ -*-===//
+//
+// What --llmq-report collects from the IR, free of MLIR types so the writers
+// (JSON, HTML with SVG charts) only see plain numbers. A value an analysis
+// did not compute is std::nullopt; the writers leave it out (JSON) or show
+// which pass computes it (HTML).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_PASSES_REPORT_REPORT_H
+#define LLMQ_PASSES_REPORT_REPORT_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmq::report {
+
+/// One llmq.weight.
+struct TensorInfo {
+  std::string name;   ///< the weight's symbol ("blk.0.attn_q")
+  int64_t layer = -1; ///< the block using it, -1 for none
+  std::vector<int64_t> shape;
+  int64_t elements = 0;
+  std::string format; ///< `format` if set, else the source's storage format
+  double bits = 0;    ///< storage bits per weight of `format`
+  std::optional<double> quantError; ///< --llmq-assign-bits (measured mode)
+  std::optional<double> rms, maxAbs, kurtosis,
+      outliers;                     ///< --llmq-weight-stats
+  std::optional<double> importance; ///< mean imatrix in_sum2/count
+  int64_t pinned = 0;               ///< entries pinned by --llmq-super-weights
+};
+
+/// One llmq.block, with aggregates over the weights it uses.
+struct LayerInfo {
+  int64_t index = 0;
+  std::optional<double> influence, angularDistance; ///< --llmq-block-influence
+  std::optional<double> importance; ///< channel-weighted mean of in_sum2/count
+  double bits = 0;                  ///< element-weighted mean bits per weight
+  std::optional<double> quantError; ///< sum over the block's weights
+  std::optional<double> maxKurtosis, maxOutliers; ///< max over its matrices
+  int64_t superWeights = 0;
+};
+
+struct SuperWeight {
+  int64_t layer = 0, row = 0, col = 0;
+  double value = 0;
+};
+
+struct ModelReport {
+  std::string name, arch;
+  int64_t numLayers = 0;
+  std::string imatrix;          ///< the imatrix file, empty if none
+  bool formatsAssigned = false; ///< some weight carries a `format`
+  bool hasInfluence = false, hasStats = false, hasQuantError = false;
+  std::optional<int64_t> assignedBytes;
+  std::optional<double> assignedBpw, assignedError;
+  std::optional<std::vector<SuperWeight>> superWeights;
+  std::vector<LayerInfo> layers;   ///< by block index
+  std::vector<TensorInfo> tensors; ///< in IR order
+};
+
+/// Writes the JSON report: one model's object, or {"models": [...]}.
+void writeJsonReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
+
+/// Writes one self-contained HTML page (inline CSS and SVG, no script, no
+/// external resource) with a chart per analysis, layer and tensor.
+void writeHtmlReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
+
+} // namespace llmq::report
+
+#endif // LLMQ_PASSES_REPORT_REPORT_H
