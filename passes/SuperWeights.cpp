@@ -55,7 +55,7 @@ struct Candidate {
   double actIn = 0, actOut = 0; ///< the spikes (activation mode)
   int64_t token = -1;           ///< prompt position of the spike
   double value = 0;             ///< W[row, col]
-  double ratio = 0;     ///< contribution mode: score / the tensor's mean score
+  double ratio = 0;      ///< contribution mode: score / the tensor's mean score
   double meanSquare = 0; ///< contribution mode: E[x_col^2]
 };
 
@@ -68,10 +68,8 @@ private:
   LogicalResult run(ModelOp model);
   LogicalResult contribution(ModelOp model, const ::llmq::runtime::Model &rm,
                              std::vector<Candidate> &candidates,
-                             llvm::json::Array &tensors,
-                             int64_t &tokenCount);
+                             llvm::json::Array &tensors, int64_t &tokenCount);
 };
-
 
 /// Per block, the largest spikes seen on the prompt (for the report).
 struct LayerSpikes {
@@ -99,10 +97,11 @@ static std::map<int64_t, WeightOp> downWeights(ModelOp model) {
 /// scored w^2 * E[x_c^2]; the token embedding is a product with a one-hot
 /// input, so its E[x_tok^2] is the token's frequency. Candidates keep each
 /// tensor's top-k, ranked by ratio to the tensor's mean score.
-LogicalResult SuperWeightsPass::contribution(
-    ModelOp model, const ::llmq::runtime::Model &rm,
-    std::vector<Candidate> &candidates, llvm::json::Array &tensors,
-    int64_t &tokenCount) {
+LogicalResult SuperWeightsPass::contribution(ModelOp model,
+                                             const ::llmq::runtime::Model &rm,
+                                             std::vector<Candidate> &candidates,
+                                             llvm::json::Array &tensors,
+                                             int64_t &tokenCount) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-super-weights: ") << message;
     return failure();
@@ -131,8 +130,8 @@ LogicalResult SuperWeightsPass::contribution(
   } else {
     if (prompt.empty())
       return fail("prompt= is empty and no text= is given");
-    stream = ::llmq::runtime::encodeLines(**tokenizer,
-                                          tokenizerAttr.getBos(), prompt);
+    stream = ::llmq::runtime::encodeLines(**tokenizer, tokenizerAttr.getBos(),
+                                          prompt);
   }
   if (static_cast<int64_t>(stream.size()) > numTokens)
     stream.resize(numTokens);
@@ -205,16 +204,29 @@ LogicalResult SuperWeightsPass::contribution(
       const ::llmq::runtime::WeightView *view = nullptr;
       MatmulInput input = MatmulInput::Attention;
       switch (*role) {
-      case Role::AttnQ: view = &lw.q; break;
-      case Role::AttnK: view = &lw.k; break;
-      case Role::AttnV: view = &lw.v; break;
+      case Role::AttnQ:
+        view = &lw.q;
+        break;
+      case Role::AttnK:
+        view = &lw.k;
+        break;
+      case Role::AttnV:
+        view = &lw.v;
+        break;
       case Role::AttnOutput:
         view = &lw.o, input = MatmulInput::AttnOutput;
         break;
-      case Role::FfnGate: view = &lw.gate, input = MatmulInput::Ffn; break;
-      case Role::FfnUp: view = &lw.up, input = MatmulInput::Ffn; break;
-      case Role::FfnDown: view = &lw.down, input = MatmulInput::FfnDown; break;
-      default: break;
+      case Role::FfnGate:
+        view = &lw.gate, input = MatmulInput::Ffn;
+        break;
+      case Role::FfnUp:
+        view = &lw.up, input = MatmulInput::Ffn;
+        break;
+      case Role::FfnDown:
+        view = &lw.down, input = MatmulInput::FfnDown;
+        break;
+      default:
+        break;
       }
       const Sums &s = sums[l][static_cast<int>(input)];
       if (!view || view->rows == 0 ||
@@ -269,21 +281,20 @@ LogicalResult SuperWeightsPass::contribution(
     for (Candidate &cand : best)
       cand.ratio = mean > 0 ? cand.score / mean : 0;
     if (!best.empty())
-      tensors.push_back(llvm::json::Object{
-          {"weight", t.weight.getSymName().str()},
-          {"mean_score", mean},
-          {"top_row", best.front().row},
-          {"top_col", best.front().col},
-          {"top_score", best.front().score},
-          {"top_ratio", best.front().ratio}});
+      tensors.push_back(
+          llvm::json::Object{{"weight", t.weight.getSymName().str()},
+                             {"mean_score", mean},
+                             {"top_row", best.front().row},
+                             {"top_col", best.front().col},
+                             {"top_score", best.front().score},
+                             {"top_ratio", best.front().ratio}});
     candidates.insert(candidates.end(), best.begin(), best.end());
   }
   // Across tensors the ratio ranks: scale-free, and the comparison the
   // acceptance makes (against random entries of the same tensor).
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate &a, const Candidate &b) {
-                     return a.ratio > b.ratio;
-                   });
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const Candidate &a, const Candidate &b) { return a.ratio > b.ratio; });
   return success();
 }
 
@@ -457,13 +468,14 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
   Builder builder(model.getContext());
   SmallVector<Attribute> list;
   // By weight symbol, so the order of updates does not depend on pointers.
-  std::map<std::string, std::pair<WeightOp,
-                                  SmallVector<std::pair<int64_t, int64_t>>>>
+  std::map<std::string,
+           std::pair<WeightOp, SmallVector<std::pair<int64_t, int64_t>>>>
       pins;
   for (Candidate &cand : candidates) {
     list.push_back(builder.getArrayAttr(
         {FlatSymbolRefAttr::get(cand.weight.getSymNameAttr()),
-         builder.getI64IntegerAttr(cand.row), builder.getI64IntegerAttr(cand.col),
+         builder.getI64IntegerAttr(cand.row),
+         builder.getI64IntegerAttr(cand.col),
          builder.getF64FloatAttr(cand.value)}));
     auto &entry = pins[cand.weight.getSymName().str()];
     entry.first = cand.weight;
