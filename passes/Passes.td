@@ -114,22 +114,32 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
 }
 
 def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
-  let summary = "Finds super weights (Yu et al. 2024) and pins them";
+  let summary = "Finds super weights and pins them";
   let description = [{
-    Runs a probe prompt through the reference runtime and, at every block's
-    FFN down projection, takes per token the input channel c of largest
-    |x_in| and the output channel r of largest |y_out|; the candidate
-    W_down[r, c] scores max over tokens of |x_in[c] * y_out[r]|. The `top-k`
-    best candidates (over all blocks) are the super weights. With
-    `mode=weight-only` no activations are used: every down-projection entry
-    scores |w| / rms(W_down) and the `top-k` largest win. The model gets
-    `super_weights = [[layer, row, col, value], ...]` and each affected
-    weight `pinned = [array<i64: row, col>, ...]`: entries later passes must
-    keep exact (or in a high-precision format). `json=FILE` writes a report.
+    Default (`mode=contribution`): runs calibration text (`text=FILE`, the
+    first `tokens=` tokens in windows of `ctx=`; the probe prompt when no
+    text is given) through the reference runtime and scores every entry of
+    every matrix the runtime multiplies (token embedding, q, k, v, output,
+    gate, up, down) by w^2 * E[x_col^2], the mean square of what it adds to
+    its output (the token embedding's input is one-hot: E = the token's
+    frequency). Each tensor's top-k are ranked by their ratio to the mean
+    score of their tensor; the `top-k` best ratios are the super weights.
+    `mode=activation` is the rule of Yu et al. 2024: at every block's FFN
+    down projection, per token of the probe prompt, the output channel r of
+    largest |y_out| and the column c of the largest term of y_out[r]; the
+    candidate W_down[r, c] scores max over tokens of |x_in[c] * y_out[r]|.
+    `mode=weight-only` uses no activations: every down-projection entry
+    scores |w| / rms(W_down). The model gets `super_weights = [[@weight,
+    row, col, value], ...]` and each affected weight `pinned = [array<i64:
+    row, col>, ...]`: entries later passes must keep exact (or in a
+    high-precision format). `json=FILE` writes a report.
   }];
   let options = [
     Option<"prompt", "prompt", "std::string", "\"Apple Inc. is a worldwide tech company.\"", "probe prompt">,
-    Option<"mode", "mode", "std::string", "\"activation\"", "activation or weight-only">,
+    Option<"mode", "mode", "std::string", "\"contribution\"", "contribution, activation or weight-only">,
+    Option<"textFile", "text", "std::string", "", "calibration text (contribution mode; default: the prompt)">,
+    Option<"contextSize", "ctx", "int64_t", "256", "window length over the calibration text">,
+    Option<"numTokens", "tokens", "int64_t", "16384", "calibration tokens used at most">,
     Option<"topK", "top-k", "int64_t", "1", "how many super weights to keep">,
     Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,

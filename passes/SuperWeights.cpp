@@ -1,13 +1,16 @@
 //===- SuperWeights.cpp - The super weights of a model --------------------===//
 //
 // "The Super Weight in Large Language Models" (Yu et al. 2024): a handful of
-// FFN down-projection entries create a huge activation spike ("super
-// activation") that the model cannot lose. They show as a spike in the
-// largest |input| of down_proj (channel = the weight's column) together with
-// a spike in its largest |output| (channel = the weight's row) on a probe
-// prompt. This pass runs the reference runtime over the prompt, scores such
-// (row, col) pairs per block, records the best and pins them so later
-// passes keep them exact. A weight-only mode ranks |w| / rms(W_down).
+// weights the model cannot lose. The default (contribution) mode scores
+// every entry of every matrix the runtime multiplies by the mean square of
+// what it adds to its output, w^2 * E[x_c^2] over calibration text (the
+// importance-matrix statistic), relative to its tensor's mean entry: the
+// number of random entries of its own tensor it is worth. Small models
+// without massive activations have super weights by this rule that the
+// paper's rule misses. The paper's rule (activation mode) takes the spikes
+// at each down projection's input (the column) and output (the row) on a
+// probe prompt. A weight-only mode ranks |w| / rms(W_down). The best are
+// recorded and pinned so later passes keep them exact.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,6 +47,18 @@ using namespace mlir::llmq;
 using MatmulInput = ::llmq::runtime::Session::MatmulInput;
 
 namespace {
+struct Candidate {
+  WeightOp weight;
+  int64_t layer = -1; ///< the block; -1 outside blocks (token_embd)
+  int64_t row = 0, col = 0;
+  double score = 0;
+  double actIn = 0, actOut = 0; ///< the spikes (activation mode)
+  int64_t token = -1;           ///< prompt position of the spike
+  double value = 0;             ///< W[row, col]
+  double ratio = 0;      ///< contribution mode: score / the tensor's mean score
+  double meanSquare = 0; ///< contribution mode: E[x_col^2]
+};
+
 struct SuperWeightsPass
     : public mlir::llmq::impl::SuperWeightsBase<SuperWeightsPass> {
   using SuperWeightsBase::SuperWeightsBase;
@@ -51,14 +66,9 @@ struct SuperWeightsPass
 
 private:
   LogicalResult run(ModelOp model);
-};
-
-struct Candidate {
-  int64_t layer = 0, row = 0, col = 0;
-  double score = 0;
-  double actIn = 0, actOut = 0; ///< the spikes (activation mode)
-  int64_t token = -1;           ///< prompt position of the spike
-  double value = 0;             ///< W_down[row, col]
+  LogicalResult contribution(ModelOp model, const ::llmq::runtime::Model &rm,
+                             std::vector<Candidate> &candidates,
+                             llvm::json::Array &tensors, int64_t &tokenCount);
 };
 
 /// Per block, the largest spikes seen on the prompt (for the report).
@@ -82,14 +92,222 @@ static std::map<int64_t, WeightOp> downWeights(ModelOp model) {
   return result;
 }
 
+/// Contribution mode: per input channel mean squares over the calibration
+/// text (or the probe prompt), then every entry of every multiplied matrix
+/// scored w^2 * E[x_c^2]; the token embedding is a product with a one-hot
+/// input, so its E[x_tok^2] is the token's frequency. Candidates keep each
+/// tensor's top-k, ranked by ratio to the tensor's mean score.
+LogicalResult SuperWeightsPass::contribution(ModelOp model,
+                                             const ::llmq::runtime::Model &rm,
+                                             std::vector<Candidate> &candidates,
+                                             llvm::json::Array &tensors,
+                                             int64_t &tokenCount) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-super-weights: ") << message;
+    return failure();
+  };
+  if (contextSize < 1 ||
+      contextSize > static_cast<int64_t>(model.getContextLength()))
+    return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
+                " is outside [1, " + llvm::Twine(model.getContextLength()) +
+                "]");
+  if (numTokens < 1)
+    return fail("tokens=" + llvm::Twine(numTokens.getValue()) +
+                " must be >= 1");
+  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+  if (!tokenizerAttr)
+    return fail("model '" + model.getSymName() + "' has no tokenizer");
+  auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
+  if (!tokenizer)
+    return fail(llvm::toString(tokenizer.takeError()));
+  std::vector<int32_t> stream;
+  if (!textFile.empty()) {
+    auto encoded = ::llmq::runtime::encodeFile(
+        **tokenizer, tokenizerAttr.getBos(), textFile);
+    if (!encoded)
+      return fail(llvm::toString(encoded.takeError()));
+    stream = std::move(*encoded);
+  } else {
+    if (prompt.empty())
+      return fail("prompt= is empty and no text= is given");
+    stream = ::llmq::runtime::encodeLines(**tokenizer, tokenizerAttr.getBos(),
+                                          prompt);
+  }
+  if (static_cast<int64_t>(stream.size()) > numTokens)
+    stream.resize(numTokens);
+  tokenCount = stream.size();
+  if (stream.empty())
+    return fail("the calibration data holds no tokens");
+
+  // Sums of x^2 per (block, matmul input) and input channel, in double, in
+  // token order (the same at any thread count).
+  struct Sums {
+    std::vector<double> sum2;
+    int64_t count = 0;
+  };
+  int64_t layers = rm.layers.size();
+  std::vector<std::array<Sums, 4>> sums(layers);
+  unsigned workers =
+      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  ::llmq::runtime::ThreadPool pool(workers);
+  int64_t window = std::min<int64_t>(contextSize, stream.size());
+  ::llmq::runtime::Session session(rm, pool, window);
+  session.setMatmulObserver([&](int64_t block, MatmulInput input,
+                                const float *x, int64_t n, int64_t cols) {
+    Sums &s = sums[block][static_cast<int>(input)];
+    if (s.sum2.empty())
+      s.sum2.assign(cols, 0.0);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t c = 0; c < cols; ++c) {
+        double v = x[t * cols + c];
+        s.sum2[c] += v * v;
+      }
+    s.count += n;
+  });
+  std::vector<float> logits;
+  for (int64_t start = 0; start < tokenCount; start += window) {
+    session.reset();
+    int64_t n = std::min<int64_t>(window, tokenCount - start);
+    if (llvm::Error err = session.forward(
+            llvm::ArrayRef<int32_t>(stream).slice(start, n), logits,
+            /*allLogits=*/false))
+      return fail(llvm::toString(std::move(err)));
+  }
+
+  // The tensors and the mean square of their inputs.
+  struct Tensor {
+    WeightOp weight;
+    int64_t layer;
+    const ::llmq::runtime::WeightView *view;
+    std::vector<double> meanSquare;
+  };
+  std::vector<Tensor> list;
+  for (EmbeddingOp embedding : model.getBody().getOps<EmbeddingOp>()) {
+    std::vector<double> frequency(rm.embedding.rows, 0.0);
+    for (int32_t token : stream)
+      if (token >= 0 && token < rm.embedding.rows)
+        frequency[token] += 1.0 / tokenCount;
+    // A one-hot input selects a row: the row index plays the column's part.
+    list.push_back({model.lookupWeight(embedding.getWeight()), -1,
+                    &rm.embedding, std::move(frequency)});
+  }
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    int64_t l = block.getIndex();
+    if (l < 0 || l >= layers)
+      continue;
+    const ::llmq::runtime::LayerWeights &lw = rm.layers[l];
+    for (NamedAttribute entry : block.getWeights()) {
+      std::optional<Role> role = lookupRole(entry.getName().getValue());
+      auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
+      if (!role || !symbol)
+        continue;
+      const ::llmq::runtime::WeightView *view = nullptr;
+      MatmulInput input = MatmulInput::Attention;
+      switch (*role) {
+      case Role::AttnQ:
+        view = &lw.q;
+        break;
+      case Role::AttnK:
+        view = &lw.k;
+        break;
+      case Role::AttnV:
+        view = &lw.v;
+        break;
+      case Role::AttnOutput:
+        view = &lw.o, input = MatmulInput::AttnOutput;
+        break;
+      case Role::FfnGate:
+        view = &lw.gate, input = MatmulInput::Ffn;
+        break;
+      case Role::FfnUp:
+        view = &lw.up, input = MatmulInput::Ffn;
+        break;
+      case Role::FfnDown:
+        view = &lw.down, input = MatmulInput::FfnDown;
+        break;
+      default:
+        break;
+      }
+      const Sums &s = sums[l][static_cast<int>(input)];
+      if (!view || view->rows == 0 ||
+          static_cast<int64_t>(s.sum2.size()) != view->cols)
+        continue;
+      std::vector<double> meanSquare(view->cols);
+      for (int64_t c = 0; c < view->cols; ++c)
+        meanSquare[c] = s.sum2[c] / s.count;
+      list.push_back({model.lookupWeight(symbol.getValue()), l, view,
+                      std::move(meanSquare)});
+    }
+  }
+
+  auto better = [](const Candidate &a, const Candidate &b) {
+    return a.score > b.score;
+  };
+  for (Tensor &t : list) {
+    if (!t.weight)
+      continue;
+    const ::llmq::runtime::WeightView &w = *t.view;
+    bool embedding = t.layer < 0;
+    std::vector<float> row(w.cols);
+    std::vector<Candidate> best; // a min-heap of the tensor's top-k
+    double total = 0;
+    for (int64_t r = 0; r < w.rows; ++r) {
+      w.dequantizeRow(r, row.data());
+      for (int64_t c = 0; c < w.cols; ++c) {
+        double m = t.meanSquare[embedding ? r : c];
+        double score = static_cast<double>(row[c]) * row[c] * m;
+        total += score;
+        if (static_cast<int64_t>(best.size()) == topK &&
+            score <= best.front().score)
+          continue;
+        Candidate cand;
+        cand.weight = t.weight;
+        cand.layer = t.layer;
+        cand.row = r;
+        cand.col = c;
+        cand.score = score;
+        cand.value = row[c];
+        cand.meanSquare = m;
+        if (static_cast<int64_t>(best.size()) == topK) {
+          std::pop_heap(best.begin(), best.end(), better);
+          best.pop_back();
+        }
+        best.push_back(cand);
+        std::push_heap(best.begin(), best.end(), better);
+      }
+    }
+    std::sort_heap(best.begin(), best.end(), better);
+    double mean = total / std::max<int64_t>(1, w.rows * w.cols);
+    for (Candidate &cand : best)
+      cand.ratio = mean > 0 ? cand.score / mean : 0;
+    if (!best.empty())
+      tensors.push_back(
+          llvm::json::Object{{"weight", t.weight.getSymName().str()},
+                             {"mean_score", mean},
+                             {"top_row", best.front().row},
+                             {"top_col", best.front().col},
+                             {"top_score", best.front().score},
+                             {"top_ratio", best.front().ratio}});
+    candidates.insert(candidates.end(), best.begin(), best.end());
+  }
+  // Across tensors the ratio ranks: scale-free, and the comparison the
+  // acceptance makes (against random entries of the same tensor).
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const Candidate &a, const Candidate &b) { return a.ratio > b.ratio; });
+  return success();
+}
+
 LogicalResult SuperWeightsPass::run(ModelOp model) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-super-weights: ") << message;
     return failure();
   };
   bool weightOnly = mode == "weight-only";
-  if (!weightOnly && mode != "activation")
-    return fail("mode='" + mode + "' is neither activation nor weight-only");
+  bool byContribution = mode == "contribution";
+  if (!weightOnly && !byContribution && mode != "activation")
+    return fail("mode='" + mode +
+                "' is none of contribution, activation, weight-only");
   if (topK < 1)
     return fail("top-k=" + llvm::Twine(topK.getValue()) + " must be >= 1");
   auto runtimeModel = ::llmq::runtime::Model::load(model);
@@ -101,7 +319,11 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
   std::vector<Candidate> candidates;
   std::vector<LayerSpikes> spikes(layers);
   int64_t promptTokens = 0;
-  if (weightOnly) {
+  llvm::json::Array tensors;
+  if (byContribution) {
+    if (failed(contribution(model, rm, candidates, tensors, promptTokens)))
+      return failure();
+  } else if (weightOnly) {
     // Score every entry by |w| / rms(W_down); keep each layer's top-k.
     for (int64_t l = 0; l < layers; ++l) {
       const ::llmq::runtime::WeightView &down = rm.layers[l].down;
@@ -116,7 +338,13 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
           if (static_cast<int64_t>(best.size()) == topK &&
               magnitude <= best.back().score)
             continue;
-          best.push_back({l, r, c, magnitude, 0, 0, -1, row[c]});
+          Candidate cand;
+          cand.layer = l;
+          cand.row = r;
+          cand.col = c;
+          cand.score = magnitude;
+          cand.value = row[c];
+          best.push_back(cand);
           std::sort(best.begin(), best.end(),
                     [](const Candidate &a, const Candidate &b) {
                       return a.score > b.score;
@@ -193,8 +421,16 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
         }
         double score = std::fabs(static_cast<double>(xi[c]) * yo[r]);
         Candidate &cand = best[{block, r, c}];
-        if (score > cand.score)
-          cand = {block, r, c, score, xi[c], yo[r], t, 0};
+        if (score > cand.score) {
+          cand = Candidate();
+          cand.layer = block;
+          cand.row = r;
+          cand.col = c;
+          cand.score = score;
+          cand.actIn = xi[c];
+          cand.actOut = yo[r];
+          cand.token = t;
+        }
       }
     });
     std::vector<float> logits;
@@ -204,38 +440,50 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
       candidates.push_back(entry.second);
   }
 
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate &a, const Candidate &b) {
-                     return a.score > b.score;
-                   });
-  if (static_cast<int64_t>(candidates.size()) > topK)
+  if (!byContribution) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate &a, const Candidate &b) {
+                       return a.score > b.score;
+                     });
+    if (static_cast<int64_t>(candidates.size()) > topK)
+      candidates.resize(topK);
+    std::map<int64_t, WeightOp> weights = downWeights(model);
+    for (Candidate &cand : candidates) {
+      auto it = weights.find(cand.layer);
+      if (it == weights.end())
+        return fail("block " + llvm::Twine(cand.layer) +
+                    " has no ffn_down weight");
+      cand.weight = it->second;
+      const ::llmq::runtime::WeightView &down = rm.layers[cand.layer].down;
+      std::vector<float> row(down.cols);
+      down.dequantizeRow(cand.row, row.data());
+      cand.value = row[cand.col];
+    }
+  } else if (static_cast<int64_t>(candidates.size()) > topK) {
     candidates.resize(topK);
-  std::map<int64_t, WeightOp> weights = downWeights(model);
-  for (Candidate &cand : candidates) {
-    const ::llmq::runtime::WeightView &down = rm.layers[cand.layer].down;
-    std::vector<float> row(down.cols);
-    down.dequantizeRow(cand.row, row.data());
-    cand.value = row[cand.col];
   }
 
   // Attributes: the list on the model, `pinned` entries on each weight
   // (merged with pins already there).
   Builder builder(model.getContext());
   SmallVector<Attribute> list;
-  std::map<int64_t, SmallVector<std::pair<int64_t, int64_t>>> pins;
-  for (const Candidate &cand : candidates) {
+  // By weight symbol, so the order of updates does not depend on pointers.
+  std::map<std::string,
+           std::pair<WeightOp, SmallVector<std::pair<int64_t, int64_t>>>>
+      pins;
+  for (Candidate &cand : candidates) {
     list.push_back(builder.getArrayAttr(
-        {builder.getI64IntegerAttr(cand.layer),
-         builder.getI64IntegerAttr(cand.row), builder.getI64IntegerAttr(cand.col),
+        {FlatSymbolRefAttr::get(cand.weight.getSymNameAttr()),
+         builder.getI64IntegerAttr(cand.row),
+         builder.getI64IntegerAttr(cand.col),
          builder.getF64FloatAttr(cand.value)}));
-    pins[cand.layer].push_back({cand.row, cand.col});
+    auto &entry = pins[cand.weight.getSymName().str()];
+    entry.first = cand.weight;
+    entry.second.push_back({cand.row, cand.col});
   }
   model->setAttr("super_weights", builder.getArrayAttr(list));
-  for (auto &[layer, entries] : pins) {
-    auto it = weights.find(layer);
-    if (it == weights.end())
-      return fail("block " + llvm::Twine(layer) + " has no ffn_down weight");
-    WeightOp weight = it->second;
+  for (auto &[name, pinned] : pins) {
+    auto &[weight, entries] = pinned;
     std::set<std::pair<int64_t, int64_t>> all(entries.begin(), entries.end());
     if (auto old = weight->getAttrOfType<ArrayAttr>("pinned"))
       for (Attribute a : old)
@@ -250,23 +498,27 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
 
   if (!jsonFile.empty()) {
     llvm::json::Array found, perLayer;
-    for (const Candidate &cand : candidates) {
-      llvm::json::Object o{{"layer", cand.layer},
+    for (Candidate &cand : candidates) {
+      llvm::json::Object o{{"weight", cand.weight.getSymName().str()},
                            {"row", cand.row},
                            {"col", cand.col},
                            {"value", cand.value},
                            {"score", cand.score}};
-      auto it = weights.find(cand.layer);
-      if (it != weights.end())
-        o["weight"] = it->second.getSymName().str();
-      if (!weightOnly) {
+      if (cand.layer >= 0)
+        o["layer"] = cand.layer;
+      if (SourceAttr source = cand.weight.getSource())
+        o["source_key"] = source.getKey().str();
+      if (byContribution) {
+        o["ratio"] = cand.ratio;
+        o["mean_square_input"] = cand.meanSquare;
+      } else if (!weightOnly) {
         o["activation_in"] = cand.actIn;
         o["activation_out"] = cand.actOut;
         o["token"] = cand.token;
       }
       found.push_back(std::move(o));
     }
-    if (!weightOnly)
+    if (!weightOnly && !byContribution)
       for (int64_t l = 0; l < layers; ++l)
         perLayer.push_back(llvm::json::Object{
             {"layer", l},
@@ -277,9 +529,16 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
             {"out_channel", spikes[l].outChannel},
             {"out_token", spikes[l].outToken}});
     llvm::json::Object report{{"model", model.getSymName()},
-                              {"mode", weightOnly ? "weight-only" : "activation"},
+                              {"mode", mode.getValue()},
                               {"super_weights", std::move(found)}};
-    if (!weightOnly) {
+    if (byContribution) {
+      if (textFile.empty())
+        report["prompt"] = prompt.getValue();
+      else
+        report["text"] = textFile.getValue();
+      report["tokens"] = promptTokens;
+      report["tensors"] = std::move(tensors);
+    } else if (!weightOnly) {
       report["prompt"] = prompt.getValue();
       report["prompt_tokens"] = promptTokens;
       report["layers"] = std::move(perLayer);

@@ -1,5 +1,5 @@
-"""Copies a Hugging Face Llama checkpoint with some entries of one block's
-down projection set to zero (for the super-weight test).
+"""Copies a Hugging Face Llama checkpoint with some entries of the top super
+weight's tensor set to zero (for the super-weight test).
 
   zero-weights.py SRC DST --report super.json            zero the top super weight
   zero-weights.py SRC DST --report super.json --random N  zero N other random
@@ -18,8 +18,8 @@ p.add_argument("--seed", type=int, default=0)
 a = p.parse_args()
 
 top = json.load(open(a.report))["super_weights"][0]
-layer, row, col = top["layer"], top["row"], top["col"]
-key = f"model.layers.{layer}.mlp.down_proj.weight"
+row, col = top["row"], top["col"]
+key = top["source_key"]  # the tensor's name in the safetensors file
 
 os.makedirs(a.dst, exist_ok=True)
 for name in os.listdir(a.src):
