@@ -174,19 +174,21 @@ static FailureOr<ModelReport> collect(ModelOp model) {
     report.superWeights.emplace();
     for (Attribute a : list) {
       auto entry = dyn_cast<ArrayAttr>(a);
-      if (!entry || entry.size() != 4)
+      auto weight =
+          entry && entry.size() == 4 ? dyn_cast<FlatSymbolRefAttr>(entry[0])
+                                     : FlatSymbolRefAttr();
+      auto row = weight ? dyn_cast<IntegerAttr>(entry[1]) : IntegerAttr();
+      auto col = weight ? dyn_cast<IntegerAttr>(entry[2]) : IntegerAttr();
+      auto value = weight ? dyn_cast<FloatAttr>(entry[3]) : FloatAttr();
+      if (!weight || !row || !col || !value)
         return fail("'super_weights' holds an entry that is not "
-                    "[layer, row, col, value]");
-      auto layer = dyn_cast<IntegerAttr>(entry[0]);
-      auto row = dyn_cast<IntegerAttr>(entry[1]);
-      auto col = dyn_cast<IntegerAttr>(entry[2]);
-      auto value = dyn_cast<FloatAttr>(entry[3]);
-      if (!layer || !row || !col || !value)
-        return fail("'super_weights' holds an entry that is not "
-                    "[layer, row, col, value]");
-      report.superWeights->push_back({layer.getInt(), row.getInt(),
-                                      col.getInt(), value.getValueAsDouble()});
-      auto it = layers.find(layer.getInt());
+                    "[@weight, row, col, value]");
+      auto owner = layerOf.find(weight.getValue());
+      int64_t layer = owner == layerOf.end() ? -1 : owner->second;
+      report.superWeights->push_back({weight.getValue().str(), layer,
+                                      row.getInt(), col.getInt(),
+                                      value.getValueAsDouble()});
+      auto it = layers.find(layer);
       if (it != layers.end())
         ++it->second.superWeights;
     }

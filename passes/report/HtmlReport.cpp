@@ -153,10 +153,11 @@ static void writeSuperWeights(const ModelReport &m, llvm::raw_ostream &os) {
        << kSuperPass << "</p>\n";
     return;
   }
-  os << "<table class=\"super-weights\">\n<tr><th>layer</th><th>row</th>"
-        "<th>col</th><th>value</th></tr>\n";
+  os << "<table class=\"super-weights\">\n<tr><th>weight</th><th>layer</th>"
+        "<th>row</th><th>col</th><th>value</th></tr>\n";
   for (const SuperWeight &s : *m.superWeights)
-    os << "<tr><td>" << s.layer << "</td><td>" << s.row << "</td><td>" << s.col
+    os << "<tr><td>" << escapeXml(s.weight) << "</td><td>" << s.layer
+       << "</td><td>" << s.row << "</td><td>" << s.col
        << "</td><td>" << formatNumber(s.value) << "</td></tr>\n";
   os << "</table>\n";
 }

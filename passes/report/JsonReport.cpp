@@ -77,7 +77,8 @@ static llvm::json::Object toJson(const ModelReport &m) {
   if (m.superWeights) {
     llvm::json::Array list;
     for (const SuperWeight &s : *m.superWeights)
-      list.push_back(llvm::json::Object{{"layer", s.layer},
+      list.push_back(llvm::json::Object{{"weight", s.weight},
+                                        {"layer", s.layer},
                                         {"row", s.row},
                                         {"col", s.col},
                                         {"value", s.value}});

@@ -47,7 +47,9 @@ struct LayerInfo {
 };
 
 struct SuperWeight {
-  int64_t layer = 0, row = 0, col = 0;
+  std::string weight;  ///< the weight's symbol
+  int64_t layer = -1;  ///< its block; -1 outside the blocks (embedding)
+  int64_t row = 0, col = 0;
   double value = 0;
 };
 

@@ -7,8 +7,8 @@
 func.func @decode_b1_c8(%ids: tensor<1x1xi32>, %pos: tensor<1xi32>,
                         %kc: tensor<1x8x4xf32>, %vc: tensor<1x8x4xf32>)
     -> (tensor<1x1x64xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32>) {
-  // CHECK: llmq_graph.embedding %{{.*}} {format = "bf16", vocab_offset = 32 : i64, weight = "token_embd", weight_shape = array<i64: 32, 16>} : tensor<1x1xi32> -> tensor<1x1x16xf32>
-  %e = llmq_graph.embedding %ids {weight = "token_embd", weight_shape = array<i64: 32, 16>, format = "bf16", vocab_offset = 32} : tensor<1x1xi32> -> tensor<1x1x16xf32>
+  // CHECK: llmq_graph.embedding %{{.*}} {format = "bf16", weight = "token_embd", weight_shape = array<i64: 32, 16>} : tensor<1x1xi32> -> tensor<1x1x16xf32>
+  %e = llmq_graph.embedding %ids {weight = "token_embd", weight_shape = array<i64: 32, 16>, format = "bf16"} : tensor<1x1xi32> -> tensor<1x1x16xf32>
   // CHECK: llmq_graph.all_reduce
   %x = llmq_graph.all_reduce %e {ranks = 2} : tensor<1x1x16xf32>
   %h = llmq_graph.rms_norm %x {weight = "blk.0.attn_norm", weight_shape = array<i64: 16>, format = "f32", eps = 1.0e-5} : tensor<1x1x16xf32>

@@ -63,7 +63,11 @@ def parse_ir(path):
     model["weights"], model["blocks"] = weights, blocks
     s = re.search(r"super_weights = \[((?:\[[^\]]*\](?:, )?)*)\]", text)
     if s:
-        model["super_layers"] = [int(x) for x in re.findall(r"\[(-?\d+),", s.group(1))]
+        # Entries are [@weight, row, col, value]; a weight outside the blocks
+        # (the embedding) belongs to no layer.
+        layer_of = {w: i for i, b in blocks.items() for w in b["weights"]}
+        names = re.findall(r"\[@\"?([\w.]+)\"?,", s.group(1))
+        model["super_layers"] = [layer_of.get(n, -1) for n in names]
     return model
 
 
