@@ -91,9 +91,14 @@ public:
     }
     file = slot.get();
     format = mlir::llmq::sourceFormat(op);
+    // A vector reads as a column (one element per row), as the plan splits
+    // it; vectors are stored in float formats, one element per block.
     auto shape = op.getTensorType().getShape();
-    rows = shape.size() == 2 ? shape[0] : 1;
-    cols = shape.back();
+    rows = shape[0];
+    cols = shape.size() == 2 ? shape[1] : 1;
+    if (getFormatTraits(format).blockElems != 1 && cols == 1)
+      return shardError(source.getFile() + ": vector '" + source.getKey() +
+                        "' is stored in a block format");
     rowSize = rowBytes(format, cols);
     offset = source.getOffset();
     if (offset + rowSize * rows > file->size())

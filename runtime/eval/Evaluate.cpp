@@ -209,7 +209,16 @@ llmq::runtime::generate(const LanguageModel &model, ThreadPool &pool,
     out.push_back(next);
     if (next == options.stopToken || i + 1 == count)
       break;
-    if (llvm::Error err = (*session)->forward({next}, logits, false))
+    llvm::Error err = llvm::Error::success();
+    if (options.recompute) {
+      std::vector<int32_t> sequence(prompt.begin(), prompt.end());
+      sequence.insert(sequence.end(), out.begin(), out.end());
+      (*session)->reset();
+      err = (*session)->forward(sequence, logits, false);
+    } else {
+      err = (*session)->forward({next}, logits, false);
+    }
+    if (err)
       return std::move(err);
   }
   return out;

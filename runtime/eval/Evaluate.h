@@ -56,6 +56,10 @@ struct SamplingOptions {
   int64_t topK = 0;      ///< 0: whole vocabulary
   uint64_t seed = 0;
   int32_t stopToken = -1; ///< stop after emitting it; -1: never
+  /// Run the whole sequence from an empty cache at every step instead of
+  /// feeding one token through the cache (greedy decoding by full
+  /// recomputation: what KV caching must reproduce).
+  bool recompute = false;
 };
 
 /// Continues `prompt` by `count` tokens.

@@ -8,12 +8,14 @@
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Model.h"
-#include "runtime/exec/Session.h"
+#include "runtime/artifact/Artifact.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -23,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <thread>
 
@@ -35,16 +38,20 @@ cl::SubCommand logitsCommand("logits", "Print the top logits at each position");
 cl::SubCommand pplCommand("ppl", "Perplexity over a text file");
 cl::SubCommand kldCommand("kld", "KL divergence of OTHER from BASE over a text");
 cl::SubCommand generateCommand("generate", "Greedy or sampled generation");
+cl::SubCommand compareCommand(
+    "compare", "Logits of OTHER against BASE on the first tokens of a text");
 cl::SubCommand tokenizeCommand("tokenize",
                                "Token ids of --prompt, or of --text's stream");
 
 cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(logitsCommand), cl::sub(pplCommand),
                                  cl::sub(kldCommand), cl::sub(generateCommand),
-                                 cl::sub(tokenizeCommand));
+                                 cl::sub(tokenizeCommand),
+                                 cl::sub(compareCommand));
 cl::opt<unsigned> threads("threads", cl::desc("Worker threads (default: all cores)"),
                           cl::init(0), cl::sub(logitsCommand), cl::sub(pplCommand),
-                          cl::sub(kldCommand), cl::sub(generateCommand));
+                          cl::sub(kldCommand), cl::sub(generateCommand),
+                          cl::sub(compareCommand));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
                       cl::sub(logitsCommand));
 cl::opt<unsigned> top("top", cl::desc("How many logits per position"),
@@ -52,7 +59,8 @@ cl::opt<unsigned> top("top", cl::desc("How many logits per position"),
 
 cl::opt<std::string> textFile("text", cl::desc("Text file (one passage a line)"),
                               cl::value_desc("file"), cl::sub(pplCommand),
-                              cl::sub(kldCommand), cl::sub(tokenizeCommand));
+                              cl::sub(kldCommand), cl::sub(tokenizeCommand),
+                              cl::sub(compareCommand));
 cl::opt<int64_t> ctxSize("ctx", cl::desc("Tokens per window"), cl::init(256),
                          cl::sub(pplCommand), cl::sub(kldCommand));
 cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
@@ -69,6 +77,14 @@ cl::opt<int64_t> topK("top-k", cl::desc("Sample from the K most likely tokens"),
                       cl::init(0), cl::sub(generateCommand));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
                        cl::sub(generateCommand));
+cl::opt<bool> recompute(
+    "recompute",
+    cl::desc("Run the whole sequence from an empty cache at every step "
+             "(greedy decoding by full recomputation, to check KV caching)"),
+    cl::sub(generateCommand));
+cl::opt<int64_t> compareTokens("tokens",
+                               cl::desc("How many tokens of --text to run"),
+                               cl::init(64), cl::sub(compareCommand));
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
                         cl::sub(generateCommand));
 
@@ -78,7 +94,7 @@ unsigned threadCount() {
 
 struct LoadedModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::unique_ptr<Model> model;
+  std::unique_ptr<LanguageModel> model;
   std::unique_ptr<Tokenizer> tokenizer; ///< only when asked for
   int32_t bos = -1, eos = -1;
   bool addBos = false;
@@ -88,6 +104,28 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
                                  mlir::MLIRContext &context,
                                  bool needTokenizer = false) {
   LoadedModel loaded;
+  llvm::SmallString<256> manifest(path);
+  llvm::sys::path::append(manifest, "manifest.json");
+  if (llvm::sys::fs::exists(manifest)) {
+    auto artifact = Artifact::open(path, context);
+    if (!artifact)
+      return artifact.takeError();
+    if (needTokenizer) {
+      if ((*artifact)->tokenizerFile.empty())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       path + ": the artifact has no "
+                                              "tokenizer");
+      auto tokenizer = openTokenizer((*artifact)->tokenizerFile);
+      if (!tokenizer)
+        return tokenizer.takeError();
+      loaded.tokenizer = std::move(*tokenizer);
+      loaded.bos = (*artifact)->bos;
+      loaded.eos = (*artifact)->eos;
+      loaded.addBos = (*artifact)->addBos;
+    }
+    loaded.model = std::move(*artifact);
+    return std::move(loaded);
+  }
   auto module = openModel(path, context);
   if (!module)
     return module.takeError();
@@ -129,14 +167,16 @@ llvm::Error runLogits() {
   auto loaded = load(modelPaths[0], context);
   if (!loaded)
     return loaded.takeError();
-  const Model &model = *loaded->model;
+  const LanguageModel &model = *loaded->model;
   ThreadPool pool(threadCount());
-  Session session(model, pool, std::max<int64_t>(ids.size(), 1));
+  auto session = model.newDecoder(pool, std::max<int64_t>(ids.size(), 1));
+  if (!session)
+    return session.takeError();
   std::vector<int32_t> tokens(ids.begin(), ids.end());
   std::vector<float> logits;
-  if (llvm::Error err = session.forward(tokens, logits, /*allLogits=*/true))
+  if (llvm::Error err = (*session)->forward(tokens, logits, /*allLogits=*/true))
     return err;
-  int64_t vocab = model.config.vocab;
+  int64_t vocab = model.vocabSize();
   llvm::json::Array topIds, topLogits;
   for (size_t t = 0; t < tokens.size(); ++t) {
     const float *row = logits.data() + t * vocab;
@@ -159,7 +199,7 @@ llvm::Error runLogits() {
     topIds.push_back(std::move(i));
     topLogits.push_back(std::move(l));
   }
-  llvm::json::Object out{{"model", model.config.name},
+  llvm::json::Object out{{"model", model.modelName()},
                          {"top_ids", std::move(topIds)},
                          {"top_logits", std::move(topLogits)}};
   llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
@@ -198,7 +238,7 @@ llvm::Error runPerplexity() {
                        std::chrono::steady_clock::now() - start)
                        .count();
   if (jsonOutput) {
-    llvm::json::Object out{{"model", loaded->model->config.name},
+    llvm::json::Object out{{"model", loaded->model->modelName()},
                            {"ppl", result->perplexity},
                            {"nll_sum", result->nllSum},
                            {"scored_tokens", result->scored},
@@ -243,8 +283,8 @@ llvm::Error runDivergence() {
   if (!result)
     return result.takeError();
   if (jsonOutput) {
-    llvm::json::Object out{{"base", base->model->config.name},
-                           {"other", other->model->config.name},
+    llvm::json::Object out{{"base", base->model->modelName()},
+                           {"other", other->model->modelName()},
                            {"mean_kld", result->meanKLD},
                            {"p99_kld", result->p99KLD},
                            {"max_kld", result->maxKLD},
@@ -282,6 +322,7 @@ llvm::Error runGenerate() {
   options.topK = topK;
   options.seed = seed;
   options.stopToken = stopAtEos ? loaded->eos : -1;
+  options.recompute = recompute;
   auto out = generate(*loaded->model, pool, ids, numTokens, options);
   if (!out)
     return out.takeError();
@@ -330,9 +371,71 @@ llvm::Error runTokenize() {
   llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
   return llvm::Error::success();
 }
+/// Runs BASE and OTHER on the first --tokens tokens of --text, every
+/// position's logits, and reports how far apart they are: the largest
+/// absolute difference, that over the largest |logit| of BASE (the scale
+/// a relative tolerance is meant against; per-element ratios blow up near
+/// zero), whether they are bit-identical, and top-1 agreement.
+llvm::Error runCompare() {
+  if (llvm::Error err = expectModels(2))
+    return err;
+  if (llvm::Error err = needText())
+    return err;
+  mlir::MLIRContext context;
+  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!base)
+    return base.takeError();
+  auto other = load(modelPaths[1], context);
+  if (!other)
+    return other.takeError();
+  auto stream = encodeText(*base, textFile);
+  if (!stream)
+    return stream.takeError();
+  int64_t n = std::min<int64_t>(compareTokens, stream->size());
+  llvm::ArrayRef<int32_t> tokens = llvm::ArrayRef(*stream).take_front(n);
+  int64_t vocab = base->model->vocabSize();
+  if (other->model->vocabSize() != vocab)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the models have different vocabularies");
+  ThreadPool pool(threadCount());
+  std::vector<float> a, b;
+  for (auto [model, logits] : {std::pair{base->model.get(), &a},
+                               std::pair{other->model.get(), &b}}) {
+    auto decoder = model->newDecoder(pool, n);
+    if (!decoder)
+      return decoder.takeError();
+    if (llvm::Error err = (*decoder)->forward(tokens, *logits, true))
+      return err;
+  }
+  double maxDiff = 0, scale = 0;
+  int64_t agree = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    const float *x = a.data() + t * vocab, *y = b.data() + t * vocab;
+    for (int64_t i = 0; i < vocab; ++i) {
+      if (std::isfinite(x[i]))
+        scale = std::max(scale, std::fabs(static_cast<double>(x[i])));
+      if (std::isfinite(x[i]) || std::isfinite(y[i]))
+        maxDiff = std::max(maxDiff, std::fabs(static_cast<double>(x[i]) - y[i]));
+    }
+    agree += std::max_element(x, x + vocab) - x ==
+             std::max_element(y, y + vocab) - y;
+  }
+  bool identical = std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  llvm::json::Object out{{"base", base->model->modelName()},
+                         {"other", other->model->modelName()},
+                         {"tokens", n},
+                         {"max_abs_diff", maxDiff},
+                         {"max_rel_diff", scale > 0 ? maxDiff / scale : 0.0},
+                         {"identical", identical},
+                         {"top1_agreement", static_cast<double>(agree) / n}};
+  llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
+  return llvm::Error::success();
+}
 } // namespace
 
 llvm::Error llmq::runSelectedCommand() {
+  if (compareCommand)
+    return runCompare();
   if (tokenizeCommand)
     return runTokenize();
   if (logitsCommand)
@@ -345,5 +448,5 @@ llvm::Error llmq::runSelectedCommand() {
     return runGenerate();
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "choose a subcommand: logits, ppl, kld, "
-                                 "generate, tokenize (see --help)");
+                                 "generate, compare, tokenize (see --help)");
 }
