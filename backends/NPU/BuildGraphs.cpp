@@ -327,6 +327,11 @@ void GraphEmitter::emitGraph(Phase phase, Bucket bucket, int64_t stage,
   for (Value v : results)
     resultTypes.push_back(v.getType());
   g.func.setType(b.getFunctionType(argTypes, resultTypes));
+  // Ports by name on the graph itself, as the manifest lists them.
+  for (auto [i, port] : llvm::enumerate(info.inputs))
+    g.func.setArgAttr(i, "llmq_graph.port", b.getStringAttr(port.name));
+  for (auto [i, port] : llvm::enumerate(info.outputs))
+    g.func.setResultAttr(i, "llmq_graph.port", b.getStringAttr(port.name));
   out.push_back({std::move(g.info), std::move(g.module)});
 }
 
