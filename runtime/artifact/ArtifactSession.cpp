@@ -121,12 +121,20 @@ llvm::Error ArtifactSession::forward(llvm::ArrayRef<int32_t> tokens,
                           " is outside the vocabulary [0, " + Twine(vocab) +
                           ")");
   std::vector<float> all;
-  if (position == 0) {
-    auto [batch, length] = pickBucket(artifact, /*prefill=*/true, n);
+  bool decodeFits =
+      position > 0 && pickBucket(artifact, /*prefill=*/false, position + 1).second;
+  if (!decodeFits) {
+    // From an empty cache: the history and the new tokens in one prefill.
+    std::vector<int32_t> sequence = history;
+    sequence.insert(sequence.end(), tokens.begin(), tokens.end());
+    int64_t total = sequence.size();
+    auto [batch, length] = pickBucket(artifact, /*prefill=*/true, total);
     if (length > 0) {
-      if (llvm::Error err = run(true, batch, length, tokens, all))
+      position = 0;
+      if (llvm::Error err = run(true, batch, length, sequence, all))
         return err;
-      position = n;
+      position = total;
+      history = std::move(sequence);
       logits.assign(all.end() - (allLogits ? n : 1) * vocab, all.end());
       return llvm::Error::success();
     }
@@ -145,6 +153,7 @@ llvm::Error ArtifactSession::forward(llvm::ArrayRef<int32_t> tokens,
     if (llvm::Error err = run(false, batch, length, {token}, step))
       return err;
     ++position;
+    history.push_back(token);
     if (allLogits)
       logits.insert(logits.end(), step.begin(), step.end());
   }
