@@ -29,6 +29,16 @@ llvm::StringRef llmq::npu::phaseName(Phase phase) {
   return phase == Phase::Prefill ? "prefill" : "decode";
 }
 
+llvm::StringRef llmq::npu::pieceName(Piece piece) {
+  switch (piece) {
+  case Piece::Whole: return "whole";
+  case Piece::Embedding: return "embedding";
+  case Piece::Block: return "block";
+  case Piece::LmHead: return "lm_head";
+  }
+  return "";
+}
+
 namespace {
 
 /// Builds the graphs of one model and plan.
@@ -67,7 +77,7 @@ private:
   };
 
   void emitGraph(Phase phase, Bucket bucket, int64_t stage,
-                 llvm::StringRef piece, int64_t block, bool recvFirst,
+                 Piece piece, int64_t block, bool recvFirst,
                  bool sendLast, std::vector<BuiltGraph> &out);
 
   mlir::RankedTensorType f32(llvm::ArrayRef<int64_t> shape) {
@@ -232,7 +242,7 @@ Value GraphEmitter::emitHead(Value x) {
 }
 
 void GraphEmitter::emitGraph(Phase phase, Bucket bucket, int64_t stage,
-                             llvm::StringRef piece, int64_t block,
+                             Piece piece, int64_t block,
                              bool recvFirst, bool sendLast,
                              std::vector<BuiltGraph> &out) {
   batch = bucket.batch;
@@ -240,30 +250,31 @@ void GraphEmitter::emitGraph(Phase phase, Bucket bucket, int64_t stage,
   cacheLength = bucket.length;
   int64_t hidden = model.getHiddenSize();
   const StagePlan &sp = plan.stages[stage];
-  int64_t first = piece == "block" ? block : sp.firstBlock;
-  int64_t end = piece == "block" ? block + 1 : sp.endBlock;
-  bool hasBlocks = piece == "whole" || piece == "block";
-  bool hasEmbedding = piece == "embedding" || (piece == "whole" && stage == 0);
-  bool hasHead = piece == "lm_head" ||
-                 (piece == "whole" && stage + 1 == plan.options.pp);
+  int64_t first = piece == Piece::Block ? block : sp.firstBlock;
+  int64_t end = piece == Piece::Block ? block + 1 : sp.endBlock;
+  bool hasBlocks = piece == Piece::Whole || piece == Piece::Block;
+  bool hasEmbedding =
+      piece == Piece::Embedding || (piece == Piece::Whole && stage == 0);
+  bool hasHead = piece == Piece::LmHead ||
+                 (piece == Piece::Whole && stage + 1 == plan.options.pp);
 
   Graph g;
   GraphInfo &info = g.info;
   info.phase = phase;
   info.bucket = bucket;
   info.stage = stage;
-  info.piece = piece.str();
+  info.piece = piece;
   info.block = block;
   info.name = (phaseName(phase) + "_b" + llvm::Twine(bucket.batch) +
                (phase == Phase::Prefill ? "_s" : "_c") +
                llvm::Twine(bucket.length))
                   .str();
-  if (piece == "whole")
+  if (piece == Piece::Whole)
     info.name += "_stage" + std::to_string(stage);
-  else if (piece == "block")
+  else if (piece == Piece::Block)
     info.name += "_block" + std::to_string(block);
   else
-    info.name += "_" + piece.str();
+    info.name += "_" + pieceName(piece).str();
 
   if (hasEmbedding)
     info.inputs.push_back({"ids", {batch, seq}, "i32"});
@@ -346,18 +357,18 @@ std::vector<BuiltGraph> GraphEmitter::emitAll() {
       for (int64_t s = 0; s < pp; ++s) {
         bool last = s + 1 == pp;
         if (!perBlock) {
-          emitGraph(phase, bucket, s, "whole", -1, s > 0, !last, graphs);
+          emitGraph(phase, bucket, s, Piece::Whole, -1, s > 0, !last, graphs);
           continue;
         }
         const StagePlan &sp = plan.stages[s];
         if (s == 0)
-          emitGraph(phase, bucket, s, "embedding", -1, false, false, graphs);
+          emitGraph(phase, bucket, s, Piece::Embedding, -1, false, false, graphs);
         for (int64_t l = sp.firstBlock; l < sp.endBlock; ++l)
-          emitGraph(phase, bucket, s, "block", l,
+          emitGraph(phase, bucket, s, Piece::Block, l,
                     s > 0 && l == sp.firstBlock,
                     !last && l + 1 == sp.endBlock, graphs);
         if (last)
-          emitGraph(phase, bucket, s, "lm_head", -1, false, false, graphs);
+          emitGraph(phase, bucket, s, Piece::LmHead, -1, false, false, graphs);
       }
     }
   }

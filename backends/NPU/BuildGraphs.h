@@ -21,6 +21,12 @@ namespace llmq::npu {
 enum class Phase { Prefill, Decode };
 llvm::StringRef phaseName(Phase phase);
 
+/// What part of a stage a graph computes: all of it, or (--partition
+/// per-block) the embedding, one block or the LM head.
+enum class Piece { Whole, Embedding, Block, LmHead };
+/// "whole", "embedding", "block", "lm_head".
+llvm::StringRef pieceName(Piece piece);
+
 /// A graph argument or result. Names: "ids", "positions", "hidden",
 /// "logits", "k_cache.N", "v_cache.N" (N = block index).
 struct Port {
@@ -34,9 +40,8 @@ struct GraphInfo {
   Phase phase;
   Bucket bucket;
   int64_t stage = 0;
-  /// "whole", "embedding", "block" or "lm_head".
-  std::string piece;
-  int64_t block = -1; ///< for piece == "block"
+  Piece piece = Piece::Whole;
+  int64_t block = -1; ///< for Piece::Block
   std::vector<Port> inputs, outputs;
 };
 

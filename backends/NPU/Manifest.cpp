@@ -104,7 +104,7 @@ std::string llmq::npu::renderManifest(const ManifestInput &in) {
                   {"batch", g.info->bucket.batch},
                   {"length", g.info->bucket.length},
                   {"stage", g.info->stage},
-                  {"piece", g.info->piece},
+                  {"piece", pieceName(g.info->piece).str()},
                   {"text", g.text},
                   {"bytecode", g.bytecode},
                   {"sha256", g.sha256},
