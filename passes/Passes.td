@@ -165,6 +165,9 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
+    Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
+    Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "4096", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
+    Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
