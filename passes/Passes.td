@@ -157,8 +157,16 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     model's imatrix as importance when it names one), and picks one format
     per weight minimising the total error with the tensor bytes of all
     weights at most the budget (exact dynamic programming over sizes in
-    small units, rounded up). Sets the model attributes `assigned_bytes`,
-    `assigned_bpw` and `assigned_error`.
+    small units, rounded up). With `text=FILE` (calibration text) and
+    `sensitivity-tokens=N` > 0 (default 4096), each weight's errors are
+    scaled by its measured sensitivity: the mean KL divergence, over the
+    first N tokens of the text in windows of `ctx`, between the unquantized
+    model and the model with only that weight at its smallest candidate, per
+    unit of that candidate's error; the knapsack then minimises the
+    estimated KLD, and the output head is no longer held at q6_K or better.
+    Sets the model attributes `assigned_bytes`, `assigned_bpw`,
+    `assigned_error` (and `estimated_kld` and each weight's `sensitivity`
+    with the probes).
   }];
   let options = [
     Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...)">,
