@@ -3,19 +3,29 @@
 # divergence from the bf16 checkpoint and perplexity on the eval text, for
 # presets q3_k_m and q4_k_m (quantized with the imatrix) and for
 # --llmq-assign-bits=target-bytes=N with N set so that the exported GGUF is no
-# larger than each preset's GGUF.
+# larger than each preset's GGUF: without sensitivity probes (error only) and
+# with them (text=CALIB_TEXT, the default sensitivity-tokens). The eval text
+# is only ever used to score; the imatrix and the probes read the
+# calibration text.
 #
 #   bench/assign-bits-kld.sh [MODEL_DIR] [EVAL_TEXT] [CALIB_TEXT] [TOKENS] [BUILD_DIR]
 #
-# Defaults: ../shared/models/kjv-llama-5m, ../shared/data/kjv-eval.txt,
-# ../shared/data/kjv-calib.txt, 16384 calibration tokens, build/.
-# target-bytes counts tensor data only; the GGUF adds metadata (vocabulary)
-# and alignment, so the script measures that overhead and shrinks the
-# target until the optimizer's file is no larger than the preset's.
+# Without MODEL_DIR: one table for ../shared/models/kjv-llama-5m and one for
+# test/models/qwen3-tiny-tied (same tokenizer as kjv). Defaults:
+# ../shared/data/kjv-eval.txt, ../shared/data/kjv-calib.txt, 16384 imatrix
+# tokens, build/. target-bytes counts tensor data only; the GGUF adds
+# metadata (vocabulary) and alignment, so the script measures that overhead
+# and shrinks the target until the optimizer's file is no larger than the
+# preset's.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(dirname "$root")/shared
-model=${1:-$shared/models/kjv-llama-5m}
+if [ $# -eq 0 ]; then
+  "$0" "$shared/models/kjv-llama-5m"
+  echo
+  exec "$0" "$root/test/models/qwen3-tiny-tied"
+fi
+model=$1
 text=${2:-$shared/data/kjv-eval.txt}
 calib=${3:-$shared/data/kjv-calib.txt}
 tokens=${4:-16384}
@@ -56,16 +66,30 @@ for preset in q3_k_m q4_k_m; do
   "$bin/quant-translate" --export-gguf "$work/$preset.mlir" -o "$work/$preset.gguf"
   limit=$(size "$work/$preset.gguf")
   row "preset $preset (imatrix)" "$work/$preset.gguf"
-  target=$limit
-  for _ in 1 2 3 4; do
-    "$bin/quant-opt" "$work/mi.mlir" --llmq-assign-bits=target-bytes=$target \
-      -o "$work/opt-$preset.mlir" 2>/dev/null
-    "$bin/quant-translate" --export-gguf "$work/opt-$preset.mlir" -o "$work/opt-$preset.gguf"
-    got=$(size "$work/opt-$preset.gguf")
-    [ "$got" -le "$limit" ] && break
-    target=$((target - (got - limit) - 256))
+  for probes in 0 1; do
+    if [ $probes = 1 ]; then
+      opts="text=$calib" label="optimizer <= $preset"
+    else
+      opts="sensitivity-tokens=0" label="error only <= $preset"
+    fi
+    out=$work/opt-$preset-$probes
+    target=$limit
+    for _ in 1 2 3 4 5 6 7 8; do
+      "$bin/quant-opt" "$work/mi.mlir" \
+        --llmq-assign-bits="target-bytes=$target $opts" -o "$out.mlir" 2>/dev/null
+      "$bin/quant-translate" --export-gguf "$out.mlir" -o "$out.gguf"
+      got=$(size "$out.gguf")
+      [ "$got" -le "$limit" ] && break
+      # The GGUF's overhead over the assigned tensor bytes, and a margin
+      # that doubles while the file is still too large.
+      target=$((limit - (got - $(attr assigned_bytes "$out.mlir")) - ${step:=256}))
+      step=$((step * 2))
+    done
+    unset step
+    [ "$got" -le "$limit" ] || { echo "no target fits $limit bytes" >&2; exit 1; }
+    row "$label" "$out.gguf"
   done
-  row "optimizer <= $preset" "$work/opt-$preset.gguf"
 done
 echo "model $(basename "$model"), $params weights; KLD and ppl on $(basename "$text");" \
-  "imatrix from $tokens tokens of $(basename "$calib")"
+  "imatrix from $tokens tokens of $(basename "$calib")," \
+  "sensitivity probes on the default number of its tokens"

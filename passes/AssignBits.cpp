@@ -19,13 +19,17 @@
 #include "formats/Formats.h"
 #include "formats/files/Imatrix.h"
 #include "formats/files/MappedFile.h"
+#include "runtime/eval/Corpus.h"
+#include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Kernels.h"
+#include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -87,6 +91,8 @@ struct QuantizeState {
   int nFallback = 0;
 };
 
+struct Item;
+
 struct AssignBitsPass
     : public mlir::llmq::impl::AssignBitsBase<AssignBitsPass> {
   using AssignBitsBase::AssignBitsBase;
@@ -95,6 +101,8 @@ struct AssignBitsPass
 private:
   LogicalResult apply(ModelOp model);
   LogicalResult optimize(ModelOp model);
+  LogicalResult weighBySensitivity(ModelOp model, std::vector<Item> &items,
+                                   ::llmq::runtime::ThreadPool &pool);
 };
 } // namespace
 
@@ -379,11 +387,14 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// One choice for one weight: its format, bytes and measured error.
+/// One choice for one weight: its format, bytes, measured error and the
+/// cost the knapsack minimises (the error, or the error scaled by the
+/// weight's measured sensitivity).
 struct Candidate {
   Format format;
   uint64_t bytes = 0;
   double error = 0;
+  double cost = 0;
 };
 
 /// A weight the optimizer assigns.
@@ -394,6 +405,13 @@ struct Item {
   bool quantizable = false;
   std::vector<Candidate> candidates; ///< one (f32) when not quantizable
   size_t chosen = 0;
+  /// The source rows, as stored, and how they are quantized: importance per
+  /// column (empty: 1) and the logit mask's row scale.
+  ::llmq::runtime::WeightView view;
+  std::vector<float> importance;
+  llvm::DenseSet<int64_t> scaled;
+  float rowScale = 1.0f;
+  double sensitivity = 0; ///< measured KLD per unit of error; 0: unmeasured
 };
 } // namespace
 
@@ -415,14 +433,15 @@ static std::vector<Format> candidateFormats(int64_t cols) {
 /// Measures sum_r sum_c imp[c] * (x - x')^2 of every candidate of `item`,
 /// streaming rows from `view`. Rows are split over the pool; per-row errors
 /// are summed in row order, so the result does not depend on the threads.
-static void measure(Item &item, const ::llmq::runtime::WeightView &view,
-                    const std::vector<float> &importance,
-                    const llvm::DenseSet<int64_t> &scaled, float rowScale,
-                    ::llmq::runtime::ThreadPool &pool) {
+static void measure(Item &item, ::llmq::runtime::ThreadPool &pool) {
+  const ::llmq::runtime::WeightView &view = item.view;
+  const llvm::DenseSet<int64_t> &scaled = item.scaled;
+  float rowScale = item.rowScale;
   size_t k = item.candidates.size();
   int64_t rows = item.rows, cols = item.cols;
   std::vector<double> rowError(k * rows, 0.0);
-  const float *imp = importance.empty() ? nullptr : importance.data();
+  const float *imp =
+      item.importance.empty() ? nullptr : item.importance.data();
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> x(cols), y(cols);
     std::vector<uint8_t> packed(cols * sizeof(float) + 64);
@@ -450,7 +469,43 @@ static void measure(Item &item, const ::llmq::runtime::WeightView &view,
     for (int64_t r = 0; r < rows; ++r)
       sum += rowError[i * rows + r];
     item.candidates[i].error = sum;
+    item.candidates[i].cost = sum;
   }
+}
+
+/// `item` quantized to `format` in memory, for the runtime to run: rows as
+/// the runtime reads them (the LM head's row scale is applied by the runtime
+/// itself, so it is left out here); `error` receives the weighted squared
+/// error of exactly these rows, summed in row order.
+static std::vector<uint8_t> quantizeTensor(const Item &item, Format format,
+                                           ::llmq::runtime::ThreadPool &pool,
+                                           double &error) {
+  const ::llmq::FormatTraits &t = ::llmq::getFormatTraits(format);
+  int64_t rows = item.rows, cols = item.cols;
+  size_t rowBytes = ::llmq::rowBytes(format, cols);
+  std::vector<uint8_t> packed(rowBytes * rows);
+  std::vector<double> rowError(rows, 0.0);
+  const float *imp =
+      item.importance.empty() ? nullptr : item.importance.data();
+  pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
+    std::vector<float> x(cols), y(cols);
+    for (int64_t r = begin; r < end; ++r) {
+      item.view.dequantizeRow(r, x.data());
+      uint8_t *out = packed.data() + r * rowBytes;
+      t.quantizeRow(x.data(), out, cols, imp);
+      t.dequantizeRow(out, y.data(), cols);
+      double e = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        double d = static_cast<double>(x[c]) - y[c];
+        e += (imp ? imp[c] : 1.0) * d * d;
+      }
+      rowError[r] = e;
+    }
+  });
+  error = 0;
+  for (double e : rowError)
+    error += e;
+  return packed;
 }
 
 /// Exact multiple-choice knapsack by dynamic programming over sizes in units
@@ -477,7 +532,7 @@ static bool solveKnapsack(std::vector<Item *> &items, uint64_t budget,
         int64_t u = units(cands[c].bytes);
         if (u > b || best[b - u] == inf)
           continue;
-        double e = best[b - u] + cands[c].error;
+        double e = best[b - u] + cands[c].cost;
         if (e < v) {
           v = e;
           arg = static_cast<uint8_t>(c);
@@ -499,6 +554,82 @@ static bool solveKnapsack(std::vector<Item *> &items, uint64_t budget,
   return true;
 }
 
+/// Scales every candidate's error of every quantizable weight by the
+/// weight's measured sensitivity: the mean KL divergence on calibration text
+/// between the unquantized model and the model with only that weight
+/// quantized (to its smallest candidate), per unit of weighted squared error.
+LogicalResult
+AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
+                                   ::llmq::runtime::ThreadPool &pool) {
+  auto fail = [&](const Twine &message) {
+    model.emitError("llmq-assign-bits: ") << message;
+    return failure();
+  };
+  if (contextSize < 1 ||
+      contextSize > static_cast<int64_t>(model.getContextLength()))
+    return fail("ctx=" + Twine(contextSize.getValue()) + " is outside [1, " +
+                Twine(model.getContextLength()) + "]");
+  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+  if (!tokenizerAttr)
+    return fail("model '" + model.getSymName() +
+                "' has no tokenizer to read the calibration text with");
+  auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
+  if (!tokenizer)
+    return fail(llvm::toString(tokenizer.takeError()));
+  auto stream = ::llmq::runtime::encodeFile(**tokenizer,
+                                            tokenizerAttr.getBos(), textFile);
+  if (!stream)
+    return fail(llvm::toString(stream.takeError()));
+  int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
+  if (usable < contextSize)
+    return fail("'" + textFile + "' holds " + Twine(stream->size()) +
+                " tokens, fewer than one window of ctx=" +
+                Twine(contextSize.getValue()));
+  auto runtimeModel = ::llmq::runtime::Model::load(model);
+  if (!runtimeModel)
+    return fail(llvm::toString(runtimeModel.takeError()));
+  auto probe = ::llmq::runtime::DivergenceProbe::create(
+      **runtimeModel, pool, ArrayRef<int32_t>(*stream).take_front(usable),
+      contextSize);
+  if (!probe)
+    return fail(llvm::toString(probe.takeError()));
+
+  for (Item &item : items) {
+    if (!item.quantizable)
+      continue;
+    llvm::SmallVector<::llmq::runtime::WeightView *, 2> views =
+        (*runtimeModel)->matrixViews(item.weight.getSymName());
+    if (views.empty())
+      return fail("weight '" + item.weight.getSymName() +
+                  "' is no matrix the runtime multiplies by");
+    // The smallest candidate: the largest error, so the KLD it causes is
+    // well above rounding and the ratio is measured where it matters most.
+    Format probeFormat = item.candidates.front().format;
+    double error = 0;
+    std::vector<uint8_t> packed =
+        quantizeTensor(item, probeFormat, pool, error);
+    std::vector<::llmq::runtime::WeightView> saved;
+    for (::llmq::runtime::WeightView *v : views) {
+      saved.push_back(*v);
+      v->data = packed.data();
+      v->format = probeFormat;
+    }
+    auto kld = probe->meanKLD(**runtimeModel);
+    for (size_t i = 0; i < views.size(); ++i)
+      *views[i] = saved[i];
+    if (!kld)
+      return fail(llvm::toString(kld.takeError()));
+    item.sensitivity = error > 0 ? *kld / error : 0.0;
+    LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
+                   "{0}: {1} error {2:E4} kld {3:E4} sensitivity {4:E4}\n",
+                   item.name, ::llmq::getFormatTraits(probeFormat).name,
+                   error, *kld, item.sensitivity));
+    for (Candidate &c : item.candidates)
+      c.cost = c.error * item.sensitivity;
+  }
+  return success();
+}
+
 LogicalResult AssignBitsPass::optimize(ModelOp model) {
   auto fail = [&](const Twine &message) {
     model.emitError("llmq-assign-bits: ") << message;
@@ -506,6 +637,9 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   };
   if (targetBpw < 0 || targetBytes < 0)
     return fail("target-bpw and target-bytes must be positive");
+  if (sensitivityTokens < 0)
+    return fail("sensitivity-tokens=" + Twine(sensitivityTokens.getValue()) +
+                " is negative");
   std::optional<::llmq::Imatrix> imatrix;
   if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
     auto read = ::llmq::readImatrix(path.getValue());
@@ -514,6 +648,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     imatrix = std::move(*read);
   }
 
+  bool probing = sensitivityTokens > 0 && !textFile.empty();
   bool hasOutput = false;
   for (WeightOp weight : model.getBody().getOps<WeightOp>())
     hasOutput |= ggufName(weight.getSymName()) == "output.weight";
@@ -529,12 +664,14 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     totalElements += type.getNumElements();
     item.quantizable = allowsQuantization(item.name, type.getRank());
     if (item.quantizable) {
-      // Rule: the output head (and tied embeddings serving as it) keeps
-      // q6_K or better, as in every preset: its error reaches the logits
-      // directly, which the per-tensor error does not see.
+      // Rule without sensitivity probes: the output head (and tied
+      // embeddings serving as it) keeps q6_K or better, as in every preset:
+      // its error reaches the logits directly, which the per-tensor error
+      // does not see. The probes measure exactly that, so they lift it.
       Category category = categoryOf(item.name);
-      bool head = category == Category::Output ||
-                  (category == Category::TokenEmbd && !hasOutput);
+      bool head = (category == Category::Output ||
+                  (category == Category::TokenEmbd && !hasOutput)) &&
+                  !probing;
       for (Format f : candidateFormats(item.cols))
         if (!head || ::llmq::bitsPerWeight(f) >= 6.5)
           item.candidates.push_back(
@@ -566,7 +703,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
         return fail(llvm::toString(opened.takeError()));
       file = std::move(*opened);
     }
-    ::llmq::runtime::WeightView view;
+    ::llmq::runtime::WeightView &view = item.view;
     view.format = sourceFormat(item.weight);
     view.rows = item.rows;
     view.cols = item.cols;
@@ -574,17 +711,15 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       return fail(source.getFile() + ": tensor '" + source.getKey() +
                   "' extends past the end of the file");
     view.data = file->data() + source.getOffset();
-    llvm::DenseSet<int64_t> scaled;
-    float rowScale = 1.0f;
     if (auto rows = item.weight.getScaledRowsAttr()) {
-      scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
+      item.scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       if (auto s = item.weight.getRowScaleAttr())
-        rowScale = s.getValueAsDouble();
+        item.rowScale = s.getValueAsDouble();
     }
     // Importance: the imatrix's mean squared input per column; 1 for a
     // weight it has no entry for (the untied token embedding) and for every
     // weight without an imatrix.
-    std::vector<float> importance;
+    std::vector<float> &importance = item.importance;
     if (imatrix) {
       if (const ::llmq::ImatrixEntry *entry = imatrix->find(item.name)) {
         if (entry->cols != item.cols)
@@ -595,9 +730,12 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
           importance.push_back(entry->mean2(c));
       }
     }
-    measure(item, view, importance, scaled, rowScale, pool);
+    measure(item, pool);
     ++numQuantized;
   }
+  if (probing)
+    if (failed(weighBySensitivity(model, items, pool)))
+      return failure();
   files.clear();
 
   uint64_t fixedBytes = 0, maxBytes = 0;
@@ -634,27 +772,37 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
                 Twine(unit) + "-byte units");
 
   uint64_t bytes = 0;
-  double error = 0;
+  double error = 0, cost = 0;
   MLIRContext *ctx = model.getContext();
   Builder builder(ctx);
   for (Item &item : items) {
     const Candidate &c = item.candidates[item.chosen];
     bytes += c.bytes;
     error += c.error;
+    cost += c.cost;
     item.weight.setFormatAttr(
         StorageFormatAttr::get(ctx, toStorageFormat(c.format)));
-    if (item.quantizable)
-      item.weight->setAttr("quant_error", builder.getF64FloatAttr(c.error));
+    if (!item.quantizable)
+      continue;
+    item.weight->setAttr("quant_error", builder.getF64FloatAttr(c.error));
+    if (probing)
+      item.weight->setAttr("sensitivity",
+                           builder.getF64FloatAttr(item.sensitivity));
   }
   double bpw = totalElements ? 8.0 * bytes / totalElements : 0.0;
   model->setAttr("assigned_bytes",
                  builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
   model->setAttr("assigned_bpw", builder.getF64FloatAttr(bpw));
   model->setAttr("assigned_error", builder.getF64FloatAttr(error));
+  if (probing)
+    model->setAttr("estimated_kld", builder.getF64FloatAttr(cost));
   llvm::errs() << llvm::formatv(
       "llmq-assign-bits: {0}: budget {1} bytes, assigned {2} bytes "
-      "({3:F4} bpw), error {4:E6}\n",
+      "({3:F4} bpw), error {4:E6}",
       model.getSymName(), budget, bytes, bpw, error);
+  if (probing)
+    llvm::errs() << llvm::formatv(", estimated KLD {0:E4}", cost);
+  llvm::errs() << "\n";
   return success();
 }
 

@@ -167,14 +167,25 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     model's imatrix as importance when it names one), and picks one format
     per weight minimising the total error with the tensor bytes of all
     weights at most the budget (exact dynamic programming over sizes in
-    small units, rounded up). Sets the model attributes `assigned_bytes`,
-    `assigned_bpw` and `assigned_error`.
+    small units, rounded up). With `text=FILE` (calibration text) and
+    `sensitivity-tokens=N` > 0 (default 4096), each weight's errors are
+    scaled by its measured sensitivity: the mean KL divergence, over the
+    first N tokens of the text in windows of `ctx`, between the unquantized
+    model and the model with only that weight at its smallest candidate, per
+    unit of that candidate's error; the knapsack then minimises the
+    estimated KLD, and the output head is no longer held at q6_K or better.
+    Sets the model attributes `assigned_bytes`, `assigned_bpw`,
+    `assigned_error` (and `estimated_kld` and each weight's `sensitivity`
+    with the probes).
   }];
   let options = [
     Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...)">,
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
+    Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
+    Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "4096", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
+    Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,

@@ -152,6 +152,79 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
   return result;
 }
 
+llvm::Expected<DivergenceProbe>
+DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
+                        llvm::ArrayRef<int32_t> stream, int64_t ctx) {
+  if (llvm::Error err = checkContext(base, ctx))
+    return std::move(err);
+  DivergenceProbe probe(pool);
+  probe.ctx = ctx;
+  probe.windows = static_cast<int64_t>(stream.size()) / ctx;
+  probe.vocab = base.vocabSize();
+  probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
+  probe.baseLogProbs.resize(probe.positions() * probe.vocab);
+  auto session = base.newDecoder(pool, ctx);
+  if (!session)
+    return session.takeError();
+  std::vector<float> logits;
+  for (int64_t w = 0; w < probe.windows; ++w) {
+    (*session)->reset();
+    if (llvm::Error err = (*session)->forward(
+            llvm::ArrayRef<int32_t>(probe.tokens).slice(w * ctx, ctx), logits,
+            /*allLogits=*/true))
+      return std::move(err);
+    float *out = probe.baseLogProbs.data() + w * ctx * probe.vocab;
+    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
+      std::vector<double> logProbs;
+      for (int64_t t = begin; t < end; ++t) {
+        logSoftmax(logits.data() + t * probe.vocab, probe.vocab, logProbs);
+        for (int64_t i = 0; i < probe.vocab; ++i)
+          out[t * probe.vocab + i] = static_cast<float>(logProbs[i]);
+      }
+    });
+  }
+  return probe;
+}
+
+llvm::Expected<double>
+DivergenceProbe::meanKLD(const LanguageModel &other) const {
+  if (other.vocabSize() != vocab)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "model '%s' has %lld tokens, the probe's base %lld",
+        other.modelName().str().c_str(),
+        static_cast<long long>(other.vocabSize()),
+        static_cast<long long>(vocab));
+  auto session = other.newDecoder(*pool, ctx);
+  if (!session)
+    return session.takeError();
+  std::vector<float> logits;
+  std::vector<double> klds(positions());
+  for (int64_t w = 0; w < windows; ++w) {
+    (*session)->reset();
+    if (llvm::Error err = (*session)->forward(
+            llvm::ArrayRef<int32_t>(tokens).slice(w * ctx, ctx), logits,
+            /*allLogits=*/true))
+      return std::move(err);
+    const float *base = baseLogProbs.data() + w * ctx * vocab;
+    pool->parallelFor(ctx, [&](int64_t begin, int64_t end) {
+      std::vector<double> q;
+      for (int64_t t = begin; t < end; ++t) {
+        logSoftmax(logits.data() + t * vocab, vocab, q);
+        const float *p = base + t * vocab;
+        double kld = 0;
+        for (int64_t i = 0; i < vocab; ++i)
+          kld += std::exp(static_cast<double>(p[i])) * (p[i] - q[i]);
+        klds[w * ctx + t] = std::max(0.0, kld);
+      }
+    });
+  }
+  double sum = 0;
+  for (double k : klds)
+    sum += k;
+  return klds.empty() ? 0.0 : sum / klds.size();
+}
+
 /// The token to emit from `logits`: argmax (lowest id on ties) or a sample.
 static int32_t pick(const float *logits, int64_t vocab,
                     const SamplingOptions &options, std::mt19937_64 &rng) {

@@ -51,6 +51,30 @@ llvm::Expected<DivergenceResult> divergence(const LanguageModel &base,
                                             llvm::ArrayRef<int32_t> stream,
                                             int64_t ctx);
 
+/// KL(base || other) on a fixed token stream for many variants `other` of
+/// one base model (e.g. the base with one tensor quantized): the base's
+/// log-probabilities are computed once, so each variant costs one forward
+/// pass. The stream is scored in windows of `ctx` tokens from an empty
+/// cache, every position of every window.
+class DivergenceProbe {
+public:
+  static llvm::Expected<DivergenceProbe> create(const LanguageModel &base,
+                                                ThreadPool &pool,
+                                                llvm::ArrayRef<int32_t> stream,
+                                                int64_t ctx);
+  /// Mean KL(base || other) over the positions; summed in position order,
+  /// so the result does not depend on the pool's threads.
+  llvm::Expected<double> meanKLD(const LanguageModel &other) const;
+  int64_t positions() const { return windows * ctx; }
+
+private:
+  DivergenceProbe(ThreadPool &pool) : pool(&pool) {}
+  ThreadPool *pool;
+  std::vector<int32_t> tokens;
+  int64_t ctx = 0, windows = 0, vocab = 0;
+  std::vector<float> baseLogProbs; ///< positions() x vocab
+};
+
 struct SamplingOptions {
   float temperature = 0; ///< 0: greedy (argmax, lowest id on ties)
   int64_t topK = 0;      ///< 0: whole vocabulary

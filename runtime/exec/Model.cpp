@@ -42,6 +42,17 @@ void Model::finishLogits(float *logits, int64_t count) const {
   }
 }
 
+llvm::SmallVector<WeightView *, 2> Model::matrixViews(StringRef symbol) {
+  llvm::SmallVector<WeightView *, 2> views;
+  auto it = bindings.find(symbol);
+  if (it == bindings.end())
+    return views;
+  for (const Binding &b : it->second)
+    views.push_back(b.layer >= 0 ? &(layers[b.layer].*b.layerMember)
+                                 : &(this->*b.modelMember));
+  return views;
+}
+
 namespace llmq::runtime {
 /// Resolves weight symbols into views of mapped files.
 class ModelLoader {
@@ -87,16 +98,16 @@ public:
       std::optional<Role> role = lookupRole(entry.getName().strref());
       StringRef symbol =
           mlir::cast<mlir::FlatSymbolRefAttr>(entry.getValue()).getValue();
-      WeightView *matrix = nullptr;
+      WeightView LayerWeights::*matrix = nullptr;
       std::vector<float> *vec = nullptr;
       switch (*role) {
-      case Role::AttnQ: matrix = &layer.q; break;
-      case Role::AttnK: matrix = &layer.k; break;
-      case Role::AttnV: matrix = &layer.v; break;
-      case Role::AttnOutput: matrix = &layer.o; break;
-      case Role::FfnGate: matrix = &layer.gate; break;
-      case Role::FfnUp: matrix = &layer.up; break;
-      case Role::FfnDown: matrix = &layer.down; break;
+      case Role::AttnQ: matrix = &LayerWeights::q; break;
+      case Role::AttnK: matrix = &LayerWeights::k; break;
+      case Role::AttnV: matrix = &LayerWeights::v; break;
+      case Role::AttnOutput: matrix = &LayerWeights::o; break;
+      case Role::FfnGate: matrix = &LayerWeights::gate; break;
+      case Role::FfnUp: matrix = &LayerWeights::up; break;
+      case Role::FfnDown: matrix = &LayerWeights::down; break;
       case Role::AttnNorm: vec = &layer.attnNorm; break;
       case Role::FfnNorm: vec = &layer.ffnNorm; break;
       case Role::AttnQNorm: vec = &layer.qNorm; break;
@@ -111,7 +122,9 @@ public:
         auto v = view(symbol);
         if (!v)
           return v.takeError();
-        *matrix = *v;
+        layer.*matrix = *v;
+        model.bindings[symbol].push_back(
+            {static_cast<int64_t>(model.layers.size()) - 1, matrix, nullptr});
       } else {
         auto v = vector(symbol);
         if (!v)
@@ -153,6 +166,8 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
       if (!v)
         return v.takeError();
       model->embedding = *v;
+      model->bindings[e.getWeight()].push_back(
+          {-1, nullptr, &Model::embedding});
     } else if (auto b = mlir::dyn_cast<BlockOp>(nested)) {
       model->layers.emplace_back();
       if (llvm::Error err = loader.loadBlock(b, model->layers.back()))
@@ -167,6 +182,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
       if (!v)
         return v.takeError();
       model->lmHead = *v;
+      model->bindings[h.getWeight()].push_back({-1, nullptr, &Model::lmHead});
       WeightOp weight = op.lookupWeight(h.getWeight());
       if (auto rows = weight.getScaledRowsAttr()) {
         model->headScaledRows.assign(rows.asArrayRef().begin(),

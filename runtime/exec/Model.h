@@ -12,6 +12,7 @@
 #include "runtime/exec/Decoder.h"
 #include "runtime/exec/Kernels.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
@@ -76,9 +77,24 @@ public:
   /// Applies the scaled head rows and the mask to `count` rows of logits.
   void finishLogits(float *logits, int64_t count) const;
 
+  /// The views a matrix symbol is bound to: two for tied embeddings (the
+  /// embedding and the LM head), none for vectors or unknown symbols.
+  /// Assigning a view to them rebinds the weight, e.g. to a copy quantized
+  /// in memory to measure one tensor's effect; the caller keeps that data
+  /// alive and restores the old view.
+  llvm::SmallVector<WeightView *, 2> matrixViews(llvm::StringRef symbol);
+
 private:
   Model() = default;
   llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  /// Where each matrix symbol is bound: a layer index and member, or layer
+  /// -1 and &Model::embedding / &Model::lmHead.
+  struct Binding {
+    int64_t layer;
+    WeightView LayerWeights::*layerMember;
+    WeightView Model::*modelMember;
+  };
+  llvm::StringMap<llvm::SmallVector<Binding, 2>> bindings;
   friend class ModelLoader;
 };
 
