@@ -16,6 +16,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -127,8 +128,12 @@ inline bool writeCheckpoint(const std::string &dir, const Shape &s,
          writeFile(dir + "/tokenizer.json", tokenizer);
 }
 
-/// Runs argv; returns its peak RSS in KiB, or -1 if it failed.
-inline long runMeasured(const std::vector<std::string> &args) {
+/// Runs argv; returns its peak RSS in KiB, or -1 if it failed. `seconds`
+/// receives its wall-clock time.
+inline long runMeasured(const std::vector<std::string> &args,
+                        double *seconds = nullptr) {
+  timespec start, end;
+  clock_gettime(CLOCK_MONOTONIC, &start);
   pid_t pid = fork();
   if (pid == 0) {
     std::vector<char *> argv;
@@ -143,6 +148,9 @@ inline long runMeasured(const std::vector<std::string> &args) {
   if (wait4(pid, &status, 0, &usage) < 0 || !WIFEXITED(status) ||
       WEXITSTATUS(status) != 0)
     return -1;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  if (seconds)
+    *seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) * 1e-9;
   return usage.ru_maxrss;
 }
 

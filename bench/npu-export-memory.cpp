@@ -75,17 +75,18 @@ int main(int argc, char **argv) {
     args.push_back("--weights");
     args.push_back(weights);
   }
-  long kib = runMeasured(args);
+  double seconds = 0;
+  long kib = runMeasured(args, &seconds);
   if (kib < 0) {
     printf("export-npu-artifact --tp %s failed\n", tp.c_str());
     return 1;
   }
   const double budget = 2048;
   bool within = kib / 1024.0 < budget;
-  printf("export-npu-artifact --tp %s %s%s peak RSS %7.1f MiB (budget %.0f "
-         "MiB): %s\n",
-         tp.c_str(), weights.empty() ? "" : "--weights ", weights.c_str(),
-         kib / 1024.0, budget, within ? "within" : "OVER");
+  printf("export-npu-artifact --tp %s%s%s: peak RSS %.1f MiB (budget %.0f "
+         "MiB): %s; %.1f s\n",
+         tp.c_str(), weights.empty() ? "" : " --weights ", weights.c_str(),
+         kib / 1024.0, budget, within ? "within" : "OVER", seconds);
   printf("measured with wait4() ru_maxrss of each child process\n");
   if (!keep) {
     unlink((dir + "/model.safetensors").c_str());
