@@ -1,0 +1,160 @@
+//===- SyntheticCheckpoint.h - A fake Llama checkpoint for benches -*- C++ -*-===//
+//
+// Shared by the memory benches: writes a Hugging Face checkpoint directory
+// (model.safetensors with small non-zero bf16 values, config.json, a minimal
+// tokenizer.json) of any Llama shape, and runs a tool as a child process to
+// read its peak resident memory. Header-only: benches are single files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_BENCH_SYNTHETICCHECKPOINT_H
+#define LLMQ_BENCH_SYNTHETICCHECKPOINT_H
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <vector>
+
+namespace bench {
+
+
+struct Tensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint64_t bytes() const {
+    uint64_t n = 2;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+struct Shape {
+  int64_t hidden = 2048, heads = 16, kvHeads = 8, ffn = 5632, vocab = 32000;
+  int64_t layers = 1;
+};
+
+inline std::vector<Tensor> makeTensors(const Shape &s) {
+  int64_t headDim = s.hidden / s.heads;
+  std::vector<Tensor> t;
+  t.push_back({"model.embed_tokens.weight", {s.vocab, s.hidden}});
+  for (int64_t i = 0; i < s.layers; ++i) {
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    t.push_back({p + "input_layernorm.weight", {s.hidden}});
+    t.push_back({p + "self_attn.q_proj.weight", {s.heads * headDim, s.hidden}});
+    t.push_back({p + "self_attn.k_proj.weight", {s.kvHeads * headDim, s.hidden}});
+    t.push_back({p + "self_attn.v_proj.weight", {s.kvHeads * headDim, s.hidden}});
+    t.push_back({p + "self_attn.o_proj.weight", {s.hidden, s.heads * headDim}});
+    t.push_back({p + "post_attention_layernorm.weight", {s.hidden}});
+    t.push_back({p + "mlp.gate_proj.weight", {s.ffn, s.hidden}});
+    t.push_back({p + "mlp.up_proj.weight", {s.ffn, s.hidden}});
+    t.push_back({p + "mlp.down_proj.weight", {s.hidden, s.ffn}});
+  }
+  t.push_back({"model.norm.weight", {s.hidden}});
+  t.push_back({"lm_head.weight", {s.vocab, s.hidden}});
+  return t;
+}
+
+inline bool writeFile(const std::string &path, const std::string &text) {
+  FILE *f = fopen(path.c_str(), "wb");
+  if (!f)
+    return false;
+  bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+  return fclose(f) == 0 && ok;
+}
+
+/// Writes model.safetensors with small non-zero bf16 values.
+inline bool writeCheckpoint(const std::string &dir, const Shape &s,
+                     uint64_t &totalBytes, uint64_t &largest) {
+  std::vector<Tensor> tensors = makeTensors(s);
+  std::string header = "{";
+  uint64_t offset = 0;
+  largest = 0;
+  for (const Tensor &t : tensors) {
+    if (header.size() > 1)
+      header += ",";
+    header += "\"" + t.name + "\":{\"dtype\":\"BF16\",\"shape\":[";
+    for (size_t i = 0; i < t.shape.size(); ++i)
+      header += (i ? "," : "") + std::to_string(t.shape[i]);
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + t.bytes()) + "]}";
+    offset += t.bytes();
+    largest = std::max(largest, t.bytes());
+  }
+  header += "}";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  totalBytes = offset;
+  FILE *f = fopen((dir + "/model.safetensors").c_str(), "wb");
+  if (!f)
+    return false;
+  uint64_t length = header.size();
+  fwrite(&length, 8, 1, f); // little-endian hosts only, as llmq itself
+  fwrite(header.data(), 1, header.size(), f);
+  std::vector<uint16_t> block(1 << 19);
+  uint32_t state = 12345;
+  for (uint16_t &v : block) {
+    state = state * 1103515245u + 12345u;
+    v = 0x3c00 | ((state >> 16) & 0x00ff); // about 0.0078 .. 0.0156
+  }
+  for (uint64_t done = 0; done < offset;) {
+    uint64_t n = std::min<uint64_t>(offset - done, block.size() * 2);
+    fwrite(block.data(), 1, n, f);
+    done += n;
+  }
+  if (fclose(f) != 0)
+    return false;
+  char config[1024];
+  snprintf(config, sizeof config,
+           "{\"model_type\":\"llama\",\"hidden_size\":%lld,"
+           "\"num_attention_heads\":%lld,\"num_key_value_heads\":%lld,"
+           "\"intermediate_size\":%lld,\"vocab_size\":%lld,"
+           "\"num_hidden_layers\":%lld,\"max_position_embeddings\":4096,"
+           "\"rms_norm_eps\":1e-5,\"rope_theta\":10000.0,"
+           "\"bos_token_id\":1,\"eos_token_id\":2}",
+           (long long)s.hidden, (long long)s.heads, (long long)s.kvHeads,
+           (long long)s.ffn, (long long)s.vocab, (long long)s.layers);
+  // A minimal byte-level BPE tokenizer; the exporter pads the vocabulary.
+  std::string tokenizer =
+      "{\"added_tokens\":[{\"id\":1,\"content\":\"<s>\",\"special\":true},"
+      "{\"id\":2,\"content\":\"</s>\",\"special\":true}],"
+      "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"use_regex\":true},"
+      "\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":3,\"b\":4},\"merges\":[]}}";
+  return writeFile(dir + "/config.json", config) &&
+         writeFile(dir + "/tokenizer.json", tokenizer);
+}
+
+/// Runs argv; returns its peak RSS in KiB, or -1 if it failed. `seconds`
+/// receives its wall-clock time.
+inline long runMeasured(const std::vector<std::string> &args,
+                        double *seconds = nullptr) {
+  timespec start, end;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char *> argv;
+    for (const std::string &a : args)
+      argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage;
+  if (wait4(pid, &status, 0, &usage) < 0 || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return -1;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  if (seconds)
+    *seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) * 1e-9;
+  return usage.ru_maxrss;
+}
+
+
+} // namespace bench
+
+#endif // LLMQ_BENCH_SYNTHETICCHECKPOINT_H
