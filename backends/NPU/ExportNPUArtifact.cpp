@@ -103,7 +103,7 @@ writeGraphs(std::vector<BuiltGraph> &graphs, StringRef dir) {
       return exportError("export-npu-artifact: graph '" + g.info.name +
                          "' does not verify (a backend bug)");
     GraphFiles f{&g.info, "graphs/" + g.info.name + ".mlir",
-                 "graphs/" + g.info.name + ".mlirbc", ""};
+                 "graphs/" + g.info.name + ".mlirbc", "", ""};
     std::string text;
     llvm::raw_string_ostream os(text);
     g.module->print(os);
@@ -116,15 +116,17 @@ writeGraphs(std::vector<BuiltGraph> &graphs, StringRef dir) {
     if (mlir::failed(mlir::writeBytecodeToFile(*g.module, bos)))
       return exportError("export-npu-artifact: cannot write bytecode of '" +
                          g.info.name + "'");
-    if (auto err = writeFile(pathIn(dir, f.bytecode), bytes); !err)
-      return err.takeError();
+    auto bytecodeHash = writeFile(pathIn(dir, f.bytecode), bytes);
+    if (!bytecodeHash)
+      return bytecodeHash.takeError();
+    f.bytecodeSha256 = *bytecodeHash;
     files.push_back(std::move(f));
   }
   return files;
 }
 
-/// Copies the model's tokenizer.json; GGUF-embedded vocabularies have no
-/// file to copy (the manifest then says none).
+/// Copies the model's tokenizer.json and returns its SHA-256; GGUF-embedded
+/// vocabularies have no file to copy (empty: the manifest then says none).
 static llvm::Expected<std::string> copyTokenizer(mlir::llmq::ModelOp model,
                                                  StringRef dir) {
   mlir::llmq::TokenizerAttr t = model.getTokenizerAttr();
@@ -134,11 +136,7 @@ static llvm::Expected<std::string> copyTokenizer(mlir::llmq::ModelOp model,
   if (!buffer)
     return exportError(t.getFile() + ": cannot read the tokenizer: " +
                        buffer.getError().message());
-  if (auto err = writeFile(pathIn(dir, "tokenizer.json"),
-                           (*buffer)->getBuffer());
-      !err)
-    return err.takeError();
-  return std::string("tokenizer.json");
+  return writeFile(pathIn(dir, "tokenizer.json"), (*buffer)->getBuffer());
 }
 
 namespace llmq {
@@ -171,12 +169,19 @@ llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
   auto tokenizer = copyTokenizer(model, staging.dir());
   if (!tokenizer)
     return tokenizer.takeError();
-  manifest.tokenizerFile = *tokenizer;
-  for (auto [name, text] :
-       {std::pair<StringRef, std::string>{"config.json", renderConfig(model)},
-        {"manifest.json", renderManifest(manifest)}})
-    if (auto err = writeFile(pathIn(staging.dir(), name), text); !err)
-      return err.takeError();
+  if (!tokenizer->empty()) {
+    manifest.tokenizerFile = "tokenizer.json";
+    manifest.tokenizerSha256 = *tokenizer;
+  }
+  auto config = writeFile(pathIn(staging.dir(), "config.json"),
+                          renderConfig(model));
+  if (!config)
+    return config.takeError();
+  manifest.configSha256 = *config;
+  if (auto err = writeFile(pathIn(staging.dir(), "manifest.json"),
+                           renderManifest(manifest));
+      !err)
+    return err.takeError();
   return staging.commit();
 }
 } // namespace llmq

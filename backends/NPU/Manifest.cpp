@@ -39,7 +39,7 @@ static Json buckets(const std::vector<Bucket> &list) {
   return out;
 }
 
-static Json modelSection(mlir::llmq::ModelOp m) {
+static Json modelSection(mlir::llmq::ModelOp m, const std::string &configSha) {
   return {{"name", m.getSymName().str()},
           {"arch", m.getArch().str()},
           {"hidden_size", m.getHiddenSize()},
@@ -53,7 +53,8 @@ static Json modelSection(mlir::llmq::ModelOp m) {
           {"rope_theta", m.getRopeTheta().convertToDouble()},
           {"norm_eps", m.getNormEps().convertToDouble()},
           {"rope_interleaved", m.getRopeInterleaved()},
-          {"config", "config.json"}};
+          {"config", "config.json"},
+          {"config_sha256", configSha}};
 }
 
 std::string llmq::npu::renderManifest(const ManifestInput &in) {
@@ -63,10 +64,11 @@ std::string llmq::npu::renderManifest(const ManifestInput &in) {
   Json manifest;
   manifest["format"] = "llmq-npu-artifact";
   manifest["version"] = kNPUArtifactVersion;
-  manifest["model"] = modelSection(model);
+  manifest["model"] = modelSection(model, in.configSha256);
   if (mlir::llmq::TokenizerAttr t = model.getTokenizerAttr();
       t && !in.tokenizerFile.empty())
     manifest["tokenizer"] = {{"file", in.tokenizerFile},
+                             {"sha256", in.tokenizerSha256},
                              {"bos", t.getBos()},
                              {"eos", t.getEos()},
                              {"add_bos", t.getAddBos().getValue()}};
@@ -108,6 +110,7 @@ std::string llmq::npu::renderManifest(const ManifestInput &in) {
                   {"text", g.text},
                   {"bytecode", g.bytecode},
                   {"sha256", g.sha256},
+                  {"bytecode_sha256", g.bytecodeSha256},
                   {"inputs", ports(g.info->inputs)},
                   {"outputs", ports(g.info->outputs)}};
     if (g.info->block >= 0)

@@ -12,7 +12,7 @@ namespace llmq::npu {
 /// A graph as written: its info and the files holding it.
 struct GraphFiles {
   const GraphInfo *info;
-  std::string text, bytecode, sha256;
+  std::string text, bytecode, sha256, bytecodeSha256;
 };
 
 struct ManifestInput {
@@ -21,6 +21,7 @@ struct ManifestInput {
   std::vector<GraphFiles> graphs;
   std::vector<RankFile> ranks;
   std::string tokenizerFile; ///< relative; empty when the model has none
+  std::string tokenizerSha256, configSha256;
 };
 
 /// manifest.json's text (pretty-printed, keys sorted: deterministic).

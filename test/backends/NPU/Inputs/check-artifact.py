@@ -2,7 +2,8 @@
 """Checks an NPU artifact directory against its manifest.json.
 
 - every file the manifest names exists, and no other file is there;
-- graph texts and rank weight files match their sha256 (and rank files
+- graph texts and bytecode, config, tokenizer and rank weight files match
+  their sha256 (and rank files
   their byte count);
 - each rank file's safetensors header holds exactly the manifest's
   components, with the same dtype and shape;
@@ -40,17 +41,22 @@ def main(argv):
         m = json.load(f)
     problems = []
     named = {"manifest.json", m["model"]["config"]}
+    if sha256(os.path.join(root, m["model"]["config"])) != m["model"]["config_sha256"]:
+        problems.append("config: sha256 of %s differs" % m["model"]["config"])
     if m["tokenizer"] is not None:
         named.add(m["tokenizer"]["file"])
+        if sha256(os.path.join(root, m["tokenizer"]["file"])) != m["tokenizer"]["sha256"]:
+            problems.append("tokenizer: sha256 of %s differs" % m["tokenizer"]["file"])
 
     for g in m["graphs"]:
         named.update([g["text"], g["bytecode"]])
         for key in ("text", "bytecode"):
             if not os.path.isfile(os.path.join(root, g[key])):
                 problems.append("graph '%s': %s is missing" % (g["name"], g[key]))
-        text = os.path.join(root, g["text"])
-        if os.path.isfile(text) and sha256(text) != g["sha256"]:
-            problems.append("graph '%s': sha256 of %s differs" % (g["name"], g["text"]))
+        for key, digest in (("text", "sha256"), ("bytecode", "bytecode_sha256")):
+            path = os.path.join(root, g[key])
+            if os.path.isfile(path) and sha256(path) != g[digest]:
+                problems.append("graph '%s': sha256 of %s differs" % (g["name"], g[key]))
         if quant_opt:
             for key in ("text", "bytecode"):
                 run = subprocess.run([quant_opt, os.path.join(root, g[key])],
