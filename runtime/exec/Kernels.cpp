@@ -2,6 +2,7 @@
 
 #include "runtime/exec/Kernels.h"
 
+#include "runtime/exec/GgmlActivations.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/exec/arch/DotKernels.h"
 
@@ -31,6 +32,13 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
   static const DotTileFn dotTile = selectDotTile();
   int64_t rows = w.rows, cols = w.cols;
+  std::vector<float> rounded;
+  if (w.ggmlActivations && ggmlRoundsActivations(w.format)) {
+    rounded.assign(x, x + n * cols);
+    for (int64_t t = 0; t < n; ++t)
+      roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
+    x = rounded.data();
+  }
   int64_t tiles = (rows + kRowTile - 1) / kRowTile;
   bool direct = w.format == Format::F32;
   pool.parallelFor(tiles, [&](int64_t begin, int64_t end) {

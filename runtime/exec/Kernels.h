@@ -23,6 +23,9 @@ struct WeightView {
   const uint8_t *data = nullptr;
   Format format = Format::F32;
   int64_t rows = 0, cols = 0;
+  /// Round each activation row as ggml's CPU backend does before its dot
+  /// product with this format (GgmlActivations.h).
+  bool ggmlActivations = false;
 
   explicit operator bool() const { return data != nullptr; }
   size_t rowBytes() const { return llmq::rowBytes(format, cols); }

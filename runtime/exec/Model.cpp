@@ -25,6 +25,13 @@ Model::~Model() = default;
 Decoder::~Decoder() = default;
 LanguageModel::~LanguageModel() = default;
 
+void Model::roundActivationsLikeGgml() {
+  for (LayerWeights &l : layers)
+    for (WeightView *w : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
+      w->ggmlActivations = true;
+  lmHead.ggmlActivations = true;
+}
+
 llvm::Expected<std::unique_ptr<Decoder>>
 Model::newDecoder(ThreadPool &pool, int64_t maxPositions) const {
   return std::make_unique<Session>(*this, pool, maxPositions);

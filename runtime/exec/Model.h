@@ -74,6 +74,10 @@ public:
   std::vector<int32_t> bannedIds, biasedIds;
   float logitBias = 0.0f;
 
+  /// Matrix products round their activations as llama.cpp's CPU backend does
+  /// (GgmlActivations.h): to predict llama.cpp rather than exact f32.
+  void roundActivationsLikeGgml();
+
   /// Applies the scaled head rows and the mask to `count` rows of logits.
   void finishLogits(float *logits, int64_t count) const;
 

@@ -55,7 +55,7 @@ common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-    const valued = new Set(["--logit-bias", "--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed"]);
+    const valued = new Set(["--logit-bias", "--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed", "--kv-type"]);
     const opts = {};
     const pos = [];
     for (let i = 0; i < argv.length; i++) {
@@ -83,6 +83,14 @@ function parseArgs(argv) {
     return { opts, pos };
 }
 
+// The ggml type of the KV cache: f16 (llama.cpp's default) or f32.
+function kvTypeOpt(opts) {
+    const v = opts["--kv-type"] ?? "f16";
+    if (v !== "f16" && v !== "f32")
+        throw new UsageError(`--kv-type must be f16 or f32, got ${JSON.stringify(v)}`);
+    return v.toUpperCase();
+}
+
 function intOpt(opts, name, dflt, min = 0) {
     if (opts[name] == null)
         return dflt;
@@ -102,7 +110,7 @@ function numOpt(opts, name) {
 }
 
 // Load the model and one context with a single sequence. Throws on any failure.
-async function load(modelPath, { threads, contextSize, verbose }) {
+async function load(modelPath, { threads, contextSize, verbose, kvType }) {
     if (!fs.existsSync(modelPath))
         throw new Error(`model file not found: ${modelPath}`);
     const llama = await getLlama({
@@ -135,6 +143,10 @@ async function load(modelPath, { threads, contextSize, verbose }) {
         sequences: 1,
         threads,
         flashAttention: false,
+        // llama.cpp keeps K and V in f16 unless told otherwise; comparisons
+        // with an f32 runtime can ask for f32 caches (--kv-type f32).
+        experimentalKvCacheKeyType: kvType,
+        experimentalKvCacheValueType: kvType,
     });
     const sequence = context.getSequence();
     return { llama, model, context, sequence };
@@ -349,6 +361,7 @@ async function main() {
             ctx: intOpt(opts, "--ctx", 512, 1),
             seed: intOpt(opts, "--seed", 42),
             verbose: opts["--verbose"] === true,
+            kvType: kvTypeOpt(opts),
         };
         if (!["tokenize", "generate", "check", "evalspeed"].includes(sub))
             throw new UsageError(`unknown subcommand ${sub}`);

@@ -77,6 +77,13 @@ cl::opt<int64_t> topK("top-k", cl::desc("Sample from the K most likely tokens"),
                       cl::init(0), cl::sub(generateCommand));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
                        cl::sub(generateCommand));
+cl::opt<bool> ggmlActivations(
+    "ggml-activations",
+    cl::desc("Round matrix-product activations as llama.cpp's CPU backend "
+             "does (q8_K/q8_0/f16 per weight type), to predict llama.cpp on "
+             "a quantized GGUF instead of computing exact f32"),
+    cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
+    cl::sub(generateCommand), cl::sub(compareCommand));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
@@ -107,6 +114,10 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
   llvm::SmallString<256> manifest(path);
   llvm::sys::path::append(manifest, "manifest.json");
   if (llvm::sys::fs::exists(manifest)) {
+    if (ggmlActivations)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + ": --ggml-activations applies to "
+                                            "models, not NPU artifacts");
     auto artifact = Artifact::open(path, context);
     if (!artifact)
       return artifact.takeError();
@@ -148,6 +159,8 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
   auto model = Model::load(op);
   if (!model)
     return model.takeError();
+  if (ggmlActivations)
+    (*model)->roundActivationsLikeGgml();
   loaded.model = std::move(*model);
   return std::move(loaded);
 }
