@@ -275,12 +275,17 @@ llvm::Error runPerplexity() {
   return llvm::Error::success();
 }
 
-llvm::Error runDivergence() {
+/// BASE and OTHER of kld and compare, and --text encoded by BASE's tokenizer.
+struct ModelPair {
+  LoadedModel base, other;
+  std::vector<int32_t> stream;
+};
+
+llvm::Expected<ModelPair> loadPair(mlir::MLIRContext &context) {
   if (llvm::Error err = expectModels(2))
-    return err;
+    return std::move(err);
   if (llvm::Error err = needText())
-    return err;
-  mlir::MLIRContext context;
+    return std::move(err);
   auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
   if (!base)
     return base.takeError();
@@ -290,6 +295,16 @@ llvm::Error runDivergence() {
   auto stream = encodeText(*base, textFile);
   if (!stream)
     return stream.takeError();
+  return ModelPair{std::move(*base), std::move(*other), std::move(*stream)};
+}
+
+llvm::Error runDivergence() {
+  mlir::MLIRContext context;
+  auto pair = loadPair(context);
+  if (!pair)
+    return pair.takeError();
+  LoadedModel *base = &pair->base, *other = &pair->other;
+  std::vector<int32_t> *stream = &pair->stream;
   ThreadPool pool(threadCount());
   auto result =
       divergence(*base->model, *other->model, pool, *stream, ctxSize);
@@ -390,20 +405,12 @@ llvm::Error runTokenize() {
 /// a relative tolerance is meant against; per-element ratios blow up near
 /// zero), whether they are bit-identical, and top-1 agreement.
 llvm::Error runCompare() {
-  if (llvm::Error err = expectModels(2))
-    return err;
-  if (llvm::Error err = needText())
-    return err;
   mlir::MLIRContext context;
-  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
-  if (!base)
-    return base.takeError();
-  auto other = load(modelPaths[1], context);
-  if (!other)
-    return other.takeError();
-  auto stream = encodeText(*base, textFile);
-  if (!stream)
-    return stream.takeError();
+  auto pair = loadPair(context);
+  if (!pair)
+    return pair.takeError();
+  LoadedModel *base = &pair->base, *other = &pair->other;
+  std::vector<int32_t> *stream = &pair->stream;
   int64_t n = std::min<int64_t>(compareTokens, stream->size());
   llvm::ArrayRef<int32_t> tokens = llvm::ArrayRef(*stream).take_front(n);
   int64_t vocab = base->model->vocabSize();
