@@ -33,6 +33,16 @@ static void logSoftmax(const float *logits, int64_t n, std::vector<double> &out)
     out[i] = logits[i] - logSum;
 }
 
+/// KL(p || q) of two log-distributions over `n` ids, in double, clamped at
+/// 0 (rounding can make it slightly negative). `p` is double or float.
+template <typename T>
+static double klDivergence(const T *p, const double *q, int64_t n) {
+  double kld = 0;
+  for (int64_t i = 0; i < n; ++i)
+    kld += std::exp(static_cast<double>(p[i])) * (p[i] - q[i]);
+  return std::max(0.0, kld);
+}
+
 static llvm::Error checkContext(const LanguageModel &model, int64_t ctx) {
   if (ctx <= 0 || ctx > model.contextSize())
     return llvm::createStringError(
@@ -123,10 +133,7 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
       const float *b = otherLogits.data() + t * vocab;
       logSoftmax(a, vocab, p);
       logSoftmax(b, vocab, q);
-      double kld = 0;
-      for (int64_t i = 0; i < vocab; ++i)
-        kld += std::exp(p[i]) * (p[i] - q[i]);
-      klds.push_back(std::max(0.0, kld));
+      klds.push_back(klDivergence(p.data(), q.data(), vocab));
       agree += std::max_element(a, a + vocab) - a ==
                std::max_element(b, b + vocab) - b;
       int32_t target = stream[w * ctx + t + 1];
@@ -211,11 +218,7 @@ DivergenceProbe::meanKLD(const LanguageModel &other) const {
       std::vector<double> q;
       for (int64_t t = begin; t < end; ++t) {
         logSoftmax(logits.data() + t * vocab, vocab, q);
-        const float *p = base + t * vocab;
-        double kld = 0;
-        for (int64_t i = 0; i < vocab; ++i)
-          kld += std::exp(static_cast<double>(p[i])) * (p[i] - q[i]);
-        klds[w * ctx + t] = std::max(0.0, kld);
+        klds[w * ctx + t] = klDivergence(base + t * vocab, q.data(), vocab);
       }
     });
   }
