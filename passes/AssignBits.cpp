@@ -16,9 +16,9 @@
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
+#include "dialects/Llmq/WeightSources.h"
 #include "formats/Formats.h"
 #include "formats/files/Imatrix.h"
-#include "formats/files/MappedFile.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Kernels.h"
@@ -691,26 +691,18 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   unsigned numThreads =
       threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   ::llmq::runtime::ThreadPool pool(numThreads);
-  llvm::StringMap<std::unique_ptr<::llmq::MappedFile>> files;
+  auto sources = std::make_unique<WeightSources>();
   for (Item &item : items) {
     if (!item.quantizable)
       continue;
-    SourceAttr source = item.weight.getSource();
-    auto &file = files[source.getFile()];
-    if (!file) {
-      auto opened = ::llmq::MappedFile::open(source.getFile());
-      if (!opened)
-        return fail(llvm::toString(opened.takeError()));
-      file = std::move(*opened);
-    }
+    auto source = sources->resolve(item.weight);
+    if (!source)
+      return fail(llvm::toString(source.takeError()));
     ::llmq::runtime::WeightView &view = item.view;
-    view.format = sourceFormat(item.weight);
-    view.rows = item.rows;
-    view.cols = item.cols;
-    if (source.getOffset() + view.rowBytes() * view.rows > file->size())
-      return fail(source.getFile() + ": tensor '" + source.getKey() +
-                  "' extends past the end of the file");
-    view.data = file->data() + source.getOffset();
+    view.format = source->format;
+    view.rows = source->rows;
+    view.cols = source->cols;
+    view.data = source->data;
     if (auto rows = item.weight.getScaledRowsAttr()) {
       item.scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       if (auto s = item.weight.getRowScaleAttr())
@@ -736,7 +728,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   if (probing)
     if (failed(weighBySensitivity(model, items, pool)))
       return failure();
-  files.clear();
+  sources.reset();
 
   uint64_t fixedBytes = 0, maxBytes = 0;
   std::vector<Item *> choosing;

@@ -12,8 +12,8 @@
 
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
+#include "dialects/Llmq/WeightSources.h"
 #include "formats/files/AtomicOutputFile.h"
-#include "formats/files/MappedFile.h"
 #include "runtime/exec/Kernels.h"
 
 #include "mlir/IR/Builders.h"
@@ -46,8 +46,7 @@ struct WeightStatsPass
   void runOnOperation() override;
 
 private:
-  using Files = llvm::StringMap<std::unique_ptr<::llmq::MappedFile>>;
-  LogicalResult measure(ModelOp model, Files &files,
+  LogicalResult measure(ModelOp model, WeightSources &sources,
                         llvm::json::Array &report);
 };
 } // namespace
@@ -103,7 +102,7 @@ static Stats computeStats(const ::llmq::runtime::WeightView &view,
   return s;
 }
 
-LogicalResult WeightStatsPass::measure(ModelOp model, Files &files,
+LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
                                        llvm::json::Array &report) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-weight-stats: ") << message;
@@ -111,25 +110,14 @@ LogicalResult WeightStatsPass::measure(ModelOp model, Files &files,
   };
   Builder builder(model.getContext());
   for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
-    SourceAttr source = weight.getSource();
-    auto &file = files[source.getFile()];
-    if (!file) {
-      auto opened = ::llmq::MappedFile::open(source.getFile());
-      if (!opened)
-        return fail(llvm::toString(opened.takeError()));
-      file = std::move(*opened);
-    }
-    RankedTensorType type = weight.getTensorType();
+    auto source = sources.resolve(weight);
+    if (!source)
+      return fail(llvm::toString(source.takeError()));
     ::llmq::runtime::WeightView view;
-    view.format = sourceFormat(weight);
-    view.cols = type.getRank() == 0 ? 1 : type.getShape().back();
-    view.rows = view.cols == 0 ? 0 : type.getNumElements() / view.cols;
-    uint64_t bytes = view.rowBytes() * view.rows;
-    if (source.getOffset() + bytes > file->size())
-      return fail(source.getFile() + ": tensor '" + source.getKey() +
-                  "' (weight '" + weight.getSymName() +
-                  "') extends past the end of the file");
-    view.data = file->data() + source.getOffset();
+    view.format = source->format;
+    view.rows = source->rows;
+    view.cols = source->cols;
+    view.data = source->data;
 
     llvm::DenseSet<int64_t> scaled;
     double scale = 1.0;
@@ -166,15 +154,16 @@ LogicalResult WeightStatsPass::measure(ModelOp model, Files &files,
 
 void WeightStatsPass::runOnOperation() {
   llvm::json::Array models;
-  Files files;
-  for (ModelOp model : getOperation().getOps<ModelOp>()) {
-    llvm::json::Array weights;
-    if (failed(measure(model, files, weights)))
-      return signalPassFailure();
-    models.push_back(llvm::json::Object{{"model", model.getSymName()},
-                                        {"weights", std::move(weights)}});
+  {
+    WeightSources sources;
+    for (ModelOp model : getOperation().getOps<ModelOp>()) {
+      llvm::json::Array weights;
+      if (failed(measure(model, sources, weights)))
+        return signalPassFailure();
+      models.push_back(llvm::json::Object{{"model", model.getSymName()},
+                                          {"weights", std::move(weights)}});
+    }
   }
-  files.clear();
   if (jsonFile.empty())
     return;
   auto file = ::llmq::AtomicOutputFile::create(jsonFile);

@@ -7,6 +7,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
+#include "dialects/Llmq/WeightSources.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/GGUFReader.h"
 #include "formats/files/GGUFWriter.h"
@@ -367,21 +368,13 @@ public:
       os.write(reinterpret_cast<const char *>(t.values.data()), t.bytes);
       return llvm::Error::success();
     }
-    SourceAttr source = t.weight.getSource();
-    llvm::Expected<const MappedFile *> file = open(source.getFile());
-    if (!file)
-      return file.takeError();
-    RankedTensorType type = t.weight.getTensorType();
-    ::llmq::Format from = sourceFormat(t.weight);
-    int64_t cols = type.getShape().back();
-    int64_t rows = type.getRank() == 2 ? type.getShape()[0] : 1;
-    uint64_t srcRowBytes = rowBytes(from, cols);
-    uint64_t srcBytes = srcRowBytes * rows;
-    if (source.getOffset() + srcBytes > (*file)->size())
-      return exportError(source.getFile() + ": tensor '" + source.getKey() +
-                         "' (weight '" + t.weight.getSymName() +
-                         "') extends past the end of the file");
-    const uint8_t *base = (*file)->data() + source.getOffset();
+    auto source = sources.resolve(t.weight);
+    if (!source)
+      return source.takeError();
+    ::llmq::Format from = source->format;
+    int64_t cols = source->cols, rows = source->rows;
+    uint64_t srcRowBytes = source->rowBytes;
+    const uint8_t *base = source->data;
     const FormatTraits &in = getFormatTraits(from);
     const FormatTraits &out = getFormatTraits(t.format);
     // Rows the logit mask amplified are scaled while converting.
@@ -423,26 +416,14 @@ public:
         os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
       }
       // Done with these source pages: resident memory stays at a chunk.
-      (*file)->release(source.getOffset() + first * srcRowBytes,
-                       count * srcRowBytes);
+      source->file->release(source->offset + first * srcRowBytes,
+                            count * srcRowBytes);
     }
     return llvm::Error::success();
   }
 
 private:
-  llvm::Expected<const MappedFile *> open(StringRef path) {
-    auto it = files.find(path);
-    if (it != files.end())
-      return it->getValue().get();
-    llvm::Expected<std::unique_ptr<MappedFile>> file = MappedFile::open(path);
-    if (!file)
-      return file.takeError();
-    const MappedFile *raw = file->get();
-    files[path] = std::move(*file);
-    return raw;
-  }
-
-  llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  WeightSources sources;
   std::vector<uint8_t> buffer;
 };
 } // namespace

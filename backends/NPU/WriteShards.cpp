@@ -12,14 +12,13 @@
 #include "backends/NPU/WriteShards.h"
 
 #include "dialects/Llmq/LlmqOps.h"
-#include "dialects/Llmq/WeightFormats.h"
+#include "dialects/Llmq/WeightSources.h"
 #include "formats/GroupFormats.h"
 #include "formats/files/MappedFile.h"
 #include "formats/files/Progress.h"
 #include "formats/files/SafetensorsWriter.h"
 
 #include "llvm/ADT/SmallString.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 
@@ -81,57 +80,46 @@ public:
   /// Binds `symbol`; rows are then read with row().
   llvm::Error bind(StringRef symbol) {
     mlir::llmq::WeightOp op = model.lookupWeight(symbol);
-    mlir::llmq::SourceAttr source = op.getSource();
-    auto &slot = files[source.getFile()];
-    if (!slot) {
-      auto opened = MappedFile::open(source.getFile());
-      if (!opened)
-        return opened.takeError();
-      slot = std::move(*opened);
-    }
-    file = slot.get();
-    format = mlir::llmq::sourceFormat(op);
+    auto resolved = sources.resolve(op);
+    if (!resolved)
+      return resolved.takeError();
+    source = *resolved;
     // A vector reads as a column (one element per row), as the plan splits
     // it; vectors are stored in float formats, one element per block.
-    auto shape = op.getTensorType().getShape();
-    rows = shape[0];
-    cols = shape.size() == 2 ? shape[1] : 1;
-    if (getFormatTraits(format).blockElems != 1 && cols == 1)
-      return shardError(source.getFile() + ": vector '" + source.getKey() +
-                        "' is stored in a block format");
-    rowSize = rowBytes(format, cols);
-    offset = source.getOffset();
-    if (offset + rowSize * rows > file->size())
-      return shardError(source.getFile() + ": tensor '" + source.getKey() +
-                        "' (weight '" + symbol +
-                        "') extends past the end of the file");
+    if (op.getTensorType().getRank() == 1) {
+      if (getFormatTraits(source.format).blockElems != 1)
+        return shardError(source.file->path() + ": vector '" + symbol +
+                          "' is stored in a block format");
+      source.rows = source.cols;
+      source.cols = 1;
+      source.rowBytes = rowBytes(source.format, 1);
+    }
+    cols = source.cols;
     return llvm::Error::success();
   }
   /// Row `r` (zeros past the last row: vocabulary padding) into `out`.
   void row(int64_t r, float *out) const {
-    if (r >= rows) {
+    if (r >= source.rows) {
       std::fill(out, out + cols, 0.0f);
       return;
     }
-    getFormatTraits(format).dequantizeRow(file->data() + offset + r * rowSize,
-                                          out, cols);
+    getFormatTraits(source.format)
+        .dequantizeRow(source.data + r * source.rowBytes, out, cols);
   }
   /// Hands back the pages of rows [first, end).
   void release(int64_t first, int64_t end) const {
-    first = std::min(first, rows);
-    end = std::min(end, rows);
+    first = std::min(first, source.rows);
+    end = std::min(end, source.rows);
     if (end > first)
-      file->release(offset + first * rowSize, (end - first) * rowSize);
+      source.file->release(source.offset + first * source.rowBytes,
+                           (end - first) * source.rowBytes);
   }
   int64_t cols = 0;
 
 private:
   mlir::llmq::ModelOp model;
-  llvm::StringMap<std::unique_ptr<MappedFile>> files;
-  const MappedFile *file = nullptr;
-  Format format = Format::F32;
-  int64_t rows = 0;
-  uint64_t rowSize = 0, offset = 0;
+  mlir::llmq::WeightSources sources;
+  mlir::llmq::SourceTensor source;
 };
 } // namespace
 

@@ -6,7 +6,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
-#include "formats/files/MappedFile.h"
+#include "dialects/Llmq/WeightSources.h"
 #include "runtime/exec/Session.h"
 
 #include <cmath>
@@ -21,6 +21,7 @@ static llvm::Error loadError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+Model::Model() : sources(std::make_unique<mlir::llmq::WeightSources>()) {}
 Model::~Model() = default;
 Decoder::~Decoder() = default;
 LanguageModel::~LanguageModel() = default;
@@ -71,25 +72,14 @@ public:
     if (!weight)
       return loadError("model '" + op.getSymName() + "': no weight '" +
                        symbol + "'");
-    SourceAttr source = weight.getSource();
-    auto &file = model.files[source.getFile()];
-    if (!file) {
-      auto opened = MappedFile::open(source.getFile());
-      if (!opened)
-        return opened.takeError();
-      file = std::move(*opened);
-    }
-    mlir::RankedTensorType type = weight.getTensorType();
+    auto source = model.sources->resolve(weight);
+    if (!source)
+      return source.takeError();
     WeightView v;
-    v.format = sourceFormat(weight);
-    v.rows = type.getRank() == 2 ? type.getShape()[0] : 1;
-    v.cols = type.getShape().back();
-    uint64_t bytes = v.rowBytes() * v.rows;
-    if (source.getOffset() + bytes > file->size())
-      return loadError(source.getFile() + ": tensor '" + source.getKey() +
-                       "' (weight '" + symbol +
-                       "') extends past the end of the file");
-    v.data = file->data() + source.getOffset();
+    v.format = source->format;
+    v.rows = source->rows;
+    v.cols = source->cols;
+    v.data = source->data;
     return v;
   }
 

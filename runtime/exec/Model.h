@@ -22,11 +22,8 @@
 
 namespace mlir::llmq {
 class ModelOp;
+class WeightSources;
 } // namespace mlir::llmq
-
-namespace llmq {
-class MappedFile;
-} // namespace llmq
 
 namespace llmq::runtime {
 
@@ -89,8 +86,9 @@ public:
   llvm::SmallVector<WeightView *, 2> matrixViews(llvm::StringRef symbol);
 
 private:
-  Model() = default;
-  llvm::StringMap<std::unique_ptr<MappedFile>> files;
+  Model();
+  /// The mapped source files the views point into.
+  std::unique_ptr<mlir::llmq::WeightSources> sources;
   /// Where each matrix symbol is bound: a layer index and member, or layer
   /// -1 and &Model::embedding / &Model::lmHead.
   struct Binding {
