@@ -259,17 +259,12 @@ llvm::Error Executor::step(mlir::Operation *op, int64_t r) {
       .Case<LogitMaskOp>([&](LogitMaskOp m) -> llvm::Error {
         GraphTensor out = copy(at(r, m.getLogits()));
         int64_t vocab = out.shape.back();
-        float scale = static_cast<float>(m.getScale().convertToDouble());
-        float bias = static_cast<float>(m.getBias().convertToDouble());
-        for (int64_t row = 0, n = out.elements() / vocab; row < n; ++row) {
-          float *logits = out.f.data() + row * vocab;
-          for (int64_t id : m.getScaled())
-            logits[id] *= scale;
-          for (int64_t id : m.getBiased())
-            logits[id] += bias;
-          for (int64_t id : m.getBanned())
-            logits[id] = -INFINITY;
-        }
+        LogitMask mask{m.getScaled(),
+                       static_cast<float>(m.getScale().convertToDouble()),
+                       m.getBiased(),
+                       static_cast<float>(m.getBias().convertToDouble()),
+                       m.getBanned()};
+        applyLogitMask(mask, out.f.data(), out.elements() / vocab, vocab);
         at(r, m.getResult()) = std::move(out);
         return llvm::Error::success();
       })

@@ -146,3 +146,16 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
     }
   });
 }
+
+void llmq::runtime::applyLogitMask(const LogitMask &mask, float *logits,
+                                   int64_t rows, int64_t vocab) {
+  for (int64_t t = 0; t < rows; ++t) {
+    float *row = logits + t * vocab;
+    for (int64_t id : mask.scaled)
+      row[id] *= mask.scale;
+    for (int64_t id : mask.biased)
+      row[id] += mask.bias;
+    for (int64_t id : mask.banned)
+      row[id] = -INFINITY;
+  }
+}

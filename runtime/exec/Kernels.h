@@ -11,6 +11,8 @@
 
 #include "formats/Formats.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -51,6 +53,20 @@ void siluMul(float *gate, const float *up, int64_t count);
 /// else (i, i + dim/2).
 void applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
                int64_t first, const float *invFreq, bool interleaved);
+
+/// What the logit-mask pass leaves for executors, applied in this order:
+/// logits of `scaled` ids times `scale` (amplification folded into the LM
+/// head), `bias` added to those of `biased` ids, `banned` ids set to -inf.
+struct LogitMask {
+  llvm::ArrayRef<int64_t> scaled;
+  float scale = 1.0f;
+  llvm::ArrayRef<int64_t> biased;
+  float bias = 0.0f;
+  llvm::ArrayRef<int64_t> banned;
+};
+/// Applies `mask` to `rows` rows of `vocab` logits.
+void applyLogitMask(const LogitMask &mask, float *logits, int64_t rows,
+                    int64_t vocab);
 
 struct AttentionShape {
   int64_t numHeads, numKVHeads, headDim;

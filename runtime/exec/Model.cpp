@@ -9,7 +9,6 @@
 #include "dialects/Llmq/WeightSources.h"
 #include "runtime/exec/Session.h"
 
-#include <cmath>
 
 using namespace llmq;
 using namespace llmq::runtime;
@@ -39,15 +38,8 @@ Model::newDecoder(ThreadPool &pool, int64_t maxPositions) const {
 }
 
 void Model::finishLogits(float *logits, int64_t count) const {
-  for (int64_t t = 0; t < count; ++t) {
-    float *row = logits + t * config.vocab;
-    for (int32_t id : headScaledRows)
-      row[id] *= headRowScale;
-    for (int32_t id : biasedIds)
-      row[id] += logitBias;
-    for (int32_t id : bannedIds)
-      row[id] = -INFINITY;
-  }
+  applyLogitMask({headScaledRows, headRowScale, biasedIds, logitBias, bannedIds},
+                 logits, count, config.vocab);
 }
 
 llvm::SmallVector<WeightView *, 2> Model::matrixViews(StringRef symbol) {

@@ -65,10 +65,10 @@ public:
   /// RoPE inverse frequencies, head_dim / 2 of them, scaling applied.
   std::vector<float> invFreq;
   /// LM-head rows scaled by `headRowScale` (amplified tokens).
-  std::vector<int32_t> headScaledRows;
+  std::vector<int64_t> headScaledRows;
   float headRowScale = 1.0f;
   /// The logit mask: banned ids get -inf, biased ids + `logitBias`.
-  std::vector<int32_t> bannedIds, biasedIds;
+  std::vector<int64_t> bannedIds, biasedIds;
   float logitBias = 0.0f;
 
   /// Matrix products round their activations as llama.cpp's CPU backend does
