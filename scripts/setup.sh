@@ -40,6 +40,14 @@ if [ ! -d scripts/llama-cpp/node_modules/node-llama-cpp ] ||
   (cd scripts/llama-cpp && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
 fi
 
+# llama.cpp's own tools (llama-quantize, llama-perplexity, llama-imatrix),
+# judges for the tests that compare with them, built once into a cache
+# outside the clone (scripts/llama-cpp-tools.sh); only where asked, since the
+# first build takes 10-25 minutes: scripts/test.sh asks.
+if [ "${1:-}" = "--with-llama-tools" ]; then
+  llama_tools=$(scripts/llama-cpp-tools.sh)
+fi
+
 if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -S . -B build \
     -DCMAKE_BUILD_TYPE=Release \
@@ -48,3 +56,7 @@ if [ ! -f build/build.ninja ]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
 fi
 ninja -C build -j"$(nproc)"
+# The lit configuration finds llama.cpp's tools through this file.
+if [ -n "${llama_tools:-}" ]; then
+  echo "$llama_tools" > build/llama-tools.path
+fi

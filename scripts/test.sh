@@ -3,7 +3,7 @@
 # lit, llama.cpp checks), then prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --with-llama-tools
 ninja -C build -j"$(nproc)" LLMQUnitTests
 set +e
 /usr/lib/llvm-22/bin/lit -sv build/test build/test/unittests 2>&1 | tee build/lit.log

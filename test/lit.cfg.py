@@ -31,6 +31,18 @@ if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
     config.available_features.add("llama-cpp")
 config.substitutions.append(("%python", "python3"))
 
+# llama.cpp's own command-line tools (llama-quantize, llama-perplexity,
+# llama-imatrix), built by scripts/setup.sh --with-llama-tools into a cache
+# outside the clone; build/llama-tools.path names their folder.
+tools_path = os.path.join(config.llmq_obj_root, "llama-tools.path")
+if os.path.isfile(tools_path):
+    llama_tools = open(tools_path).read().strip()
+    if all(os.access(os.path.join(llama_tools, t), os.X_OK)
+           for t in ("llama-quantize", "llama-perplexity", "llama-imatrix")):
+        config.available_features.add("llama-tools")
+        for t in ("llama-quantize", "llama-perplexity", "llama-imatrix"):
+            config.substitutions.append(("%" + t, os.path.join(llama_tools, t)))
+
 # Headless Chromium (Debian's chromium package) renders the HTML report.
 chromium = shutil.which("chromium") or shutil.which("chromium-browser")
 if chromium:

@@ -116,15 +116,27 @@ static ::llmq::Format ggufFallback(::llmq::Format format) {
   }
 }
 
-/// The storage format of `weight` in the output: its own, or the default
-/// for open 2-D weights, with llama.cpp's fallback where rows do not split
-/// into blocks (a warning, or an error under `strict`).
+/// Whether `weight`'s bytes lie in a GGUF file: quantized there, or in the
+/// GGUF file the model was imported from.
+static bool isGGUFSourced(WeightOp weight, ModelOp model) {
+  if (weight.getSource().getStored())
+    return true;
+  StringAttr imported = model.getGgufMetadataAttr();
+  return imported && imported.getValue() == weight.getSource().getFile();
+}
+
+/// The storage format of `weight` in the output: its own; else the default
+/// for open 2-D weights (`--type`); else, without one, the format its bytes
+/// already have in a GGUF source, or f32. llama.cpp's fallback applies where
+/// rows do not split into blocks (a warning, or an error under `strict`).
 static llvm::Expected<::llmq::Format>
-chooseFormat(WeightOp weight, const GGUFExportOptions &options) {
+chooseFormat(WeightOp weight, ModelOp model, const GGUFExportOptions &options) {
   RankedTensorType type = weight.getTensorType();
-  ::llmq::Format wanted = options.defaultFormat;
+  ::llmq::Format wanted = options.defaultFormat.value_or(::llmq::Format::F32);
   if (auto attr = weight.getFormatAttr())
     wanted = toFormat(attr.getValue());
+  else if (!options.defaultFormat && isGGUFSourced(weight, model))
+    return sourceFormat(weight);
   else if (type.getRank() == 1)
     return ::llmq::Format::F32;
   int64_t cols = type.getShape().back();
@@ -242,11 +254,15 @@ static llvm::Error carryMetadata(GGUFWriter &writer, StringRef path,
 
 static llvm::Error addModelMetadata(GGUFWriter &writer, ModelOp model,
                                     const ArchInfo &arch,
-                                    ::llmq::Format format) {
+                                    std::optional<::llmq::Format> format) {
   std::string prefix = arch.ggufArch.str() + ".";
   writer.addString("general.architecture", arch.ggufArch);
   writer.addString("general.name", model.getSymName());
-  writer.addUInt32("general.file_type", fileType(format));
+  // Without --type, a model imported from GGUF keeps its formats and so its
+  // file type, which is carried through with the rest of its metadata.
+  if (format || !model.getGgufMetadataAttr())
+    writer.addUInt32("general.file_type",
+                     fileType(format.value_or(::llmq::Format::F32)));
   writer.addUInt32("general.quantization_version", 2);
   writer.addUInt32(prefix + "context_length", model.getContextLength());
   writer.addUInt32(prefix + "embedding_length", model.getHiddenSize());
@@ -309,7 +325,8 @@ planTensors(ModelOp model, const ArchInfo &arch,
     t.weight = weight;
     ArrayRef<int64_t> shape = weight.getTensorType().getShape();
     t.ne.assign(shape.rbegin(), shape.rend());
-    llvm::Expected<::llmq::Format> format = chooseFormat(weight, options);
+    llvm::Expected<::llmq::Format> format =
+        chooseFormat(weight, model, options);
     if (!format)
       return format.takeError();
     t.format = *format;
@@ -384,8 +401,9 @@ public:
       scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       rowScale = t.weight.getRowScaleAttr().getValueAsDouble();
     }
-    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty() &&
-                t.importance.empty();
+    // Bytes already in the output format are copied as they are: re-rounding
+    // them (with or without importance) could only lose precision.
+    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty();
     uint64_t dstRowBytes = rowBytes(t.format, cols);
     // Work through whole heads at a time when permuting, so each chunk
     // reads exactly its own source rows and can hand their pages back.

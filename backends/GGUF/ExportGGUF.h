@@ -15,12 +15,17 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
+
 namespace llmq {
 
 struct GGUFExportOptions {
-  /// Format of 2-D weights without a `format` attribute. 1-D weights (norms,
-  /// biases) stay f32, as llama.cpp's converter keeps them.
-  Format defaultFormat = Format::F32;
+  /// Format of 2-D weights without a `format` attribute (`--type`). 1-D
+  /// weights (norms, biases) stay f32, as llama.cpp's converter keeps them.
+  /// Unset, a weight read from a GGUF file keeps the format and bytes it has
+  /// there (re-export changes nothing it was not asked to), and any other
+  /// weight is written as f32.
+  std::optional<Format> defaultFormat;
   /// A weight whose rows do not split into its format's blocks is an error,
   /// rather than falling back as llama.cpp does (with a warning).
   bool strict = false;

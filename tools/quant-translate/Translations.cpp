@@ -18,8 +18,9 @@ static cl::opt<std::string> ggufType(
     "type",
     cl::desc("Format of 2-D weights without a chosen format: f32, f16, bf16, "
              "q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs "
-             "(export-gguf)"),
-    cl::init("f32"), cl::cat(exportCategory));
+             "(export-gguf; default: a weight read from a GGUF file keeps "
+             "its format and bytes, any other is f32)"),
+    cl::cat(exportCategory));
 
 static cl::opt<bool> strict(
     "strict",
@@ -85,18 +86,20 @@ void llmq::describeThreadsOption() {
 
 static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
                                          llvm::StringRef output) {
-  std::optional<Format> format = lookupFormat(ggufType);
-  if (!format) {
-    std::string names;
-    for (unsigned i = 0; i < NumFormats; ++i)
-      names += (i ? ", " : "") +
-               getFormatTraits(static_cast<Format>(i)).name.str();
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "--type: unknown format '" + ggufType +
-                                       "' (expected one of " + names + ")");
-  }
   GGUFExportOptions options;
-  options.defaultFormat = *format;
+  if (ggufType.getNumOccurrences()) {
+    std::optional<Format> format = lookupFormat(ggufType);
+    if (!format) {
+      std::string names;
+      for (unsigned i = 0; i < NumFormats; ++i)
+        names += (i ? ", " : "") +
+                 getFormatTraits(static_cast<Format>(i)).name.str();
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--type: unknown format '" + ggufType +
+                                         "' (expected one of " + names + ")");
+    }
+    options.defaultFormat = *format;
+  }
   options.strict = strict;
   options.threads = requestedThreads();
   return exportGGUF(module, output, options);

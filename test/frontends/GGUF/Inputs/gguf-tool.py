@@ -2,6 +2,7 @@
 """Small GGUF helper for tests (stdlib only).
 
     gguf-tool.py compare A.gguf B.gguf     tensor bytes and metadata of B vs A
+    gguf-tool.py types A.gguf              how many tensors of each ggml type
     gguf-tool.py bad KIND OUT.gguf         write a malformed file of one kind
 
 compare prints one line per tensor whose bytes differ or that is missing,
@@ -94,6 +95,14 @@ def compare(a, b):
     print(f"{same} of {len(ta)} tensors byte-identical")
 
 
+def types(a):
+    counts = {}
+    for t, _, _ in parse(a)[1].values():
+        counts[t] = counts.get(t, 0) + 1
+    for t in sorted(counts):
+        print(f"type {t}: {counts[t]} tensors")
+
+
 def bad(kind, out):
     def s(text):
         b = text.encode()
@@ -129,5 +138,7 @@ def bad(kind, out):
 if __name__ == "__main__":
     if sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "types":
+        types(sys.argv[2])
     else:
         bad(sys.argv[2], sys.argv[3])
