@@ -10,4 +10,4 @@ mkdir -p "$out"
 set -x
 build/bin/quant-translate --import-hf test/models/kjv-tiny -o "$out/kjv-tiny.mlir"
 build/bin/quant-translate --export-gguf "$out/kjv-tiny.mlir" --type q8_0 -o "$out/kjv-tiny.q8_0.gguf"
-node scripts/llama-cpp/llama-cpp.mjs generate "$out/kjv-tiny.q8_0.gguf" --prompt "In the beginning" -n 48
+"$(cat build/node.path)" scripts/llama-cpp/llama-cpp.mjs generate "$out/kjv-tiny.q8_0.gguf" --prompt "In the beginning" -n 48

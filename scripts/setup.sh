@@ -10,9 +10,10 @@ APT_PACKAGES=(build-essential cmake ninja-build python3 git
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
   nlohmann-json3-dev libgtest-dev libpcre2-dev pkg-config
   chromium) # headless Chromium renders the --llmq-report page in its test
-# Node.js runs llama.cpp's checks; node-llama-cpp needs Node >= 20. Debian's
-# own nodejs is installed only where no node is present at all.
-command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
+# Node.js runs llama.cpp's checks; Debian's nodejs and npm are installed where
+# there is no npm, and serve to install a newer Node where theirs is older
+# than the 20 node-llama-cpp needs (scripts/select-node.sh).
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -26,18 +27,18 @@ if ((${#missing[@]})); then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  echo "setup: node-llama-cpp needs Node.js >= 20, found $(node --version)" >&2
-  exit 1
-fi
+# The Node.js that runs node-llama-cpp: the system's where it is >= 20, else
+# a pinned one from the npm registry (Debian 12 has 18). npm itself runs
+# under it, so node-llama-cpp's engine requirement holds while installing.
+node=$(scripts/select-node.sh)
+npm_cli=$(readlink -f "$(command -v npm)")
 
 # llama.cpp, prebuilt for linux-x64, pinned by package-lock.json; only the CPU
 # build is installed (--omit=optional skips the CUDA/Vulkan/ARM ones).
 if [ ! -d scripts/llama-cpp/node_modules/node-llama-cpp ] ||
    [ scripts/llama-cpp/package-lock.json -nt scripts/llama-cpp/node_modules ]; then
   echo "setup: installing node-llama-cpp"
-  (cd scripts/llama-cpp && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
+  (cd scripts/llama-cpp && "$node" "$npm_cli" ci --omit=optional --no-audit --no-fund --loglevel=error)
 fi
 
 # llama.cpp's own tools (llama-quantize, llama-perplexity, llama-imatrix),
@@ -56,7 +57,9 @@ if [ ! -f build/build.ninja ]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
 fi
 ninja -C build -j"$(nproc)"
-# The lit configuration finds llama.cpp's tools through this file.
+# The lit configuration and the demo find that Node.js, and llama.cpp's
+# tools, through these files.
+echo "$node" > build/node.path
 if [ -n "${llama_tools:-}" ]; then
   echo "$llama_tools" > build/llama-tools.path
 fi

@@ -26,7 +26,12 @@ if os.path.isdir(shared):
 
 # llama.cpp through node-llama-cpp: scripts/llama-cpp is set up by scripts/setup.sh.
 llama_cpp_dir = os.path.join(config.llmq_src_root, "scripts", "llama-cpp")
-config.substitutions.append(("%llama-cpp", "node " + os.path.join(llama_cpp_dir, "llama-cpp.mjs")))
+# The Node.js that runs it (>= 20) is the one scripts/setup.sh chose.
+node_path = os.path.join(config.llmq_obj_root, "node.path")
+node = open(node_path).read().strip() if os.path.isfile(node_path) else "node"
+config.substitutions.append(("%llama-cpp", node + " " + os.path.join(llama_cpp_dir, "llama-cpp.mjs")))
+config.substitutions.append(("%node", node))
+config.environment["LLMQ_NODE"] = node  # for the helper scripts that run it
 if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
     config.available_features.add("llama-cpp")
 config.substitutions.append(("%python", "python3"))

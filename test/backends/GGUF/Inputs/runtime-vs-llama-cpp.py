@@ -21,6 +21,7 @@ mode's own logits. Each prompt's line says which mode agreed. --exact-only
 disables the second mode.
 """
 import argparse
+import os
 import json
 import subprocess
 import sys
@@ -79,7 +80,7 @@ def main():
     for prompt in json.load(open(args.ref))["greedy_fp32"]:
         reports = []
         for name, flags, llama_flags in modes:
-            theirs = run(["node", args.llama_cpp, "generate", args.model,
+            theirs = run([os.environ.get("LLMQ_NODE", "node"), args.llama_cpp, "generate", args.model,
                           "--prompt", prompt, "-n", str(args.n), *llama_flags])
             good, _, _, report = compare(args, prompt, theirs, flags)
             reports.append(f"{name}: {report}")
