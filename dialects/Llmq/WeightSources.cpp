@@ -51,7 +51,10 @@ WeightSources::open(llvm::StringRef path) {
       file->extents[t.name] = {t.offset, t.size};
     file->gguf = std::move(*gguf);
   } else {
-    auto header = ::llmq::readSafetensorsHeader(path, /*anyDType=*/true);
+    // Tensors past the end of the file (a file truncated since the import)
+    // are refused below, naming the weight that reads them.
+    auto header = ::llmq::readSafetensorsHeader(path, /*anyDType=*/true,
+                                                /*checkExtents=*/false);
     if (!header)
       return header.takeError();
     for (const auto &entry : header->tensors)
@@ -79,6 +82,11 @@ llvm::Expected<SourceTensor> WeightSources::resolve(WeightOp weight) {
   if (extent == file.extents.end())
     return fail("is not in the file");
   auto [tensorOffset, tensorSize] = extent->getValue();
+  if (!::llmq::rangeFits(tensorOffset, tensorSize, file.mapping().size()))
+    return fail("extends past the end of the file (" +
+                llvm::Twine(tensorSize) + " bytes at offset " +
+                llvm::Twine(tensorOffset) + ", the file has " +
+                llvm::Twine(file.mapping().size()) + ")");
 
   RankedTensorType type = weight.getTensorType();
   SourceTensor t;

@@ -48,7 +48,7 @@ static std::string offsetsText(uint64_t begin, uint64_t end) {
 }
 
 llvm::Expected<SafetensorsHeader>
-llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
+llmq::readSafetensorsHeader(StringRef path, bool anyDType, bool checkExtents) {
   SafetensorsHeader header;
   header.path = path.str();
   // A FIFO or a device is refused before a byte is read from it.
@@ -136,14 +136,18 @@ llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
     if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
       return tensorError("has malformed data_offsets");
     uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-    if (begin > end || end > dataSize)
+    if (begin > end || (checkExtents && end > dataSize))
       return tensorError("data offsets " + offsetsText(begin, end) +
                          " lie outside the file (data section is " +
                          Twine(dataSize) + " bytes)");
     if (end - begin != *expected)
       return tensorError("has " + Twine(end - begin) + " bytes, but its shape "
                          "and dtype need " + Twine(*expected));
-    tensor.offset = dataStart + begin;
+    std::optional<uint64_t> offset = checkedAdd(dataStart, begin);
+    if (!offset || !checkedAdd(*offset, end - begin))
+      return tensorError("data offsets " + offsetsText(begin, end) +
+                         " overflow 64 bits");
+    tensor.offset = *offset;
     tensor.size = end - begin;
     if (tensor.size)
       ranges.push_back({{begin, end}, name});

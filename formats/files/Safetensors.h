@@ -46,8 +46,12 @@ struct SafetensorsHeader {
 /// headers over kMaxSafetensorsHeaderBytes before reading them.
 /// Only F32, F16 and BF16 tensors are accepted unless `anyDType`, which also
 /// admits F8_E4M3, I8, U8 and I32 (the components of group formats).
+/// Without `checkExtents`, a tensor that runs past the end of the file is
+/// kept (its offset and size still checked arithmetic), for a caller that
+/// checks each tensor it reads and names it then (WeightSources).
 llvm::Expected<SafetensorsHeader> readSafetensorsHeader(llvm::StringRef path,
-                                                        bool anyDType = false);
+                                                        bool anyDType = false,
+                                                        bool checkExtents = true);
 
 /// A shape as "[64, 32]".
 std::string shapeText(llvm::ArrayRef<int64_t> shape);
