@@ -130,8 +130,11 @@ LogicalResult SuperWeightsPass::contribution(ModelOp model,
   } else {
     if (prompt.empty())
       return fail("prompt= is empty and no text= is given");
-    stream = ::llmq::runtime::encodeLines(**tokenizer, tokenizerAttr.getBos(),
-                                          prompt);
+    auto encoded = ::llmq::runtime::encodeLines(
+        **tokenizer, tokenizerAttr.getBos(), prompt);
+    if (!encoded)
+      return fail(llvm::toString(encoded.takeError()));
+    stream = std::move(*encoded);
   }
   if (static_cast<int64_t>(stream.size()) > numTokens)
     stream.resize(numTokens);
@@ -368,8 +371,11 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
     auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
     if (!tokenizer)
       return fail(llvm::toString(tokenizer.takeError()));
-    std::vector<int32_t> tokens = ::llmq::runtime::encodeLines(
+    auto encoded = ::llmq::runtime::encodeLines(
         **tokenizer, tokenizerAttr.getBos(), prompt);
+    if (!encoded)
+      return fail(llvm::toString(encoded.takeError()));
+    std::vector<int32_t> tokens = std::move(*encoded);
     if (static_cast<int64_t>(tokens.size()) > rm.config.contextLength)
       tokens.resize(rm.config.contextLength);
     promptTokens = tokens.size();

@@ -9,11 +9,11 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 
 #include "formats/files/GGUFWriter.h"
+#include "formats/files/ReadFile.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include "formats/files/Json.h"
 
@@ -90,11 +90,15 @@ static bool isByteToken(StringRef token) {
 llvm::Error llmq::addTokenizerMetadata(GGUFWriter &writer, StringRef path,
                                        int64_t vocabSize,
                                        const SpecialTokens &special) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return tokenizerError(path, "cannot read: " + buffer.getError().message());
-  Json json = Json::parse((*buffer)->getBuffer().begin(),
-                          (*buffer)->getBuffer().end(), nullptr, false);
+  // A FIFO or a device would hang or exhaust memory: refused at once.
+  llvm::Expected<std::string> text =
+      readSmallFile(path, kMaxTokenizerFileBytes, "tokenizer file");
+  if (!text)
+    return text.takeError();
+  std::optional<std::string> duplicate;
+  Json json = parseNoDuplicateKeys(*text, duplicate);
+  if (duplicate)
+    return tokenizerError(path, "key '" + *duplicate + "' appears twice");
   const Json &model = member(json, "model");
   if (json.is_discarded() || !model.is_object())
     return tokenizerError(path, "not a tokenizer.json (no 'model' object)");

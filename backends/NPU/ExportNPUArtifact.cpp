@@ -7,13 +7,13 @@
 #include "backends/NPU/WriteShards.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/files/AtomicOutputFile.h"
+#include "formats/files/ReadFile.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -132,11 +132,12 @@ static llvm::Expected<std::string> copyTokenizer(mlir::llmq::ModelOp model,
   mlir::llmq::TokenizerAttr t = model.getTokenizerAttr();
   if (!t || !t.getFile().ends_with(".json"))
     return std::string();
-  auto buffer = llvm::MemoryBuffer::getFile(t.getFile());
-  if (!buffer)
-    return exportError(t.getFile() + ": cannot read the tokenizer: " +
-                       buffer.getError().message());
-  return writeFile(pathIn(dir, "tokenizer.json"), (*buffer)->getBuffer());
+  // A FIFO or a device would hang or exhaust memory: refused at once.
+  llvm::Expected<std::string> text = ::llmq::readSmallFile(
+      t.getFile(), ::llmq::kMaxTokenizerFileBytes, "tokenizer file");
+  if (!text)
+    return text.takeError();
+  return writeFile(pathIn(dir, "tokenizer.json"), *text);
 }
 
 namespace llmq {

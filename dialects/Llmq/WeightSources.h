@@ -2,9 +2,10 @@
 //
 // Everything that reads weights (the runtime, the analysis passes, the
 // backends) resolves a llmq.weight the same way: map its source file once,
-// find its bytes at the source offset in its source format, and refuse a
-// tensor that would run past the end of the file, naming file, key and
-// weight.
+// read its tensor table once (the safetensors header or the GGUF tensor
+// infos), look the weight's key up in it, and refuse a weight whose bytes
+// (at the source offset, in its source format, sized by checked arithmetic)
+// do not lie inside that tensor's own extent, naming file, key and weight.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,8 +44,13 @@ public:
   ~WeightSources();
   llvm::Expected<SourceTensor> resolve(WeightOp weight);
 
+  /// A mapped source file and the byte extent of each tensor in it.
+  struct File;
+
 private:
-  llvm::StringMap<std::unique_ptr<::llmq::MappedFile>> files;
+  llvm::Expected<File *> open(llvm::StringRef path);
+
+  llvm::StringMap<std::unique_ptr<File>> files;
 };
 
 } // namespace mlir::llmq

@@ -15,6 +15,8 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/MathExtras.h"
 
+#include "formats/CheckedArith.h"
+
 #include <cstring>
 #include <limits>
 #include <string>
@@ -271,6 +273,12 @@ private:
   /// Arrays nested deeper than this are refused (ggml itself refuses any
   /// nesting); it bounds the recursion a hostile file can cause.
   static constexpr unsigned kMaxArrayDepth = 8;
+  /// Arrays of strings or arrays take memory per element (the numbers of a
+  /// numeric array stay in the mapping); no vocabulary comes near this.
+  static constexpr uint64_t kMaxArrayElements = uint64_t(1) << 24;
+  /// Tensor infos and key/values each take memory too.
+  static constexpr uint64_t kMaxTensors = uint64_t(1) << 20;
+  static constexpr uint64_t kMaxKeyValues = uint64_t(1) << 20;
 
   llvm::Error error(const Twine &what) const {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -424,6 +432,10 @@ llvm::Error GGUFParser::readValue(GGUFValue &value, GGUFValueType type,
                  ggufValueTypeName(value.elementType) + " at offset " +
                  Twine(pos) + " runs past the end of the file (" + Twine(size) +
                  " bytes)");
+  if (!elementSize && count > kMaxArrayElements)
+    return error(context + ": array of " + Twine(count) + " " +
+                 ggufValueTypeName(value.elementType) + " is over the limit of " +
+                 Twine(kMaxArrayElements) + " elements");
   value.count = static_cast<size_t>(count);
   if (elementSize) {
     value.numbers = base + pos;
@@ -503,7 +515,8 @@ llvm::Error GGUFParser::readTensorInfo(uint64_t index) {
     if (llvm::Error err = read(n, context, "dimension " + Twine(d)))
       return err;
     if (n > uint64_t(std::numeric_limits<int64_t>::max()))
-      return error(context + " has a negative dimension " + Twine(d));
+      return error(context + " has a negative dimension " + Twine(d) + " (" +
+                   Twine(n) + ", more than 2^63 - 1)");
     tensor.ne.push_back(int64_t(n));
   }
   if (llvm::Error err = read(tensor.ggmlType, context, "type"))
@@ -540,6 +553,10 @@ llvm::Error GGUFParser::checkTensorData(GGUFTensorInfo &tensor) {
     multiply(uint64_t(tensor.ne[d]));
   if (overflow)
     return error(context + " is too large: its size overflows 64 bits");
+  // numElements() must not overflow either.
+  if (!checkedProduct(tensor.ne))
+    return error(context + " is too large: its element count overflows 63 "
+                           "bits");
   if (tensor.offset % out.alignment != 0)
     return error(context + " has offset " + Twine(tensor.offset) +
                  ", not a multiple of the alignment " + Twine(out.alignment));
@@ -581,6 +598,12 @@ llvm::Error GGUFParser::parse() {
     return error("header claims " + Twine(numTensors) +
                  " tensors, more than the " + Twine(size - pos) +
                  " bytes after it can hold");
+  if (numKeyValues > kMaxKeyValues)
+    return error("header claims " + Twine(numKeyValues) +
+                 " key/values, over the limit of " + Twine(kMaxKeyValues));
+  if (numTensors > kMaxTensors)
+    return error("header claims " + Twine(numTensors) +
+                 " tensors, over the limit of " + Twine(kMaxTensors));
 
   out.kvs.reserve(numKeyValues);
   for (uint64_t i = 0; i < numKeyValues; ++i)

@@ -12,7 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace llmq::json {
 
@@ -48,6 +51,42 @@ inline const Json &getArray(const Json &object, const char *key) {
   static const Json empty = Json::array();
   const Json &v = member(object, key);
   return v.is_array() ? v : empty;
+}
+
+/// Parses `text`, refusing an object that repeats a key (nlohmann keeps the
+/// last, which would silently bind a name to other bytes). Returns a
+/// discarded value for text that is not JSON; on a repeated key, also a
+/// discarded value, with the first repeated key in `duplicate`.
+inline Json parseNoDuplicateKeys(std::string_view text,
+                                 std::optional<std::string> &duplicate) {
+  duplicate.reset();
+  std::vector<std::set<std::string>> open;
+  bool repeated = false;
+  auto callback = [&](int, Json::parse_event_t event, Json &parsed) {
+    switch (event) {
+    case Json::parse_event_t::object_start:
+      open.emplace_back();
+      break;
+    case Json::parse_event_t::object_end:
+      if (!open.empty())
+        open.pop_back();
+      break;
+    case Json::parse_event_t::key:
+      if (!repeated && !open.empty() && parsed.is_string() &&
+          !open.back().insert(parsed.get<std::string>()).second) {
+        repeated = true;
+        duplicate = parsed.get<std::string>();
+      }
+      break;
+    default:
+      break;
+    }
+    return true;
+  };
+  Json json = Json::parse(text.begin(), text.end(), callback, false);
+  if (repeated)
+    return Json(Json::value_t::discarded);
+  return json;
 }
 
 } // namespace llmq::json

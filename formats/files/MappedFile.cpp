@@ -63,6 +63,8 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   constexpr uint64_t kFolioReach = 2u << 20;
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   uint64_t start = (offset > kFolioReach ? offset - kFolioReach : 0) & ~(page - 1);
-  uint64_t end = std::min(offset + length, fileSize);
+  if (offset >= fileSize)
+    return;
+  uint64_t end = offset + std::min(length, fileSize - offset);
   madvise(const_cast<uint8_t *>(base) + start, end - start, MADV_DONTNEED);
 }

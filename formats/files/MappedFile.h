@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,7 +31,11 @@ public:
   llvm::StringRef path() const { return filePath; }
   uint64_t size() const { return fileSize; }
   const uint8_t *data() const { return base; }
+  /// A view of [offset, offset + length), which the caller has checked lies
+  /// inside the file (rangeFits in formats/CheckedArith.h).
   llvm::ArrayRef<uint8_t> bytes(uint64_t offset, uint64_t length) const {
+    assert(offset <= fileSize && length <= fileSize - offset &&
+           "range outside the mapped file");
     return {base + offset, static_cast<size_t>(length)};
   }
   /// Drops the resident pages of [offset, offset + length); later reads fault

@@ -2,12 +2,12 @@
 
 #include "formats/files/Safetensors.h"
 
+#include "formats/CheckedArith.h"
+#include "formats/files/Json.h"
+#include "formats/files/ReadFile.h"
+
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
-
-#include <nlohmann/json.hpp>
-
-#include <cstdio>
 
 using namespace llmq;
 using llvm::StringRef;
@@ -36,36 +36,36 @@ StringRef llmq::safetensorsDType(Format format) {
   return {};
 }
 
-/// Reads exactly `n` bytes at the start of `path` (the header is small and is
-/// read with stdio rather than mapping the whole file).
-static bool readPrefix(StringRef path, uint64_t offset, std::string &out,
-                       uint64_t n) {
-  std::string name = path.str();
-  FILE *f = fopen(name.c_str(), "rb");
-  if (!f)
-    return false;
-  out.resize(n);
-  bool ok = fseeko(f, static_cast<off_t>(offset), SEEK_SET) == 0 &&
-            fread(out.data(), 1, n, f) == n;
-  fclose(f);
-  return ok;
+std::string llmq::shapeText(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    text += (i ? ", " : "") + std::to_string(d);
+  return text + "]";
+}
+
+static std::string offsetsText(uint64_t begin, uint64_t end) {
+  return ("[" + Twine(begin) + ", " + Twine(end) + ")").str();
 }
 
 llvm::Expected<SafetensorsHeader>
-llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
+llmq::readSafetensorsHeader(StringRef path, bool anyDType, bool checkExtents) {
   SafetensorsHeader header;
   header.path = path.str();
-  uint64_t fileSize;
-  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+  // A FIFO or a device is refused before a byte is read from it.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
     return headerError(path, "cannot open: " + ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return headerError(path, "not a regular file");
+  uint64_t fileSize = status.getSize();
   header.fileSize = fileSize;
   if (fileSize < 8)
     return headerError(path, "truncated safetensors header: the file has " +
                                  Twine(fileSize) +
                                  " bytes, fewer than the 8-byte length");
   std::string lengthBytes;
-  if (!readPrefix(path, 0, lengthBytes, 8))
-    return headerError(path, "cannot read the header length");
+  if (llvm::Error err = readFileRange(path, 0, 8, lengthBytes))
+    return std::move(err);
   uint64_t headerLength = 0;
   for (int i = 7; i >= 0; --i)
     headerLength = (headerLength << 8) | static_cast<uint8_t>(lengthBytes[i]);
@@ -74,16 +74,26 @@ llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
                                  Twine(headerLength) +
                                  " is larger than the file (" +
                                  Twine(fileSize) + " bytes)");
+  if (headerLength > kMaxSafetensorsHeaderBytes)
+    return headerError(path, "safetensors header length " +
+                                 Twine(headerLength) + " is over the limit of " +
+                                 Twine(kMaxSafetensorsHeaderBytes) + " bytes");
   std::string text;
-  if (!readPrefix(path, 8, text, headerLength))
-    return headerError(path, "cannot read the header");
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (llvm::Error err = readFileRange(path, 8, headerLength, text))
+    return std::move(err);
+  std::optional<std::string> duplicate;
+  json::Json json = json::parseNoDuplicateKeys(text, duplicate);
+  if (duplicate)
+    return headerError(path, "safetensors header repeats the key '" +
+                                 *duplicate + "'");
   if (json.is_discarded() || !json.is_object())
     return headerError(path, "truncated or malformed safetensors header "
                              "(not a JSON object)");
 
   uint64_t dataStart = 8 + headerLength;
   uint64_t dataSize = fileSize - dataStart;
+  // Each tensor's byte range in the data section, to refuse overlaps.
+  std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> ranges;
   for (auto &[name, entry] : json.items()) {
     if (name == "__metadata__")
       continue;
@@ -104,28 +114,57 @@ llmq::readSafetensorsHeader(StringRef path, bool anyDType) {
     SafetensorsTensor tensor;
     tensor.dtype = known->format.value_or(Format::F32);
     tensor.dtypeName = dtype;
-    uint64_t elements = 1;
-    for (const nlohmann::json &d : entry["shape"]) {
+    if (entry["shape"].size() > kMaxSafetensorsRank)
+      return tensorError("has " + Twine(entry["shape"].size()) +
+                         " dimensions, more than " + Twine(kMaxSafetensorsRank));
+    for (const json::Json &d : entry["shape"]) {
       if (!d.is_number_unsigned())
         return tensorError("has a malformed shape");
-      tensor.shape.push_back(d.get<int64_t>());
-      elements *= d.get<uint64_t>();
+      uint64_t dim = d.get<uint64_t>();
+      if (dim > uint64_t(INT64_MAX))
+        return tensorError("has dimension " + Twine(dim) + ", larger than " +
+                           Twine(INT64_MAX));
+      tensor.shape.push_back(static_cast<int64_t>(dim));
     }
-    const nlohmann::json &offsets = entry["data_offsets"];
+    std::optional<uint64_t> elements = checkedProduct(tensor.shape);
+    std::optional<uint64_t> expected =
+        elements ? checkedMul(*elements, known->bytes) : std::nullopt;
+    if (!expected)
+      return tensorError("has shape " + shapeText(tensor.shape) + " of " +
+                         dtype + ", whose byte size overflows 64 bits");
+    const json::Json &offsets = entry["data_offsets"];
     if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
       return tensorError("has malformed data_offsets");
     uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-    if (begin > end || end > dataSize)
-      return tensorError("data offsets [" + Twine(begin) + ", " + Twine(end) +
-                         ") lie outside the file (data section is " +
+    if (begin > end || (checkExtents && end > dataSize))
+      return tensorError("data offsets " + offsetsText(begin, end) +
+                         " lie outside the file (data section is " +
                          Twine(dataSize) + " bytes)");
-    uint64_t expected = elements * known->bytes;
-    if (end - begin != expected)
+    if (end - begin != *expected)
       return tensorError("has " + Twine(end - begin) + " bytes, but its shape "
-                         "and dtype need " + Twine(expected));
-    tensor.offset = dataStart + begin;
+                         "and dtype need " + Twine(*expected));
+    std::optional<uint64_t> offset = checkedAdd(dataStart, begin);
+    if (!offset || !checkedAdd(*offset, end - begin))
+      return tensorError("data offsets " + offsetsText(begin, end) +
+                         " overflow 64 bits");
+    tensor.offset = *offset;
     tensor.size = end - begin;
+    if (tensor.size)
+      ranges.push_back({{begin, end}, name});
     header.tensors.try_emplace(name, std::move(tensor));
+  }
+  // Two tensors sharing bytes would alias each other's data; no writer makes
+  // that, so it marks a corrupt or hostile file.
+  llvm::sort(ranges);
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    const auto &[prev, prevName] = ranges[i - 1];
+    const auto &[next, nextName] = ranges[i];
+    if (prev.second > next.first)
+      return headerError(path, "tensors '" + prevName + "' and '" + nextName +
+                                   "' overlap (data offsets " +
+                                   offsetsText(prev.first, prev.second) +
+                                   " and " +
+                                   offsetsText(next.first, next.second) + ")");
   }
   return std::move(header);
 }

@@ -10,6 +10,7 @@
 
 #include "formats/Formats.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -17,6 +18,12 @@
 #include <string>
 
 namespace llmq {
+
+/// safetensors' own reader refuses headers over 100 MB; so does llmq, before
+/// reading them.
+inline constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+/// No tensor llmq reads has more dimensions.
+inline constexpr size_t kMaxSafetensorsRank = 8;
 
 struct SafetensorsTensor {
   Format dtype; ///< for F32, F16 and BF16 tensors
@@ -33,12 +40,21 @@ struct SafetensorsHeader {
 };
 
 /// Reads the header of `path`, checking that every tensor has a supported
-/// dtype and lies inside the file with the size its shape implies. Errors
-/// name the file and the tensor.
+/// dtype and lies inside the file with the size its shape implies (checked
+/// arithmetic), that no key repeats and that no two tensors share bytes.
+/// Errors name the file and the tensor. Refuses non-regular files and
+/// headers over kMaxSafetensorsHeaderBytes before reading them.
 /// Only F32, F16 and BF16 tensors are accepted unless `anyDType`, which also
 /// admits F8_E4M3, I8, U8 and I32 (the components of group formats).
+/// Without `checkExtents`, a tensor that runs past the end of the file is
+/// kept (its offset and size still checked arithmetic), for a caller that
+/// checks each tensor it reads and names it then (WeightSources).
 llvm::Expected<SafetensorsHeader> readSafetensorsHeader(llvm::StringRef path,
-                                                        bool anyDType = false);
+                                                        bool anyDType = false,
+                                                        bool checkExtents = true);
+
+/// A shape as "[64, 32]".
+std::string shapeText(llvm::ArrayRef<int64_t> shape);
 
 /// The safetensors dtype name of `format` ("BF16"), or empty if none.
 llvm::StringRef safetensorsDType(Format format);

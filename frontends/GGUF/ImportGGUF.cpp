@@ -13,6 +13,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/GGUFReader.h"
+#include "frontends/ModelLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
@@ -59,13 +60,29 @@ public:
   llvm::Expected<OwningOpRef<ModuleOp>> run();
 
 private:
-  llvm::Expected<uint64_t> required(StringRef key) {
-    if (auto value = file.getUInt(prefix + key.str()))
-      return *value;
-    return importError(file.path() + ": missing key '" + prefix + key + "'");
-  }
-  uint64_t optional(StringRef key, uint64_t fallback) {
-    return file.getUInt(prefix + key.str()).value_or(fallback);
+  /// The unsigned integer `{arch}.key`, which must lie in [lo, hi];
+  /// `fallback` when missing (an error if there is none).
+  llvm::Expected<int64_t> integer(StringRef key, int64_t lo, int64_t hi,
+                                  std::optional<int64_t> fallback = {}) {
+    std::string name = prefix + key.str();
+    const ::llmq::GGUFValue *value = file.lookup(name);
+    if (!value) {
+      if (fallback)
+        return *fallback;
+      return importError(file.path() + ": missing key '" + name + "'");
+    }
+    std::optional<uint64_t> number = value->getUInt();
+    if (!value->isInteger())
+      return importError(file.path() + ": key '" + name + "' has type " +
+                         ::llmq::ggufValueTypeName(value->getType()) +
+                         ", expected an integer");
+    if (!number || *number > uint64_t(hi) || *number < uint64_t(lo)) {
+      std::string shown = number ? std::to_string(*number)
+                                 : std::to_string(*value->getInt());
+      return importError(file.path() + ": key '" + name + "' is " + shown +
+                         ", outside [" + Twine(lo) + ", " + Twine(hi) + "]");
+    }
+    return int64_t(*number);
   }
   /// Emits weight `symbol` from tensor `name`, which must have `shape`
   /// (Hugging Face order).
@@ -127,30 +144,48 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
     return importError(file.path() + ": tensor 'rope_freqs.weight' (llama3 "
                                      "rope scaling) is not supported yet");
 
+  // Every size is bounded before anything is allocated or shaped by it.
   ModelDims dims;
   int64_t layers = 0, contextLength = 0;
-  std::pair<int64_t *, StringRef> keys[] = {
-      {&dims.hidden, "embedding_length"},
-      {&layers, "block_count"},
-      {&dims.ffn, "feed_forward_length"},
-      {&dims.numHeads, "attention.head_count"},
-      {&contextLength, "context_length"}};
-  for (auto [target, key] : keys) {
-    auto value = required(key);
+  struct SizeKey {
+    int64_t *target;
+    StringRef key;
+    int64_t max;
+  } keys[] = {{&dims.hidden, "embedding_length", ::llmq::kMaxHidden},
+              {&layers, "block_count", ::llmq::kMaxLayers},
+              {&dims.ffn, "feed_forward_length", ::llmq::kMaxFfn},
+              {&dims.numHeads, "attention.head_count", ::llmq::kMaxHeads},
+              {&contextLength, "context_length", ::llmq::kMaxContext}};
+  for (const SizeKey &size : keys) {
+    auto value = integer(size.key, 1, size.max);
     if (!value)
       return value.takeError();
-    *target = *value;
+    *size.target = *value;
   }
-  if (!dims.numHeads || !layers)
-    return importError(file.path() + ": head_count and block_count must be "
-                                     "positive");
-  dims.numKVHeads = optional("attention.head_count_kv", dims.numHeads);
-  dims.headDim = optional("attention.key_length", dims.hidden / dims.numHeads);
+  auto kvHeads =
+      integer("attention.head_count_kv", 1, ::llmq::kMaxHeads, dims.numHeads);
+  auto headDim = integer("attention.key_length", 1, ::llmq::kMaxHeadDim,
+                         dims.hidden / dims.numHeads);
+  if (!kvHeads)
+    return kvHeads.takeError();
+  if (!headDim)
+    return headDim.takeError();
+  dims.numKVHeads = *kvHeads;
+  dims.headDim = *headDim;
+  if (dims.headDim == 0)
+    return importError(file.path() + ": key '" + prefix +
+                       "attention.key_length' is missing and embedding_length " +
+                       Twine(dims.hidden) + " is smaller than " +
+                       Twine(dims.numHeads) + " heads");
   const ::llmq::GGUFTensorInfo *embedding = file.findTensor("token_embd.weight");
   if (!embedding || embedding->ne.size() != 2)
     return importError(file.path() +
                        ": tensor 'token_embd.weight' is missing or not 2-D");
   dims.vocab = embedding->ne[1];
+  if (dims.vocab < 1 || dims.vocab > ::llmq::kMaxVocab)
+    return importError(file.path() + ": tensor 'token_embd.weight' has " +
+                       Twine(dims.vocab) + " rows (the vocabulary), outside [1, " +
+                       Twine(::llmq::kMaxVocab) + "]");
   double theta = file.getFloat(prefix + "rope.freq_base").value_or(10000.0);
   double eps =
       file.getFloat(prefix + "attention.layer_norm_rms_epsilon").value_or(1e-5);
@@ -222,16 +257,23 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
       return std::move(err);
 
   // Sliding windows: one size, and a period whose last layer is global.
-  int64_t window = optional("attention.sliding_window", 0);
-  int64_t period = optional("attention.sliding_window_pattern", 0);
+  auto window =
+      integer("attention.sliding_window", 0, ::llmq::kMaxContext, int64_t(0));
+  auto period = integer("attention.sliding_window_pattern", 0,
+                        ::llmq::kMaxLayers, int64_t(0));
+  if (!window)
+    return window.takeError();
+  if (!period)
+    return period.takeError();
   EmbeddingOp::create(builder, loc, kEmbeddingName);
   for (int64_t layer = 0; layer < layers; ++layer) {
-    bool sliding = window > 0 && (period == 0 || (layer + 1) % period != 0);
-    bool noRope = arch->ropeOnlyOnSlidingLayers && window > 0 && period > 0 &&
-                  !sliding;
+    bool sliding =
+        *window > 0 && (*period == 0 || (layer + 1) % *period != 0);
+    bool noRope = arch->ropeOnlyOnSlidingLayers && *window > 0 &&
+                  *period > 0 && !sliding;
     BlockOp::create(builder, loc, builder.getI64IntegerAttr(layer),
                     blockWeights[layer].getDictionary(&context),
-                    sliding ? builder.getI64IntegerAttr(window) : IntegerAttr(),
+                    sliding ? builder.getI64IntegerAttr(*window) : IntegerAttr(),
                     noRope ? builder.getUnitAttr() : UnitAttr());
   }
   FinalNormOp::create(builder, loc, kFinalNormName);

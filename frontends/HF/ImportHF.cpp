@@ -11,17 +11,22 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/ReadFile.h"
 #include "formats/files/Safetensors.h"
+#include "frontends/ModelLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include "formats/files/Json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
 
 using namespace llmq;
 using namespace mlir;
@@ -40,17 +45,20 @@ static std::string joinPath(StringRef directory, StringRef name) {
   return std::string(path);
 }
 
-/// Parses the JSON file at `path`; a missing file is an error only if
-/// `required`, otherwise it yields null.
-static llvm::Expected<Json> readJson(StringRef path, bool required) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) {
-    if (!required && buffer.getError() == std::errc::no_such_file_or_directory)
-      return Json();
-    return importError(path + ": cannot read: " + buffer.getError().message());
-  }
-  Json json = Json::parse((*buffer)->getBuffer().begin(),
-                          (*buffer)->getBuffer().end(), nullptr, false);
+/// Parses the JSON file at `path` (a regular file of at most `limit` bytes,
+/// no key repeated); a missing file is an error only if `required`,
+/// otherwise it yields null.
+static llvm::Expected<Json> readJson(StringRef path, bool required,
+                                     uint64_t limit = kMaxConfigFileBytes) {
+  if (!required && !llvm::sys::fs::exists(path))
+    return Json();
+  llvm::Expected<std::string> text = readSmallFile(path, limit, "JSON file");
+  if (!text)
+    return text.takeError();
+  std::optional<std::string> duplicate;
+  Json json = parseNoDuplicateKeys(*text, duplicate);
+  if (duplicate)
+    return importError(path + ": key '" + *duplicate + "' appears twice");
   if (json.is_discarded() || !json.is_object())
     return importError(path + ": not a JSON object");
   return json;
@@ -72,13 +80,33 @@ struct HFConfig {
   std::vector<bool> noRope;
 };
 
+static std::string numberText(double value) {
+  char text[32];
+  snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+/// A JSON value as an error shows it: short, on one line.
+static std::string shown(const Json &value) {
+  if (value.is_array())
+    return "an array";
+  if (value.is_object())
+    return "an object";
+  std::string text = value.dump();
+  if (text.size() > 40)
+    text = text.substr(0, 37) + "...";
+  return text;
+}
+
 /// Reads config.json keys with the file's name in every error.
 class ConfigReader {
 public:
   ConfigReader(const Json &json, std::string path)
       : json(json), path(std::move(path)) {}
 
-  llvm::Expected<int64_t> integer(StringRef key,
+  /// The integer at `key`, which must lie in [lo, hi]; `fallback` when it
+  /// is missing or null.
+  llvm::Expected<int64_t> integer(StringRef key, int64_t lo, int64_t hi,
                                   std::optional<int64_t> fallback = {}) const {
     auto it = json.find(key.str());
     if (it == json.end() || it->is_null()) {
@@ -87,35 +115,69 @@ public:
       return importError(path + ": missing '" + key + "'");
     }
     if (!it->is_number_integer())
-      return importError(path + ": '" + key + "' is not an integer");
-    return it->get<int64_t>();
+      return importError(path + ": '" + key + "' is " + shown(*it) +
+                         ", not an integer");
+    if (it->is_number_unsigned() &&
+        it->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+      return importError(path + ": '" + key + "' is " + shown(*it) +
+                         ", outside [" + Twine(lo) + ", " + Twine(hi) + "]");
+    int64_t value = it->get<int64_t>();
+    if (llvm::Error err = checkLimit(path, key, value, lo, hi))
+      return std::move(err);
+    return value;
   }
 
-  /// A number stored at `key`, or in the object at `parent` under `key`.
-  std::optional<double> number(StringRef key, StringRef parent = {}) const {
+  /// The number at `key`, or in the object at `parent` under `key`; nullopt
+  /// when missing or null, an error when of another type.
+  llvm::Expected<std::optional<double>> number(StringRef key,
+                                               StringRef parent = {}) const {
     const Json *scope = &json;
     if (!parent.empty()) {
       auto p = json.find(parent.str());
-      if (p == json.end() || !p->is_object())
+      if (p == json.end() || p->is_null())
         return std::nullopt;
+      if (!p->is_object())
+        return importError(path + ": '" + parent + "' is " + shown(*p) +
+                           ", not an object");
       scope = &*p;
     }
     auto it = scope->find(key.str());
-    if (it == scope->end() || !it->is_number())
+    if (it == scope->end() || it->is_null())
       return std::nullopt;
+    if (!it->is_number())
+      return importError(path + ": '" + key + "' is " + shown(*it) +
+                         ", not a number");
     return it->get<double>();
   }
 
-  /// A token id: an integer, or the first of a list (eos may be several).
-  int64_t tokenId(StringRef key) const {
+  /// The boolean at `key`, `fallback` when missing or null.
+  llvm::Expected<bool> boolean(StringRef key, bool fallback) const {
     auto it = json.find(key.str());
-    if (it == json.end())
+    if (it == json.end() || it->is_null())
+      return fallback;
+    if (!it->is_boolean())
+      return importError(path + ": '" + key + "' is " + shown(*it) +
+                         ", not a boolean");
+    return it->get<bool>();
+  }
+
+  /// A token id: an integer, or the first of a list (eos may be several);
+  /// -1 when missing or null.
+  llvm::Expected<int64_t> tokenId(StringRef key) const {
+    auto it = json.find(key.str());
+    if (it == json.end() || it->is_null())
       return -1;
-    if (it->is_number_integer())
-      return it->get<int64_t>();
-    if (it->is_array() && !it->empty() && (*it)[0].is_number_integer())
-      return (*it)[0].get<int64_t>();
-    return -1;
+    if (it->is_array() && it->empty())
+      return -1;
+    const Json *id = &*it;
+    if (it->is_array())
+      id = &(*it)[0];
+    if (!id->is_number_integer() || id->get<int64_t>() < 0 ||
+        id->get<int64_t>() >= kMaxVocab)
+      return importError(path + ": '" + key + "' is " + shown(*it) +
+                         ", not a token id (an integer in [0, " +
+                         Twine(kMaxVocab - 1) + "] or a list of them)");
+    return id->get<int64_t>();
   }
 
   const Json &json;
@@ -130,15 +192,25 @@ static llvm::Error readRopeScaling(const ConfigReader &config,
   const Json *scaling = nullptr;
   for (const char *key : {"rope_parameters", "rope_scaling"}) {
     auto it = config.json.find(key);
-    if (it != config.json.end() && it->is_object())
-      scaling = &*it;
+    if (it == config.json.end() || it->is_null())
+      continue;
+    if (!it->is_object())
+      return importError(config.path + ": '" + key + "' is " + shown(*it) +
+                         ", not an object");
+    scaling = &*it;
   }
   if (!scaling)
     return llvm::Error::success();
   std::string type;
-  for (const char *key : {"rope_type", "type"})
-    if (scaling->contains(key) && (*scaling)[key].is_string())
-      type = (*scaling)[key].get<std::string>();
+  for (const char *key : {"rope_type", "type"}) {
+    auto it = scaling->find(key);
+    if (it == scaling->end() || it->is_null())
+      continue;
+    if (!it->is_string())
+      return importError(config.path + ": rope scaling '" + key + "' is " +
+                         shown(*it) + ", not a string");
+    type = it->get<std::string>();
+  }
   if (type.empty() || type == "default")
     return llvm::Error::success();
   // Each supported type and the numbers it needs.
@@ -158,7 +230,8 @@ static llvm::Error readRopeScaling(const ConfigReader &config,
     out.ropeScaling.append("type", b.getStringAttr(type));
     for (const char *key : known.keys) {
       auto it = scaling->find(key);
-      if (it == scaling->end() || !it->is_number())
+      if (it == scaling->end() || !it->is_number() ||
+          !std::isfinite(it->get<double>()))
         return importError(config.path + ": rope scaling '" + type +
                            "' needs a number '" + key + "'");
       out.ropeScaling.append(key, b.getF64FloatAttr(it->get<double>()));
@@ -174,28 +247,40 @@ static llvm::Error readRopeScaling(const ConfigReader &config,
 /// else every layer when a window is set and not switched off
 /// (`use_sliding_window`, Qwen's flag).
 static llvm::Error readLayerTypes(const ConfigReader &config, HFConfig &out) {
-  int64_t window = getInt(config.json, "sliding_window", 0);
+  // A window of 0 (or null) means none.
+  llvm::Expected<int64_t> window =
+      config.integer("sliding_window", 0, kMaxContext, int64_t(0));
+  if (!window)
+    return window.takeError();
   out.slidingWindow.assign(out.numLayers, 0);
   out.noRope.assign(out.numLayers, false);
-  if (window <= 0)
+  if (*window <= 0)
     return llvm::Error::success();
   const Json &types = member(config.json, "layer_types");
+  if (!types.is_null() && !types.is_array())
+    return importError(config.path + ": 'layer_types' is " + shown(types) +
+                       ", not an array");
   std::string pattern = getString(config.json, "sliding_window_pattern");
+  llvm::Expected<bool> useSliding = config.boolean("use_sliding_window", true);
+  if (!useSliding)
+    return useSliding.takeError();
+  if (types.is_array() && static_cast<int64_t>(types.size()) != out.numLayers)
+    return importError(config.path + ": layer_types has " +
+                       Twine(types.size()) + " entries for " +
+                       Twine(out.numLayers) + " layers");
   for (int64_t i = 0; i < out.numLayers; ++i) {
     bool sliding;
     if (types.is_array()) {
-      if (static_cast<int64_t>(types.size()) != out.numLayers)
-        return importError(config.path + ": layer_types has " +
-                           Twine(types.size()) + " entries for " +
-                           Twine(out.numLayers) + " layers");
-      sliding = types[i].is_string() &&
-                types[i].get<std::string>() == "sliding_attention";
+      if (!types[i].is_string())
+        return importError(config.path + ": layer_types entry " + Twine(i) +
+                           " is " + shown(types[i]) + ", not a string");
+      sliding = types[i].get<std::string>() == "sliding_attention";
     } else if (!pattern.empty()) {
       sliding = pattern[i % pattern.size()] == 'L';
     } else {
-      sliding = getBool(config.json, "use_sliding_window", true);
+      sliding = *useSliding;
     }
-    out.slidingWindow[i] = sliding ? window : 0;
+    out.slidingWindow[i] = sliding ? *window : 0;
   }
   bool anySliding = llvm::any_of(out.slidingWindow, [](int64_t w) { return w; });
   if (out.arch->ropeOnlyOnSlidingLayers && anySliding)
@@ -223,46 +308,74 @@ static llvm::Expected<HFConfig> readConfig(StringRef directory,
     return importError(path + ": unknown model_type '" + modelType +
                        "' (supported: " + listArchitectures() + ")");
 
-  int64_t *targets[] = {&out.dims.hidden,  &out.numLayers,   &out.dims.numHeads,
-                        &out.dims.ffn,     &out.dims.vocab};
-  const char *keys[] = {"hidden_size", "num_hidden_layers",
-                        "num_attention_heads", "intermediate_size",
-                        "vocab_size"};
-  for (auto [target, key] : llvm::zip(targets, keys)) {
-    llvm::Expected<int64_t> value = config.integer(key);
+  // Every size is bounded before anything is allocated or shaped by it.
+  struct SizeKey {
+    int64_t *target;
+    const char *key;
+    int64_t max;
+  } sizes[] = {{&out.dims.hidden, "hidden_size", kMaxHidden},
+               {&out.numLayers, "num_hidden_layers", kMaxLayers},
+               {&out.dims.numHeads, "num_attention_heads", kMaxHeads},
+               {&out.dims.ffn, "intermediate_size", kMaxFfn},
+               {&out.dims.vocab, "vocab_size", kMaxVocab}};
+  for (const SizeKey &size : sizes) {
+    llvm::Expected<int64_t> value = config.integer(size.key, 1, size.max);
     if (!value)
       return value.takeError();
-    *target = *value;
+    *size.target = *value;
   }
-  if (out.dims.numHeads <= 0 || out.dims.hidden <= 0)
-    return importError(path + ": hidden_size and num_attention_heads must be "
-                              "positive");
-  auto kvHeads = config.integer("num_key_value_heads", out.dims.numHeads);
-  auto headDim =
-      config.integer("head_dim", out.dims.hidden / out.dims.numHeads);
-  auto context_ = config.integer("max_position_embeddings", int64_t(4096));
+  auto kvHeads = config.integer("num_key_value_heads", 1, kMaxHeads,
+                                out.dims.numHeads);
+  auto headDim = config.integer("head_dim", 1, kMaxHeadDim,
+                                out.dims.hidden / out.dims.numHeads);
+  auto context_ = config.integer("max_position_embeddings", 1, kMaxContext,
+                                 int64_t(4096));
   for (auto *value : {&kvHeads, &headDim, &context_})
     if (!*value)
       return value->takeError();
   out.dims.numKVHeads = *kvHeads;
   out.dims.headDim = *headDim;
+  if (out.dims.headDim == 0)
+    return importError(path + ": 'head_dim' is missing and hidden_size " +
+                       Twine(out.dims.hidden) + " is smaller than " +
+                       Twine(out.dims.numHeads) + " heads");
   out.contextLength = *context_;
-  if (auto theta = config.number("rope_theta"))
-    out.ropeTheta = *theta;
-  else if (auto nested = config.number("rope_theta", "rope_parameters"))
-    out.ropeTheta = *nested;
-  if (auto eps = config.number("rms_norm_eps"))
-    out.normEps = *eps;
-  auto tie = json->find("tie_word_embeddings");
-  out.tied = tie != json->end() && tie->is_boolean() && tie->get<bool>();
+  auto theta = config.number("rope_theta");
+  auto nestedTheta = config.number("rope_theta", "rope_parameters");
+  auto eps = config.number("rms_norm_eps");
+  for (auto *value : {&theta, &nestedTheta, &eps})
+    if (!*value)
+      return value->takeError();
+  if (*theta)
+    out.ropeTheta = **theta;
+  else if (*nestedTheta)
+    out.ropeTheta = **nestedTheta;
+  if (*eps)
+    out.normEps = **eps;
+  if (!(out.ropeTheta > 0) || !std::isfinite(out.ropeTheta))
+    return importError(path + ": 'rope_theta' is " + numberText(out.ropeTheta) +
+                       ", not a positive number");
+  if (!(out.normEps > 0) || !std::isfinite(out.normEps))
+    return importError(path + ": 'rms_norm_eps' is " + numberText(out.normEps) +
+                       ", not a positive number");
+  llvm::Expected<bool> tied = config.boolean("tie_word_embeddings", false);
+  if (!tied)
+    return tied.takeError();
+  out.tied = *tied;
   if (llvm::Error err = readRopeScaling(config, context, out))
     return std::move(err);
 
   if (llvm::Error err = readLayerTypes(config, out))
     return std::move(err);
 
-  out.bos = config.tokenId("bos_token_id");
-  out.eos = config.tokenId("eos_token_id");
+  auto bos = config.tokenId("bos_token_id");
+  auto eos = config.tokenId("eos_token_id");
+  if (!bos)
+    return bos.takeError();
+  if (!eos)
+    return eos.takeError();
+  out.bos = *bos;
+  out.eos = *eos;
   // generation_config.json fills in what config.json leaves out.
   std::string genPath = joinPath(directory, "generation_config.json");
   llvm::Expected<Json> gen = readJson(genPath, /*required=*/false);
@@ -270,10 +383,15 @@ static llvm::Expected<HFConfig> readConfig(StringRef directory,
     return gen.takeError();
   if (!gen->is_null()) {
     ConfigReader genConfig(*gen, genPath);
-    if (out.bos < 0)
-      out.bos = genConfig.tokenId("bos_token_id");
-    if (out.eos < 0)
-      out.eos = genConfig.tokenId("eos_token_id");
+    for (auto [target, key] : {std::pair{&out.bos, "bos_token_id"},
+                               std::pair{&out.eos, "eos_token_id"}}) {
+      if (*target >= 0)
+        continue;
+      llvm::Expected<int64_t> id = genConfig.tokenId(key);
+      if (!id)
+        return id.takeError();
+      *target = *id;
+    }
   }
   return out;
 }
@@ -339,35 +457,42 @@ static llvm::Expected<TensorIndex> readTensorIndex(StringRef directory) {
 
   llvm::sort(shardNames); // headers are read in a fixed order
   index.files.reserve(shardNames.size());
-  for (const std::string &name : shardNames) {
-    std::string path = joinPath(directory, name);
-    llvm::SmallString<256> absolute(path);
+  auto absoluteShard = [&](StringRef name) {
+    llvm::SmallString<256> absolute(joinPath(directory, name));
     llvm::sys::fs::make_absolute(absolute);
     llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+    return std::string(absolute);
+  };
+  for (const std::string &name : shardNames) {
     llvm::Expected<SafetensorsHeader> header =
-        readSafetensorsHeader(std::string(absolute));
+        readSafetensorsHeader(absoluteShard(name));
     if (!header)
       return header.takeError();
     index.files.push_back(std::move(*header));
   }
   for (const SafetensorsHeader &file : index.files)
-    for (const auto &entry : file.tensors)
-      index.tensors[entry.getKey()] = {&file, &entry.getValue()};
+    for (const auto &entry : file.tensors) {
+      auto [it, inserted] =
+          index.tensors.try_emplace(entry.getKey(), &file, &entry.getValue());
+      if (!inserted)
+        return importError(directory + ": tensor '" + entry.getKey() +
+                           "' is in both '" + it->getValue().first->path +
+                           "' and '" + file.path + "'");
+    }
   for (const auto &entry : expectedShard) {
     auto found = index.tensors.find(entry.getKey());
     if (found == index.tensors.end())
       return importError(indexPath + ": tensor '" + entry.getKey() +
                          "' is listed in shard '" + entry.getValue() +
                          "' but is not in it");
+    StringRef actual = found->getValue().first->path;
+    if (actual != absoluteShard(entry.getValue()))
+      return importError(indexPath + ": tensor '" + entry.getKey() +
+                         "' is listed in shard '" + entry.getValue() +
+                         "' but is in shard '" +
+                         llvm::sys::path::filename(actual) + "'");
   }
   return index;
-}
-
-static std::string shapeText(llvm::ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    text += (i ? ", " : "") + std::to_string(d);
-  return text + "]";
 }
 
 static Type elementType(Format dtype, MLIRContext &context) {
@@ -424,6 +549,10 @@ static llvm::Expected<TokenizerAttr> readTokenizer(StringRef directory,
   std::string path = joinPath(directory, "tokenizer.json");
   if (!llvm::sys::fs::exists(path))
     return TokenizerAttr();
+  // Everything that loads the tokenizer later refuses a FIFO or a device;
+  // say so now rather than record it.
+  if (!llvm::sys::fs::is_regular_file(path))
+    return importError(path + ": not a regular file");
   llvm::SmallString<256> absolute(path);
   llvm::sys::fs::make_absolute(absolute);
   llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
@@ -438,7 +567,8 @@ static llvm::Expected<TokenizerAttr> readTokenizer(StringRef directory,
   if (explicitBos.is_boolean()) {
     addBos = explicitBos.get<bool>();
   } else if (config.bos >= 0) {
-    llvm::Expected<Json> tokenizer = readJson(path, /*required=*/true);
+    llvm::Expected<Json> tokenizer =
+        readJson(path, /*required=*/true, kMaxTokenizerFileBytes);
     if (!tokenizer)
       return tokenizer.takeError();
     const Json &post = member(*tokenizer, "post_processor");

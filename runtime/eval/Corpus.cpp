@@ -3,9 +3,9 @@
 #include "runtime/eval/Corpus.h"
 
 #include "formats/files/GGUFReader.h"
+#include "formats/files/ReadFile.h"
 
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 using namespace llmq;
 using namespace llmq::runtime;
@@ -20,9 +20,9 @@ llmq::runtime::openTokenizer(llvm::StringRef path) {
   return Tokenizer::fromGGUF(**file);
 }
 
-std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
-                                                int32_t bos,
-                                                llvm::StringRef text) {
+llvm::Expected<std::vector<int32_t>>
+llmq::runtime::encodeLines(const Tokenizer &tokenizer, int32_t bos,
+                           llvm::StringRef text) {
   std::vector<int32_t> stream;
   llvm::SmallVector<llvm::StringRef> lines;
   text.split(lines, '\n');
@@ -32,9 +32,11 @@ std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
       continue;
     if (bos >= 0)
       stream.push_back(bos);
-    std::vector<int32_t> ids =
+    llvm::Expected<std::vector<int32_t>> ids =
         tokenizer.encode((line + "\n").str(), /*addBos=*/false);
-    stream.insert(stream.end(), ids.begin(), ids.end());
+    if (!ids)
+      return ids.takeError();
+    stream.insert(stream.end(), ids->begin(), ids->end());
   }
   return stream;
 }
@@ -42,10 +44,10 @@ std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
 llvm::Expected<std::vector<int32_t>>
 llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
                           llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
-                                   path.str().c_str(),
-                                   buffer.getError().message().c_str());
-  return encodeLines(tokenizer, bos, (*buffer)->getBuffer());
+  // A FIFO, a device or a file over the limit is refused before reading.
+  llvm::Expected<std::string> text =
+      readSmallFile(path, kMaxTextFileBytes, "text file");
+  if (!text)
+    return text.takeError();
+  return encodeLines(tokenizer, bos, *text);
 }

@@ -22,11 +22,13 @@ namespace llmq::runtime {
 llvm::Expected<std::unique_ptr<Tokenizer>> openTokenizer(llvm::StringRef path);
 
 /// Each non-empty line of `text` becomes `bos` (when >= 0), then the tokens
-/// of the line and its newline; the lines form one stream.
-std::vector<int32_t> encodeLines(const Tokenizer &tokenizer, int32_t bos,
-                                 llvm::StringRef text);
+/// of the line and its newline; the lines form one stream. Errors (a
+/// pre-tokenizer regex hitting a PCRE2 limit) name the tokenizer file.
+llvm::Expected<std::vector<int32_t>>
+encodeLines(const Tokenizer &tokenizer, int32_t bos, llvm::StringRef text);
 
-/// encodeLines over the file at `path`; errors name the file.
+/// encodeLines over the file at `path`, a regular file of at most
+/// kMaxTextFileBytes (formats/files/ReadFile.h); errors name the file.
 llvm::Expected<std::vector<int32_t>>
 encodeFile(const Tokenizer &tokenizer, int32_t bos, llvm::StringRef path);
 

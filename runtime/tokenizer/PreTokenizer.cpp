@@ -122,6 +122,7 @@ static const struct {
 
 struct PreTokenizer::Regex {
   pcre2_code *code = nullptr;
+  std::string pattern;
   ~Regex() { pcre2_code_free(code); }
 };
 
@@ -152,6 +153,7 @@ PreTokenizer::compile(StringRef name, llvm::ArrayRef<StringRef> patterns) {
     (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     auto regex = std::make_unique<Regex>();
     regex->code = code;
+    regex->pattern = pattern.str();
     pre->regexes.push_back(std::move(regex));
   }
   return std::move(pre);
@@ -183,7 +185,18 @@ PreTokenizer::forRegexes(llvm::ArrayRef<std::string> regexes) {
   return compile("custom", patterns);
 }
 
-void PreTokenizer::split(StringRef text, std::vector<StringRef> &pieces) const {
+/// The pattern as an error shows it: on one line, at most 60 bytes.
+static std::string shownPattern(StringRef pattern) {
+  std::string shown;
+  for (char c : pattern.take_front(60))
+    shown += (c == '\n' || c == '\r') ? ' ' : c;
+  if (pattern.size() > 60)
+    shown += "...";
+  return shown;
+}
+
+llvm::Error PreTokenizer::split(StringRef text,
+                                std::vector<StringRef> &pieces) const {
   std::vector<StringRef> current, next;
   if (!text.empty())
     current.push_back(text);
@@ -197,8 +210,20 @@ void PreTokenizer::split(StringRef text, std::vector<StringRef> &pieces) const {
       while (offset < piece.size()) {
         int rc = pcre2_match(regex->code, subject, piece.size(), offset, 0,
                              match, nullptr);
-        if (rc < 0)
-          break; // no further match (or a matching limit): rest is a piece
+        if (rc == PCRE2_ERROR_NOMATCH)
+          break; // no further match: the rest is a piece
+        if (rc < 0) {
+          // A match or depth limit, or a JIT stack overflow: skipping the
+          // split would tokenize the text differently without a word.
+          PCRE2_UCHAR message[256];
+          pcre2_get_error_message(rc, message, sizeof(message));
+          pcre2_match_data_free(match);
+          return llvm::createStringError(
+              llvm::inconvertibleErrorCode(),
+              "pre-tokenizer regex '" + shownPattern(regex->pattern) +
+                  "' failed on a piece of " + llvm::Twine(piece.size()) +
+                  " bytes: " + reinterpret_cast<const char *>(message));
+        }
         PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(match);
         size_t begin = ovector[0], end = ovector[1];
         if (end == begin) {
@@ -221,4 +246,5 @@ void PreTokenizer::split(StringRef text, std::vector<StringRef> &pieces) const {
     current.swap(next);
   }
   pieces.insert(pieces.end(), current.begin(), current.end());
+  return llvm::Error::success();
 }

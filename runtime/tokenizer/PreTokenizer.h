@@ -51,8 +51,11 @@ public:
   llvm::StringRef name() const { return preName; }
 
   /// Appends the pieces of `text` (valid UTF-8 or not), in order, to
-  /// `pieces`; they point into `text` and together cover it.
-  void split(llvm::StringRef text, std::vector<llvm::StringRef> &pieces) const;
+  /// `pieces`; they point into `text` and together cover it. A PCRE2 error
+  /// (a pathological regex hitting the match limit) is an error naming the
+  /// regex, never a silently skipped split.
+  llvm::Error split(llvm::StringRef text,
+                    std::vector<llvm::StringRef> &pieces) const;
 
 private:
   struct Regex;

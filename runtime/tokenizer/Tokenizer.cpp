@@ -34,6 +34,7 @@ Tokenizer::~Tokenizer() = default;
 //===----------------------------------------------------------------------===//
 
 llvm::Error Tokenizer::finalize(StringRef source) {
+  sourceName = source.str();
   size_t n = texts.size();
   scores.resize(n, 0.0f);
   types.resize(n, TokenType::Normal);
@@ -173,8 +174,8 @@ void Tokenizer::splitSpecial(StringRef text, bool parseSpecial,
   }
 }
 
-void Tokenizer::encodeByteLevel(StringRef fragment,
-                                std::vector<int32_t> &out) const {
+llvm::Error Tokenizer::encodeByteLevel(StringRef fragment,
+                                       std::vector<int32_t> &out) const {
   std::string text;
   if (byteLevelPrefixSpace && !fragment.starts_with(" "))
     text.push_back(' ');
@@ -183,7 +184,10 @@ void Tokenizer::encodeByteLevel(StringRef fragment,
   // of invalid UTF-8 into U+FFFD.
   std::string repaired = unicode::repairUtf8(text);
   std::vector<StringRef> pieces;
-  pre->split(repaired, pieces);
+  if (llvm::Error err = pre->split(repaired, pieces))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   sourceName + ": " +
+                                       llvm::toString(std::move(err)));
 
   auto rank = [&](StringRef left, StringRef right, double &priority) {
     return mergeRank(left, right, priority);
@@ -217,6 +221,7 @@ void Tokenizer::encodeByteLevel(StringRef fragment,
       }
     }
   }
+  return llvm::Error::success();
 }
 
 void Tokenizer::encodeSentencePiece(StringRef text,
@@ -301,8 +306,8 @@ void Tokenizer::encodeSentencePiece(StringRef text,
   }
 }
 
-std::vector<int32_t> Tokenizer::encode(StringRef text, bool withBos,
-                                       bool parseSpecial) const {
+llvm::Expected<std::vector<int32_t>>
+Tokenizer::encode(StringRef text, bool withBos, bool parseSpecial) const {
   std::vector<int32_t> out;
   if (withBos && bosId >= 0)
     out.push_back(bosId);
@@ -318,7 +323,8 @@ std::vector<int32_t> Tokenizer::encode(StringRef text, bool withBos,
     }
     StringRef raw = text.substr(fragment.offset, fragment.length);
     if (kind == TokenizerModel::ByteLevelBPE) {
-      encodeByteLevel(raw, out);
+      if (llvm::Error err = encodeByteLevel(raw, out))
+        return std::move(err);
       continue;
     }
     std::string escaped;

@@ -75,9 +75,10 @@ public:
   /// Token ids of `text`, starting with bos when `addBos` (callers usually
   /// pass addBos()). Control tokens written in the text (`<s>`) are
   /// recognized only when `parseSpecial`; user-defined added tokens always
-  /// are, as in llama.cpp.
-  std::vector<int32_t> encode(llvm::StringRef text, bool addBos,
-                              bool parseSpecial = false) const;
+  /// are, as in llama.cpp. Fails only when a pre-tokenizer regex hits a
+  /// PCRE2 limit on `text`; the error names the tokenizer file.
+  llvm::Expected<std::vector<int32_t>>
+  encode(llvm::StringRef text, bool addBos, bool parseSpecial = false) const;
 
   /// The text of `ids`. Control and unknown tokens are left out, byte tokens
   /// become their byte, and a SentencePiece-style tokenizer drops the space
@@ -124,7 +125,8 @@ private:
   llvm::Error finalize(llvm::StringRef source);
   void splitSpecial(llvm::StringRef text, bool parseSpecial,
                     std::vector<Fragment> &fragments) const;
-  void encodeByteLevel(llvm::StringRef text, std::vector<int32_t> &out) const;
+  llvm::Error encodeByteLevel(llvm::StringRef text,
+                              std::vector<int32_t> &out) const;
   void encodeSentencePiece(llvm::StringRef text,
                            std::vector<int32_t> &out) const;
   int32_t byteToken(uint8_t byte) const;
@@ -134,6 +136,8 @@ private:
                  double &priority) const;
 
   TokenizerModel kind = TokenizerModel::ByteLevelBPE;
+  /// The file the tokenizer came from, for errors.
+  std::string sourceName;
   std::vector<std::string> texts;
   std::vector<float> scores;
   std::vector<TokenType> types;

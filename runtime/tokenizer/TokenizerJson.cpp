@@ -16,12 +16,12 @@
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "formats/files/Json.h"
+#include "formats/files/ReadFile.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 using namespace llmq;
@@ -33,15 +33,18 @@ using llvm::Twine;
 /// Ids beyond this are refused rather than allocated for.
 static constexpr int64_t kMaxTokenId = int64_t(1) << 22;
 
-/// Reads and parses a JSON file; a discarded value when it is not JSON.
-static llvm::Expected<Json> readJson(StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        path + ": cannot read: " + buffer.getError().message());
-  StringRef text = (*buffer)->getBuffer();
-  Json json = Json::parse(text.begin(), text.end(), nullptr, false);
+/// Reads and parses a JSON file: a regular file of at most `limit` bytes,
+/// valid JSON, no key repeated in an object.
+static llvm::Expected<Json> readJson(StringRef path, uint64_t limit) {
+  llvm::Expected<std::string> text = readSmallFile(path, limit, "JSON file");
+  if (!text)
+    return text.takeError();
+  std::optional<std::string> duplicate;
+  Json json = parseNoDuplicateKeys(*text, duplicate);
+  if (duplicate)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": key '" + *duplicate +
+                                       "' appears twice");
   if (json.is_discarded())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": not valid JSON");
@@ -101,7 +104,7 @@ Tokenizer::fromTokenizerJson(StringRef path) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": " + what);
   };
-  llvm::Expected<Json> parsed = readJson(path);
+  llvm::Expected<Json> parsed = readJson(path, kMaxTokenizerFileBytes);
   if (!parsed)
     return parsed.takeError();
   const Json &json = *parsed;
@@ -284,7 +287,7 @@ Tokenizer::fromTokenizerJson(StringRef path) {
   llvm::sys::path::append(configPath, "tokenizer_config.json");
   Json config;
   if (llvm::sys::fs::exists(configPath)) {
-    llvm::Expected<Json> read = readJson(configPath);
+    llvm::Expected<Json> read = readJson(configPath, kMaxConfigFileBytes);
     if (!read)
       return read.takeError();
     config = std::move(*read);

@@ -342,8 +342,11 @@ llvm::Error runGenerate() {
   std::vector<int32_t> ids;
   if (loaded->addBos && loaded->bos >= 0)
     ids.push_back(loaded->bos);
-  std::vector<int32_t> text = loaded->tokenizer->encode(prompt, false);
-  ids.insert(ids.end(), text.begin(), text.end());
+  llvm::Expected<std::vector<int32_t>> text =
+      loaded->tokenizer->encode(prompt, false);
+  if (!text)
+    return text.takeError();
+  ids.insert(ids.end(), text->begin(), text->end());
   ThreadPool pool(threadCount());
   SamplingOptions options;
   options.temperature = temperature;
@@ -388,8 +391,11 @@ llvm::Error runTokenize() {
   } else {
     if (loaded->addBos && loaded->bos >= 0)
       ids.push_back(loaded->bos);
-    std::vector<int32_t> text = loaded->tokenizer->encode(prompt, false);
-    ids.insert(ids.end(), text.begin(), text.end());
+    llvm::Expected<std::vector<int32_t>> text =
+        loaded->tokenizer->encode(prompt, false);
+    if (!text)
+      return text.takeError();
+    ids.insert(ids.end(), text->begin(), text->end());
   }
   llvm::json::Array array;
   for (int32_t id : ids)

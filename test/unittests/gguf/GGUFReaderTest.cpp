@@ -546,6 +546,23 @@ TEST(GGUFReaderTest, RejectsMalformedTensorInfos) {
   expectError(openError(duplicate.bytes, &path), path, "duplicate tensor 'w'");
 }
 
+TEST(GGUFReaderTest, RejectsElementCountsOver63Bits) {
+  // Q4_0 stores 32 elements in 18 bytes: 2^64 elements take 18 * 2^59
+  // bytes, which fits 64 bits, but numElements() would wrap.
+  std::string path;
+  Encoder e;
+  e.header(3, 1, 0).tensor("w", {32, uint64_t(1) << 59}, /*Q4_0*/ 2, 0);
+  e.pad(32).bytes.append(64, '\0');
+  expectError(openError(e.bytes, &path), path,
+              "tensor 'w' is too large: its element count overflows 63 bits");
+  // The value of a dimension over 2^63 - 1 is shown unsigned.
+  Encoder big;
+  big.header(3, 1, 0).tensor("w", {uint64_t(1) << 63}, 0, 0);
+  big.pad(32).bytes.append(64, '\0');
+  expectError(openError(big.bytes, &path), path,
+              "(9223372036854775808, more than 2^63 - 1)");
+}
+
 TEST(GGUFReaderTest, ReportsMissingFiles) {
   llvm::Expected<std::unique_ptr<GGUFFile>> opened =
       GGUFFile::open("/nonexistent/x.gguf");

@@ -35,6 +35,16 @@
 using namespace llmq;
 using llvm::StringRef;
 
+/// The ids of an encode() that must succeed; a failure fails the test.
+static std::vector<int32_t>
+encoded(llvm::Expected<std::vector<int32_t>> ids) {
+  if (!ids) {
+    ADD_FAILURE() << llvm::toString(ids.takeError());
+    return {};
+  }
+  return std::move(*ids);
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -191,7 +201,7 @@ TEST_P(LlamaCppVocabTest, EncodesAsLlamaCpp) {
 
   unsigned passed = 0;
   for (const VocabCase &c : *cases) {
-    std::vector<int32_t> ids = tok->encode(c.text, /*addBos=*/false);
+    std::vector<int32_t> ids = encoded(tok->encode(c.text, /*addBos=*/false));
     EXPECT_EQ(ids, c.ids) << "text '" << c.text << "'\n  got      "
                           << showIds(ids) << "\n  expected " << showIds(c.ids);
     passed += ids == c.ids;
@@ -233,12 +243,12 @@ TEST(GGUFVocabTest, ReadsSpecialTokenSettings) {
   EXPECT_EQ(spm->tokenType(1), TokenType::Control);
   // bos is prepended when asked; "<s>" in the text is a token only when
   // special tokens are parsed.
-  std::vector<int32_t> hello = spm->encode("Hello", /*addBos=*/true);
+  std::vector<int32_t> hello = encoded(spm->encode("Hello", /*addBos=*/true));
   ASSERT_FALSE(hello.empty());
   EXPECT_EQ(hello.front(), 1);
-  EXPECT_EQ(spm->encode("<s>", false, /*parseSpecial=*/true),
+  EXPECT_EQ(encoded(spm->encode("<s>", false, /*parseSpecial=*/true)),
             std::vector<int32_t>{1});
-  EXPECT_NE(spm->encode("<s>", false, /*parseSpecial=*/false),
+  EXPECT_NE(encoded(spm->encode("<s>", false, /*parseSpecial=*/false)),
             std::vector<int32_t>{1});
 
   std::unique_ptr<Tokenizer> gpt2 = load("gpt-2");
@@ -247,7 +257,7 @@ TEST(GGUFVocabTest, ReadsSpecialTokenSettings) {
   EXPECT_EQ(gpt2->preTokenizerName(), "gpt-2");
   EXPECT_EQ(gpt2->bos(), 50256);
   EXPECT_FALSE(gpt2->addBos());
-  EXPECT_EQ(gpt2->encode("<|endoftext|>", false, /*parseSpecial=*/true),
+  EXPECT_EQ(encoded(gpt2->encode("<|endoftext|>", false, /*parseSpecial=*/true)),
             std::vector<int32_t>{50256});
 
   std::unique_ptr<Tokenizer> coder = load("deepseek-coder");
@@ -293,7 +303,7 @@ TEST_P(ModelTokenizerTest, EncodesPromptsAsTransformers) {
     ASSERT_TRUE(entry);
     std::vector<int32_t> expected = jsonIds(entry->getArray("prompt_ids"));
     ASSERT_FALSE(expected.empty());
-    std::vector<int32_t> ids = tok->encode(prompt, tok->addBos());
+    std::vector<int32_t> ids = encoded(tok->encode(prompt, tok->addBos()));
     EXPECT_EQ(ids, expected)
         << "prompt '" << prompt.str() << "'\n  got      " << showIds(ids)
         << "\n  expected " << showIds(expected);
@@ -316,7 +326,7 @@ TEST_P(ModelTokenizerTest, EncodesEvalStartAsTransformers) {
     if (line.empty())
       continue;
     stream.push_back(tok->bos());
-    std::vector<int32_t> ids = tok->encode(line + "\n", /*addBos=*/false);
+    std::vector<int32_t> ids = encoded(tok->encode(line + "\n", /*addBos=*/false));
     stream.insert(stream.end(), ids.begin(), ids.end());
     if (stream.size() >= expected.size())
       break;
@@ -336,7 +346,7 @@ TEST_P(ModelTokenizerTest, DecodeInvertsEncodeOnEvalText) {
   ASSERT_GT(all.size(), 1000u);
   unsigned failures = 0;
   for (const std::string &line : all) {
-    std::string decoded = tok->decode(tok->encode(line, tok->addBos()));
+    std::string decoded = tok->decode(encoded(tok->encode(line, tok->addBos())));
     if (decoded != line && ++failures <= 5)
       ADD_FAILURE() << "'" << line << "' decodes as '" << decoded << "'";
   }
@@ -365,7 +375,7 @@ TEST(TokenizerJsonTest, ReadsSpecialTokensFromTokenizerConfig) {
   EXPECT_EQ(byteLevel->bos(), 0);
   EXPECT_EQ(byteLevel->eos(), 1);
   EXPECT_EQ(byteLevel->vocabSize(), 2048u);
-  EXPECT_EQ(byteLevel->encode("<s>", false, /*parseSpecial=*/true),
+  EXPECT_EQ(encoded(byteLevel->encode("<s>", false, /*parseSpecial=*/true)),
             std::vector<int32_t>{0});
 
   std::unique_ptr<Tokenizer> spm = unwrap(Tokenizer::fromTokenizerJson(
@@ -377,7 +387,7 @@ TEST(TokenizerJsonTest, ReadsSpecialTokensFromTokenizerConfig) {
   EXPECT_EQ(spm->unk(), 0);
   EXPECT_TRUE(spm->addSpacePrefix());
   // '\n' is not in the vocabulary: it falls back to its byte token.
-  std::vector<int32_t> newline = spm->encode("\n", false);
+  std::vector<int32_t> newline = encoded(spm->encode("\n", false));
   ASSERT_FALSE(newline.empty());
   EXPECT_EQ(newline.back(), spm->tokenId("<0x0A>"));
 }
@@ -436,8 +446,8 @@ TEST(GGUFTokenizerTest, ExportedSentencePieceMatchesTokenizerJson) {
   ASSERT_TRUE(fromGGUF);
   unsigned mismatches = 0;
   for (const std::string &line : lines(*eval)) {
-    std::vector<int32_t> a = fromJson->encode(line + "\n", true);
-    std::vector<int32_t> b = fromGGUF->encode(line + "\n", true);
+    std::vector<int32_t> a = encoded(fromJson->encode(line + "\n", true));
+    std::vector<int32_t> b = encoded(fromGGUF->encode(line + "\n", true));
     if (a != b && ++mismatches <= 5)
       ADD_FAILURE() << "'" << line << "': tokenizer.json " << showIds(a)
                     << ", GGUF " << showIds(b);
@@ -460,7 +470,7 @@ TEST(GGUFTokenizerTest, ReadsStories260K) {
   EXPECT_EQ(tok->model(), TokenizerModel::SentencePiece);
   EXPECT_EQ(tok->bos(), 1);
   std::string text = "Once upon a time, there was a little girl named Lily.";
-  std::vector<int32_t> ids = tok->encode(text, true);
+  std::vector<int32_t> ids = encoded(tok->encode(text, true));
   ASSERT_GT(ids.size(), 2u);
   EXPECT_EQ(ids[0], 1);
   EXPECT_EQ(tok->decode(ids), text);
