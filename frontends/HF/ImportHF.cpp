@@ -11,6 +11,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/OutputPaths.h"
 #include "formats/files/Safetensors.h"
 
 #include "mlir/IR/Builders.h"
@@ -43,6 +44,7 @@ static std::string joinPath(StringRef directory, StringRef name) {
 /// Parses the JSON file at `path`; a missing file is an error only if
 /// `required`, otherwise it yields null.
 static llvm::Expected<Json> readJson(StringRef path, bool required) {
+  protectInput(path, "a checkpoint file");
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) {
     if (!required && buffer.getError() == std::errc::no_such_file_or_directory)
