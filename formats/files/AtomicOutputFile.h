@@ -19,14 +19,18 @@ namespace llmq {
 
 class AtomicOutputFile {
 public:
-  /// Opens a temporary next to `path`. "-" writes to stdout directly.
+  /// Opens a temporary next to `path`, once the output policy allows `path`
+  /// (checkOutputFile: not an input of this run, not a directory). "-"
+  /// writes to stdout directly, and so is an existing device or pipe
+  /// (-o /dev/null) written in place.
   static llvm::Expected<std::unique_ptr<AtomicOutputFile>>
   create(llvm::StringRef path);
   /// Removes the temporary unless commit() succeeded.
   ~AtomicOutputFile();
 
   llvm::raw_pwrite_stream &os() { return *stream; }
-  /// Flushes, closes and renames the temporary to the destination.
+  /// Flushes, closes and renames the temporary to the destination (the test
+  /// hook raiseSignalForTesting() fires first).
   llvm::Error commit();
 
 private:
