@@ -6,6 +6,7 @@
 #include "formats/files/SignalCleanup.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 
 #include <cerrno>
@@ -63,11 +64,26 @@ StagingDirectory::create(StringRef destination, bool replaceExisting) {
   dir->destination = destination.str();
   dir->staging = withPid(destination, ".partial-");
   dir->replaceExisting = replaceExisting;
+  // The parent is created as -o asks; the staging directory itself must be
+  // new: whatever has its name (a killed run of the same PID) is not ours.
+  StringRef parent = llvm::sys::path::parent_path(dir->staging);
+  if (!parent.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(parent))
+      return stagingError(parent + ": cannot create: " + ec.message());
+  if (llvm::sys::fs::exists(dir->staging)) {
+    dir->committed = true; // nothing of ours to remove
+    return stagingError(dir->staging +
+                        ": already exists (left by an interrupted export?); "
+                        "remove it first");
+  }
   // Registered first, so that no moment exists where a signal leaves it.
   removeDirectoryOnSignal(dir->staging);
-  removeTree(dir->staging.c_str()); // left over by a killed run of this PID
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir->staging))
+  if (std::error_code ec = llvm::sys::fs::create_directory(
+          dir->staging, /*IgnoreExisting=*/false)) {
+    dontRemoveDirectoryOnSignal(dir->staging);
+    dir->committed = true; // nothing of ours to remove
     return stagingError(dir->staging + ": cannot create: " + ec.message());
+  }
   return std::move(dir);
 }
 
