@@ -203,6 +203,19 @@ void llmq::raiseSignalForTesting() {
   if (!name)
     return;
   StringRef which(name);
+  if (which.consume_front("wait:")) {
+    // Tell the test where we are, then wait (a minute at most) for its
+    // signal: it comes from outside, to whichever thread the kernel picks.
+    static std::once_flag once;
+    std::call_once(once, [&] {
+      int fd = open(which.str().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0)
+        close(fd);
+      for (int i = 0; i < 600; ++i)
+        usleep(100 * 1000);
+    });
+    return;
+  }
   if (which == "INT")
     raise(SIGINT);
   else if (which == "TERM")

@@ -30,10 +30,12 @@ void dontRemoveDirectoryOnSignal(llvm::StringRef path);
 /// Async-signal-safe on Linux.
 bool removeTree(const char *path);
 
-/// Test hook: if the environment variable LLMQ_TEST_SIGNAL_AT_COMMIT is INT,
-/// TERM or HUP, raises that signal, so that a test can interrupt an export
-/// deterministically at the point where its output is complete but not yet
-/// in place. Does nothing otherwise.
+/// Test hook, called where an output is complete but not yet in place: if
+/// the environment variable LLMQ_TEST_SIGNAL_AT_COMMIT is INT, TERM or HUP,
+/// raises that signal; if it is wait:PATH, creates PATH and waits up to a
+/// minute (the first time only) for the test to send a signal from outside.
+/// Either way the test interrupts an export deterministically. Does nothing
+/// otherwise.
 void raiseSignalForTesting();
 
 } // namespace llmq
