@@ -75,6 +75,10 @@ llvm::Error AtomicOutputFile::commit() {
   }
   raiseSignalForTesting();
   stream->close();
+  // Checked again: the run may have read more inputs since create() (a pass
+  // reading its ban-file, say, while quant-opt's -o was open).
+  if (llvm::Error err = checkOutputFile(destination))
+    return err;
   if (stream->has_error()) {
     std::error_code ec = stream->error();
     stream->clear_error();

@@ -29,8 +29,9 @@ public:
   ~AtomicOutputFile();
 
   llvm::raw_pwrite_stream &os() { return *stream; }
-  /// Flushes, closes and renames the temporary to the destination (the test
-  /// hook raiseSignalForTesting() fires first).
+  /// Flushes, closes and renames the temporary to the destination, after
+  /// checking the destination again against the inputs the run has read by
+  /// now (the test hook raiseSignalForTesting() fires first).
   llvm::Error commit();
 
 private:

@@ -3,6 +3,7 @@
 #include "runtime/eval/Corpus.h"
 
 #include "formats/files/GGUFReader.h"
+#include "formats/files/OutputPaths.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -42,6 +43,7 @@ std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
 llvm::Expected<std::vector<int32_t>>
 llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
                           llvm::StringRef path) {
+  protectInput(path, "a text the run reads");
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
