@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> args = {
       tools + "/quant-translate", "--export-npu-artifact", work + "/m.mlir",
       "--tp", tp, "--prefill-buckets", "1x128", "--decode-buckets", "1x256",
-      "-o", artifact};
+      "-o", artifact, "--force"}; // replaces a --keep run's artifact
   if (!weights.empty()) {
     args.push_back("--weights");
     args.push_back(weights);

@@ -11,6 +11,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/OutputPaths.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SmallSet.h"
@@ -39,6 +40,7 @@ private:
 /// Reads comma-separated (whitespace allowed) ids from `path` into `ids`.
 static LogicalResult readIds(ModelOp model, StringRef option, StringRef path,
                              SmallVectorImpl<int64_t> &ids) {
+  ::llmq::protectInput(path, "an ids file");
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return model.emitError("llmq-logit-mask: ")

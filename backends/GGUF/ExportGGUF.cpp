@@ -5,6 +5,7 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
@@ -13,6 +14,7 @@
 #include "formats/files/GGUFWriter.h"
 #include "formats/files/Imatrix.h"
 #include "formats/files/MappedFile.h"
+#include "formats/files/OutputPaths.h"
 #include "formats/files/Progress.h"
 
 #include "llvm/ADT/DenseSet.h"
@@ -205,10 +207,12 @@ static void addMaskMetadata(GGUFWriter &writer, LogitMaskOp mask) {
 /// OUTPUT.logit-bias.args: one `--logit-bias ID-inf` (or `ID+BIAS`) per line,
 /// for llama-cli and llama-server's command line; OUTPUT.logit-bias.json:
 /// `{"logit_bias": [[ID, false], [ID, BIAS]]}` for llama-server requests.
-static llvm::Error writeLogitBiasSidecars(LogitMaskOp mask,
-                                          StringRef outputPath) {
+/// They are returned written but not committed: they appear with the GGUF.
+static llvm::Expected<std::vector<std::unique_ptr<AtomicOutputFile>>>
+writeLogitBiasSidecars(LogitMaskOp mask, StringRef outputPath) {
+  std::vector<std::unique_ptr<AtomicOutputFile>> files;
   if (outputPath == "-")
-    return llvm::Error::success();
+    return std::move(files);
   std::string args, json = "{\"logit_bias\": [";
   bool first = true;
   auto entry = [&](int64_t id, const std::string &argBias,
@@ -231,10 +235,9 @@ static llvm::Error writeLogitBiasSidecars(LogitMaskOp mask,
     if (!file)
       return file.takeError();
     (*file)->os() << *text;
-    if (llvm::Error err = (*file)->commit())
-      return err;
+    files.push_back(std::move(*file));
   }
-  return llvm::Error::success();
+  return std::move(files);
 }
 
 /// Copies the keys of the GGUF file `path` that start with `prefix` and that
@@ -453,6 +456,10 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
   if (std::distance(models.begin(), models.end()) != 1)
     return exportError("export-gguf: expected exactly one llmq.model");
   ModelOp model = *models.begin();
+  // Neither the GGUF nor a sidecar may replace a file the model reads.
+  protectModelFiles(module);
+  if (llvm::Error err = checkOutputFile(outputPath))
+    return err;
   const ArchInfo *arch = lookupArch(model.getArch());
   if (!arch)
     return exportError("export-gguf: unknown architecture '" +
@@ -497,6 +504,13 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
       AtomicOutputFile::create(outputPath);
   if (!output)
     return output.takeError();
+  std::vector<std::unique_ptr<AtomicOutputFile>> sidecars;
+  if (mask) {
+    auto written = writeLogitBiasSidecars(mask, outputPath);
+    if (!written)
+      return written.takeError();
+    sidecars = std::move(*written);
+  }
   llvm::raw_ostream &os = (*output)->os();
   writer.writeHeader(os);
   TensorStreamer streamer;
@@ -507,8 +521,8 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
       return err;
     GGUFWriter::writeTensorPadding(os, t.bytes);
   }
-  if (mask)
-    if (llvm::Error err = writeLogitBiasSidecars(mask, outputPath))
+  for (std::unique_ptr<AtomicOutputFile> &sidecar : sidecars)
+    if (llvm::Error err = sidecar->commit())
       return err;
   return (*output)->commit();
 }

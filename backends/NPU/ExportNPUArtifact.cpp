@@ -6,8 +6,11 @@
 #include "backends/NPU/Manifest.h"
 #include "backends/NPU/WriteShards.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/ReadFile.h"
+#include "formats/files/OutputPaths.h"
+#include "formats/files/StagingDirectory.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Verifier.h"
@@ -16,7 +19,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
 
 using namespace llmq;
@@ -47,52 +49,6 @@ static llvm::Expected<std::string> writeFile(const std::string &path,
       llvm::SHA256::hash(llvm::arrayRefFromStringRef(text));
   return llvm::toHex(llvm::ArrayRef<uint8_t>(hash), /*LowerCase=*/true);
 }
-
-namespace {
-/// The artifact being written: a sibling directory that replaces the
-/// destination on commit and is removed otherwise.
-class StagingDirectory {
-public:
-  explicit StagingDirectory(StringRef destination)
-      : destination(destination.str()),
-        path(destination.str() + ".partial-" +
-             std::to_string(llvm::sys::Process::getProcessId())) {}
-  ~StagingDirectory() {
-    if (!committed)
-      llvm::sys::fs::remove_directories(path);
-  }
-  llvm::Error create() {
-    llvm::sys::fs::remove_directories(path);
-    for (StringRef sub : {"", "weights", "graphs"})
-      if (std::error_code ec =
-              llvm::sys::fs::create_directories(pathIn(path, sub)))
-        return exportError(pathIn(path, sub) + ": cannot create: " +
-                           ec.message());
-    return llvm::Error::success();
-  }
-  llvm::Error commit() {
-    std::string old = destination + ".old-" +
-                      std::to_string(llvm::sys::Process::getProcessId());
-    bool replaced = llvm::sys::fs::exists(destination);
-    if (replaced)
-      if (std::error_code ec = llvm::sys::fs::rename(destination, old))
-        return exportError(destination + ": cannot move aside: " +
-                           ec.message());
-    if (std::error_code ec = llvm::sys::fs::rename(path, destination))
-      return exportError(destination + ": cannot rename into place: " +
-                         ec.message());
-    committed = true;
-    if (replaced)
-      llvm::sys::fs::remove_directories(old);
-    return llvm::Error::success();
-  }
-  const std::string &dir() const { return path; }
-
-private:
-  std::string destination, path;
-  bool committed = false;
-};
-} // namespace
 
 /// Writes each graph as text and bytecode under graphs/.
 static llvm::Expected<std::vector<GraphFiles>>
@@ -142,11 +98,17 @@ static llvm::Expected<std::string> copyTokenizer(mlir::llmq::ModelOp model,
 
 namespace llmq {
 llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
-                              const ArtifactOptions &options) {
+                              const ArtifactOptions &options,
+                              bool replaceExisting) {
   auto models = module.getOps<mlir::llmq::ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
     return exportError("export-npu-artifact: expected exactly one llmq.model");
   mlir::llmq::ModelOp model = *models.begin();
+  // The output may neither be nor contain a file the model reads, nor
+  // replace an existing directory unasked: refused before any work.
+  mlir::llmq::protectModelFiles(module);
+  if (llvm::Error err = checkOutputDirectory(outputDir, replaceExisting))
+    return err;
   auto plan = planArtifact(model, options);
   if (!plan)
     return exportError("export-npu-artifact: " +
@@ -154,35 +116,40 @@ llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
   if (options.threads)
     llvm::parallel::strategy = llvm::hardware_concurrency(options.threads);
 
-  StagingDirectory staging(outputDir);
-  if (llvm::Error err = staging.create())
-    return err;
+  auto staging = StagingDirectory::create(outputDir, replaceExisting);
+  if (!staging)
+    return staging.takeError();
+  StringRef dir = (*staging)->path();
+  for (StringRef sub : {"weights", "graphs"})
+    if (std::error_code ec = llvm::sys::fs::create_directory(pathIn(dir, sub)))
+      return exportError(pathIn(dir, sub) + ": cannot create: " +
+                         ec.message());
   ManifestInput manifest{model, &*plan, {}, {}, {}};
-  auto ranks = writeShards(model, *plan, staging.dir());
+  auto ranks = writeShards(model, *plan, dir);
   if (!ranks)
     return ranks.takeError();
   manifest.ranks = std::move(*ranks);
   std::vector<BuiltGraph> graphs = buildGraphs(model, *plan);
-  auto graphFiles = writeGraphs(graphs, staging.dir());
+  auto graphFiles = writeGraphs(graphs, dir);
   if (!graphFiles)
     return graphFiles.takeError();
   manifest.graphs = std::move(*graphFiles);
-  auto tokenizer = copyTokenizer(model, staging.dir());
+  auto tokenizer = copyTokenizer(model, dir);
   if (!tokenizer)
     return tokenizer.takeError();
   if (!tokenizer->empty()) {
     manifest.tokenizerFile = "tokenizer.json";
     manifest.tokenizerSha256 = *tokenizer;
   }
-  auto config = writeFile(pathIn(staging.dir(), "config.json"),
+  auto config = writeFile(pathIn(dir, "config.json"),
                           renderConfig(model));
   if (!config)
     return config.takeError();
   manifest.configSha256 = *config;
-  if (auto err = writeFile(pathIn(staging.dir(), "manifest.json"),
+  if (auto err = writeFile(pathIn(dir, "manifest.json"),
                            renderManifest(manifest));
       !err)
     return err.takeError();
-  return staging.commit();
+  return (*staging)->commit();
 }
 } // namespace llmq

@@ -21,11 +21,15 @@ namespace llmq {
 inline constexpr int kNPUArtifactVersion = 1;
 
 /// Writes the single llmq.model of `module` as an artifact at `outputDir`.
-/// Everything is written into a sibling temporary directory that replaces
-/// `outputDir` only once complete.
+/// Everything is written into a sibling staging directory that becomes
+/// `outputDir` only once complete and is removed on any error or signal. An
+/// existing `outputDir` is refused unless `replaceExisting` (--force), and
+/// then replaced only by the complete new artifact; an `outputDir` that is
+/// or contains a file the model reads is always refused.
 llvm::Error exportNPUArtifact(mlir::ModuleOp module,
                               llvm::StringRef outputDir,
-                              const npu::ArtifactOptions &options);
+                              const npu::ArtifactOptions &options,
+                              bool replaceExisting = false);
 
 } // namespace llmq
 

@@ -2,6 +2,9 @@
 
 #include "formats/files/AtomicOutputFile.h"
 
+#include "formats/files/OutputPaths.h"
+#include "formats/files/SignalCleanup.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -16,6 +19,23 @@ AtomicOutputFile::create(llvm::StringRef path) {
   std::error_code ec;
   if (path == "-") {
     file->stream = std::make_unique<llvm::raw_fd_ostream>("-", ec);
+    file->committed = true;
+    return std::move(file);
+  }
+  if (llvm::Error err = checkOutputFile(path))
+    return std::move(err);
+  // A device or a pipe (-o /dev/null) is written in place: it cannot be
+  // renamed over, and holds nothing to lose.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file &&
+      status.type() != llvm::sys::fs::file_type::symlink_file) {
+    file->stream = std::make_unique<llvm::raw_fd_ostream>(
+        path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return llvm::createStringError(ec, "%s: cannot open output: %s",
+                                     file->destination.c_str(),
+                                     ec.message().c_str());
     file->committed = true;
     return std::move(file);
   }
@@ -43,11 +63,22 @@ AtomicOutputFile::~AtomicOutputFile() {
 }
 
 llvm::Error AtomicOutputFile::commit() {
-  if (committed) { // stdout
+  if (committed) { // stdout or a device
     stream->flush();
+    if (stream->has_error()) {
+      std::error_code ec = stream->error();
+      stream->clear_error();
+      return llvm::createStringError(ec, "%s: write failed: %s",
+                                     destination.c_str(), ec.message().c_str());
+    }
     return llvm::Error::success();
   }
+  raiseSignalForTesting();
   stream->close();
+  // Checked again: the run may have read more inputs since create() (a pass
+  // reading its ban-file, say, while quant-opt's -o was open).
+  if (llvm::Error err = checkOutputFile(destination))
+    return err;
   if (stream->has_error()) {
     std::error_code ec = stream->error();
     stream->clear_error();

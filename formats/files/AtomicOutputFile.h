@@ -19,14 +19,19 @@ namespace llmq {
 
 class AtomicOutputFile {
 public:
-  /// Opens a temporary next to `path`. "-" writes to stdout directly.
+  /// Opens a temporary next to `path`, once the output policy allows `path`
+  /// (checkOutputFile: not an input of this run, not a directory). "-"
+  /// writes to stdout directly, and so is an existing device or pipe
+  /// (-o /dev/null) written in place.
   static llvm::Expected<std::unique_ptr<AtomicOutputFile>>
   create(llvm::StringRef path);
   /// Removes the temporary unless commit() succeeded.
   ~AtomicOutputFile();
 
   llvm::raw_pwrite_stream &os() { return *stream; }
-  /// Flushes, closes and renames the temporary to the destination.
+  /// Flushes, closes and renames the temporary to the destination, after
+  /// checking the destination again against the inputs the run has read by
+  /// now (the test hook raiseSignalForTesting() fires first).
   llvm::Error commit();
 
 private:

@@ -5,6 +5,7 @@
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/GGUFReader.h"
 #include "formats/files/GGUFWriter.h"
+#include "formats/files/OutputPaths.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Endian.h"
@@ -90,6 +91,7 @@ static std::vector<float> readFloats(const GGUFFile &gguf,
 }
 
 llvm::Expected<Imatrix> llmq::readImatrix(llvm::StringRef path) {
+  protectInput(path, "the imatrix");
   auto opened = GGUFFile::open(path);
   if (!opened)
     return opened.takeError();

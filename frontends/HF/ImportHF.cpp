@@ -12,6 +12,7 @@
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/files/ReadFile.h"
+#include "formats/files/OutputPaths.h"
 #include "formats/files/Safetensors.h"
 #include "frontends/ModelLimits.h"
 
@@ -50,6 +51,7 @@ static std::string joinPath(StringRef directory, StringRef name) {
 /// otherwise it yields null.
 static llvm::Expected<Json> readJson(StringRef path, bool required,
                                      uint64_t limit = kMaxConfigFileBytes) {
+  protectInput(path, "a checkpoint file");
   if (!required && !llvm::sys::fs::exists(path))
     return Json();
   llvm::Expected<std::string> text = readSmallFile(path, limit, "JSON file");

@@ -4,6 +4,7 @@
 
 #include "formats/files/GGUFReader.h"
 #include "formats/files/ReadFile.h"
+#include "formats/files/OutputPaths.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -44,6 +45,7 @@ llmq::runtime::encodeLines(const Tokenizer &tokenizer, int32_t bos,
 llvm::Expected<std::vector<int32_t>>
 llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
                           llvm::StringRef path) {
+  protectInput(path, "a text the run reads");
   // A FIFO, a device or a file over the limit is refused before reading.
   llvm::Expected<std::string> text =
       readSmallFile(path, kMaxTextFileBytes, "text file");

@@ -3,21 +3,95 @@
 // Parses, verifies and prints llmq IR and runs llmq passes over it; all the
 // work is in the libraries, as in mlir-opt.
 //
+// Unlike mlir-opt, the output is written to a temporary and renamed into
+// place (an error or a signal leaves an existing -o file as it was), and -o
+// may not name a file the run reads: the input, or a file the model
+// references (weight sources, tokenizer, imatrix). The same check guards
+// every file a pass writes (json=, out=, html=).
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Graph/GraphOps.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
+#include "formats/files/AtomicOutputFile.h"
+#include "formats/files/OutputPaths.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+#include <cstdio>
+
+static int fail(llvm::Error error) {
+  llvm::WithColor::error(llvm::errs(), "quant-opt")
+      << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
+
+/// Records the files the input's model references as inputs of this run.
+/// The input is parsed on its own for this, quietly: a file that does not
+/// parse is reported by MlirOptMain, and nothing is written then anyway.
+static void protectReferencedFiles(const llvm::MemoryBuffer &input,
+                                   mlir::DialectRegistry &registry) {
+  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
+  context.allowUnregisteredDialects();
+  mlir::ScopedDiagnosticHandler quiet(
+      &context, [](mlir::Diagnostic &) { return mlir::success(); });
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(input.getMemBufferRef(),
+                                       /*RequiresNullTerminator=*/false),
+      llvm::SMLoc());
+  mlir::OwningOpRef<mlir::Operation *> module =
+      mlir::parseSourceFile(sourceMgr, mlir::ParserConfig(&context));
+  if (module)
+    mlir::llmq::protectModelFiles(*module);
+}
 
 int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
                   mlir::func::FuncDialect>();
   mlir::llmq::registerLlmqPasses();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "llmq optimizer driver\n", registry));
+  auto [inputFile, outputFile] = mlir::registerAndParseCLIOptions(
+      argc, argv, "llmq optimizer driver\n", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  if (config.shouldShowDialects() || config.shouldListPasses())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(llvm::outs(), nullptr, registry, config));
+
+  if (inputFile == "-" &&
+      llvm::sys::Process::FileDescriptorIsDisplayed(fileno(stdin)))
+    llvm::errs() << "(processing input from stdin now, hit ctrl-c/ctrl-d to "
+                    "interrupt)\n";
+  std::string message;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      mlir::openInputFile(inputFile, &message);
+  if (!input) {
+    llvm::errs() << message << "\n";
+    return 1;
+  }
+  ::llmq::protectInput(inputFile, "the input");
+  protectReferencedFiles(*input, registry);
+
+  auto output = ::llmq::AtomicOutputFile::create(outputFile);
+  if (!output)
+    return fail(output.takeError());
+  if (mlir::failed(
+          mlir::MlirOptMain((*output)->os(), std::move(input), registry, config)))
+    return 1; // the temporary is removed; an existing output stays as it was
+  if (llvm::Error err = (*output)->commit())
+    return fail(std::move(err));
+  return 0;
 }

@@ -28,6 +28,13 @@ static cl::opt<bool> strict(
              "split into its format's blocks (export-gguf)"),
     cl::cat(exportCategory));
 
+static cl::opt<bool> force(
+    "force",
+    cl::desc("Replace an existing output directory, once the new one is "
+             "complete (export-npu-artifact); output files are always "
+             "replaced atomically"),
+    cl::cat(exportCategory));
+
 static cl::OptionCategory npuCategory("NPU artifact options");
 
 static cl::opt<int64_t> tensorParallel(
@@ -134,7 +141,7 @@ static llvm::Error exportNPUWithOptions(mlir::ModuleOp module,
   }
   options.reblock = reblock;
   options.threads = requestedThreads();
-  return exportNPUArtifact(module, output, options);
+  return exportNPUArtifact(module, output, options, /*replaceExisting=*/force);
 }
 
 llvm::ArrayRef<Translation> llmq::registerAllTranslations() {

@@ -10,7 +10,9 @@
 #include "tools/quant-translate/Translations.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
 #include "formats/files/AtomicOutputFile.h"
+#include "formats/files/OutputPaths.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -45,11 +47,15 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context;
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
   const Translation &translation = *selected;
+  // No output may replace what this run reads: the input, and every file
+  // the model references (checked again by each output as it is created).
+  protectInput(input, "the input");
 
   if (translation.importFn) {
     auto module = translation.importFn(input, context);
     if (!module)
       return fail(module.takeError());
+    mlir::llmq::protectModelFiles(**module);
     auto file = AtomicOutputFile::create(output);
     if (!file)
       return fail(file.takeError());
@@ -67,6 +73,7 @@ int main(int argc, char **argv) {
                                             mlir::ParserConfig(&context));
   if (!module)
     return 1; // the parser reported why
+  mlir::llmq::protectModelFiles(*module);
   if (llvm::Error err = translation.exportFn(*module, output))
     return fail(std::move(err));
   return 0;
