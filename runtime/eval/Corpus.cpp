@@ -3,6 +3,7 @@
 #include "runtime/eval/Corpus.h"
 
 #include "formats/files/GGUFReader.h"
+#include "runtime/exec/InputFile.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -42,10 +43,15 @@ std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
 llvm::Expected<std::vector<int32_t>>
 llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
                           llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
+  auto buffer = readInputFile(path, kMaxTextFileBytes, "text file");
   if (!buffer)
-    return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
-                                   path.str().c_str(),
-                                   buffer.getError().message().c_str());
-  return encodeLines(tokenizer, bos, (*buffer)->getBuffer());
+    return buffer.takeError();
+  std::vector<int32_t> stream =
+      encodeLines(tokenizer, bos, (*buffer)->getBuffer());
+  // An empty stream would score nothing: perplexity nan over 0 tokens.
+  if (stream.empty())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": the text has no tokens (it is empty or only blank lines)");
+  return stream;
 }

@@ -26,7 +26,9 @@ llvm::Expected<std::unique_ptr<Tokenizer>> openTokenizer(llvm::StringRef path);
 std::vector<int32_t> encodeLines(const Tokenizer &tokenizer, int32_t bos,
                                  llvm::StringRef text);
 
-/// encodeLines over the file at `path`; errors name the file.
+/// encodeLines over the file at `path` (a regular file of at most
+/// kMaxTextFileBytes); errors name the file, and a text without a single
+/// token is one.
 llvm::Expected<std::vector<int32_t>>
 encodeFile(const Tokenizer &tokenizer, int32_t bos, llvm::StringRef path);
 
