@@ -298,13 +298,14 @@ llmq::runtime::generate(const LanguageModel &model, ThreadPool &pool,
         "%lld",
         static_cast<double>(options.temperature),
         static_cast<long long>(options.topK));
-  int64_t total = prompt.size() + count;
-  if (total > model.contextSize())
+  // Compared without adding: a huge count must not wrap the sum.
+  if (count > model.contextSize() - static_cast<int64_t>(prompt.size()))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "%zu prompt tokens + %lld new ones exceed the context of %lld",
         prompt.size(), static_cast<long long>(count),
         static_cast<long long>(model.contextSize()));
+  int64_t total = prompt.size() + count;
   auto session = model.newDecoder(pool, total);
   if (!session)
     return session.takeError();

@@ -30,7 +30,7 @@ llmq::runtime::readInputFile(StringRef path, uint64_t limit, StringRef what) {
     return fileError(path, "cannot read: " +
                                llvm::errorToErrorCode(file.takeError())
                                    .message());
-  auto close = llvm::make_scope_exit([&] { llvm::sys::fs::closeFile(*file); });
+  llvm::scope_exit close([&] { llvm::sys::fs::closeFile(*file); });
   if (std::error_code ec = llvm::sys::fs::status(*file, status))
     return fileError(path, "cannot read: " + ec.message());
   if (status.type() != llvm::sys::fs::file_type::regular_file)

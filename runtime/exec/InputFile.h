@@ -22,6 +22,8 @@ namespace llmq::runtime {
 
 /// Size limits of the files the runtime reads whole (docs/runtime.md).
 inline constexpr uint64_t kMaxTextFileBytes = uint64_t(1) << 30;
+/// llmq IR holds no weights, only references to them.
+inline constexpr uint64_t kMaxIRFileBytes = uint64_t(1) << 30;
 inline constexpr uint64_t kMaxManifestBytes = uint64_t(64) << 20;
 inline constexpr uint64_t kMaxGraphFileBytes = uint64_t(256) << 20;
 inline constexpr uint64_t kMaxConfigFileBytes = uint64_t(64) << 20;
