@@ -755,10 +755,40 @@ llvm::Error Loader::loadRanks(const Json &manifest) {
   return llvm::Error::success();
 }
 
+/// Whether the JSON text `text` nests arrays and objects at most `limit`
+/// deep (strings skipped): parsing a hostile manifest of a million '[' would
+/// otherwise take gigabytes for a few megabytes of input.
+static bool nestsAtMost(StringRef text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 llvm::Error Loader::load() {
   auto buffer = readInputFile(manifestPath, kMaxManifestBytes, "manifest");
   if (!buffer)
     return buffer.takeError();
+  // A manifest nests 6 levels deep.
+  constexpr int kMaxManifestDepth = 32;
+  if (!nestsAtMost((*buffer)->getBuffer(), kMaxManifestDepth))
+    return loadError(manifestPath + ": JSON nested deeper than " +
+                     Twine(kMaxManifestDepth) + " levels");
   Json manifest = Json::parse((*buffer)->getBuffer(), nullptr, false);
   if (manifest.is_discarded() ||
       json::getString(manifest, "format") != "llmq-npu-artifact")

@@ -491,8 +491,12 @@ llvm::Error runCompare() {
   llvm::ArrayRef<int32_t> tokens = llvm::ArrayRef(*stream).take_front(n);
   int64_t vocab = base->model->vocabSize();
   if (other->model->vocabSize() != vocab)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the models have different vocabularies");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "models '" + base->model->modelName() + "' and '" +
+            other->model->modelName() + "' have different vocabularies (" +
+            llvm::Twine(vocab) + " and " +
+            llvm::Twine(other->model->vocabSize()) + ")");
   ThreadPool pool(threadCount());
   std::vector<float> a, b;
   for (auto [model, logits] : {std::pair{base->model.get(), &a},
