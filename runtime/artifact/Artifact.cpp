@@ -102,6 +102,7 @@ private:
   mlir::MLIRContext &context;
   std::string manifestPath;
   npu::BucketDims dims;
+  int64_t hidden = 0, headDim = 0, localHeads = 0, localKVHeads = 0;
 };
 
 } // namespace
@@ -165,8 +166,7 @@ Loader::readHashed(const std::string &path, const Json &object,
 llvm::Error Loader::loadModel(const Json &manifest) {
   const Json &model = json::member(manifest, "model");
   a.name = json::getString(model, "name");
-  int64_t hidden, heads, kvHeads, headDim, ffn;
-  int64_t localKVHeads, paddedVocab;
+  int64_t heads, kvHeads, ffn, paddedVocab;
   struct Field {
     const Json &object;
     const char *key, *name;
@@ -196,6 +196,7 @@ llvm::Error Loader::loadModel(const Json &manifest) {
   } parallelFields[] = {
       {"tensor_parallel_size", "parallel.tensor_parallel_size", &a.tp},
       {"pipeline_parallel_size", "parallel.pipeline_parallel_size", &a.pp},
+      {"local_heads", "parallel.local_heads", &localHeads},
       {"local_kv_heads", "parallel.local_kv_heads", &localKVHeads},
       {"padded_vocab_size", "parallel.padded_vocab_size", &paddedVocab},
   };
@@ -214,6 +215,18 @@ llvm::Error Loader::loadModel(const Json &manifest) {
                     Twine(paddedVocab) + " is not 'model.vocab_size' " +
                         Twine(a.vocab) + " rounded up to a multiple of tp " +
                         Twine(a.tp));
+  // Heads split over tp ranks; with fewer kv heads than ranks each rank holds
+  // one (ArtifactPlan).
+  if (localHeads * a.tp != heads)
+    return keyError("parallel.local_heads",
+                    Twine(localHeads) + " x tp " + Twine(a.tp) +
+                        " is not the " + Twine(heads) +
+                        " of 'model.num_heads'");
+  int64_t wantKV = kvHeads < a.tp ? 1 : kvHeads / a.tp;
+  if (localKVHeads != wantKV || (kvHeads >= a.tp && kvHeads % a.tp != 0))
+    return keyError("parallel.local_kv_heads",
+                    Twine(localKVHeads) + " is not what " + Twine(kvHeads) +
+                        " kv heads over tp " + Twine(a.tp) + " give");
   a.cacheFeatures = localKVHeads * headDim;
 
   // Stages cover the blocks in order, each at least one.
@@ -492,7 +505,34 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
     return err;
   // Every value the executor would allocate is static and within the
   // limits, whatever the manifest says.
+  // The manifest's sizes against the ops that use them (the manifest is at
+  // fault), and the graph's own values against the limits (the graph is).
+  std::string atFault = manifestPath;
   mlir::WalkResult walk = g.func.walk([&](mlir::Operation *op) {
+    if (auto attention = mlir::dyn_cast<mlir::llmq_graph::AttentionOp>(op)) {
+      for (auto [value, want, key] :
+           {std::tuple<int64_t, int64_t, const char *>{
+                attention.getNumHeadsAttr().getInt(), localHeads,
+                "parallel.local_heads"},
+            {attention.getNumKvHeadsAttr().getInt(), localKVHeads,
+             "parallel.local_kv_heads"},
+            {attention.getHeadDimAttr().getInt(), headDim, "model.head_dim"}})
+        if (value != want) {
+          why = "'" + std::string(key) + "' " + std::to_string(want) +
+                " differs from the " + std::to_string(value) +
+                " of the graph's attention";
+          return mlir::WalkResult::interrupt();
+        }
+    }
+    if (auto embedding = mlir::dyn_cast<mlir::llmq_graph::EmbeddingOp>(op)) {
+      auto type = mlir::cast<mlir::RankedTensorType>(embedding.getType());
+      if (type.getRank() == 0 || type.getShape().back() != hidden) {
+        why = "'model.hidden_size' " + std::to_string(hidden) +
+              " differs from the graph's embedding rows of " +
+              typeText(type);
+        return mlir::WalkResult::interrupt();
+      }
+    }
     for (mlir::Type type : op->getResultTypes()) {
       auto tensor = mlir::dyn_cast<mlir::RankedTensorType>(type);
       if (!tensor)
@@ -504,6 +544,7 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
         if (n)
           n = npu::checkedProduct({*n, d});
       if (!n || *n > npu::kMaxBucketValues) {
+        atFault = runPath;
         why = "a value of type " + typeText(type) + " in '" +
               op->getName().getStringRef().str() +
               "' is dynamic or larger than the limit of " +
@@ -514,7 +555,7 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
     return mlir::WalkResult::advance();
   });
   if (walk.wasInterrupted())
-    return loadError(runPath + ": " + why);
+    return loadError(atFault + ": " + why);
   a.graphs.push_back(std::move(g));
   return llvm::Error::success();
 }
