@@ -2,12 +2,17 @@
 
 #include "backends/NPU/ArtifactPlan.h"
 
+#include "backends/NPU/ArtifactLimits.h"
+
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
+
+#include <algorithm>
+#include <tuple>
 
 using namespace llmq;
 using namespace llmq::npu;
@@ -128,19 +133,27 @@ static llvm::Error checkAlignment(ShardedWeight &w, bool reblock) {
               "or choose a smaller tp"));
 }
 
-static llvm::Error checkBuckets(const ArtifactOptions &o, int64_t context) {
+/// Every bucket fits the model's context and the limits of ArtifactLimits.h.
+static llvm::Error checkBuckets(const ArtifactOptions &o, int64_t context,
+                                const BucketDims &dims) {
   if (o.prefill.empty() && o.decode.empty())
     return planError("give at least one --prefill-buckets or --decode-buckets "
                      "bucket");
-  for (auto [list, option] :
-       {std::pair<const std::vector<Bucket> *, StringRef>{&o.prefill,
-                                                           "prefill-buckets"},
-        {&o.decode, "decode-buckets"}})
-    for (const Bucket &b : *list)
+  for (auto [list, option, prefill] :
+       {std::tuple<const std::vector<Bucket> *, StringRef, bool>{
+            &o.prefill, "prefill-buckets", true},
+        {&o.decode, "decode-buckets", false}})
+    for (const Bucket &b : *list) {
+      std::string bucket = ("--" + option + ": bucket " + Twine(b.batch) +
+                            "x" + Twine(b.length))
+                               .str();
       if (b.length > context)
-        return planError("--" + option + ": bucket " + Twine(b.batch) + "x" +
-                         Twine(b.length) + " is longer than the model's " +
-                         "context of " + Twine(context) + " tokens");
+        return planError(bucket + " is longer than the model's context of " +
+                         Twine(context) + " tokens");
+      std::string why = bucketOverLimits(b.batch, b.length, prefill, dims);
+      if (!why.empty())
+        return planError(bucket + " " + why);
+    }
   return llvm::Error::success();
 }
 
@@ -166,8 +179,6 @@ llvm::Expected<ArtifactPlan> llmq::npu::planArtifact(ModelOp model,
   if (layers < pp)
     return planError("--pp=" + Twine(pp) + " stages need at least as many "
                      "blocks; the model has " + Twine(layers));
-  if (llvm::Error err = checkBuckets(o, model.getContextLength()))
-    return std::move(err);
 
   bool replicateKV = kvHeads < tp;
   plan.kvGroup = heads / kvHeads;
@@ -182,6 +193,14 @@ llvm::Expected<ArtifactPlan> llmq::npu::planArtifact(ModelOp model,
     plan.stages.push_back({first, first + count});
     first += count;
   }
+  BucketDims dims;
+  dims.widestRow = std::max<int64_t>(
+      {static_cast<int64_t>(model.getHiddenSize()),
+       checkedProduct({heads, dim}).value_or(INT64_MAX), ffn, plan.paddedVocab});
+  dims.cacheFeatures = plan.localKVHeads * dim;
+  dims.stageBlocks = plan.stages.front().endBlock - plan.stages.front().firstBlock;
+  if (llvm::Error err = checkBuckets(o, model.getContextLength(), dims))
+    return std::move(err);
 
   auto add = [&](StringRef symbol, Split split, int64_t stage,
                  bool quantizable) -> llvm::Error {

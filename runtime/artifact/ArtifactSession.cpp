@@ -4,6 +4,8 @@
 
 #include "runtime/artifact/GraphExecutor.h"
 
+#include "backends/NPU/ArtifactLimits.h"
+
 #include <cstring>
 
 using namespace llmq;
@@ -26,13 +28,27 @@ ArtifactSession::create(const Artifact &a, ThreadPool &pool,
     return sessionError("artifact '" + a.name + "': " + Twine(maxPositions) +
                         " positions exceed its largest bucket (" +
                         Twine(s->maxLength) + ")");
-  int64_t cache = s->maxBatch * s->maxLength * a.cacheFeatures;
+  // The largest batch and the longest length may come from different
+  // buckets: each bucket is within the limits (Artifact::open checks), their
+  // combination is checked here.
+  std::optional<int64_t> cache =
+      npu::checkedProduct({s->maxBatch, s->maxLength, a.cacheFeatures});
+  std::optional<int64_t> total =
+      cache ? npu::checkedProduct({*cache, 2, a.tp, a.numLayers})
+            : std::nullopt;
+  if (!total || *total > npu::kMaxBucketValues)
+    return sessionError("artifact '" + a.name + "': the KV caches of " +
+                        Twine(s->maxBatch) + " sequences x " +
+                        Twine(s->maxLength) + " positions x " +
+                        Twine(a.numLayers) + " blocks x " + Twine(a.tp) +
+                        " ranks are more than the limit of " +
+                        Twine(npu::kMaxBucketValues) + " values");
   s->keys.resize(a.ranks.size());
   s->values.resize(a.ranks.size());
   for (size_t rank = 0; rank < a.ranks.size(); ++rank) {
     auto [first, end] = a.stages[rank / a.tp];
-    s->keys[rank].assign(end - first, std::vector<float>(cache));
-    s->values[rank].assign(end - first, std::vector<float>(cache));
+    s->keys[rank].assign(end - first, std::vector<float>(*cache));
+    s->values[rank].assign(end - first, std::vector<float>(*cache));
   }
   return std::unique_ptr<Decoder>(std::move(s));
 }
@@ -104,6 +120,15 @@ llvm::Error ArtifactSession::run(bool prefill, int64_t batch, int64_t length,
                         "': no graph produced logits for bucket " +
                         Twine(batch) + "x" + Twine(length));
   int64_t vocab = artifact.vocab;
+  // Artifact::open checked the logits port against the vocabulary; a graph
+  // that still returned fewer values is an error, not a read past them.
+  if (it->second.view ||
+      it->second.f.size() < tokens.size() * static_cast<size_t>(vocab))
+    return sessionError("artifact '" + artifact.name + "': the logits of "
+                        "bucket " + Twine(batch) + "x" + Twine(length) +
+                        " hold " + Twine(it->second.f.size()) +
+                        " values, fewer than " + Twine(tokens.size()) +
+                        " tokens x " + Twine(vocab));
   logits.assign(it->second.f.begin(),
                 it->second.f.begin() + tokens.size() * vocab);
   return llvm::Error::success();

@@ -276,6 +276,11 @@ llvm::Error Executor::step(mlir::Operation *op, int64_t r) {
         auto it = mailbox.find({graph.stage, r});
         if (it == mailbox.end())
           return fail(op, "nothing was sent to stage " + Twine(graph.stage));
+        auto type = mlir::cast<mlir::RankedTensorType>(recv.getType());
+        if (llvm::ArrayRef<int64_t>(it->second.shape) != type.getShape())
+          return fail(op, "received a tensor of " +
+                              Twine(it->second.elements()) +
+                              " values, not one of the type it declares");
         at(r, recv.getResult()) = std::move(it->second);
         mailbox.erase(it);
         return llvm::Error::success();

@@ -51,5 +51,14 @@ llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
       readSmallFile(path, kMaxTextFileBytes, "text file");
   if (!text)
     return text.takeError();
-  return encodeLines(tokenizer, bos, *text);
+  llvm::Expected<std::vector<int32_t>> stream =
+      encodeLines(tokenizer, bos, *text);
+  if (!stream)
+    return stream.takeError();
+  // An empty stream would score nothing: perplexity nan over 0 tokens.
+  if (stream->empty())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": the text has no tokens (it is empty or only blank lines)");
+  return stream;
 }

@@ -54,10 +54,23 @@ static llvm::Error checkContext(const LanguageModel &model, int64_t ctx) {
   return llvm::Error::success();
 }
 
+/// A stream too short for one window would score nothing (nan over 0
+/// tokens): an error, not a result.
+static llvm::Error checkWindows(size_t length, int64_t ctx) {
+  if (countWindows(length, ctx) > 0)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "%zu tokens make no window of %lld (at least %lld are needed)", length,
+      static_cast<long long>(ctx), static_cast<long long>(ctx) + 2);
+}
+
 llvm::Expected<PerplexityResult>
 llmq::runtime::perplexity(const LanguageModel &model, ThreadPool &pool,
                           llvm::ArrayRef<int32_t> stream, int64_t ctx) {
   if (llvm::Error err = checkContext(model, ctx))
+    return std::move(err);
+  if (llvm::Error err = checkWindows(stream.size(), ctx))
     return std::move(err);
   PerplexityResult result;
   result.windows = countWindows(stream.size(), ctx);
@@ -86,8 +99,7 @@ llmq::runtime::perplexity(const LanguageModel &model, ThreadPool &pool,
       result.nllSum += v;
     result.scored += ctx;
   }
-  result.perplexity =
-      result.scored ? std::exp(result.nllSum / result.scored) : NAN;
+  result.perplexity = std::exp(result.nllSum / result.scored);
   return result;
 }
 
@@ -105,6 +117,8 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
   for (const LanguageModel *m : {&base, &other})
     if (llvm::Error err = checkContext(*m, ctx))
       return std::move(err);
+  if (llvm::Error err = checkWindows(stream.size(), ctx))
+    return std::move(err);
   DivergenceResult result;
   int64_t windows = countWindows(stream.size(), ctx);
   int64_t vocab = base.vocabSize();
@@ -167,6 +181,11 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
   DivergenceProbe probe(pool);
   probe.ctx = ctx;
   probe.windows = static_cast<int64_t>(stream.size()) / ctx;
+  if (probe.windows == 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%zu tokens make no window of %lld", stream.size(),
+        static_cast<long long>(ctx));
   probe.vocab = base.vocabSize();
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
   probe.baseLogProbs.resize(probe.positions() * probe.vocab);
@@ -265,13 +284,28 @@ llvm::Expected<std::vector<int32_t>>
 llmq::runtime::generate(const LanguageModel &model, ThreadPool &pool,
                         llvm::ArrayRef<int32_t> prompt, int64_t count,
                         const SamplingOptions &options) {
-  int64_t total = prompt.size() + count;
-  if (total > model.contextSize())
+  if (prompt.empty() || count < 1)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "generation needs at least one prompt token and one new token, not "
+        "%zu and %lld",
+        prompt.size(), static_cast<long long>(count));
+  if (!std::isfinite(options.temperature) || options.temperature < 0 ||
+      options.topK < 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "sampling needs a finite temperature >= 0 and top-k >= 0, not %g and "
+        "%lld",
+        static_cast<double>(options.temperature),
+        static_cast<long long>(options.topK));
+  // Compared without adding: a huge count must not wrap the sum.
+  if (count > model.contextSize() - static_cast<int64_t>(prompt.size()))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "%zu prompt tokens + %lld new ones exceed the context of %lld",
         prompt.size(), static_cast<long long>(count),
         static_cast<long long>(model.contextSize()));
+  int64_t total = prompt.size() + count;
   auto session = model.newDecoder(pool, total);
   if (!session)
     return session.takeError();

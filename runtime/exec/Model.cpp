@@ -34,6 +34,14 @@ void Model::roundActivationsLikeGgml() {
 
 llvm::Expected<std::unique_ptr<Decoder>>
 Model::newDecoder(ThreadPool &pool, int64_t maxPositions) const {
+  // The KV cache is allocated for maxPositions: never more than the model's
+  // context (nor a count that wrapped negative).
+  if (maxPositions < 1 || maxPositions > contextSize())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%lld positions are outside [1, %lld], the context of model '%s'",
+        static_cast<long long>(maxPositions),
+        static_cast<long long>(contextSize()), modelName().str().c_str());
   return std::make_unique<Session>(*this, pool, maxPositions);
 }
 

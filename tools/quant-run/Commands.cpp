@@ -48,13 +48,14 @@ cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(kldCommand), cl::sub(generateCommand),
                                  cl::sub(tokenizeCommand),
                                  cl::sub(compareCommand));
-cl::opt<unsigned> threads("threads", cl::desc("Worker threads (default: all cores)"),
+cl::opt<int64_t> threads("threads",
+                         cl::desc("Worker threads (default 0: all cores)"),
                           cl::init(0), cl::sub(logitsCommand), cl::sub(pplCommand),
                           cl::sub(kldCommand), cl::sub(generateCommand),
                           cl::sub(compareCommand));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
                       cl::sub(logitsCommand));
-cl::opt<unsigned> top("top", cl::desc("How many logits per position"),
+cl::opt<int64_t> top("top", cl::desc("How many logits per position"),
                       cl::init(5), cl::sub(logitsCommand));
 
 cl::opt<std::string> textFile("text", cl::desc("Text file (one passage a line)"),
@@ -95,8 +96,75 @@ cl::opt<int64_t> compareTokens("tokens",
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
                         cl::sub(generateCommand));
 
+/// The most worker threads --threads may ask for.
+constexpr int64_t kMaxThreads = 1024;
+
 unsigned threadCount() {
-  return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return threads ? static_cast<unsigned>(threads)
+                 : std::max(1u, std::thread::hardware_concurrency());
+}
+
+llvm::Error optionError(const llvm::Twine &option, const llvm::Twine &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 option + ": " + what);
+}
+
+/// Refuses option values that mean nothing, before any model is loaded: one
+/// line naming the option and the value. Upper bounds that depend on the
+/// model (--ctx, -n against its context) are checked where it is known.
+llvm::Error checkOptions() {
+  if (threads < 0 || threads > kMaxThreads)
+    return optionError("--threads", llvm::Twine(threads.getValue()) +
+                                        " is outside [0, " +
+                                        llvm::Twine(kMaxThreads) +
+                                        "] (0: all cores)");
+  if (logitsCommand) {
+    if (ids.empty())
+      return optionError("--ids", "give at least one token id");
+    if (top < 1)
+      return optionError("--top", llvm::Twine(top.getValue()) +
+                                      " is not a positive count");
+  }
+  if ((pplCommand || kldCommand) && ctxSize < 1)
+    return optionError("--ctx", llvm::Twine(ctxSize.getValue()) +
+                                    " is not a positive number of tokens");
+  if (compareCommand && compareTokens < 1)
+    return optionError("--tokens", llvm::Twine(compareTokens.getValue()) +
+                                       " is not a positive number of tokens");
+  if (generateCommand) {
+    if (numTokens < 1)
+      return optionError("-n", llvm::Twine(numTokens.getValue()) +
+                                   " is not a positive number of tokens");
+    double t = temperature;
+    if (!std::isfinite(t) || t < 0) {
+      std::string value;
+      llvm::raw_string_ostream(value) << llvm::format("%g", t);
+      return optionError("--temperature",
+                         value + " is not a finite number >= 0 (0: greedy)");
+    }
+    if (topK < 0)
+      return optionError("--top-k", llvm::Twine(topK.getValue()) +
+                                        " is negative (0: the whole "
+                                        "vocabulary)");
+  }
+  return llvm::Error::success();
+}
+
+/// --text's windows: the stream must fill at least one window of --ctx
+/// tokens for every model (the model's own context bound is checked by the
+/// evaluation, with the model named).
+llvm::Error checkWindowsOfText(size_t tokens,
+                               std::initializer_list<const LanguageModel *> models) {
+  for (const LanguageModel *m : models)
+    if (ctxSize > m->contextSize())
+      return llvm::Error::success();
+  if (countWindows(tokens, ctxSize) > 0)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      textFile + ": " + llvm::Twine(tokens) +
+          " tokens make no window of --ctx " + llvm::Twine(ctxSize) +
+          " (at least " + llvm::Twine(ctxSize + 2) + " are needed)");
 }
 
 struct LoadedModel {
@@ -195,13 +263,13 @@ llvm::Error runLogits() {
     const float *row = logits.data() + t * vocab;
     std::vector<int32_t> order(vocab);
     std::iota(order.begin(), order.end(), 0);
-    unsigned k = std::min<unsigned>(top, vocab);
+    int64_t k = std::min<int64_t>(top, vocab);
     std::partial_sort(order.begin(), order.begin() + k, order.end(),
                       [&](int32_t a, int32_t b) {
                         return row[a] > row[b] || (row[a] == row[b] && a < b);
                       });
     llvm::json::Array i, l;
-    for (unsigned j = 0; j < k; ++j) {
+    for (int64_t j = 0; j < k; ++j) {
       i.push_back(order[j]);
       // JSON has no infinity: a banned token's -inf logit prints as null.
       if (std::isfinite(row[order[j]]))
@@ -242,6 +310,8 @@ llvm::Error runPerplexity() {
   auto stream = encodeText(*loaded, textFile);
   if (!stream)
     return stream.takeError();
+  if (llvm::Error err = checkWindowsOfText(stream->size(), {loaded->model.get()}))
+    return err;
   ThreadPool pool(threadCount());
   auto start = std::chrono::steady_clock::now();
   auto result = perplexity(*loaded->model, pool, *stream, ctxSize);
@@ -305,6 +375,9 @@ llvm::Error runDivergence() {
     return pair.takeError();
   LoadedModel *base = &pair->base, *other = &pair->other;
   std::vector<int32_t> *stream = &pair->stream;
+  if (llvm::Error err = checkWindowsOfText(
+          stream->size(), {base->model.get(), other->model.get()}))
+    return err;
   ThreadPool pool(threadCount());
   auto result =
       divergence(*base->model, *other->model, pool, *stream, ctxSize);
@@ -347,6 +420,9 @@ llvm::Error runGenerate() {
   if (!text)
     return text.takeError();
   ids.insert(ids.end(), text->begin(), text->end());
+  if (ids.empty())
+    return optionError("--prompt", "the prompt has no tokens and the model "
+                                   "adds no bos token: nothing to continue");
   ThreadPool pool(threadCount());
   SamplingOptions options;
   options.temperature = temperature;
@@ -421,8 +497,12 @@ llvm::Error runCompare() {
   llvm::ArrayRef<int32_t> tokens = llvm::ArrayRef(*stream).take_front(n);
   int64_t vocab = base->model->vocabSize();
   if (other->model->vocabSize() != vocab)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the models have different vocabularies");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "models '" + base->model->modelName() + "' and '" +
+            other->model->modelName() + "' have different vocabularies (" +
+            llvm::Twine(vocab) + " and " +
+            llvm::Twine(other->model->vocabSize()) + ")");
   ThreadPool pool(threadCount());
   std::vector<float> a, b;
   for (auto [model, logits] : {std::pair{base->model.get(), &a},
@@ -460,6 +540,8 @@ llvm::Error runCompare() {
 } // namespace
 
 llvm::Error llmq::runSelectedCommand() {
+  if (llvm::Error err = checkOptions())
+    return err;
   if (compareCommand)
     return runCompare();
   if (tokenizeCommand)

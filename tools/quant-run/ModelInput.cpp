@@ -5,6 +5,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
+#include "runtime/exec/InputFile.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -24,16 +25,24 @@ llmq::openModel(llvm::StringRef path, mlir::MLIRContext &context) {
   if (!llvm::sys::fs::exists(path))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": no such file or directory");
+  auto buffer =
+      runtime::readInputFile(path, runtime::kMaxIRFileBytes, "model IR file");
+  if (!buffer)
+    return buffer.takeError();
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);
-  llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler handler(*sourceMgr, &context, os);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(path, sourceMgr,
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr,
                                             mlir::ParserConfig(&context));
+  // One line: the first diagnostic, with its location.
   if (!module)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": not llmq IR:\n" + diagnostics);
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": not llmq IR: " +
+            llvm::StringRef(diagnostics).trim().split('\n').first);
   auto models = module->getOps<mlir::llmq::ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
