@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "llmq translation driver\n");
 
   mlir::MLIRContext context;
+  context.printOpOnDiagnostic(false); // one line at the op's location
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
   const Translation &translation = *selected;
 
