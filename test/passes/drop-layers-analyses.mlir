@@ -8,14 +8,14 @@
 // RUN: quant-opt %s --llmq-drop-layers="count=1 by=influence" | FileCheck %s --check-prefix=MIDDLE
 // RUN: quant-opt %s --llmq-drop-layers="indices=1" | quant-opt | FileCheck %s --check-prefix=MIDDLE
 // RUN: quant-opt %s --llmq-drop-layers="indices=2 allow-ends=true" | FileCheck %s --check-prefix=LAST
-// RUN: quant-opt %s --llmq-drop-layers="indices=1" | not grep -E "blk\.2\.|layer1\.|row = 3"
+// RUN: quant-opt %s --llmq-drop-layers="indices=1" | not grep -E "@blk\.2\.|layer1\.|row = 3"
 
 // MIDDLE-LABEL: llmq.model @m
 // MIDDLE-SAME: llmq.super_weights = [#llmq.super_weight<weight = @blk.0.ffn_down, row = 1, col = 2, value = 5.000000e-01 : f64>, #llmq.super_weight<weight = @blk.1.ffn_down, row = 5, col = 6, value = 7.000000e+00 : f64>, #llmq.super_weight<weight = @token_embd, row = 7, col = 8, value = 1.000000e+00 : f64>]
 // MIDDLE-SAME: num_layers = 2
 // MIDDLE: llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {llmq.importance = #llmq.importance<file = "imatrix.gguf", key = "blk.0.ffn_down.weight">, source = #llmq.source<{{.*}}key = "layer0.ffn_down"
 // MIDDLE: llmq.weight @blk.1.ffn_down : tensor<16x48xbf16> {llmq.importance = #llmq.importance<file = "imatrix.gguf", key = "blk.2.ffn_down.weight">, llmq.pinned = [#llmq.pin<row = 5, col = 6, value = 7.000000e+00 : f64>], llmq.stats = {count = 768 : i64, rms = 2.500000e-01 : f64}, source = #llmq.source<{{.*}}key = "layer2.ffn_down"
-// MIDDLE-NOT: blk.2.
+// MIDDLE-NOT: @blk.2.
 // MIDDLE-NOT: row = 3
 // MIDDLE: llmq.block 0 weights {{.*}} {llmq.influence = 3.000000e-01 : f64}
 // MIDDLE-NEXT: llmq.block 1 weights {{.*}} {llmq.influence = 2.000000e-01 : f64}
