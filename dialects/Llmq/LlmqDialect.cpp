@@ -49,7 +49,7 @@ checkRopeNumber(function_ref<InFlightDiagnostic()> emitError, StringRef type,
   double v = value.getValueAsDouble();
   if (!std::isfinite(v) || v <= 0)
     return emitError() << "rope scaling '" << type << "': " << name << " is "
-                       << v << ", expected a finite number > 0";
+                       << formatNumber(v) << ", expected a finite number > 0";
   return success();
 }
 
@@ -76,7 +76,7 @@ RopeScalingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (low.getValueAsDouble() == high.getValueAsDouble())
       return emitError() << "rope scaling 'llama3': low_freq_factor and "
                             "high_freq_factor are both "
-                         << low.getValueAsDouble();
+                         << formatNumber(low.getValueAsDouble());
     return success();
   }
   return emitError() << "unknown rope scaling type '" << type
@@ -237,7 +237,7 @@ LogicalResult LlmqDialect::verifyOperationAttribute(Operation *op,
   if (auto floatValue = dyn_cast<FloatAttr>(value))
     if (!std::isfinite(floatValue.getValueAsDouble()))
       return op->emitOpError("'")
-             << name << "' is " << floatValue.getValueAsDouble()
+             << name << "' is " << formatNumber(floatValue.getValueAsDouble())
              << ", expected a finite number";
   if (bare == "stats")
     return verifyStats(op, name, cast<DictionaryAttr>(value));

@@ -15,12 +15,19 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::llmq;
 
 #define GET_OP_CLASSES
 #include "dialects/Llmq/LlmqOps.cpp.inc"
+
+std::string mlir::llmq::formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 /// Prints a shape as "256x768".
 static std::string formatShape(ArrayRef<int64_t> shape) {
@@ -55,7 +62,7 @@ LogicalResult WeightOp::verify() {
   if (FloatAttr scale = getRowScaleAttr())
     if (!std::isfinite(scale.getValueAsDouble()))
       return emitOpError("row_scale of '")
-             << getSymName() << "' is " << scale.getValueAsDouble()
+             << getSymName() << "' is " << formatNumber(scale.getValueAsDouble())
              << ", expected a finite number";
   // Analyses that name entries or columns of this weight.
   auto *dialect = cast<LlmqDialect>((*this)->getDialect());
@@ -284,7 +291,7 @@ LogicalResult ModelOp::verifyRegions() {
         return m.emitOpError("duplicate llmq.logit_mask");
       if (!std::isfinite(m.getFactor().convertToDouble()))
         return m.emitOpError("factor is ")
-               << m.getFactor().convertToDouble()
+               << formatNumber(m.getFactor().convertToDouble())
                << ", expected a finite number";
       for (ArrayRef<int64_t> ids : {m.getBanned(), m.getAmplified()})
         for (int64_t id : ids)
