@@ -175,6 +175,13 @@ void DropLayersPass::runOnOperation() {
       block.setIndex(next++);
     }
     model.setNumLayers(next);
+    // Totals over all weights (assign-bits') no longer describe the model.
+    if (!drop->empty()) {
+      model->removeAttr(dialect->getAssignedBytesAttrHelper().getName());
+      model->removeAttr(dialect->getAssignedBpwAttrHelper().getName());
+      model->removeAttr(dialect->getAssignedErrorAttrHelper().getName());
+      model->removeAttr(dialect->getEstimatedKldAttrHelper().getName());
+    }
     if (superList) {
       SmallVector<Attribute> updated;
       for (auto entry : superList.getAsRange<SuperWeightAttr>()) {

@@ -2,13 +2,14 @@
 // lose the dropped block's entries and follow the renames with the same
 // coordinates; pins, importance (still keyed by the entry measured for the
 // weight) and stats travel with their weight ops; a block's influence goes
-// with it. The output verifies (the verifier rejects a super weight naming a
-// missing weight), so it is also parsed again.
+// with it; assign-bits' totals over all weights are removed. The output
+// verifies (the verifier rejects a super weight naming a missing weight), so
+// it is also parsed again.
 // RUN: quant-opt %s --llmq-drop-layers="indices=1" | FileCheck %s --check-prefix=MIDDLE
 // RUN: quant-opt %s --llmq-drop-layers="count=1 by=influence" | FileCheck %s --check-prefix=MIDDLE
 // RUN: quant-opt %s --llmq-drop-layers="indices=1" | quant-opt | FileCheck %s --check-prefix=MIDDLE
 // RUN: quant-opt %s --llmq-drop-layers="indices=2 allow-ends=true" | FileCheck %s --check-prefix=LAST
-// RUN: quant-opt %s --llmq-drop-layers="indices=1" | not grep -E "@blk\.2\.|layer1\.|row = 3"
+// RUN: quant-opt %s --llmq-drop-layers="indices=1" | not grep -E "@blk\.2\.|layer1\.|row = 3|llmq\.assigned_|llmq\.estimated_kld"
 
 // MIDDLE-LABEL: llmq.model @m
 // MIDDLE-SAME: llmq.super_weights = [#llmq.super_weight<weight = @blk.0.ffn_down, row = 1, col = 2, value = 5.000000e-01 : f64>, #llmq.super_weight<weight = @blk.1.ffn_down, row = 5, col = 6, value = 7.000000e+00 : f64>, #llmq.super_weight<weight = @token_embd, row = 7, col = 8, value = 1.000000e+00 : f64>]
@@ -27,7 +28,7 @@
 // LAST-NOT: blk.2.
 // LAST-NOT: layer2.
 
-llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 3 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.super_weights = [#llmq.super_weight<weight = @blk.0.ffn_down, row = 1, col = 2, value = 0.5>, #llmq.super_weight<weight = @blk.1.ffn_down, row = 3, col = 4, value = -2.0>, #llmq.super_weight<weight = @blk.2.ffn_down, row = 5, col = 6, value = 7.0>, #llmq.super_weight<weight = @token_embd, row = 7, col = 8, value = 1.0>]} {
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 3 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.assigned_bytes = 9000 : i64, llmq.assigned_bpw = 4.5 : f64, llmq.assigned_error = 0.25 : f64, llmq.estimated_kld = 0.01 : f64, llmq.super_weights = [#llmq.super_weight<weight = @blk.0.ffn_down, row = 1, col = 2, value = 0.5>, #llmq.super_weight<weight = @blk.1.ffn_down, row = 3, col = 4, value = -2.0>, #llmq.super_weight<weight = @blk.2.ffn_down, row = 5, col = 6, value = 7.0>, #llmq.super_weight<weight = @token_embd, row = 7, col = 8, value = 1.0>]} {
   llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "embed", offset = 0>}
   llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_norm", offset = 0>}
   llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_q", offset = 0>}
