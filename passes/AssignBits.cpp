@@ -14,6 +14,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
@@ -351,7 +352,7 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
 
   // init_quantize_state_counters.
   QuantizeState qs;
-  qs.hasImatrix = static_cast<bool>(model->getAttr("imatrix"));
+  qs.hasImatrix = !importanceFile(model).empty();
   int64_t kvHeads = model.getNumKvHeads();
   qs.nGqa = kvHeads > 0 ? model.getNumHeads() / kvHeads : 1;
   for (auto &[name, weight] : weights) {
@@ -580,6 +581,8 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
                                             tokenizerAttr.getBos(), textFile);
   if (!stream)
     return fail(llvm::toString(stream.takeError()));
+  if (stream->empty())
+    return fail("'" + textFile + "' holds no tokens");
   int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
   if (usable < contextSize)
     return fail("'" + textFile + "' holds " + Twine(stream->size()) +
@@ -640,13 +643,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   if (sensitivityTokens < 0)
     return fail("sensitivity-tokens=" + Twine(sensitivityTokens.getValue()) +
                 " is negative");
-  std::optional<::llmq::Imatrix> imatrix;
-  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
-    auto read = ::llmq::readImatrix(path.getValue());
-    if (!read)
-      return fail(llvm::toString(read.takeError()));
-    imatrix = std::move(*read);
-  }
+  ImportanceReader importanceReader;
 
   bool probing = sensitivityTokens > 0 && !textFile.empty();
   bool hasOutput = false;
@@ -708,20 +705,17 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       if (auto s = item.weight.getRowScaleAttr())
         item.rowScale = s.getValueAsDouble();
     }
-    // Importance: the imatrix's mean squared input per column; 1 for a
-    // weight it has no entry for (the untied token embedding) and for every
-    // weight without an imatrix.
+    // Importance: the mean squared input per column of the imatrix entry
+    // the weight's llmq.importance names; 1 for a weight without one (the
+    // untied token embedding, every weight without an imatrix).
     std::vector<float> &importance = item.importance;
-    if (imatrix) {
-      if (const ::llmq::ImatrixEntry *entry = imatrix->find(item.name)) {
-        if (entry->cols != item.cols)
-          return fail("imatrix entry '" + item.name + "' has " +
-                      Twine(entry->cols) + " columns, the weight " +
-                      Twine(item.cols));
-        for (int64_t c = 0; c < entry->cols; ++c)
-          importance.push_back(entry->mean2(c));
-      }
-    }
+    llvm::Expected<const ::llmq::ImatrixEntry *> entry =
+        importanceReader.lookup(item.weight);
+    if (!entry)
+      return fail(llvm::toString(entry.takeError()));
+    if (*entry)
+      for (int64_t c = 0; c < (*entry)->cols; ++c)
+        importance.push_back((*entry)->mean2(c));
     measure(item, pool);
     ++numQuantized;
   }
@@ -766,6 +760,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   uint64_t bytes = 0;
   double error = 0, cost = 0;
   MLIRContext *ctx = model.getContext();
+  auto *dialect = ctx->getLoadedDialect<LlmqDialect>();
   Builder builder(ctx);
   for (Item &item : items) {
     const Candidate &c = item.candidates[item.chosen];
@@ -776,18 +771,22 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
         StorageFormatAttr::get(ctx, toStorageFormat(c.format)));
     if (!item.quantizable)
       continue;
-    item.weight->setAttr("quant_error", builder.getF64FloatAttr(c.error));
+    dialect->getQuantErrorAttrHelper().setAttr(
+        item.weight, builder.getF64FloatAttr(c.error));
     if (probing)
-      item.weight->setAttr("sensitivity",
-                           builder.getF64FloatAttr(item.sensitivity));
+      dialect->getSensitivityAttrHelper().setAttr(
+          item.weight, builder.getF64FloatAttr(item.sensitivity));
   }
   double bpw = totalElements ? 8.0 * bytes / totalElements : 0.0;
-  model->setAttr("assigned_bytes",
-                 builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
-  model->setAttr("assigned_bpw", builder.getF64FloatAttr(bpw));
-  model->setAttr("assigned_error", builder.getF64FloatAttr(error));
+  dialect->getAssignedBytesAttrHelper().setAttr(
+      model, builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
+  dialect->getAssignedBpwAttrHelper().setAttr(model,
+                                              builder.getF64FloatAttr(bpw));
+  dialect->getAssignedErrorAttrHelper().setAttr(
+      model, builder.getF64FloatAttr(error));
   if (probing)
-    model->setAttr("estimated_kld", builder.getF64FloatAttr(cost));
+    dialect->getEstimatedKldAttrHelper().setAttr(
+        model, builder.getF64FloatAttr(cost));
   llvm::errs() << llvm::formatv(
       "llmq-assign-bits: {0}: budget {1} bytes, assigned {2} bytes "
       "({3:F4} bpw), error {4:E6}",
@@ -799,6 +798,17 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
 }
 
 void AssignBitsPass::runOnOperation() {
+  // Budgets first: NaN compares unequal to 0 and would pass for a mode.
+  auto refuse = [&](const Twine &message) {
+    getOperation().emitError("llmq-assign-bits: ") << message;
+    signalPassFailure();
+  };
+  if (!std::isfinite(targetBpw) || targetBpw < 0 || targetBpw > 32)
+    return refuse("target-bpw=" + formatOptionValue(targetBpw) +
+                  " is outside (0, 32]");
+  if (targetBytes < 0)
+    return refuse("target-bytes=" + Twine(targetBytes.getValue()) +
+                  " must be > 0");
   int modes = !preset.empty() + (targetBpw != 0) + (targetBytes != 0);
   if (modes != 1) {
     getOperation().emitError("llmq-assign-bits: give exactly one of preset, "

@@ -50,6 +50,9 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
   };
   if (textFile.empty())
     return fail("needs text=FILE (calibration text)");
+  if (numTokens < 1)
+    return fail("tokens=" + llvm::Twine(numTokens.getValue()) +
+                " must be >= 1");
   if (contextSize < 2 || contextSize > static_cast<int64_t>(model.getContextLength()))
     return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
                 " is outside [2, " + llvm::Twine(model.getContextLength()) + "]");
@@ -105,13 +108,16 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
     return fail("'" + textFile + "' holds no tokens");
 
   Builder builder(model.getContext());
+  auto *dialect = model.getContext()->getLoadedDialect<LlmqDialect>();
   llvm::json::Array report;
   for (BlockOp block : model.getBody().getOps<BlockOp>()) {
     int64_t index = block.getIndex();
     double influence = 1.0 - cosSum[index] / positions;
     double angular = angleSum[index] / positions;
-    block->setAttr("influence", builder.getF64FloatAttr(influence));
-    block->setAttr("angular_distance", builder.getF64FloatAttr(angular));
+    dialect->getInfluenceAttrHelper().setAttr(
+        block, builder.getF64FloatAttr(influence));
+    dialect->getAngularDistanceAttrHelper().setAttr(
+        block, builder.getF64FloatAttr(angular));
     report.push_back(llvm::json::Object{{"block", index},
                                         {"influence", influence},
                                         {"angular_distance", angular}});

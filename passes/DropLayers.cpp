@@ -13,6 +13,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
 
@@ -51,6 +52,7 @@ static llvm::SmallSet<int64_t, 8> uniformKeep(int64_t n, int64_t keep) {
 FailureOr<llvm::SmallSet<int64_t, 8>>
 DropLayersPass::chooseBlocks(ModelOp model, ArrayRef<BlockOp> blocks) {
   int64_t n = blocks.size();
+  auto *dialect = model.getContext()->getLoadedDialect<LlmqDialect>();
   llvm::SmallSet<int64_t, 8> drop;
   int modes = !indices.empty() + (by == "influence") + (by == "uniform");
   if (modes != 1 || (!by.empty() && by != "influence" && by != "uniform")) {
@@ -88,7 +90,7 @@ DropLayersPass::chooseBlocks(ModelOp model, ArrayRef<BlockOp> blocks) {
     }
     SmallVector<std::pair<double, int64_t>> ranked;
     for (BlockOp block : blocks) {
-      auto influence = block->getAttrOfType<FloatAttr>("influence");
+      FloatAttr influence = dialect->getInfluenceAttrHelper().getAttr(block);
       if (!influence) {
         block.emitError("llmq-drop-layers: block ")
             << block.getIndex()
@@ -121,6 +123,7 @@ static std::string renumber(StringRef symbol, int64_t index) {
 }
 
 void DropLayersPass::runOnOperation() {
+  auto *dialect = getContext().getLoadedDialect<LlmqDialect>();
   for (ModelOp model : getOperation().getOps<ModelOp>()) {
     SmallVector<BlockOp> blocks(model.getBody().getOps<BlockOp>());
     FailureOr<llvm::SmallSet<int64_t, 8>> drop = chooseBlocks(model, blocks);
@@ -128,6 +131,22 @@ void DropLayersPass::runOnOperation() {
       return signalPassFailure();
     SymbolTable symbols(model);
     OpBuilder builder(model.getContext());
+    // Analyses that name weights from outside them (the model's super
+    // weights) follow the renames and lose the dropped; those on the ops
+    // (pins, importance, stats, a block's influence) travel with them.
+    llvm::StringMap<std::optional<std::string>> renames;
+    int64_t kept = 0;
+    for (BlockOp block : blocks) {
+      bool dropped = drop->contains(block.getIndex());
+      for (NamedAttribute entry : block.getWeights()) {
+        StringRef old = cast<FlatSymbolRefAttr>(entry.getValue()).getValue();
+        renames[old] = dropped ? std::nullopt
+                               : std::optional(renumber(old, kept));
+      }
+      kept += !dropped;
+    }
+    auto superWeights = dialect->getSuperWeightsAttrHelper();
+    ArrayAttr superList = superWeights.getAttr(model);
     int64_t next = 0;
     for (BlockOp block : blocks) {
       DictionaryAttr weights = block.getWeights();
@@ -156,5 +175,27 @@ void DropLayersPass::runOnOperation() {
       block.setIndex(next++);
     }
     model.setNumLayers(next);
+    // Totals over all weights (assign-bits') no longer describe the model.
+    if (!drop->empty()) {
+      model->removeAttr(dialect->getAssignedBytesAttrHelper().getName());
+      model->removeAttr(dialect->getAssignedBpwAttrHelper().getName());
+      model->removeAttr(dialect->getAssignedErrorAttrHelper().getName());
+      model->removeAttr(dialect->getEstimatedKldAttrHelper().getName());
+    }
+    if (superList) {
+      SmallVector<Attribute> updated;
+      for (auto entry : superList.getAsRange<SuperWeightAttr>()) {
+        auto it = renames.find(entry.getWeight().getValue());
+        if (it == renames.end()) {
+          updated.push_back(entry);
+        } else if (it->second) {
+          updated.push_back(SuperWeightAttr::get(
+              model.getContext(),
+              FlatSymbolRefAttr::get(model.getContext(), *it->second),
+              entry.getRow(), entry.getCol(), entry.getValue()));
+        }
+      }
+      superWeights.setAttr(model, builder.getArrayAttr(updated));
+    }
   }
 }

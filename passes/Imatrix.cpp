@@ -70,6 +70,12 @@ static std::optional<MatmulInput> inputOf(Role role) {
   }
 }
 
+/// The llama.cpp tensor name of a weight symbol, which imatrix entries use:
+/// biases keep their suffix, the rest get ".weight".
+static std::string ggufTensorName(StringRef symbol) {
+  return symbol.ends_with(".bias") ? symbol.str() : symbol.str() + ".weight";
+}
+
 /// The model's matrices in the imatrix, in block order.
 static std::vector<Matrix> collectMatrices(ModelOp model) {
   std::vector<Matrix> matrices;
@@ -131,6 +137,9 @@ LogicalResult ImatrixPass::run(ModelOp model) {
       return fail("needs text=FILE (calibration text) or in=FILE");
     if (outFile.empty())
       return fail("needs out=FILE to write the imatrix to");
+    if (numTokens < 1)
+      return fail("tokens=" + llvm::Twine(numTokens.getValue()) +
+                  " must be >= 1");
     if (contextSize < 1 ||
         contextSize > static_cast<int64_t>(model.getContextLength()))
       return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
@@ -146,6 +155,8 @@ LogicalResult ImatrixPass::run(ModelOp model) {
         **tokenizer, tokenizerAttr.getBos(), textFile);
     if (!stream)
       return fail(llvm::toString(stream.takeError()));
+    if (stream->empty())
+      return fail("'" + textFile + "' holds no tokens");
     int64_t usable = std::min<int64_t>(stream->size(), numTokens);
     int64_t chunks = usable / contextSize;
     if (chunks == 0)
@@ -214,9 +225,21 @@ LogicalResult ImatrixPass::run(ModelOp model) {
     if (llvm::Error err = ::llmq::writeImatrix(imatrix, outFile))
       return fail(llvm::toString(std::move(err)));
   numMatrices += imatrix.entries.size();
-  model->setAttr("imatrix", Builder(model.getContext())
-                                .getStringAttr(outFile.empty() ? inFile
-                                                               : outFile));
+  // Each weight the file has an entry for gets it as its importance, keyed
+  // by the entry's name: the data stays in the file, and passes that rename
+  // the weight later keep pointing at what was measured for it.
+  MLIRContext *ctx = model.getContext();
+  auto importance =
+      ctx->getLoadedDialect<LlmqDialect>()->getImportanceAttrHelper();
+  StringRef file = outFile.empty() ? StringRef(inFile) : StringRef(outFile);
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    weight->removeAttr(importance.getName());
+    if (weight.getTensorType().getRank() != 2)
+      continue;
+    std::string key = ggufTensorName(weight.getSymName());
+    if (imatrix.find(key))
+      importance.setAttr(weight, ImportanceAttr::get(ctx, file, key));
+  }
   return success();
 }
 

@@ -17,6 +17,8 @@
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
+
 #define DEBUG_TYPE "llmq-logit-mask"
 
 namespace mlir::llmq {
@@ -73,6 +75,12 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
   };
   if (mode != "scale" && mode != "add")
     return fail("mode='" + mode + "', expected scale or add");
+  if (!std::isfinite(factor))
+    return fail("factor=" + formatOptionValue(factor) +
+                " is not a finite number");
+  if (mode == "scale" && factor <= 0)
+    return fail("factor=" + formatOptionValue(factor) +
+                " must be > 0 in mode=scale");
   SmallVector<int64_t> banned(ban.begin(), ban.end());
   SmallVector<int64_t> amplified(amplify.begin(), amplify.end());
   if (!banFile.empty() && failed(readIds(model, "ban-file", banFile, banned)))

@@ -6,7 +6,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <cstdio>
 #include <memory>
+#include <string>
 
 namespace mlir::llmq {
 
@@ -15,6 +17,14 @@ namespace mlir::llmq {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+/// A floating-point option's value as a user writes it ("nan", "inf", "0.5"),
+/// for the message that refuses it.
+inline std::string formatOptionValue(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 } // namespace mlir::llmq
 

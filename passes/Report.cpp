@@ -1,7 +1,7 @@
 //===- Report.cpp - A report of the analyses on a model -------------------===//
 //
 // Reads what the analysis passes left on the IR (block influence, weight
-// statistics, the imatrix file the model names, super weights, the formats
+// statistics, the imatrix entries the weights name, super weights, the formats
 // and errors of the bit assignment) and writes them as JSON and as one
 // self-contained HTML page of SVG charts. Changes nothing in the IR.
 //
@@ -9,6 +9,7 @@
 
 #include "passes/Passes.h"
 
+#include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
@@ -40,13 +41,8 @@ struct ReportPass : public mlir::llmq::impl::ReportBase<ReportPass> {
 };
 } // namespace
 
-/// The llama.cpp tensor name imatrix files use for `symbol`.
-static std::string ggufName(StringRef symbol) {
-  return symbol.ends_with(".bias") ? symbol.str() : symbol.str() + ".weight";
-}
-
-static std::optional<double> floatAttr(Operation *op, StringRef name) {
-  if (auto attr = op->getAttrOfType<FloatAttr>(name))
+static std::optional<double> floatAttr(FloatAttr attr) {
+  if (attr)
     return attr.getValueAsDouble();
   return std::nullopt;
 }
@@ -87,14 +83,9 @@ static FailureOr<ModelReport> collect(ModelOp model) {
   report.arch = model.getArch().str();
   report.numLayers = model.getNumLayers();
 
-  std::optional<::llmq::Imatrix> imatrix;
-  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
-    auto read = ::llmq::readImatrix(path.getValue());
-    if (!read)
-      return fail(llvm::toString(read.takeError()));
-    imatrix = std::move(*read);
-    report.imatrix = path.getValue().str();
-  }
+  auto *dialect = model.getContext()->getLoadedDialect<LlmqDialect>();
+  ImportanceReader importanceReader;
+  report.imatrix = importanceFile(model);
 
   // Blocks, by index; which block uses which weight.
   std::map<int64_t, LayerInfo> layers;
@@ -102,8 +93,10 @@ static FailureOr<ModelReport> collect(ModelOp model) {
   for (BlockOp block : model.getBody().getOps<BlockOp>()) {
     LayerInfo &layer = layers[block.getIndex()];
     layer.index = block.getIndex();
-    layer.influence = floatAttr(block, "influence");
-    layer.angularDistance = floatAttr(block, "angular_distance");
+    layer.influence =
+        floatAttr(dialect->getInfluenceAttrHelper().getAttr(block));
+    layer.angularDistance =
+        floatAttr(dialect->getAngularDistanceAttrHelper().getAttr(block));
     report.hasInfluence |= layer.influence.has_value();
     for (NamedAttribute entry : block.getWeights())
       if (auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue()))
@@ -127,20 +120,24 @@ static FailureOr<ModelReport> collect(ModelOp model) {
     }
     t.format = ::llmq::getFormatTraits(format).name.str();
     t.bits = ::llmq::bitsPerWeight(format);
-    t.quantError = floatAttr(weight, "quant_error");
+    t.quantError =
+        floatAttr(dialect->getQuantErrorAttrHelper().getAttr(weight));
     report.hasQuantError |= t.quantError.has_value();
-    auto stats = weight->getAttrOfType<DictionaryAttr>("stats");
+    DictionaryAttr stats = dialect->getStatsAttrHelper().getAttr(weight);
     report.hasStats |= static_cast<bool>(stats);
     t.rms = statsEntry(stats, "rms");
     t.maxAbs = statsEntry(stats, "max_abs");
     t.kurtosis = statsEntry(stats, "kurtosis");
     t.outliers = statsEntry(stats, "outliers");
-    if (auto pinned = weight->getAttrOfType<ArrayAttr>("pinned"))
+    if (ArrayAttr pinned = dialect->getPinnedAttrHelper().getAttr(weight))
       t.pinned = pinned.size();
     std::pair<double, int64_t> importance{0, 0};
-    if (imatrix)
-      if (const ::llmq::ImatrixEntry *entry = imatrix->find(ggufName(t.name)))
-        importance = importanceSum(*entry);
+    llvm::Expected<const ::llmq::ImatrixEntry *> entry =
+        importanceReader.lookup(weight);
+    if (!entry)
+      return fail(llvm::toString(entry.takeError()));
+    if (*entry)
+      importance = importanceSum(**entry);
     if (importance.second > 0)
       t.importance = importance.first / importance.second;
 
@@ -170,33 +167,27 @@ static FailureOr<ModelReport> collect(ModelOp model) {
     if (sums.second > 0)
       layers[index].importance = sums.first / sums.second;
 
-  if (auto list = model->getAttrOfType<ArrayAttr>("super_weights")) {
+  if (ArrayAttr list = dialect->getSuperWeightsAttrHelper().getAttr(model)) {
     report.superWeights.emplace();
-    for (Attribute a : list) {
-      auto entry = dyn_cast<ArrayAttr>(a);
-      auto weight =
-          entry && entry.size() == 4 ? dyn_cast<FlatSymbolRefAttr>(entry[0])
-                                     : FlatSymbolRefAttr();
-      auto row = weight ? dyn_cast<IntegerAttr>(entry[1]) : IntegerAttr();
-      auto col = weight ? dyn_cast<IntegerAttr>(entry[2]) : IntegerAttr();
-      auto value = weight ? dyn_cast<FloatAttr>(entry[3]) : FloatAttr();
-      if (!weight || !row || !col || !value)
-        return fail("'super_weights' holds an entry that is not "
-                    "[@weight, row, col, value]");
-      auto owner = layerOf.find(weight.getValue());
+    // The verifier checked each entry's type and that its weight exists.
+    for (auto entry : list.getAsRange<SuperWeightAttr>()) {
+      StringRef weight = entry.getWeight().getValue();
+      auto owner = layerOf.find(weight);
       int64_t layer = owner == layerOf.end() ? -1 : owner->second;
-      report.superWeights->push_back({weight.getValue().str(), layer,
-                                      row.getInt(), col.getInt(),
-                                      value.getValueAsDouble()});
+      report.superWeights->push_back({weight.str(), layer, entry.getRow(),
+                                      entry.getCol(),
+                                      entry.getValue().getValueAsDouble()});
       auto it = layers.find(layer);
       if (it != layers.end())
         ++it->second.superWeights;
     }
   }
-  if (auto bytes = model->getAttrOfType<IntegerAttr>("assigned_bytes"))
+  if (IntegerAttr bytes = dialect->getAssignedBytesAttrHelper().getAttr(model))
     report.assignedBytes = bytes.getInt();
-  report.assignedBpw = floatAttr(model, "assigned_bpw");
-  report.assignedError = floatAttr(model, "assigned_error");
+  report.assignedBpw =
+      floatAttr(dialect->getAssignedBpwAttrHelper().getAttr(model));
+  report.assignedError =
+      floatAttr(dialect->getAssignedErrorAttrHelper().getAttr(model));
   for (auto &[index, layer] : layers)
     report.layers.push_back(std::move(layer));
   return report;

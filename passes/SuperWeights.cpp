@@ -140,7 +140,8 @@ LogicalResult SuperWeightsPass::contribution(ModelOp model,
     stream.resize(numTokens);
   tokenCount = stream.size();
   if (stream.empty())
-    return fail("the calibration data holds no tokens");
+    return fail(textFile.empty() ? "the prompt holds no tokens"
+                                 : "'" + textFile + "' holds no tokens");
 
   // Sums of x^2 per (block, matmul input) and input channel, in double, in
   // token order (the same at any thread count).
@@ -469,36 +470,39 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
     candidates.resize(topK);
   }
 
-  // Attributes: the list on the model, `pinned` entries on each weight
-  // (merged with pins already there).
-  Builder builder(model.getContext());
+  // Attributes: the list on the model, `llmq.pinned` entries on each
+  // weight (merged with pins already there).
+  MLIRContext *ctx = model.getContext();
+  auto *dialect = ctx->getLoadedDialect<LlmqDialect>();
+  Builder builder(ctx);
   SmallVector<Attribute> list;
-  // By weight symbol, so the order of updates does not depend on pointers.
+  // By weight symbol, so the order of updates does not depend on pointers;
+  // per weight by (row, col).
   std::map<std::string,
-           std::pair<WeightOp, SmallVector<std::pair<int64_t, int64_t>>>>
+           std::pair<WeightOp, std::map<std::pair<int64_t, int64_t>, double>>>
       pins;
   for (Candidate &cand : candidates) {
-    list.push_back(builder.getArrayAttr(
-        {FlatSymbolRefAttr::get(cand.weight.getSymNameAttr()),
-         builder.getI64IntegerAttr(cand.row),
-         builder.getI64IntegerAttr(cand.col),
-         builder.getF64FloatAttr(cand.value)}));
+    list.push_back(SuperWeightAttr::get(
+        ctx, FlatSymbolRefAttr::get(cand.weight.getSymNameAttr()), cand.row,
+        cand.col, builder.getF64FloatAttr(cand.value)));
     auto &entry = pins[cand.weight.getSymName().str()];
     entry.first = cand.weight;
-    entry.second.push_back({cand.row, cand.col});
+    entry.second[{cand.row, cand.col}] = cand.value;
   }
-  model->setAttr("super_weights", builder.getArrayAttr(list));
+  dialect->getSuperWeightsAttrHelper().setAttr(model,
+                                               builder.getArrayAttr(list));
   for (auto &[name, pinned] : pins) {
     auto &[weight, entries] = pinned;
-    std::set<std::pair<int64_t, int64_t>> all(entries.begin(), entries.end());
-    if (auto old = weight->getAttrOfType<ArrayAttr>("pinned"))
-      for (Attribute a : old)
-        if (auto pair = dyn_cast<DenseI64ArrayAttr>(a); pair && pair.size() == 2)
-          all.insert({pair[0], pair[1]});
+    if (ArrayAttr old = dialect->getPinnedAttrHelper().getAttr(weight))
+      for (auto pin : old.getAsRange<PinAttr>())
+        entries.insert({{pin.getRow(), pin.getCol()},
+                        pin.getValue().getValueAsDouble()});
     SmallVector<Attribute> attrs;
-    for (auto [r, c] : all)
-      attrs.push_back(builder.getDenseI64ArrayAttr({r, c}));
-    weight->setAttr("pinned", builder.getArrayAttr(attrs));
+    for (auto [at, value] : entries)
+      attrs.push_back(PinAttr::get(ctx, at.first, at.second,
+                                   builder.getF64FloatAttr(value)));
+    dialect->getPinnedAttrHelper().setAttr(weight,
+                                           builder.getArrayAttr(attrs));
   }
   numSuperWeights += candidates.size();
 

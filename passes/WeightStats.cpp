@@ -136,7 +136,10 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
         builder.getNamedAttr("rms", builder.getF64FloatAttr(s.rms)),
         builder.getNamedAttr("std", builder.getF64FloatAttr(s.std)),
     };
-    weight->setAttr("stats", builder.getDictionaryAttr(entries));
+    weight.getContext()
+        ->getLoadedDialect<LlmqDialect>()
+        ->getStatsAttrHelper()
+        .setAttr(weight, builder.getDictionaryAttr(entries));
     report.push_back(llvm::json::Object{{"name", weight.getSymName()},
                                         {"rows", view.rows},
                                         {"cols", view.cols},

@@ -6,6 +6,7 @@
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
@@ -283,13 +284,11 @@ static llvm::Error addModelMetadata(GGUFWriter &writer, ModelOp model,
   writer.addUInt32(prefix + "vocab_size", model.getVocabSize());
   if (llvm::Error err = addSlidingWindowMetadata(writer, model, prefix))
     return err;
-  if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
-    StringRef type = cast<StringAttr>(scaling.get("type")).getValue();
-    if (type == "linear") {
+  if (RopeScalingAttr scaling = model.getRopeScalingAttr()) {
+    if (scaling.getType() == "linear") {
       writer.addString(prefix + "rope.scaling.type", "linear");
-      writer.addFloat32(
-          prefix + "rope.scaling.factor",
-          cast<FloatAttr>(scaling.get("factor")).getValueAsDouble());
+      writer.addFloat32(prefix + "rope.scaling.factor",
+                        scaling.getFactor().getValueAsDouble());
     }
   }
   return llvm::Error::success();
@@ -312,15 +311,10 @@ planTensors(ModelOp model, const ArchInfo &arch,
         permuted[k.getValue()] = model.getNumKvHeads();
     }
   }
-  // The importance matrix a model names (llmq-imatrix) weights the
-  // quantization error of its columns, as llama-quantize --imatrix does.
-  std::optional<Imatrix> imatrix;
-  if (auto path = model->getAttrOfType<StringAttr>("imatrix")) {
-    llvm::Expected<Imatrix> read = readImatrix(path.getValue());
-    if (!read)
-      return read.takeError();
-    imatrix = std::move(*read);
-  }
+  // The importance a weight names (llmq.importance, from llmq-imatrix)
+  // weights the quantization error of its columns, as llama-quantize
+  // --imatrix does.
+  ImportanceReader importance;
   std::vector<PlannedTensor> plan;
   for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
     PlannedTensor t;
@@ -338,19 +332,18 @@ planTensors(ModelOp model, const ArchInfo &arch,
     auto it = permuted.find(weight.getSymName());
     if (it != permuted.end())
       t.permuteHeads = it->getValue();
-    if (imatrix && getFormatTraits(t.format).blockElems > 1)
-      if (const ImatrixEntry *entry = imatrix->find(t.name)) {
-        if (entry->cols != shape.back())
-          return exportError("imatrix entry '" + t.name + "' has " +
-                             Twine(entry->cols) + " columns, the weight " +
-                             Twine(shape.back()));
-        for (int64_t c = 0; c < entry->cols; ++c)
-          t.importance.push_back(entry->mean2(c));
-      }
+    if (getFormatTraits(t.format).blockElems > 1) {
+      llvm::Expected<const ImatrixEntry *> entry = importance.lookup(weight);
+      if (!entry)
+        return exportError(llvm::toString(entry.takeError()));
+      if (*entry)
+        for (int64_t c = 0; c < (*entry)->cols; ++c)
+          t.importance.push_back((*entry)->mean2(c));
+    }
     plan.push_back(std::move(t));
   }
-  if (DictionaryAttr scaling = model.getRopeScalingAttr()) {
-    if (cast<StringAttr>(scaling.get("type")).getValue() == "llama3") {
+  if (RopeScalingAttr scaling = model.getRopeScalingAttr()) {
+    if (scaling.getType() == "llama3") {
       PlannedTensor t;
       t.name = "rope_freqs.weight";
       // llama.cpp reads llama3 scaling as per-frequency divisors.

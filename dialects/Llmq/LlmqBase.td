@@ -25,6 +25,29 @@ def Llmq_Dialect : Dialect {
     are data in one table (Architectures.h), not op variants.
   }];
   let useDefaultAttributePrinterParser = 1;
+
+  // What analysis passes leave on the IR, each checked by
+  // verifyOperationAttribute (which ops may carry it, its type and range)
+  // and, where it names other ops or coordinates, by the op's verifier.
+  let discardableAttrs = (ins
+    // On llmq.block (--llmq-block-influence).
+    "::mlir::FloatAttr":$influence,
+    "::mlir::FloatAttr":$angular_distance,
+    // On llmq.weight: --llmq-weight-stats, --llmq-super-weights,
+    // --llmq-imatrix, --llmq-assign-bits.
+    "::mlir::DictionaryAttr":$stats,
+    "::mlir::ArrayAttr":$pinned,
+    "::mlir::Attribute":$importance,
+    "::mlir::FloatAttr":$quant_error,
+    "::mlir::FloatAttr":$sensitivity,
+    // On llmq.model: --llmq-super-weights, --llmq-assign-bits.
+    "::mlir::ArrayAttr":$super_weights,
+    "::mlir::IntegerAttr":$assigned_bytes,
+    "::mlir::FloatAttr":$assigned_bpw,
+    "::mlir::FloatAttr":$assigned_error,
+    "::mlir::FloatAttr":$estimated_kld
+  );
+  let hasOperationAttrVerify = 1;
 }
 
 /// Storage formats a weight can be emitted in. Names match formats/Formats.h.

@@ -14,11 +14,20 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+#include <cstdio>
+
 using namespace mlir;
 using namespace mlir::llmq;
 
 #define GET_OP_CLASSES
 #include "dialects/Llmq/LlmqOps.cpp.inc"
+
+std::string mlir::llmq::formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 /// Prints a shape as "256x768".
 static std::string formatShape(ArrayRef<int64_t> shape) {
@@ -50,6 +59,27 @@ LogicalResult WeightOp::verify() {
     return emitOpError("weight '")
            << getSymName() << "' has element type " << element
            << ", expected f32, f16 or bf16";
+  if (FloatAttr scale = getRowScaleAttr())
+    if (!std::isfinite(scale.getValueAsDouble()))
+      return emitOpError("row_scale of '")
+             << getSymName() << "' is " << formatNumber(scale.getValueAsDouble())
+             << ", expected a finite number";
+  // Analyses that name entries or columns of this weight.
+  auto *dialect = cast<LlmqDialect>((*this)->getDialect());
+  if (ArrayAttr pinned = dialect->getPinnedAttrHelper().getAttr(*this)) {
+    if (type.getRank() != 2)
+      return emitOpError("weight '")
+             << getSymName() << "' is 1-D; only matrices have pins";
+    for (auto pin : pinned.getAsRange<PinAttr>())
+      if (pin.getRow() >= type.getDimSize(0) ||
+          pin.getCol() >= type.getDimSize(1))
+        return emitOpError("pin at (")
+               << pin.getRow() << ", " << pin.getCol() << ") is outside '"
+               << getSymName() << "' of shape " << formatShape(type.getShape());
+  }
+  if (dialect->getImportanceAttrHelper().getAttr(*this) && type.getRank() != 2)
+    return emitOpError("weight '")
+           << getSymName() << "' is 1-D; only matrices have an importance";
   return success();
 }
 
@@ -92,6 +122,27 @@ LogicalResult ModelOp::verify() {
   if (getNormEps().convertToDouble() <= 0 ||
       getRopeTheta().convertToDouble() <= 0)
     return emitOpError("norm_eps and rope_theta must be positive");
+  return success();
+}
+
+/// Analysis attributes as passes wrote them before they were declared
+/// (unprefixed, untyped): refused with their new spelling rather than
+/// silently ignored.
+static LogicalResult checkOldAnalysisNames(Operation *op) {
+  static const StringLiteral kOld[] = {
+      "influence",     "angular_distance", "stats",         "pinned",
+      "quant_error",   "sensitivity",      "super_weights", "assigned_bytes",
+      "assigned_bpw",  "assigned_error",   "estimated_kld"};
+  for (NamedAttribute attr : op->getDiscardableAttrs()) {
+    StringRef name = attr.getName().strref();
+    if (name == "imatrix")
+      return op->emitOpError(
+          "'imatrix' is no longer read: importance lives on each weight as "
+          "'llmq.importance' (run --llmq-imatrix in=FILE again)");
+    if (llvm::is_contained(kOld, name))
+      return op->emitOpError("'")
+             << name << "' is spelled 'llmq." << name << "'";
+  }
   return success();
 }
 
@@ -238,6 +289,10 @@ LogicalResult ModelOp::verifyRegions() {
     } else if (auto m = dyn_cast<LogitMaskOp>(op)) {
       if (++numMasks > 1)
         return m.emitOpError("duplicate llmq.logit_mask");
+      if (!std::isfinite(m.getFactor().convertToDouble()))
+        return m.emitOpError("factor is ")
+               << formatNumber(m.getFactor().convertToDouble())
+               << ", expected a finite number";
       for (ArrayRef<int64_t> ids : {m.getBanned(), m.getAmplified()})
         for (int64_t id : ids)
           if (id < 0 || id >= vocab)
@@ -253,6 +308,32 @@ LogicalResult ModelOp::verifyRegions() {
   if (nextBlock != static_cast<int64_t>(getNumLayers()))
     return emitOpError("has ")
            << nextBlock << " blocks, but num_layers is " << getNumLayers();
+  if (failed(checkOldAnalysisNames(*this)))
+    return failure();
+  for (Operation &op : getBody().front())
+    if (failed(checkOldAnalysisNames(&op)))
+      return failure();
+  // Super weights name weights of this model, inside their shapes.
+  auto *dialect = cast<LlmqDialect>((*this)->getDialect());
+  if (ArrayAttr list = dialect->getSuperWeightsAttrHelper().getAttr(*this)) {
+    for (auto entry : list.getAsRange<SuperWeightAttr>()) {
+      StringRef name = entry.getWeight().getValue();
+      WeightOp weight = lookupWeight(name);
+      if (!weight)
+        return emitOpError("super weight refers to '")
+               << name << "', which is not a llmq.weight";
+      RankedTensorType type = weight.getTensorType();
+      if (type.getRank() != 2 || entry.getRow() >= type.getDimSize(0) ||
+          entry.getCol() >= type.getDimSize(1)) {
+        InFlightDiagnostic diag =
+            emitOpError("super weight at (")
+            << entry.getRow() << ", " << entry.getCol() << ") is outside '"
+            << name << "' of shape " << formatShape(type.getShape());
+        diag.attachNote(weight.getLoc()) << "weight defined here";
+        return diag;
+      }
+    }
+  }
   bool sharesWeight = lmHead.getWeight() == embedding.getWeight();
   if (sharesWeight != getTiedEmbeddings())
     return emitOpError("tied_embeddings is ")

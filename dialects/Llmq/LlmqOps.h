@@ -10,6 +10,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 
+#include <string>
+
 #include "dialects/Llmq/LlmqDialect.h.inc"
 #include "dialects/Llmq/LlmqEnums.h.inc"
 
@@ -18,6 +20,9 @@
 
 namespace mlir::llmq {
 class WeightOp;
+
+/// A number as diagnostics show it: "0.5", "nan", "inf" (%g).
+std::string formatNumber(double value);
 } // namespace mlir::llmq
 
 #define GET_OP_CLASSES

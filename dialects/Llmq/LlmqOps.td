@@ -27,6 +27,11 @@ def Llmq_ModelOp : Llmq_Op<"model", [
     llama-family models; without it they are in Hugging Face's order.
     `gguf_metadata` names the GGUF file a model was imported from: the GGUF
     backend carries its metadata keys through, except those it writes itself.
+    `rope_scaling` is a `#llmq.rope_scaling` (linear or llama3, with the
+    numbers its type needs). Analyses live in `llmq.`-prefixed attributes
+    the dialect declares and verifies (RationaleLlmq.md lists them); the
+    model's `llmq.super_weights` must name weights of the model, with
+    coordinates inside their shapes.
 
     ```mlir
     llmq.model @kjv attributes {arch = "llama", hidden_size = 256 : i64, ...} {
@@ -48,7 +53,7 @@ def Llmq_ModelOp : Llmq_Op<"model", [
                        F64Attr:$rope_theta,
                        F64Attr:$norm_eps,
                        BoolAttr:$tied_embeddings,
-                       OptionalAttr<DictionaryAttr>:$rope_scaling,
+                       OptionalAttr<Llmq_RopeScalingAttr>:$rope_scaling,
                        UnitAttr:$rope_interleaved,
                        OptionalAttr<Llmq_TokenizerAttr>:$tokenizer,
                        OptionalAttr<StrAttr>:$gguf_metadata);

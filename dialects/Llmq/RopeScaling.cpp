@@ -4,10 +4,34 @@
 
 #include "dialects/Llmq/LlmqOps.h"
 
+#include "mlir/IR/Diagnostics.h"
+
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::llmq;
+
+llvm::Expected<RopeScalingAttr>
+mlir::llmq::buildRopeScaling(MLIRContext *context, DictionaryAttr numbers) {
+  auto type = numbers.getAs<StringAttr>("type");
+  if (!type)
+    return llvm::createStringError("rope scaling needs a type");
+  std::string message;
+  ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+    message = diag.str();
+    return success();
+  });
+  auto emitError = [&] { return mlir::emitError(UnknownLoc::get(context)); };
+  auto factor = numbers.getAs<FloatAttr>("factor");
+  auto low = numbers.getAs<FloatAttr>("low_freq_factor");
+  auto high = numbers.getAs<FloatAttr>("high_freq_factor");
+  auto original = numbers.getAs<FloatAttr>("original_max_position_embeddings");
+  RopeScalingAttr attr = RopeScalingAttr::getChecked(
+      emitError, context, type.getValue(), factor, low, high, original);
+  if (!attr)
+    return llvm::createStringError(message);
+  return attr;
+}
 
 std::vector<double> mlir::llmq::ropeInverseFrequencies(ModelOp model) {
   int64_t dim = model.getHeadDim();
@@ -21,21 +45,21 @@ std::vector<double> mlir::llmq::ropeInverseFrequencies(ModelOp model) {
 std::vector<double> mlir::llmq::ropeFrequencyDivisors(ModelOp model) {
   std::vector<double> inv = ropeInverseFrequencies(model);
   std::vector<double> divisors(inv.size(), 1.0);
-  DictionaryAttr scaling = model.getRopeScalingAttr();
+  // The attribute's verifier guarantees the numbers each type needs.
+  RopeScalingAttr scaling = model.getRopeScalingAttr();
   if (!scaling)
     return divisors;
-  auto get = [&](StringRef key) {
-    return cast<FloatAttr>(scaling.get(key)).getValueAsDouble();
-  };
-  double factor = get("factor");
-  if (cast<StringAttr>(scaling.get("type")).getValue() == "linear") {
+  double factor = scaling.getFactor().getValueAsDouble();
+  if (scaling.getType() == "linear") {
     divisors.assign(inv.size(), factor);
     return divisors;
   }
   // llama3: long wavelengths are slowed by `factor`, short ones kept, and
   // the band between interpolated.
-  double low = get("low_freq_factor"), high = get("high_freq_factor"),
-         original = get("original_max_position_embeddings");
+  double low = scaling.getLowFreqFactor().getValueAsDouble(),
+         high = scaling.getHighFreqFactor().getValueAsDouble(),
+         original =
+             scaling.getOriginalMaxPositionEmbeddings().getValueAsDouble();
   double lowWavelen = original / low, highWavelen = original / high;
   for (size_t i = 0; i < inv.size(); ++i) {
     double wavelen = 2 * M_PI / inv[i];

@@ -9,10 +9,20 @@
 #ifndef LLMQ_DIALECTS_LLMQ_ROPESCALING_H
 #define LLMQ_DIALECTS_LLMQ_ROPESCALING_H
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/Error.h"
+
 #include <vector>
 
 namespace mlir::llmq {
 class ModelOp;
+class RopeScalingAttr;
+
+/// The `#llmq.rope_scaling` an importer read as `numbers` (`type` and the
+/// numbers of that type, as FloatAttrs), or the verifier's reason why they
+/// do not make one (no factor, a NaN, ...).
+llvm::Expected<RopeScalingAttr> buildRopeScaling(MLIRContext *context,
+                                                 DictionaryAttr numbers);
 
 /// The unscaled inverse frequencies theta^(-2i/head_dim), head_dim/2 of them.
 std::vector<double> ropeInverseFrequencies(ModelOp model);

@@ -11,6 +11,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/GGUFReader.h"
 #include "frontends/ModelLimits.h"
@@ -217,11 +218,18 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
   std::string name = file.getString("general.name")
                          .value_or(llvm::sys::path::stem(file.path()))
                          .str();
+  RopeScalingAttr ropeScaling;
+  if (!scaling.empty()) {
+    auto built = buildRopeScaling(&context, scaling.getDictionary(&context));
+    if (!built)
+      return importError(file.path() + ": " +
+                         llvm::toString(built.takeError()));
+    ropeScaling = *built;
+  }
   auto model = ModelOp::create(
       builder, loc, name, arch->name, dims.hidden, layers, dims.numHeads,
       dims.numKVHeads, dims.headDim, dims.ffn, dims.vocab, contextLength,
-      APFloat(theta), APFloat(eps), tied,
-      scaling.empty() ? DictionaryAttr() : scaling.getDictionary(&context),
+      APFloat(theta), APFloat(eps), tied, ropeScaling,
       /*rope_interleaved=*/arch->permuteQK, tokenizer,
       builder.getStringAttr(file.path()));
   model.getBody().emplaceBlock();

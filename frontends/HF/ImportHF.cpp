@@ -13,6 +13,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/files/ReadFile.h"
 #include "formats/files/OutputPaths.h"
+#include "dialects/Llmq/RopeScaling.h"
 #include "formats/files/Safetensors.h"
 #include "frontends/ModelLimits.h"
 
@@ -623,15 +624,22 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder builder(module->getBodyRegion());
   const ModelDims &dims = config->dims;
+  RopeScalingAttr ropeScaling;
+  if (!config->ropeScaling.empty()) {
+    auto scaling =
+        buildRopeScaling(&context, config->ropeScaling.getDictionary(&context));
+    if (!scaling)
+      return importError(joinPath(directory, "config.json") + ": " +
+                         llvm::toString(scaling.takeError()));
+    ropeScaling = *scaling;
+  }
   auto model = ModelOp::create(
       builder, loc, modelName(directory), config->arch->name,
       dims.hidden, config->numLayers, dims.numHeads, dims.numKVHeads,
       dims.headDim, dims.ffn, dims.vocab, config->contextLength,
       APFloat(config->ropeTheta), APFloat(config->normEps), config->tied,
-      config->ropeScaling.empty()
-          ? DictionaryAttr()
-          : config->ropeScaling.getDictionary(&context),
-      /*rope_interleaved=*/false, *tokenizer, /*gguf_metadata=*/nullptr);
+      ropeScaling, /*rope_interleaved=*/false, *tokenizer,
+      /*gguf_metadata=*/nullptr);
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -1,7 +1,9 @@
 //===- quant-opt.cpp - llmq's optimizer driver ----------------------------===//
 //
 // Parses, verifies and prints llmq IR and runs llmq passes over it; all the
-// work is in the libraries, as in mlir-opt.
+// work is in the libraries, as in mlir-opt. A user error is one line at the
+// op's location: neither the op's text (only with
+// --mlir-print-op-on-diagnostic) nor the source line under it.
 //
 // Unlike mlir-opt, the output is written to a temporary and renamed into
 // place (an error or a signal leaves an existing -o file as it was), and -o
@@ -19,11 +21,13 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -36,6 +40,37 @@ static int fail(llvm::Error error) {
   llvm::WithColor::error(llvm::errs(), "quant-opt")
       << llvm::toString(std::move(error)) << "\n";
   return 1;
+}
+
+/// Set while MlirOptMain runs, unless -verify-diagnostics is on (its checker
+/// must see every diagnostic): contexts that load the llmq dialect then print
+/// each diagnostic as one line.
+static bool oneLineDiagnostics = false;
+
+static llvm::StringRef severityName(mlir::DiagnosticSeverity severity) {
+  switch (severity) {
+  case mlir::DiagnosticSeverity::Error:
+    return "error";
+  case mlir::DiagnosticSeverity::Warning:
+    return "warning";
+  case mlir::DiagnosticSeverity::Note:
+    return "note";
+  case mlir::DiagnosticSeverity::Remark:
+    return "remark";
+  }
+  llvm_unreachable("unknown severity");
+}
+
+/// Prints `diag` as "file:line:col: error: message", without the source
+/// line, and each of its notes the same way.
+static void printOneLine(const mlir::Diagnostic &diag) {
+  llvm::raw_ostream &os = llvm::errs();
+  if (auto loc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
+    os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+       << loc.getColumn() << ": ";
+  os << severityName(diag.getSeverity()) << ": " << diag.str() << "\n";
+  for (const mlir::Diagnostic &note : diag.getNotes())
+    printOneLine(note);
 }
 
 /// Records the files the input's model references as inputs of this run.
@@ -64,6 +99,27 @@ int main(int argc, char **argv) {
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
                   mlir::func::FuncDialect>();
   mlir::llmq::registerLlmqPasses();
+
+  // The op's text (for a model, the whole module) only with
+  // --mlir-print-op-on-diagnostic.
+  mlir::registerMLIRContextCLOptions();
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("mlir-print-op-on-diagnostic");
+  if (it != options.end())
+    static_cast<llvm::cl::opt<bool> *>(it->second)->setInitialValue(false);
+  // The driver's source-manager handler prints the source line under each
+  // message; a handler registered after it, once llmq IR is being read,
+  // prints one line instead.
+  registry.addExtension(+[](mlir::MLIRContext *context,
+                            mlir::llmq::LlmqDialect *) {
+    if (!oneLineDiagnostics)
+      return;
+    context->getDiagEngine().registerHandler([](mlir::Diagnostic &diag) {
+      printOneLine(diag);
+      return mlir::success();
+    });
+  });
+
   auto [inputFile, outputFile] = mlir::registerAndParseCLIOptions(
       argc, argv, "llmq optimizer driver\n", registry);
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
@@ -88,6 +144,7 @@ int main(int argc, char **argv) {
   auto output = ::llmq::AtomicOutputFile::create(outputFile);
   if (!output)
     return fail(output.takeError());
+  oneLineDiagnostics = !config.shouldVerifyDiagnostics();
   if (mlir::failed(
           mlir::MlirOptMain((*output)->os(), std::move(input), registry, config)))
     return 1; // the temporary is removed; an existing output stays as it was

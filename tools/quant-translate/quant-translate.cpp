@@ -45,6 +45,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "llmq translation driver\n");
 
   mlir::MLIRContext context;
+  context.printOpOnDiagnostic(false); // one line at the op's location
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
   const Translation &translation = *selected;
   // No output may replace what this run reads: the input, and every file

@@ -61,12 +61,12 @@ def parse_ir(path):
             b["influence"] = float(v.group(1))
         blocks[index] = b
     model["weights"], model["blocks"] = weights, blocks
-    s = re.search(r"super_weights = \[((?:\[[^\]]*\](?:, )?)*)\]", text)
+    s = re.search(r"llmq\.super_weights = \[((?:#llmq\.super_weight<[^>]*>(?:, )?)*)\]", text)
     if s:
-        # Entries are [@weight, row, col, value]; a weight outside the blocks
-        # (the embedding) belongs to no layer.
+        # Entries are #llmq.super_weight<weight = @w, row, col, value>; a
+        # weight outside the blocks (the embedding) belongs to no layer.
         layer_of = {w: i for i, b in blocks.items() for w in b["weights"]}
-        names = re.findall(r"\[@\"?([\w.]+)\"?,", s.group(1))
+        names = re.findall(r"weight = @\"?([\w.]+)\"?,", s.group(1))
         model["super_layers"] = [layer_of.get(n, -1) for n in names]
     return model
 
