@@ -36,20 +36,21 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   DialectRegistry registry;
-  registry.insert<llmq::LlmqDialect, llmq_graph::GraphDialect,
+  registry.insert<mlir::llmq::LlmqDialect, llmq_graph::GraphDialect,
                   func::FuncDialect>();
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   context.loadAllAvailableDialects();
   ScopedDiagnosticHandler quiet(&context,
                                 [](Diagnostic &) { return success(); });
   ParserConfig config(&context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      llvm::StringRef(reinterpret_cast<const char *>(data), size), config);
+  // MLIR's lexer needs the NUL after the text that a file buffer has.
+  std::string text(reinterpret_cast<const char *>(data), size);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, config);
   if (!module || failed(verify(*module)))
     return 0;
-  llmq::WeightSources sources;
+  mlir::llmq::WeightSources sources;
   uint64_t sink = 0;
-  module->walk([&](llmq::WeightOp weight) {
+  module->walk([&](mlir::llmq::WeightOp weight) {
     auto tensor = sources.resolve(weight);
     if (!tensor) {
       llvm::consumeError(tensor.takeError());

@@ -8,8 +8,13 @@ For each input, in name order, prints one line:
     NAME: error: MESSAGE      refused: exit 1 and exactly one error line
                               (MESSAGE has SCRATCH_DIR replaced by SCRATCH)
     NAME: BAD: WHAT           anything else: a signal, another exit status,
-                              a timeout, not exactly one error line, or
-                              an output file written by a failed import
+                              a timeout, not exactly one error line, an
+                              output file written by a failed import, or
+                              more than 4 GB of address space
+Inputs listed in open-crashes.txt (crashing inputs the fuzzers found whose
+fix has not landed yet) print
+    NAME: open                while they still fail that way, and
+    NAME: BAD: fixed, ...     once they pass, so the list gets emptied.
 The tools must be on PATH. How each target's input reaches a tool:
     safetensors  model.safetensors of a checkpoint with kjv-tiny's config:
                  quant-translate --import-hf
@@ -23,6 +28,7 @@ The tools must be on PATH. How each target's input reaches a tool:
 """
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,10 +69,16 @@ def command(target, path, name, scratch):
             os.path.join(directory, "out.mlir")], scratch
 
 
+def limit_memory():
+    limit = 4 << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def outcome(target, path, name, scratch):
     argv, cwd = command(target, path, name, scratch)
     try:
-        run = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120)
+        run = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120,
+                             preexec_fn=limit_memory)
     except subprocess.TimeoutExpired:
         return "BAD: timed out"
     err = run.stderr.decode(errors="replace").replace(scratch, "SCRATCH")
@@ -90,14 +102,34 @@ def outcome(target, path, name, scratch):
     return errors[0][errors[0].index("error:"):]
 
 
+def open_crashes(target):
+    """Names of `target`'s inputs in open-crashes.txt."""
+    names = set()
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "open-crashes.txt")) as f:
+        for line in f:
+            entry = line.split("#")[0].split()
+            if entry and entry[0].startswith(target + "/"):
+                names.add(entry[0][len(target) + 1:])
+    return names
+
+
 def main():
     target, corpus, scratch = sys.argv[1:]
     scratch = os.path.abspath(scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
+    still_open = open_crashes(target)
     for name in sorted(os.listdir(corpus)):
-        print("%s: %s" % (name, outcome(target, os.path.join(corpus, name),
-                                        name, scratch)), flush=True)
+        result = outcome(target, os.path.join(corpus, name), name, scratch)
+        if name in still_open:
+            result = ("open" if result.startswith("BAD") else
+                      "BAD: fixed, remove it from open-crashes.txt (" +
+                      result + ")")
+        print("%s: %s" % (name, result), flush=True)
+    for name in sorted(still_open - set(os.listdir(corpus))):
+        print("%s: BAD: listed in open-crashes.txt but not in %s" %
+              (name, corpus))
 
 
 if __name__ == "__main__":
