@@ -10,7 +10,8 @@
 # Seeds come from test/fuzz/TARGET-corpus; the growing corpus lives in
 # build-fuzz/fuzz/corpus/TARGET and crashing inputs in
 # build-fuzz/fuzz/artifacts/TARGET/. FUZZ_KEEP_GOING=1 keeps fuzzing after a
-# report (libFuzzer's -fork=1 -ignore_crashes=1), to find more than one.
+# report (libFuzzer's -fork=1 -ignore_crashes=1), to find more than one;
+# that mode skips seeds that crash without counting them.
 # The last line says the verdict, e.g.
 #   fuzz: safetensors: 1234567 runs in 600 s, no report
 # and the exit status is non-zero when there was a report.
@@ -81,9 +82,13 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
 [ "$seconds" != 0 ] || runs=$(grep -c "^Executed " "$log" || true)
 found=$(sed -n 's/.*Test unit written to //p' "$log" | sort -u | tr '\n' ' ')
-if [ "$status" = 0 ] && ! grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)\|runtime error:" "$log"; then
+# Fork mode (FUZZ_KEEP_GOING) counts what it ignored: "oom/timeout/crash: 0/0/1".
+ignored=$(sed -n 's/.*oom\/timeout\/crash: \([0-9]*\/[0-9]*\/[0-9]*\).*/\1/p' "$log" | tail -1)
+if [ "$status" = 0 ] && [ "${ignored:-0/0/0}" = 0/0/0 ] &&
+   ! grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)\|runtime error:" "$log"; then
   echo "fuzz: $target: ${runs:-0} runs in $elapsed s, no report"
 else
+  [ -z "$ignored" ] || found="$found(oom/timeout/crash: $ignored in $artifacts) "
   echo "fuzz: $target: REPORT after ${runs:-?} runs in $elapsed s (exit $status; inputs: ${found:-none saved}; log $log)"
   exit 1
 fi

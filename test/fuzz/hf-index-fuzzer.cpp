@@ -4,14 +4,20 @@
 // fuzzer's input: the other files (config.json, the five shards, the
 // tokenizer) are test/models/qwen3-tiny-tied's, linked into a per-process
 // scratch directory. Any crash, leak or sanitizer report is a bug in the
-// importer, which must refuse a bad index with an error.
+// importer, which must refuse a bad index with an error; so is an import
+// that binds a weight to a tensor in another shard than the index names.
 //
 // Built and run by scripts/fuzz.sh hf-index.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Llmq/LlmqOps.h"
 #include "frontends/HF/ImportHF.h"
 #include "test/fuzz/FuzzUtil.h"
+
+#include "llvm/Support/Path.h"
+
+#include <nlohmann/json.hpp>
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -40,7 +46,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ScopedDiagnosticHandler quiet(
       &context, [](mlir::Diagnostic &) { return mlir::success(); });
   auto module = importHF(dir, context);
-  if (!module)
+  if (!module) {
     llvm::consumeError(module.takeError());
+    return 0;
+  }
+  // Accepted: each weight's tensor is in the shard the index names for it.
+  nlohmann::json index = nlohmann::json::parse(data, data + size, nullptr, false);
+  LLMQ_FUZZ_CHECK(index.is_object() && index.contains("weight_map") &&
+                      index["weight_map"].is_object(),
+                  "an index without a weight_map was accepted");
+  const nlohmann::json &map = index["weight_map"];
+  (*module)->walk([&](mlir::llmq::WeightOp weight) {
+    mlir::llmq::SourceAttr source = weight.getSource();
+    auto shard = map.find(source.getKey().str());
+    LLMQ_FUZZ_CHECK(shard != map.end() && shard->is_string(),
+                    "a weight was bound to a tensor the index does not list");
+    LLMQ_FUZZ_CHECK(llvm::sys::path::filename(source.getFile()) ==
+                        llvm::sys::path::filename(shard->get<std::string>()),
+                    "a weight was bound to a tensor in another shard than "
+                    "the index names");
+  });
   return 0;
 }

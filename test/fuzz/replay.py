@@ -11,10 +11,11 @@ For each input, in name order, prints one line:
                               a timeout, not exactly one error line, an
                               output file written by a failed import, or
                               more than 4 GB of address space
-Inputs listed in open-crashes.txt (crashing inputs the fuzzers found whose
-fix has not landed yet) print
-    NAME: open                while they still fail that way, and
-    NAME: BAD: fixed, ...     once they pass, so the list gets emptied.
+Inputs listed in open-crashes.txt (inputs the fuzzers found whose fix has
+not landed yet, with how the tool gets them wrong today: "crash", a BAD
+outcome, or "accepted", exit 0 where it must refuse them) print
+    NAME: open                while the tool still gets them wrong that way,
+    NAME: BAD: fixed, ...     once it does not, so the list gets emptied.
 The tools must be on PATH. How each target's input reaches a tool:
     safetensors  model.safetensors of a checkpoint with kjv-tiny's config:
                  quant-translate --import-hf
@@ -103,14 +104,17 @@ def outcome(target, path, name, scratch):
 
 
 def open_crashes(target):
-    """Names of `target`'s inputs in open-crashes.txt."""
-    names = set()
+    """{name: "crash" or "accepted"} of `target`'s inputs in
+    open-crashes.txt."""
+    names = {}
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "open-crashes.txt")) as f:
         for line in f:
             entry = line.split("#")[0].split()
             if entry and entry[0].startswith(target + "/"):
-                names.add(entry[0][len(target) + 1:])
+                if len(entry) != 2 or entry[1] not in ("crash", "accepted"):
+                    sys.exit("open-crashes.txt: bad line: " + line.strip())
+                names[entry[0][len(target) + 1:]] = entry[1]
     return names
 
 
@@ -123,11 +127,13 @@ def main():
     for name in sorted(os.listdir(corpus)):
         result = outcome(target, os.path.join(corpus, name), name, scratch)
         if name in still_open:
-            result = ("open" if result.startswith("BAD") else
+            wrong = (result.startswith("BAD") if still_open[name] == "crash"
+                     else result == "ok")
+            result = ("open" if wrong else
                       "BAD: fixed, remove it from open-crashes.txt (" +
                       result + ")")
         print("%s: %s" % (name, result), flush=True)
-    for name in sorted(still_open - set(os.listdir(corpus))):
+    for name in sorted(set(still_open) - set(os.listdir(corpus))):
         print("%s: BAD: listed in open-crashes.txt but not in %s" %
               (name, corpus))
 

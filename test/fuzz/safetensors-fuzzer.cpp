@@ -4,7 +4,8 @@
 // without the group-format dtypes, and checks what it accepts: every tensor
 // lies inside the file's data section, and its byte size is exactly its
 // element count (computed here with overflow checks) times its dtype's size,
-// and no two tensors share bytes.
+// no two tensors share bytes, and no tensor name appears twice in the header
+// (where the last one would silently win).
 // A header the reader accepts against these rules is reported as a crash.
 //
 // Built and run by scripts/fuzz.sh safetensors.
@@ -16,7 +17,12 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cstring>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -59,14 +65,36 @@ static void check(const SafetensorsHeader &header, uint64_t fileSize) {
                     "two tensors overlap");
 }
 
+/// Whether the header's top-level object names a key twice.
+static bool hasDuplicateKey(const uint8_t *data, size_t size) {
+  uint64_t length;
+  memcpy(&length, data, 8); // little-endian hosts only, as the reader
+  std::set<std::string> keys;
+  bool duplicate = false;
+  nlohmann::json::parse(
+      data + 8, data + 8 + length,
+      [&](int depth, nlohmann::json::parse_event_t event,
+          nlohmann::json &parsed) {
+        if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
+            !keys.insert(parsed.get<std::string>()).second)
+          duplicate = true;
+        return true;
+      },
+      false);
+  return duplicate;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   MemFile file(data, size);
   if (!file.ok())
     return 0;
   for (bool anyDType : {false, true}) {
     auto header = readSafetensorsHeader(file.getPath(), anyDType);
-    if (header)
+    if (header) {
       check(*header, size);
+      LLMQ_FUZZ_CHECK(!hasDuplicateKey(data, size),
+                      "a header naming a tensor twice was accepted");
+    }
     else
       llvm::consumeError(header.takeError());
   }
