@@ -6,7 +6,8 @@
 // up from test/models (the process changes there first), so seeds that name
 // kjv-tiny/model.safetensors reach real bytes. Any crash, leak or sanitizer
 // report is a bug in a parser, a verifier or WeightSources: bad IR must be
-// refused with a diagnostic.
+// refused with a diagnostic. So is a weight that resolves to bytes outside
+// the safetensors tensor its source names (by key).
 //
 // Built and run by scripts/fuzz.sh ir, with test/fuzz/ir.dict.
 //
@@ -15,6 +16,7 @@
 #include "dialects/Graph/GraphOps.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/files/Safetensors.h"
 #include "test/fuzz/FuzzUtil.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,6 +25,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+
+#include <optional>
 
 using namespace mlir;
 
@@ -49,6 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!module || failed(verify(*module)))
     return 0;
   mlir::llmq::WeightSources sources;
+  llvm::StringMap<std::optional<::llmq::SafetensorsHeader>> headers;
   uint64_t sink = 0;
   module->walk([&](mlir::llmq::WeightOp weight) {
     auto tensor = sources.resolve(weight);
@@ -59,6 +64,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t bytes = tensor->rowBytes * uint64_t(tensor->rows);
     if (bytes)
       sink += tensor->data[0] + tensor->data[bytes - 1];
+    // The bytes must be the named tensor's own, not its neighbours'.
+    mlir::llmq::SourceAttr source = weight.getSource();
+    if (!source.getFile().ends_with(".safetensors"))
+      return;
+    auto &header = headers[source.getFile()];
+    if (!header) {
+      auto read = ::llmq::readSafetensorsHeader(source.getFile(), true);
+      if (!read) {
+        llvm::consumeError(read.takeError());
+        header.emplace();
+      } else {
+        header = std::move(*read);
+      }
+    }
+    auto found = header->tensors.find(source.getKey());
+    LLMQ_FUZZ_CHECK(found != header->tensors.end(),
+                    "a weight resolved although its key is not in its file");
+    const ::llmq::SafetensorsTensor &t = found->getValue();
+    LLMQ_FUZZ_CHECK(tensor->offset >= t.offset &&
+                        tensor->offset - t.offset <= t.size &&
+                        bytes <= t.size - (tensor->offset - t.offset),
+                    "a weight resolved to bytes outside its source tensor");
   });
   return sink == 0xdeadbeef; // keeps the reads from being optimized away
 }
