@@ -1,0 +1,99 @@
+//===- FuzzUtil.h - Shared helpers of the libFuzzer targets -----*- C++ -*-===//
+//
+// Readers take paths, so the fuzz targets hand them their input through a
+// memfd (/proc/self/fd/N) or a file in a per-process scratch directory under
+// /tmp, removed when the process exits.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_TEST_FUZZ_FUZZUTIL_H
+#define LLMQ_TEST_FUZZ_FUZZUTIL_H
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace llmq::fuzz {
+
+/// A memfd holding `size` bytes, readable by path while it lives.
+class MemFile {
+public:
+  MemFile(const uint8_t *data, size_t size) {
+    fd = memfd_create("llmq-fuzz", MFD_CLOEXEC);
+    if (fd < 0)
+      return;
+    if (size && write(fd, data, size) != static_cast<ssize_t>(size)) {
+      close(fd);
+      fd = -1;
+      return;
+    }
+    path = "/proc/self/fd/" + std::to_string(fd);
+  }
+  ~MemFile() {
+    if (fd >= 0)
+      close(fd);
+  }
+  MemFile(const MemFile &) = delete;
+  MemFile &operator=(const MemFile &) = delete;
+  bool ok() const { return fd >= 0; }
+  const std::string &getPath() const { return path; }
+
+private:
+  int fd = -1;
+  std::string path;
+};
+
+/// This process's scratch directory, created on first use and removed (with
+/// what the target put in it) at exit.
+inline const std::string &scratchDir() {
+  static std::string dir = [] {
+    char name[] = "/tmp/llmq-fuzz-XXXXXX";
+    if (!mkdtemp(name)) {
+      perror("llmq-fuzz: mkdtemp");
+      abort();
+    }
+    static std::string removeCommand = std::string("rm -rf '") + name + "'";
+    atexit([] {
+      if (system(removeCommand.c_str()) != 0)
+        fputs("llmq-fuzz: could not remove the scratch directory\n", stderr);
+    });
+    return std::string(name);
+  }();
+  return dir;
+}
+
+/// Writes `size` bytes to `path` (replacing it); false on failure.
+inline bool writeFile(const std::string &path, const uint8_t *data,
+                      size_t size) {
+  FILE *f = fopen(path.c_str(), "wb");
+  if (!f)
+    return false;
+  bool ok = fwrite(data, 1, size, f) == size;
+  return fclose(f) == 0 && ok;
+}
+
+/// Links `name` in the scratch directory to `target` (a fixed input).
+inline void linkInput(const std::string &target, const std::string &name) {
+  std::string link = scratchDir() + "/" + name;
+  unlink(link.c_str());
+  if (symlink(target.c_str(), link.c_str()) != 0) {
+    perror(("llmq-fuzz: symlink " + link).c_str());
+    abort();
+  }
+}
+
+/// Reports a broken invariant as a crash, so libFuzzer saves the input.
+#define LLMQ_FUZZ_CHECK(cond, message)                                         \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "llmq-fuzz: invariant broken: %s\n", message);          \
+      abort();                                                                 \
+    }                                                                          \
+  } while (0)
+
+} // namespace llmq::fuzz
+
+#endif // LLMQ_TEST_FUZZ_FUZZUTIL_H

@@ -1,0 +1,4 @@
+func.func @dynamic(%x: tensor<?x4x16xf32>) {
+  %q = llmq_graph.matmul %x {weight = "w", weight_shape = array<i64: 8, 16>, format = "bf16"} : tensor<?x4x16xf32> -> tensor<1x4x8xf32>
+  return
+}
