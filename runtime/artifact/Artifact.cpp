@@ -342,7 +342,7 @@ static std::string typeText(mlir::Type type) {
   return text;
 }
 
-static std::string shapeText(llvm::ArrayRef<int64_t> shape) {
+static std::string dimsText(llvm::ArrayRef<int64_t> shape) {
   std::string text;
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? "x" : "") + std::to_string(shape[i]);
@@ -386,7 +386,7 @@ llvm::Error Loader::checkPorts(ArtifactGraph &g, const Json &entry,
                                   : tensor.getElementType().isInteger(32)))
         return loadError(file + ": " + (input ? "argument " : "result ") +
                          Twine(i) + " is " + typeText(types[i]) +
-                         ", not the " + shapeText(port->first) + " " +
+                         ", not the " + dimsText(port->first) + " " +
                          port->second + " port '" + name + "' of '" + portKey +
                          "'");
       llvm::SmallVector<int64_t> want;
@@ -417,8 +417,8 @@ llvm::Error Loader::checkPorts(ArtifactGraph &g, const Json &entry,
       }
       if (llvm::ArrayRef<int64_t>(want) != llvm::ArrayRef(port->first))
         return keyError(portKey + ".shape",
-                        "is " + shapeText(port->first) + ", not the " +
-                            shapeText(want) + " its bucket " +
+                        "is " + dimsText(port->first) + ", not the " +
+                            dimsText(want) + " its bucket " +
                             Twine(g.batch) + "x" + Twine(g.length) +
                             " and the model section imply");
     }
@@ -605,8 +605,8 @@ public:
           llvm::ArrayRef<int64_t>(shape) != llvm::ArrayRef(t->shape))
         return loadError(manifestPath + ": '" + componentKey + "' says " +
                          json::getString(components[c], "dtype") + " " +
-                         shapeText(shape) + ", the file's tensor '" + name +
-                         "' is " + t->dtypeName + " " + shapeText(t->shape));
+                         dimsText(shape) + ", the file's tensor '" + name +
+                         "' is " + t->dtypeName + " " + dimsText(t->shape));
     }
     const SafetensorsTensor *main = find(weight);
     if (!main)
