@@ -94,7 +94,9 @@ llmq::readSafetensorsHeader(StringRef path, bool anyDType, bool checkExtents) {
   uint64_t dataSize = fileSize - dataStart;
   // Each tensor's byte range in the data section, to refuse overlaps.
   std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> ranges;
-  for (auto &[name, entry] : json.items()) {
+  for (auto &item : json.items()) {
+    const std::string &name = item.key();
+    const json::Json &entry = item.value();
     if (name == "__metadata__")
       continue;
     auto tensorError = [&](const Twine &what) {

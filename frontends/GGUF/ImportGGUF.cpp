@@ -199,12 +199,15 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
   }
 
   // Tokenizer: the file itself holds it.
-  int64_t bos = file.getUInt("tokenizer.ggml.bos_token_id")
-                    ? *file.getUInt("tokenizer.ggml.bos_token_id")
-                    : -1;
-  int64_t eos = file.getUInt("tokenizer.ggml.eos_token_id")
-                    ? *file.getUInt("tokenizer.ggml.eos_token_id")
-                    : -1;
+  // llama.cpp reads token ids as int32: 0xFFFFFFFF (and anything past
+  // INT32_MAX) is its null token, -1 here, never a huge id the IR would
+  // carry and a consumer truncate.
+  auto tokenId = [&](StringRef key) -> int64_t {
+    std::optional<uint64_t> id = file.getUInt(key);
+    return id && *id <= uint64_t(INT32_MAX) ? int64_t(*id) : -1;
+  };
+  int64_t bos = tokenId("tokenizer.ggml.bos_token_id");
+  int64_t eos = tokenId("tokenizer.ggml.eos_token_id");
   bool addBos = file.getBool("tokenizer.ggml.add_bos_token").value_or(true);
   TokenizerAttr tokenizer;
   if (file.lookup("tokenizer.ggml.tokens"))
