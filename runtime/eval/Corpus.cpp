@@ -43,7 +43,7 @@ std::vector<int32_t> llmq::runtime::encodeLines(const Tokenizer &tokenizer,
 llvm::Expected<std::vector<int32_t>>
 llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
                           llvm::StringRef path) {
-  auto buffer = readInputFile(path, kMaxTextFileBytes, "text file");
+  auto buffer = readInputFile(path, kTextFileLimit, "text file");
   if (!buffer)
     return buffer.takeError();
   std::vector<int32_t> stream =
