@@ -288,7 +288,7 @@ llvm::Error Loader::loadTokenizer(const Json &manifest) {
     return config.takeError();
   if (!config->empty())
     if (auto buffer = readHashed(*config, model, "config_sha256",
-                                 "model.config_sha256", kMaxConfigFileBytes,
+                                 "model.config_sha256", kConfigFileLimit,
                                  "config file");
         !buffer)
       return buffer.takeError();
@@ -302,7 +302,7 @@ llvm::Error Loader::loadTokenizer(const Json &manifest) {
   if (file->empty())
     return keyError("tokenizer.file", "is missing");
   if (auto buffer = readHashed(*file, t, "sha256", "tokenizer.sha256",
-                               kMaxTokenizerFileBytes, "tokenizer file");
+                               kTokenizerFileLimit, "tokenizer file");
       !buffer)
     return buffer.takeError();
   a.tokenizerFile = *file;
@@ -474,7 +474,7 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
     if (path->empty())
       continue;
     auto buffer = readHashed(*path, entry, hashKey, key + "." + hashKey,
-                             kMaxGraphFileBytes, "graph file");
+                             kGraphFileLimit, "graph file");
     if (!buffer)
       return buffer.takeError();
     run = std::move(*buffer);
@@ -822,7 +822,7 @@ static bool nestsAtMost(StringRef text, int limit) {
 }
 
 llvm::Error Loader::load() {
-  auto buffer = readInputFile(manifestPath, kMaxManifestBytes, "manifest");
+  auto buffer = readInputFile(manifestPath, kManifestFileLimit, "manifest");
   if (!buffer)
     return buffer.takeError();
   // A manifest nests 6 levels deep.

@@ -21,13 +21,13 @@
 namespace llmq::runtime {
 
 /// Size limits of the files the runtime reads whole (docs/runtime.md).
-inline constexpr uint64_t kMaxTextFileBytes = uint64_t(1) << 30;
+inline constexpr uint64_t kTextFileLimit = uint64_t(1) << 30;
 /// llmq IR holds no weights, only references to them.
-inline constexpr uint64_t kMaxIRFileBytes = uint64_t(1) << 30;
-inline constexpr uint64_t kMaxManifestBytes = uint64_t(64) << 20;
-inline constexpr uint64_t kMaxGraphFileBytes = uint64_t(256) << 20;
-inline constexpr uint64_t kMaxConfigFileBytes = uint64_t(64) << 20;
-inline constexpr uint64_t kMaxTokenizerFileBytes = uint64_t(512) << 20;
+inline constexpr uint64_t kIRFileLimit = uint64_t(1) << 30;
+inline constexpr uint64_t kManifestFileLimit = uint64_t(64) << 20;
+inline constexpr uint64_t kGraphFileLimit = uint64_t(256) << 20;
+inline constexpr uint64_t kConfigFileLimit = uint64_t(64) << 20;
+inline constexpr uint64_t kTokenizerFileLimit = uint64_t(512) << 20;
 
 /// The contents of the regular file `path`, which must hold at most `limit`
 /// bytes; `what` names the kind of file in the message ("text file").

@@ -26,7 +26,7 @@ llmq::openModel(llvm::StringRef path, mlir::MLIRContext &context) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": no such file or directory");
   auto buffer =
-      runtime::readInputFile(path, runtime::kMaxIRFileBytes, "model IR file");
+      runtime::readInputFile(path, runtime::kIRFileLimit, "model IR file");
   if (!buffer)
     return buffer.takeError();
   std::string diagnostics;

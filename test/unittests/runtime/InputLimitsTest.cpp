@@ -64,7 +64,7 @@ TEST_F(InputFileTest, RefusesWhatIsNotARegularFile) {
   std::string fifo = path("fifo");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   for (const std::string &p : {fifo, std::string(dir), std::string("/dev/zero")}) {
-    auto buffer = readInputFile(p, kMaxTextFileBytes, "text file");
+    auto buffer = readInputFile(p, kTextFileLimit, "text file");
     ASSERT_FALSE(static_cast<bool>(buffer)) << p;
     EXPECT_EQ(message(buffer.takeError()), p + ": not a regular file");
   }
@@ -72,7 +72,7 @@ TEST_F(InputFileTest, RefusesWhatIsNotARegularFile) {
 
 TEST_F(InputFileTest, NamesAMissingFile) {
   std::string p = path("missing.txt");
-  auto buffer = readInputFile(p, kMaxTextFileBytes, "text file");
+  auto buffer = readInputFile(p, kTextFileLimit, "text file");
   ASSERT_FALSE(static_cast<bool>(buffer));
   EXPECT_EQ(message(buffer.takeError()),
             p + ": cannot read: No such file or directory");
