@@ -16,6 +16,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/// ASan's defaults for these targets, also when run by hand: LLVM's
+/// BumpPtrAllocator poisons memory in instrumented inline code that the
+/// uninstrumented system libMLIR never unpoisons, which reads as false
+/// use-after-poison reports.
+extern "C" const char *__asan_default_options() {
+  return "allow_user_poisoning=0:detect_leaks=1";
+}
+
 namespace llmq::fuzz {
 
 /// A memfd holding `size` bytes, readable by path while it lives.
