@@ -16,7 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/// ASan's defaults for these targets, also when run by hand: LLVM's
+/// ASan's defaults for these targets (each is one file, the only one to
+/// include this header), also when run by hand: LLVM's
 /// BumpPtrAllocator poisons memory in instrumented inline code that the
 /// uninstrumented system libMLIR never unpoisons, which reads as false
 /// use-after-poison reports.
