@@ -70,6 +70,10 @@ args=(-max_len=16384 -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=1024
 # unpoison, which reads as false use-after-poison reports.
 export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The targets' scratch directories; a crashing process leaves its own.
+export LLMQ_FUZZ_TMP=$work/tmp/$target
+rm -rf "$LLMQ_FUZZ_TMP" && mkdir -p "$LLMQ_FUZZ_TMP"
+trap 'rm -rf "$LLMQ_FUZZ_TMP"' EXIT
 
 if [ "$seconds" = 0 ]; then
   # Replay: each input of the target's corpus once, in its own process, so
