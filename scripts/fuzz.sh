@@ -19,15 +19,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 targets=(gguf safetensors hf-index hf-config tokenizer ir)
-usage() { echo "usage: scripts/fuzz.sh {${targets[*]// /|}|all} [SECONDS]" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh TARGET|all [SECONDS] (TARGET: ${targets[*]})" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 target=$1
 seconds=${2:-600}
 [[ $seconds =~ ^[0-9]+$ ]] || usage
 
 if [ "$target" = all ]; then
-  status=0
-  for t in "${targets[@]}"; do "$0" "$t" "$seconds" || status=1; done
+  # Each target in turn, then every verdict again, together.
+  status=0 verdicts=()
+  for t in "${targets[@]}"; do
+    out=$(mktemp)
+    "$0" "$t" "$seconds" 2>&1 | tee "$out" || status=1
+    verdicts+=("$(tail -1 "$out")")
+    rm -f "$out"
+  done
+  printf '%s\n' "${verdicts[@]}"
   exit $status
 fi
 case " ${targets[*]} " in *" $target "*) ;; *) usage ;; esac
@@ -63,6 +70,10 @@ args=(-max_len=16384 -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=1024
 # unpoison, which reads as false use-after-poison reports.
 export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The targets' scratch directories; a crashing process leaves its own.
+export LLMQ_FUZZ_TMP=$work/tmp/$target
+rm -rf "$LLMQ_FUZZ_TMP" && mkdir -p "$LLMQ_FUZZ_TMP"
+trap 'rm -rf "$LLMQ_FUZZ_TMP"' EXIT
 
 if [ "$seconds" = 0 ]; then
   # Replay: each input of the target's corpus once, in its own process, so

@@ -2,7 +2,7 @@
 //
 // Readers take paths, so the fuzz targets hand them their input through a
 // memfd (/proc/self/fd/N) or a file in a per-process scratch directory under
-// /tmp, removed when the process exits.
+// $LLMQ_FUZZ_TMP or /tmp, removed when the process exits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +15,16 @@
 #include <string>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <vector>
+
+/// ASan's defaults for these targets (each is one file, the only one to
+/// include this header), also when run by hand: LLVM's
+/// BumpPtrAllocator poisons memory in instrumented inline code that the
+/// uninstrumented system libMLIR never unpoisons, which reads as false
+/// use-after-poison reports.
+extern "C" const char *__asan_default_options() {
+  return "allow_user_poisoning=0:detect_leaks=1";
+}
 
 namespace llmq::fuzz {
 
@@ -46,21 +56,27 @@ private:
   std::string path;
 };
 
-/// This process's scratch directory, created on first use and removed (with
-/// what the target put in it) at exit.
+/// This process's scratch directory, created on first use under
+/// $LLMQ_FUZZ_TMP (else /tmp) and removed (with what the target put in it)
+/// at a normal exit; scripts/fuzz.sh removes those a crash leaves behind.
 inline const std::string &scratchDir() {
   static std::string dir = [] {
-    char name[] = "/tmp/llmq-fuzz-XXXXXX";
-    if (!mkdtemp(name)) {
+    const char *parent = getenv("LLMQ_FUZZ_TMP");
+    std::string pattern =
+        std::string(parent && *parent ? parent : "/tmp") + "/llmq-fuzz-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    if (!mkdtemp(name.data())) {
       perror("llmq-fuzz: mkdtemp");
       abort();
     }
-    static std::string removeCommand = std::string("rm -rf '") + name + "'";
+    static std::string removeCommand =
+        std::string("rm -rf '") + name.data() + "'";
     atexit([] {
       if (system(removeCommand.c_str()) != 0)
         fputs("llmq-fuzz: could not remove the scratch directory\n", stderr);
     });
-    return std::string(name);
+    return std::string(name.data());
   }();
   return dir;
 }

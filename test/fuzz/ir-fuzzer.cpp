@@ -3,7 +3,8 @@
 // Parses the fuzzer's input as MLIR with the llmq, llmq_graph and func
 // dialects, verifies it, and resolves the bytes of every weight of a module
 // that verifies, touching the first and last byte. Source files are looked
-// up from test/models (the process changes there first), so seeds that name
+// up from test/models (the process changes there first, making its path
+// arguments absolute), so seeds that name
 // kjv-tiny/model.safetensors reach real bytes. Any crash, leak or sanitizer
 // report is a bug in a parser, a verifier or WeightSources: bad IR must be
 // refused with a diagnostic. So is a weight that resolves to bytes outside
@@ -26,11 +27,42 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
+#include <cstring>
 #include <optional>
+#include <string>
+#include <vector>
 
 using namespace mlir;
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+/// Makes the relative paths among libFuzzer's arguments (inputs, corpus
+/// folders, -artifact_prefix=, -dict=, -exact_artifact_path=) absolute, since
+/// the target changes directory.
+static void absolutePaths(int argc, char **argv) {
+  static std::vector<std::string> storage(argc);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd))
+    return;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    size_t value = 0;
+    if (arg[0] == '-') {
+      value = std::string::npos;
+      for (const char *flag :
+           {"-artifact_prefix=", "-dict=", "-exact_artifact_path="})
+        if (arg.rfind(flag, 0) == 0)
+          value = strlen(flag);
+      if (value == std::string::npos)
+        continue;
+    }
+    if (value == arg.size() || arg[value] == '/')
+      continue;
+    storage[i] = arg.substr(0, value) + cwd + "/" + arg.substr(value);
+    argv[i] = storage[i].data();
+  }
+}
+
+extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  absolutePaths(*argc, *argv);
   if (chdir(LLMQ_SOURCE_DIR "/test/models") != 0) {
     perror("ir-fuzzer: chdir " LLMQ_SOURCE_DIR "/test/models");
     abort();
