@@ -581,8 +581,6 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
                                             tokenizerAttr.getBos(), textFile);
   if (!stream)
     return fail(llvm::toString(stream.takeError()));
-  if (stream->empty())
-    return fail("'" + textFile + "' holds no tokens");
   int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
   if (usable < contextSize)
     return fail("'" + textFile + "' holds " + Twine(stream->size()) +

@@ -155,8 +155,6 @@ LogicalResult ImatrixPass::run(ModelOp model) {
         **tokenizer, tokenizerAttr.getBos(), textFile);
     if (!stream)
       return fail(llvm::toString(stream.takeError()));
-    if (stream->empty())
-      return fail("'" + textFile + "' holds no tokens");
     int64_t usable = std::min<int64_t>(stream->size(), numTokens);
     int64_t chunks = usable / contextSize;
     if (chunks == 0)

@@ -96,6 +96,35 @@ llvm::Expected<std::string> llmq::readSmallFile(StringRef path, uint64_t limit,
   return text;
 }
 
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+llmq::readSmallFileBuffer(StringRef path, uint64_t limit, StringRef what) {
+  FileDescriptor file;
+  llvm::Expected<uint64_t> size = openRegular(path, file);
+  if (!size)
+    return size.takeError();
+  if (*size > limit)
+    return readError(path, "is " + Twine(*size) +
+                               " bytes, more than the limit of " +
+                               Twine(limit) + " bytes for a " + what);
+  std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
+      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(*size, path);
+  if (!buffer)
+    return readError(path, "cannot allocate " + Twine(*size) + " bytes");
+  uint64_t done = 0;
+  while (done < *size) {
+    ssize_t n = ::pread(file.fd, buffer->getBufferStart() + done,
+                        *size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return readError(path, Twine("cannot read: ") + strerror(errno));
+    if (n == 0)
+      return readError(path, "changed while it was read");
+    done += static_cast<uint64_t>(n);
+  }
+  return std::unique_ptr<llvm::MemoryBuffer>(std::move(buffer));
+}
+
 llvm::Error llmq::readFileRange(StringRef path, uint64_t offset,
                                 uint64_t length, std::string &out) {
   FileDescriptor file;

@@ -13,8 +13,10 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace llmq {
@@ -24,6 +26,11 @@ namespace llmq {
 inline constexpr uint64_t kMaxConfigFileBytes = uint64_t(64) << 20;
 inline constexpr uint64_t kMaxTokenizerFileBytes = uint64_t(512) << 20;
 inline constexpr uint64_t kMaxTextFileBytes = uint64_t(1) << 30;
+/// llmq IR holds no weights, only references to them.
+inline constexpr uint64_t kMaxIRFileBytes = uint64_t(1) << 30;
+/// NPU artifacts (docs/backends/npu-artifact.md).
+inline constexpr uint64_t kMaxManifestFileBytes = uint64_t(64) << 20;
+inline constexpr uint64_t kMaxGraphFileBytes = uint64_t(256) << 20;
 
 /// The contents of the regular file `path`, which must hold at most `limit`
 /// bytes. `what` names the kind of file in the message ("config file").
@@ -31,6 +38,11 @@ inline constexpr uint64_t kMaxTextFileBytes = uint64_t(1) << 30;
 /// "is N bytes, more than the limit of M bytes for a <what>".
 llvm::Expected<std::string> readSmallFile(llvm::StringRef path, uint64_t limit,
                                           llvm::StringRef what);
+
+/// readSmallFile into a buffer that ends in a NUL byte, for parsers that take
+/// a MemoryBuffer (the MLIR parser); the buffer is named after `path`.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readSmallFileBuffer(llvm::StringRef path, uint64_t limit, llvm::StringRef what);
 
 /// Reads at most `length` bytes at `offset` of the regular file `path` into
 /// `out`; errors unless exactly `length` bytes were there.

@@ -10,7 +10,7 @@
 #include "formats/files/Json.h"
 #include "formats/files/MappedFile.h"
 #include "formats/files/Safetensors.h"
-#include "runtime/exec/InputFile.h"
+#include "formats/files/ReadFile.h"
 
 #include "backends/NPU/ArtifactLimits.h"
 
@@ -151,7 +151,7 @@ Loader::readHashed(const std::string &path, const Json &object,
   if (expected.empty())
     return keyError(name, "is missing: every file the manifest names has its "
                           "SHA-256");
-  auto buffer = readInputFile(path, limit, what);
+  auto buffer = readSmallFileBuffer(path, limit, what);
   if (!buffer)
     return buffer.takeError();
   llvm::ArrayRef<uint8_t> bytes(
@@ -288,7 +288,7 @@ llvm::Error Loader::loadTokenizer(const Json &manifest) {
     return config.takeError();
   if (!config->empty())
     if (auto buffer = readHashed(*config, model, "config_sha256",
-                                 "model.config_sha256", kConfigFileLimit,
+                                 "model.config_sha256", kMaxConfigFileBytes,
                                  "config file");
         !buffer)
       return buffer.takeError();
@@ -302,7 +302,7 @@ llvm::Error Loader::loadTokenizer(const Json &manifest) {
   if (file->empty())
     return keyError("tokenizer.file", "is missing");
   if (auto buffer = readHashed(*file, t, "sha256", "tokenizer.sha256",
-                               kTokenizerFileLimit, "tokenizer file");
+                               kMaxTokenizerFileBytes, "tokenizer file");
       !buffer)
     return buffer.takeError();
   a.tokenizerFile = *file;
@@ -474,7 +474,7 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
     if (path->empty())
       continue;
     auto buffer = readHashed(*path, entry, hashKey, key + "." + hashKey,
-                             kGraphFileLimit, "graph file");
+                             kMaxGraphFileBytes, "graph file");
     if (!buffer)
       return buffer.takeError();
     run = std::move(*buffer);
@@ -822,7 +822,7 @@ static bool nestsAtMost(StringRef text, int limit) {
 }
 
 llvm::Error Loader::load() {
-  auto buffer = readInputFile(manifestPath, kManifestFileLimit, "manifest");
+  auto buffer = readSmallFileBuffer(manifestPath, kMaxManifestFileBytes, "manifest");
   if (!buffer)
     return buffer.takeError();
   // A manifest nests 6 levels deep.

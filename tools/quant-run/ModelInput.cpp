@@ -5,7 +5,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
-#include "runtime/exec/InputFile.h"
+#include "formats/files/ReadFile.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -26,7 +26,7 @@ llmq::openModel(llvm::StringRef path, mlir::MLIRContext &context) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": no such file or directory");
   auto buffer =
-      runtime::readInputFile(path, runtime::kIRFileLimit, "model IR file");
+      readSmallFileBuffer(path, ::llmq::kMaxIRFileBytes, "model IR file");
   if (!buffer)
     return buffer.takeError();
   std::string diagnostics;

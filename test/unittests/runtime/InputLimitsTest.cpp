@@ -1,6 +1,6 @@
 //===- InputLimitsTest.cpp - Safe whole-file reads and bucket limits ------===//
 
-#include "runtime/exec/InputFile.h"
+#include "formats/files/ReadFile.h"
 
 #include "backends/NPU/ArtifactLimits.h"
 
@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 using namespace llmq;
-using namespace llmq::runtime;
 using namespace llmq::npu;
 
 namespace {
@@ -46,14 +45,14 @@ protected:
 
 TEST_F(InputFileTest, ReadsARegularFileWithinTheLimit) {
   std::string p = write("text.txt", "In the beginning\n");
-  auto buffer = readInputFile(p, 17, "text file");
+  auto buffer = readSmallFileBuffer(p, 17, "text file");
   ASSERT_TRUE(static_cast<bool>(buffer)) << message(buffer.takeError());
   EXPECT_EQ((*buffer)->getBuffer(), "In the beginning\n");
 }
 
 TEST_F(InputFileTest, RefusesAFileOverTheLimit) {
   std::string p = write("text.txt", "In the beginning\n");
-  auto buffer = readInputFile(p, 16, "text file");
+  auto buffer = readSmallFileBuffer(p, 16, "text file");
   ASSERT_FALSE(static_cast<bool>(buffer));
   EXPECT_EQ(message(buffer.takeError()),
             p + ": is 17 bytes, more than the limit of 16 bytes for a text "
@@ -64,7 +63,7 @@ TEST_F(InputFileTest, RefusesWhatIsNotARegularFile) {
   std::string fifo = path("fifo");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   for (const std::string &p : {fifo, std::string(dir), std::string("/dev/zero")}) {
-    auto buffer = readInputFile(p, kTextFileLimit, "text file");
+    auto buffer = readSmallFileBuffer(p, kMaxTextFileBytes, "text file");
     ASSERT_FALSE(static_cast<bool>(buffer)) << p;
     EXPECT_EQ(message(buffer.takeError()), p + ": not a regular file");
   }
@@ -72,7 +71,7 @@ TEST_F(InputFileTest, RefusesWhatIsNotARegularFile) {
 
 TEST_F(InputFileTest, NamesAMissingFile) {
   std::string p = path("missing.txt");
-  auto buffer = readInputFile(p, kTextFileLimit, "text file");
+  auto buffer = readSmallFileBuffer(p, kMaxTextFileBytes, "text file");
   ASSERT_FALSE(static_cast<bool>(buffer));
   EXPECT_EQ(message(buffer.takeError()),
             p + ": cannot read: No such file or directory");
