@@ -19,6 +19,7 @@
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/OutputPaths.h"
 #include "passes/Passes.h"
+#include "tools/support/OneLineDiagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -46,32 +47,6 @@ static int fail(llvm::Error error) {
 /// must see every diagnostic): contexts that load the llmq dialect then print
 /// each diagnostic as one line.
 static bool oneLineDiagnostics = false;
-
-static llvm::StringRef severityName(mlir::DiagnosticSeverity severity) {
-  switch (severity) {
-  case mlir::DiagnosticSeverity::Error:
-    return "error";
-  case mlir::DiagnosticSeverity::Warning:
-    return "warning";
-  case mlir::DiagnosticSeverity::Note:
-    return "note";
-  case mlir::DiagnosticSeverity::Remark:
-    return "remark";
-  }
-  llvm_unreachable("unknown severity");
-}
-
-/// Prints `diag` as "file:line:col: error: message", without the source
-/// line, and each of its notes the same way.
-static void printOneLine(const mlir::Diagnostic &diag) {
-  llvm::raw_ostream &os = llvm::errs();
-  if (auto loc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
-    os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
-       << loc.getColumn() << ": ";
-  os << severityName(diag.getSeverity()) << ": " << diag.str() << "\n";
-  for (const mlir::Diagnostic &note : diag.getNotes())
-    printOneLine(note);
-}
 
 /// Records the files the input's model references as inputs of this run.
 /// The input is parsed on its own for this, quietly: a file that does not
@@ -115,7 +90,7 @@ int main(int argc, char **argv) {
     if (!oneLineDiagnostics)
       return;
     context->getDiagEngine().registerHandler([](mlir::Diagnostic &diag) {
-      printOneLine(diag);
+      ::llmq::printDiagnosticLine(diag);
       return mlir::success();
     });
   });

@@ -13,12 +13,15 @@
 #include "dialects/Llmq/ModelFiles.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/OutputPaths.h"
+#include "formats/files/ReadFile.h"
+#include "tools/support/OneLineDiagnostics.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
@@ -67,10 +70,26 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  // IR is read whole, so a FIFO or a device is refused, not waited on.
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  if (input == "-") {
+    auto in = llvm::MemoryBuffer::getSTDIN();
+    if (!in)
+      return fail(llvm::createStringError(in.getError(),
+                                          "<stdin>: cannot read: " +
+                                              in.getError().message()));
+    buffer = std::move(*in);
+  } else {
+    auto in = readSmallFileBuffer(input, kMaxIRFileBytes, "model IR file");
+    if (!in)
+      return fail(in.takeError());
+    buffer = std::move(*in);
+  }
   llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  OneLineDiagnosticHandler diagnostics(&context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(input, sourceMgr,
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr,
                                             mlir::ParserConfig(&context));
   if (!module)
     return 1; // the parser reported why
