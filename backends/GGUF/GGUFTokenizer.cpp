@@ -9,6 +9,7 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 
 #include "formats/files/GGUFWriter.h"
+#include "formats/files/JsonFile.h"
 #include "formats/files/ReadFile.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 
@@ -91,16 +92,13 @@ llvm::Error llmq::addTokenizerMetadata(GGUFWriter &writer, StringRef path,
                                        int64_t vocabSize,
                                        const SpecialTokens &special) {
   // A FIFO or a device would hang or exhaust memory: refused at once.
-  llvm::Expected<std::string> text =
-      readSmallFile(path, kMaxTokenizerFileBytes, "tokenizer file");
-  if (!text)
-    return text.takeError();
-  std::optional<std::string> duplicate;
-  Json json = parseNoDuplicateKeys(*text, duplicate);
-  if (duplicate)
-    return tokenizerError(path, "key '" + *duplicate + "' appears twice");
+  llvm::Expected<Json> parsed =
+      readJsonFile(path, kMaxTokenizerFileBytes, "tokenizer file");
+  if (!parsed)
+    return parsed.takeError();
+  const Json &json = *parsed;
   const Json &model = member(json, "model");
-  if (json.is_discarded() || !model.is_object())
+  if (!model.is_object())
     return tokenizerError(path, "not a tokenizer.json (no 'model' object)");
   if (getString(model, "type") != "BPE")
     return tokenizerError(path, "tokenizer model '" +

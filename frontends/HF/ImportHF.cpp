@@ -11,6 +11,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/JsonFile.h"
 #include "formats/files/ReadFile.h"
 #include "formats/files/OutputPaths.h"
 #include "dialects/Llmq/RopeScaling.h"
@@ -55,14 +56,10 @@ static llvm::Expected<Json> readJson(StringRef path, bool required,
   protectInput(path, "a checkpoint file");
   if (!required && !llvm::sys::fs::exists(path))
     return Json();
-  llvm::Expected<std::string> text = readSmallFile(path, limit, "JSON file");
-  if (!text)
-    return text.takeError();
-  std::optional<std::string> duplicate;
-  Json json = parseNoDuplicateKeys(*text, duplicate);
-  if (duplicate)
-    return importError(path + ": key '" + *duplicate + "' appears twice");
-  if (json.is_discarded() || !json.is_object())
+  llvm::Expected<Json> json = readJsonFile(path, limit, "JSON file");
+  if (!json)
+    return json.takeError();
+  if (!json->is_object())
     return importError(path + ": not a JSON object");
   return json;
 }

@@ -16,6 +16,7 @@
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "formats/files/Json.h"
+#include "formats/files/JsonFile.h"
 #include "formats/files/ReadFile.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 
@@ -33,23 +34,6 @@ using llvm::Twine;
 /// Ids beyond this are refused rather than allocated for.
 static constexpr int64_t kMaxTokenId = int64_t(1) << 22;
 
-/// Reads and parses a JSON file: a regular file of at most `limit` bytes,
-/// valid JSON, no key repeated in an object.
-static llvm::Expected<Json> readJson(StringRef path, uint64_t limit) {
-  llvm::Expected<std::string> text = readSmallFile(path, limit, "JSON file");
-  if (!text)
-    return text.takeError();
-  std::optional<std::string> duplicate;
-  Json json = parseNoDuplicateKeys(*text, duplicate);
-  if (duplicate)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": key '" + *duplicate +
-                                       "' appears twice");
-  if (json.is_discarded())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": not valid JSON");
-  return json;
-}
 
 /// The nodes of a normalizer or pre-tokenizer, with Sequences flattened.
 static void flatten(const Json &node, const char *listKey,
@@ -104,7 +88,8 @@ Tokenizer::fromTokenizerJson(StringRef path) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": " + what);
   };
-  llvm::Expected<Json> parsed = readJson(path, kMaxTokenizerFileBytes);
+  llvm::Expected<Json> parsed =
+      readJsonFile(path, kMaxTokenizerFileBytes, "JSON file");
   if (!parsed)
     return parsed.takeError();
   const Json &json = *parsed;
@@ -287,7 +272,8 @@ Tokenizer::fromTokenizerJson(StringRef path) {
   llvm::sys::path::append(configPath, "tokenizer_config.json");
   Json config;
   if (llvm::sys::fs::exists(configPath)) {
-    llvm::Expected<Json> read = readJson(configPath, kMaxConfigFileBytes);
+    llvm::Expected<Json> read =
+        readJsonFile(configPath, kMaxConfigFileBytes, "JSON file");
     if (!read)
       return read.takeError();
     config = std::move(*read);
