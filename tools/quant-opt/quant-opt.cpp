@@ -80,19 +80,24 @@ static void protectReferencedFiles(const llvm::MemoryBuffer &input,
 /// options read from a response file then read freed memory). A recipe may
 /// hold comment lines starting with `#` (llvm::cl's config-file syntax);
 /// nested `@file`s are relative to the file naming them. A recipe that does
-/// not exist is an error here, not an extra positional argument.
+/// not exist, or is a directory, is an error here, not an extra positional
+/// argument.
 static llvm::Error expandRecipes(int argc, char **argv,
                                  llvm::BumpPtrAllocator &allocator,
                                  llvm::SmallVectorImpl<const char *> &args) {
   args.assign(argv, argv + argc);
   for (const char *arg : llvm::drop_begin(args)) {
     llvm::StringRef name(arg);
-    if (name.consume_front("@") && !llvm::sys::fs::exists(name))
+    if (!name.consume_front("@"))
+      continue;
+    if (!llvm::sys::fs::exists(name))
       return llvm::createStringError("cannot read recipe '" + name +
                                      "': no such file");
+    if (llvm::sys::fs::is_directory(name))
+      return llvm::createStringError("cannot read recipe '" + name +
+                                     "': it is a directory");
   }
-  llvm::cl::ExpansionContext expansion(allocator,
-                                       llvm::cl::tokenizeConfigFile);
+  llvm::cl::ExpansionContext expansion(allocator, llvm::cl::tokenizeConfigFile);
   expansion.setRelativeNames(true);
   return expansion.expandResponseFiles(args);
 }
