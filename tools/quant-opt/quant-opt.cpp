@@ -11,6 +11,9 @@
 // references (weight sources, tokenizer, imatrix). The same check guards
 // every file a pass writes (json=, out=, html=).
 //
+// A recipe (`quant-opt model.mlir @recipe.opt`) is an LLVM response file
+// expanded here, with `#` comment lines (docs/recipes/README.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Graph/GraphOps.h"
@@ -28,7 +31,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/Allocator.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -68,8 +73,41 @@ static void protectReferencedFiles(const llvm::MemoryBuffer &input,
     mlir::llmq::protectModelFiles(*module);
 }
 
+/// Expands the response files (recipes) in \p argv into \p args, whose
+/// strings \p allocator keeps until main returns. llvm::cl would expand them
+/// itself but frees the strings once parsing returns, while the pass pipeline
+/// parser keeps references to the pass options in them (a pass flag with
+/// options read from a response file then read freed memory). A recipe may
+/// hold comment lines starting with `#` (llvm::cl's config-file syntax);
+/// nested `@file`s are relative to the file naming them. A recipe that does
+/// not exist, or is a directory, is an error here, not an extra positional
+/// argument.
+static llvm::Error expandRecipes(int argc, char **argv,
+                                 llvm::BumpPtrAllocator &allocator,
+                                 llvm::SmallVectorImpl<const char *> &args) {
+  args.assign(argv, argv + argc);
+  for (const char *arg : llvm::drop_begin(args)) {
+    llvm::StringRef name(arg);
+    if (!name.consume_front("@"))
+      continue;
+    if (!llvm::sys::fs::exists(name))
+      return llvm::createStringError("cannot read recipe '" + name +
+                                     "': no such file");
+    if (llvm::sys::fs::is_directory(name))
+      return llvm::createStringError("cannot read recipe '" + name +
+                                     "': it is a directory");
+  }
+  llvm::cl::ExpansionContext expansion(allocator, llvm::cl::tokenizeConfigFile);
+  expansion.setRelativeNames(true);
+  return expansion.expandResponseFiles(args);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::BumpPtrAllocator recipeAllocator;
+  llvm::SmallVector<const char *> args;
+  if (llvm::Error err = expandRecipes(argc, argv, recipeAllocator, args))
+    return fail(std::move(err));
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
                   mlir::func::FuncDialect>();
@@ -96,7 +134,8 @@ int main(int argc, char **argv) {
   });
 
   auto [inputFile, outputFile] = mlir::registerAndParseCLIOptions(
-      argc, argv, "llmq optimizer driver\n", registry);
+      static_cast<int>(args.size()), const_cast<char **>(args.data()),
+      "llmq optimizer driver\n", registry);
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
   if (config.shouldShowDialects() || config.shouldListPasses())
     return mlir::asMainReturnCode(
