@@ -5,6 +5,7 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/ReadFile.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/eval/Speed.h"
@@ -579,14 +580,11 @@ llvm::Expected<std::vector<std::string>> speedPromptTexts() {
   std::vector<std::string> texts(speedPrompts.begin(), speedPrompts.end());
   if (speedPromptFile.empty())
     return texts;
-  auto buffer = llvm::MemoryBuffer::getFile(speedPromptFile, /*IsText=*/true);
-  if (!buffer)
-    return llvm::createStringError(buffer.getError(),
-                                   "--prompts: cannot read '" +
-                                       speedPromptFile +
-                                       "': " + buffer.getError().message());
+  auto text = readSmallFile(speedPromptFile, kMaxTextFileBytes, "text file");
+  if (!text)
+    return text.takeError();
   llvm::SmallVector<llvm::StringRef> lines;
-  (*buffer)->getBuffer().split(lines, '\n');
+  llvm::StringRef(*text).split(lines, '\n');
   size_t before = texts.size();
   for (llvm::StringRef line : lines)
     if (!line.trim().empty())
