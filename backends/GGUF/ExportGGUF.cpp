@@ -249,8 +249,8 @@ writeLogitBiasSidecars(LogitMaskOp mask, const GGUFExportOptions &options,
     auto entry = [&](int64_t id, const std::string &argBias,
                      const std::string &jsonBias) {
       args += "--logit-bias " + std::to_string(id) + argBias + "\n";
-      json += (first ? "" : ", ") + ("[" + std::to_string(id) + ", " +
-                                     jsonBias + "]");
+      json += (first ? "" : ", ") +
+              ("[" + std::to_string(id) + ", " + jsonBias + "]");
       first = false;
     };
     for (int64_t id : mask.getBanned())
@@ -490,9 +490,9 @@ namespace llmq {
 llvm::Error checkRepetitionOptions(const GGUFExportOptions &options) {
   if (options.repeatPenalty &&
       (!std::isfinite(*options.repeatPenalty) || *options.repeatPenalty <= 0))
-    return exportError("--repeat-penalty: " +
-                       formatPenalty(*options.repeatPenalty) +
-                       " is not a finite number > 0 (1: off)");
+    return exportError(
+        "--repeat-penalty: " + formatPenalty(*options.repeatPenalty) +
+        " is not a finite number > 0 (1: off)");
   if (options.repeatLastN &&
       (*options.repeatLastN < -1 ||
        *options.repeatLastN > std::numeric_limits<int32_t>::max()))

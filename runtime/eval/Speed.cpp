@@ -28,8 +28,8 @@ llmq::runtime::measureSpeed(const LanguageModel &model, ThreadPool &pool,
   int64_t vocab = model.vocabSize();
   std::vector<float> logits;
   for (const std::vector<int32_t> &prompt : prompts) {
-    auto decoder = model.newDecoder(
-        pool, static_cast<int64_t>(prompt.size()) + count);
+    auto decoder =
+        model.newDecoder(pool, static_cast<int64_t>(prompt.size()) + count);
     if (!decoder)
       return decoder.takeError();
     Clock::time_point start = Clock::now();

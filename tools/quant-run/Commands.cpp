@@ -6,11 +6,11 @@
 
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/files/ReadFile.h"
+#include "runtime/artifact/Artifact.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/eval/Speed.h"
 #include "runtime/exec/Model.h"
-#include "runtime/artifact/Artifact.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -59,9 +59,10 @@ cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(speedCommand));
 cl::opt<int64_t> threads("threads",
                          cl::desc("Worker threads (default 0: all cores)"),
-                          cl::init(0), cl::sub(logitsCommand), cl::sub(pplCommand),
-                          cl::sub(kldCommand), cl::sub(generateCommand),
-                          cl::sub(compareCommand), cl::sub(speedCommand));
+                         cl::init(0), cl::sub(logitsCommand),
+                         cl::sub(pplCommand), cl::sub(kldCommand),
+                         cl::sub(generateCommand), cl::sub(compareCommand),
+                         cl::sub(speedCommand));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
                       cl::sub(logitsCommand));
 cl::opt<int64_t> top("top", cl::desc("How many logits per position"),
@@ -105,10 +106,11 @@ cl::opt<int64_t> compareTokens("tokens",
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
                         cl::sub(generateCommand));
 
-cl::list<std::string> speedPrompts(
-    "prompt", cl::desc("A prompt (repeatable); each is prefilled, then -n "
-                       "tokens are generated greedily"),
-    cl::sub(speedCommand));
+cl::list<std::string>
+    speedPrompts("prompt",
+                 cl::desc("A prompt (repeatable); each is prefilled, then -n "
+                          "tokens are generated greedily"),
+                 cl::sub(speedCommand));
 cl::opt<std::string> speedPromptFile(
     "prompts", cl::desc("A file of prompts, one a line (empty lines skipped)"),
     cl::value_desc("file"), cl::sub(speedCommand));
@@ -590,8 +592,8 @@ llvm::Expected<std::vector<std::string>> speedPromptTexts() {
     if (!line.trim().empty())
       texts.push_back(line.rtrim("\r").str());
   if (texts.size() == before)
-    return optionError("--prompts", "'" + speedPromptFile +
-                                        "' holds no prompt");
+    return optionError("--prompts",
+                       "'" + speedPromptFile + "' holds no prompt");
   return texts;
 }
 
@@ -630,17 +632,16 @@ llvm::Error runSpeed() {
       return encoded.takeError();
     ids.insert(ids.end(), encoded->begin(), encoded->end());
     if (ids.empty())
-      return optionError("--prompt", "'" + text + "' has no tokens and the "
-                                     "model adds no bos token");
+      return optionError("--prompt", "'" + text +
+                                         "' has no tokens and the "
+                                         "model adds no bos token");
     for (const LanguageModel *model : models)
-      if (static_cast<int64_t>(ids.size()) + speedTokens >
-          model->contextSize())
+      if (static_cast<int64_t>(ids.size()) + speedTokens > model->contextSize())
         return optionError(
             "-n", "prompt '" + text + "' (" + llvm::Twine(ids.size()) +
                       " tokens) and " + llvm::Twine(speedTokens.getValue()) +
-                      " generated tokens exceed model '" +
-                      model->modelName() + "''s context of " +
-                      llvm::Twine(model->contextSize()));
+                      " generated tokens exceed model '" + model->modelName() +
+                      "''s context of " + llvm::Twine(model->contextSize()));
     prompts.push_back(std::move(ids));
   }
   ThreadPool pool(threadCount());
@@ -678,16 +679,15 @@ llvm::Error runSpeed() {
           {"prefill_tokens_per_second", prefillRate[m]},
           {"generation_tokens_per_second", generationRate[m]}};
     };
-    llvm::json::Object out{
-        {"base", rates(0)},
-        {"other", rates(1)},
-        {"generation_speedup", generationSpeedup},
-        {"prefill_speedup", prefillSpeedup},
-        {"prompts", static_cast<int64_t>(prompts.size())},
-        {"prefill_tokens", last[0].prefillTokens},
-        {"generated_tokens", last[0].generatedTokens},
-        {"repeat", speedRepeats.getValue()},
-        {"threads", pool.size()}};
+    llvm::json::Object out{{"base", rates(0)},
+                           {"other", rates(1)},
+                           {"generation_speedup", generationSpeedup},
+                           {"prefill_speedup", prefillSpeedup},
+                           {"prompts", static_cast<int64_t>(prompts.size())},
+                           {"prefill_tokens", last[0].prefillTokens},
+                           {"generated_tokens", last[0].generatedTokens},
+                           {"repeat", speedRepeats.getValue()},
+                           {"threads", pool.size()}};
     llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
     return llvm::Error::success();
   }
@@ -725,7 +725,8 @@ llvm::Error llmq::runSelectedCommand() {
     return runGenerate();
   if (speedCommand)
     return runSpeed();
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "choose a subcommand: logits, ppl, kld, "
-                                 "generate, compare, tokenize, speed (see --help)");
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "choose a subcommand: logits, ppl, kld, "
+      "generate, compare, tokenize, speed (see --help)");
 }
