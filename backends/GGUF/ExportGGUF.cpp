@@ -488,8 +488,11 @@ private:
 
 namespace llmq {
 llvm::Error checkRepetitionOptions(const GGUFExportOptions &options) {
+  // The key is a float32: a value that overflows or underflows it is refused
+  // as well (1e300 would be inf there, 1e-300 a penalty of 0).
   if (options.repeatPenalty &&
-      (!std::isfinite(*options.repeatPenalty) || *options.repeatPenalty <= 0))
+      (!std::isfinite(static_cast<float>(*options.repeatPenalty)) ||
+       static_cast<float>(*options.repeatPenalty) <= 0))
     return exportError(
         "--repeat-penalty: " + formatPenalty(*options.repeatPenalty) +
         " is not a finite number > 0 (1: off)");
