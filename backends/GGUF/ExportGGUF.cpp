@@ -20,12 +20,14 @@
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/WithColor.h"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace llmq;
@@ -205,31 +207,73 @@ static void addMaskMetadata(GGUFWriter &writer, LogitMaskOp mask) {
   }
 }
 
+/// The repetition settings as llama.cpp's sampler takes them, in the file so
+/// that they travel with it.
+static void addSamplingMetadata(GGUFWriter &writer,
+                                const GGUFExportOptions &options) {
+  if (options.repeatPenalty)
+    writer.addFloat32("llmq.sampling.repeat_penalty",
+                      static_cast<float>(*options.repeatPenalty));
+  if (options.repeatLastN)
+    writer.addInt32("llmq.sampling.repeat_last_n",
+                    static_cast<int32_t>(*options.repeatLastN));
+}
+
+/// A repeat penalty as the user would write it: the shortest decimal that
+/// reads back as the same double for any value typed with up to 15 digits.
+static std::string formatPenalty(double value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%.15g", value);
+  return text;
+}
+
 /// OUTPUT.logit-bias.args: one `--logit-bias ID-inf` (or `ID+BIAS`) per line,
-/// for llama-cli and llama-server's command line; OUTPUT.logit-bias.json:
-/// `{"logit_bias": [[ID, false], [ID, BIAS]]}` for llama-server requests.
+/// then `--repeat-penalty P` and `--repeat-last-n N` where given, for
+/// llama-cli and llama-server's command line; OUTPUT.logit-bias.json:
+/// `{"logit_bias": [[ID, false], [ID, BIAS]], "repeat_penalty": P,
+/// "repeat_last_n": N}` for llama-server requests (`logit_bias` only with a
+/// mask, the others only where given). Without repetition settings the
+/// files are what they were before those settings existed.
 /// They are returned written but not committed: they appear with the GGUF.
 static llvm::Expected<std::vector<std::unique_ptr<AtomicOutputFile>>>
-writeLogitBiasSidecars(LogitMaskOp mask, StringRef outputPath) {
+writeLogitBiasSidecars(LogitMaskOp mask, const GGUFExportOptions &options,
+                       StringRef outputPath) {
   std::vector<std::unique_ptr<AtomicOutputFile>> files;
   if (outputPath == "-")
     return std::move(files);
-  std::string args, json = "{\"logit_bias\": [";
-  bool first = true;
-  auto entry = [&](int64_t id, const std::string &argBias,
-                   const std::string &jsonBias) {
-    args += "--logit-bias " + std::to_string(id) + argBias + "\n";
-    json += (first ? "" : ", ") + ("[" + std::to_string(id) + ", " +
-                                   jsonBias + "]");
-    first = false;
-  };
-  for (int64_t id : mask.getBanned())
-    entry(id, "-inf", "false");
-  double bias = mask.getFactor().convertToDouble();
-  std::string biasText = llvm::formatv("{0}", bias).str();
-  for (int64_t id : mask.getAmplified())
-    entry(id, (bias >= 0 ? "+" : "") + biasText, biasText);
-  json += "]}\n";
+  std::string args, json = "{";
+  std::string separator;
+  if (mask) {
+    json += "\"logit_bias\": [";
+    bool first = true;
+    auto entry = [&](int64_t id, const std::string &argBias,
+                     const std::string &jsonBias) {
+      args += "--logit-bias " + std::to_string(id) + argBias + "\n";
+      json += (first ? "" : ", ") +
+              ("[" + std::to_string(id) + ", " + jsonBias + "]");
+      first = false;
+    };
+    for (int64_t id : mask.getBanned())
+      entry(id, "-inf", "false");
+    double bias = mask.getFactor().convertToDouble();
+    std::string biasText = llvm::formatv("{0}", bias).str();
+    for (int64_t id : mask.getAmplified())
+      entry(id, (bias >= 0 ? "+" : "") + biasText, biasText);
+    json += "]";
+    separator = ", ";
+  }
+  if (options.repeatPenalty) {
+    std::string text = formatPenalty(*options.repeatPenalty);
+    args += "--repeat-penalty " + text + "\n";
+    json += separator + "\"repeat_penalty\": " + text;
+    separator = ", ";
+  }
+  if (options.repeatLastN) {
+    std::string text = std::to_string(*options.repeatLastN);
+    args += "--repeat-last-n " + text + "\n";
+    json += separator + "\"repeat_last_n\": " + text;
+  }
+  json += "}\n";
   for (auto [suffix, text] : {std::make_pair(".logit-bias.args", &args),
                               std::make_pair(".logit-bias.json", &json)}) {
     auto file = AtomicOutputFile::create((outputPath + suffix).str());
@@ -443,12 +487,33 @@ private:
 } // namespace
 
 namespace llmq {
+llvm::Error checkRepetitionOptions(const GGUFExportOptions &options) {
+  // The key is a float32: a value that overflows or underflows it is refused
+  // as well (1e300 would be inf there, 1e-300 a penalty of 0).
+  if (options.repeatPenalty &&
+      (!std::isfinite(static_cast<float>(*options.repeatPenalty)) ||
+       static_cast<float>(*options.repeatPenalty) <= 0))
+    return exportError(
+        "--repeat-penalty: " + formatPenalty(*options.repeatPenalty) +
+        " is not a finite number > 0 (1: off)");
+  if (options.repeatLastN &&
+      (*options.repeatLastN < -1 ||
+       *options.repeatLastN > std::numeric_limits<int32_t>::max()))
+    return exportError("--repeat-last-n: " + Twine(*options.repeatLastN) +
+                       " is outside [-1, " +
+                       Twine(std::numeric_limits<int32_t>::max()) +
+                       "] (-1: the context size, 0: off)");
+  return llvm::Error::success();
+}
+
 llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
                        const GGUFExportOptions &options) {
   auto models = module.getOps<ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
     return exportError("export-gguf: expected exactly one llmq.model");
   ModelOp model = *models.begin();
+  if (llvm::Error err = checkRepetitionOptions(options))
+    return err;
   // Neither the GGUF nor a sidecar may replace a file the model reads.
   protectModelFiles(module);
   if (llvm::Error err = checkOutputFile(outputPath))
@@ -486,6 +551,7 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
   LogitMaskOp mask = masks.empty() ? LogitMaskOp() : *masks.begin();
   if (mask)
     addMaskMetadata(writer, mask);
+  addSamplingMetadata(writer, options);
   llvm::Expected<std::vector<PlannedTensor>> plan =
       planTensors(model, *arch, options);
   if (!plan)
@@ -498,8 +564,8 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
   if (!output)
     return output.takeError();
   std::vector<std::unique_ptr<AtomicOutputFile>> sidecars;
-  if (mask) {
-    auto written = writeLogitBiasSidecars(mask, outputPath);
+  if (mask || options.repeatPenalty || options.repeatLastN) {
+    auto written = writeLogitBiasSidecars(mask, options, outputPath);
     if (!written)
       return written.takeError();
     sidecars = std::move(*written);

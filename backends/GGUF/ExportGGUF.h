@@ -32,7 +32,16 @@ struct GGUFExportOptions {
   /// Threads quantizing rows; 0 means all cores. The bytes do not depend on
   /// it.
   unsigned threads = 0;
+  /// llama.cpp's repetition prevention (`--repeat-penalty`, > 0 and finite,
+  /// 1 is off; `--repeat-last-n`, >= -1: -1 is the context size, 0 off).
+  /// Given, they are written as `llmq.sampling.*` keys and into the
+  /// logit-bias sidecars, which are then written even without a logit mask.
+  std::optional<double> repeatPenalty;
+  std::optional<int64_t> repeatLastN;
 };
+
+/// Checks the repetition settings of `options`: one line naming the option.
+llvm::Error checkRepetitionOptions(const GGUFExportOptions &options);
 
 /// Writes the single llmq.model in `module` to `outputPath` (atomically).
 llvm::Error exportGGUF(mlir::ModuleOp module, llvm::StringRef outputPath,

@@ -6,8 +6,14 @@
 // Usage (every subcommand prints exactly one JSON object on stdout):
 //   llama-cpp.mjs tokenize MODEL.gguf TEXT
 //       -> {"ids": [...]}                   raw llama.cpp tokenization, no BOS
-//   llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N]
+//   llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N] [--logit-bias FILE.json] [--args-file FILE.args] [--args-file FILE.args]
 //       -> {"prompt_ids", "ids", "text"}    greedy continuation of [BOS?] + tokenize(TEXT)
+//       --args-file takes the flags of llmq's MODEL.gguf.logit-bias.args sidecar, one a line,
+//       as llama-cli would: --logit-bias ID-inf / ID+BIAS, --repeat-penalty P (1: off) and
+//       --repeat-last-n N (-1: the context size, 0: off; llama.cpp's default is 64).
+//       The penalty reaches llama.cpp's penalties sampler through node-llama-cpp's
+//       repeatPenalty {penalty, punishTokens}: the last N tokens of prompt + generated,
+//       re-read at every step (llama-cli likewise feeds the prompt to the sampler).
 //   llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
 //       REF.json: {"greedy_fp32": {PROMPT: {prompt_ids, greedy_ids, greedy_text, [top2_gap]}}}
 //       -> {"add_bos", "bos", "n_vocab", "prompts": {PROMPT: {tokens_raw, tokens, prompt_ids_match,
@@ -47,7 +53,7 @@ import { getLlama, LlamaLogLevel, TokenBias } from "node-llama-cpp";
 
 const USAGE = `usage:
   llama-cpp.mjs tokenize MODEL.gguf TEXT
-  llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N] [--logit-bias FILE.json]
+  llama-cpp.mjs generate MODEL.gguf --prompt TEXT [-n N] [--logit-bias FILE.json] [--args-file FILE.args]
   llama-cpp.mjs check MODEL.gguf REF.json [--max N] [--min-match N] [--tie-gap G]
   llama-cpp.mjs evalspeed MODEL.gguf IDS.json [--ctx C] [--last-only]   (IDS.json: quant-run tokenize output)
 common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.cpp warnings)`;
@@ -55,7 +61,7 @@ common options: --threads T (1)  --ctx C (512)  --seed S (42)  --verbose (llama.
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-    const valued = new Set(["--logit-bias", "--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed", "--kv-type"]);
+    const valued = new Set(["--logit-bias", "--args-file", "--prompt", "-n", "--max", "--min-match", "--tie-gap", "--threads", "--ctx", "--seed", "--kv-type"]);
     const opts = {};
     const pos = [];
     for (let i = 0; i < argv.length; i++) {
@@ -159,22 +165,93 @@ function loadTokenBias(model, path) {
     if (!path)
         return undefined;
     const bias = new TokenBias(model.tokenizer);
-    for (const [id, value] of JSON.parse(fs.readFileSync(path, "utf8")).logit_bias)
+    for (const [id, value] of JSON.parse(fs.readFileSync(path, "utf8")).logit_bias ?? [])
         bias.set(id, value === false ? "never" : value);
     return bias;
 }
 
-async function greedy(sequence, ids, n, seed, tokenBias) {
+// The flags of a MODEL.gguf.logit-bias.args sidecar (one llama.cpp flag and its
+// value a line): {bias: [[id, false|bias]], repeatPenalty, repeatLastN}. Any other
+// line is refused, naming the file and the line.
+function loadArgsFile(path) {
+    if (!path)
+        return undefined;
+    let text;
+    try {
+        text = fs.readFileSync(path, "utf8");
+    } catch (e) {
+        throw new Error(`--args-file: cannot read ${path}: ${e.message}`);
+    }
+    const args = { bias: [] };
+    text.split("\n").forEach((line, i) => {
+        const where = `${path}:${i + 1}`;
+        line = line.trim();
+        if (line === "")
+            return;
+        const m = /^(--[a-z-]+)\s+(\S+)$/.exec(line);
+        if (!m)
+            throw new Error(`${where}: expected "--flag value", got ${JSON.stringify(line)}`);
+        const [, flag, value] = m;
+        if (flag === "--logit-bias") {
+            const b = /^(\d+)([-+].+)$/.exec(value);
+            const bias = b && (b[2] === "-inf" ? false : Number(b[2]));
+            if (!b || (bias !== false && !Number.isFinite(bias)))
+                throw new Error(`${where}: --logit-bias ${JSON.stringify(value)} is not ID-inf or ID+BIAS`);
+            args.bias.push([Number(b[1]), bias]);
+        } else if (flag === "--repeat-penalty") {
+            const v = Number(value);
+            if (!Number.isFinite(v) || v <= 0)
+                throw new Error(`${where}: --repeat-penalty ${JSON.stringify(value)} is not a finite number > 0`);
+            args.repeatPenalty = v;
+        } else if (flag === "--repeat-last-n") {
+            const v = Number(value);
+            if (!Number.isInteger(v) || v < -1)
+                throw new Error(`${where}: --repeat-last-n ${JSON.stringify(value)} is not an integer >= -1`);
+            args.repeatLastN = v;
+        } else {
+            throw new Error(`${where}: unknown flag ${flag} (expected --logit-bias, --repeat-penalty or --repeat-last-n)`);
+        }
+    });
+    return args;
+}
+
+// The sampling options of --logit-bias FILE.json and --args-file FILE.args:
+// {tokenBias, repeat: {penalty, lastN} | undefined}. As in llama.cpp, a penalty
+// without --repeat-last-n looks at the last 64 tokens.
+function samplingOptions(model, context, opts) {
+    const args = loadArgsFile(opts["--args-file"]);
+    let tokenBias = loadTokenBias(model, opts["--logit-bias"]);
+    if (args != null && args.bias.length > 0) {
+        tokenBias ??= new TokenBias(model.tokenizer);
+        for (const [id, value] of args.bias)
+            tokenBias.set(id, value === false ? "never" : value);
+    }
+    let repeat;
+    if (args?.repeatPenalty != null) {
+        const lastN = args.repeatLastN ?? 64;
+        repeat = { penalty: args.repeatPenalty, lastN: lastN === -1 ? context.contextSize : lastN };
+    }
+    return { tokenBias, repeat };
+}
+
+async function greedy(sequence, ids, n, seed, tokenBias, repeat) {
     await sequence.clearHistory();
     const out = [];
     if (n <= 0)
         return out;
+    // llama.cpp's penalties sampler over the last lastN tokens of prompt + output
+    const history = [...ids];
+    const repeatPenalty = repeat != null && repeat.lastN > 0 && repeat.penalty !== 1
+        ? { penalty: repeat.penalty, maxPunishTokens: repeat.lastN, punishTokens: () => history.slice(-repeat.lastN) }
+        : undefined;
     for await (const token of sequence.evaluate(ids, {
         temperature: 0,          // -> llama_sampler_init_greedy only
         seed,
         tokenBias,               // --logit-bias FILE, applied before sampling
+        repeatPenalty,           // --args-file's --repeat-penalty / --repeat-last-n
         yieldEogToken: true,     // do not stop at EOS/EOT
     })) {
+        history.push(token);
         out.push(token);
         if (out.length >= n)
             break;               // return() on the generator; the last token is not decoded
@@ -223,7 +300,8 @@ async function cmdGenerate(pos, opts, common) {
         throw new Error("empty prompt and the model does not add BOS: nothing to evaluate");
     if (p.ids.length + n > context.contextSize)
         throw new Error(`prompt (${p.ids.length}) + n (${n}) exceeds context size ${context.contextSize}; pass --ctx`);
-    const ids = await greedy(sequence, p.ids, n, common.seed, loadTokenBias(model, opts["--logit-bias"]));
+    const { tokenBias, repeat } = samplingOptions(model, context, opts);
+    const ids = await greedy(sequence, p.ids, n, common.seed, tokenBias, repeat);
     return {
         prompt_ids: p.ids,
         ids,

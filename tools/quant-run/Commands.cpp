@@ -5,10 +5,12 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/ReadFile.h"
+#include "runtime/artifact/Artifact.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
+#include "runtime/eval/Speed.h"
 #include "runtime/exec/Model.h"
-#include "runtime/artifact/Artifact.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -42,17 +44,25 @@ cl::SubCommand compareCommand(
     "compare", "Logits of OTHER against BASE on the first tokens of a text");
 cl::SubCommand tokenizeCommand("tokenize",
                                "Token ids of --prompt, or of --text's stream");
+cl::SubCommand speedCommand(
+    "speed",
+    "Prefill and generation tokens/s of BASE and OTHER on the same prompts "
+    "and threads, and OTHER's speedup: its rate over BASE's (above 1: OTHER "
+    "is faster; a compressed model's speedup over its base, the seed's "
+    "1.177x)");
 
 cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(logitsCommand), cl::sub(pplCommand),
                                  cl::sub(kldCommand), cl::sub(generateCommand),
                                  cl::sub(tokenizeCommand),
-                                 cl::sub(compareCommand));
+                                 cl::sub(compareCommand),
+                                 cl::sub(speedCommand));
 cl::opt<int64_t> threads("threads",
                          cl::desc("Worker threads (default 0: all cores)"),
-                          cl::init(0), cl::sub(logitsCommand), cl::sub(pplCommand),
-                          cl::sub(kldCommand), cl::sub(generateCommand),
-                          cl::sub(compareCommand));
+                         cl::init(0), cl::sub(logitsCommand),
+                         cl::sub(pplCommand), cl::sub(kldCommand),
+                         cl::sub(generateCommand), cl::sub(compareCommand),
+                         cl::sub(speedCommand));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
                       cl::sub(logitsCommand));
 cl::opt<int64_t> top("top", cl::desc("How many logits per position"),
@@ -84,7 +94,7 @@ cl::opt<bool> ggmlActivations(
              "does (q8_K/q8_0/f16 per weight type), to predict llama.cpp on "
              "a quantized GGUF instead of computing exact f32"),
     cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
-    cl::sub(generateCommand), cl::sub(compareCommand));
+    cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
@@ -95,6 +105,24 @@ cl::opt<int64_t> compareTokens("tokens",
                                cl::init(64), cl::sub(compareCommand));
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
                         cl::sub(generateCommand));
+
+cl::list<std::string>
+    speedPrompts("prompt",
+                 cl::desc("A prompt (repeatable); each is prefilled, then -n "
+                          "tokens are generated greedily"),
+                 cl::sub(speedCommand));
+cl::opt<std::string> speedPromptFile(
+    "prompts", cl::desc("A file of prompts, one a line (empty lines skipped)"),
+    cl::value_desc("file"), cl::sub(speedCommand));
+cl::opt<int64_t> speedTokens("n", cl::desc("Tokens to generate per prompt"),
+                             cl::init(32), cl::sub(speedCommand));
+cl::opt<int64_t> speedRepeats(
+    "repeat",
+    cl::desc("Timed runs per model, alternating BASE and OTHER after one "
+             "untimed warm-up run each; each rate is the median over the runs"),
+    cl::init(5), cl::sub(speedCommand));
+cl::opt<bool> speedJson("json", cl::desc("Print one JSON object"),
+                        cl::sub(speedCommand));
 
 /// The most worker threads --threads may ask for.
 constexpr int64_t kMaxThreads = 1024;
@@ -146,6 +174,17 @@ llvm::Error checkOptions() {
       return optionError("--top-k", llvm::Twine(topK.getValue()) +
                                         " is negative (0: the whole "
                                         "vocabulary)");
+  }
+  if (speedCommand) {
+    if (speedTokens < 1)
+      return optionError("-n", llvm::Twine(speedTokens.getValue()) +
+                                   " is not a positive number of tokens");
+    if (speedRepeats < 1)
+      return optionError("--repeat", llvm::Twine(speedRepeats.getValue()) +
+                                         " is not a positive number of runs");
+    if (speedPrompts.empty() && speedPromptFile.empty())
+      return optionError("--prompt", "give at least one prompt (or --prompts "
+                                     "FILE)");
   }
   return llvm::Error::success();
 }
@@ -537,6 +576,136 @@ llvm::Error runCompare() {
   llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
   return llvm::Error::success();
 }
+
+/// --prompt's texts, then --prompts FILE's lines.
+llvm::Expected<std::vector<std::string>> speedPromptTexts() {
+  std::vector<std::string> texts(speedPrompts.begin(), speedPrompts.end());
+  if (speedPromptFile.empty())
+    return texts;
+  auto text = readSmallFile(speedPromptFile, kMaxTextFileBytes, "text file");
+  if (!text)
+    return text.takeError();
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(*text).split(lines, '\n');
+  size_t before = texts.size();
+  for (llvm::StringRef line : lines)
+    if (!line.trim().empty())
+      texts.push_back(line.rtrim("\r").str());
+  if (texts.size() == before)
+    return optionError("--prompts",
+                       "'" + speedPromptFile + "' holds no prompt");
+  return texts;
+}
+
+/// Times BASE and OTHER on the same prompts (tokenized by BASE) and threads:
+/// --repeat runs each, alternating so that a change in the machine's load
+/// falls on both, and reports the median rates and OTHER's over BASE's.
+llvm::Error runSpeed() {
+  if (llvm::Error err = expectModels(2))
+    return err;
+  auto texts = speedPromptTexts();
+  if (!texts)
+    return texts.takeError();
+  mlir::MLIRContext context;
+  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!base)
+    return base.takeError();
+  auto other = load(modelPaths[1], context);
+  if (!other)
+    return other.takeError();
+  const LanguageModel *models[] = {base->model.get(), other->model.get()};
+  if (models[0]->vocabSize() != models[1]->vocabSize())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "models '" + models[0]->modelName() + "' and '" +
+            models[1]->modelName() + "' have different vocabularies (" +
+            llvm::Twine(models[0]->vocabSize()) + " and " +
+            llvm::Twine(models[1]->vocabSize()) + ")");
+  std::vector<std::vector<int32_t>> prompts;
+  for (const std::string &text : *texts) {
+    std::vector<int32_t> ids;
+    if (base->addBos && base->bos >= 0)
+      ids.push_back(base->bos);
+    llvm::Expected<std::vector<int32_t>> encoded =
+        base->tokenizer->encode(text, false);
+    if (!encoded)
+      return encoded.takeError();
+    ids.insert(ids.end(), encoded->begin(), encoded->end());
+    if (ids.empty())
+      return optionError("--prompt", "'" + text +
+                                         "' has no tokens and the "
+                                         "model adds no bos token");
+    for (const LanguageModel *model : models)
+      if (static_cast<int64_t>(ids.size()) + speedTokens > model->contextSize())
+        return optionError(
+            "-n", "prompt '" + text + "' (" + llvm::Twine(ids.size()) +
+                      " tokens) and " + llvm::Twine(speedTokens.getValue()) +
+                      " generated tokens exceed model '" + model->modelName() +
+                      "''s context of " + llvm::Twine(model->contextSize()));
+    prompts.push_back(std::move(ids));
+  }
+  ThreadPool pool(threadCount());
+  std::vector<double> prefill[2], generation[2];
+  SpeedResult last[2];
+  // One untimed run each first: weights are mapped, and the first touch of
+  // their pages (and of the caches' memory) is not what is being compared.
+  for (const LanguageModel *model : models)
+    if (auto warmUp = measureSpeed(*model, pool, prompts, speedTokens); !warmUp)
+      return warmUp.takeError();
+  for (int64_t run = 0; run < speedRepeats; ++run)
+    for (int m = 0; m < 2; ++m) {
+      auto result = measureSpeed(*models[m], pool, prompts, speedTokens);
+      if (!result)
+        return result.takeError();
+      prefill[m].push_back(result->prefillTokensPerSecond());
+      generation[m].push_back(result->generationTokensPerSecond());
+      last[m] = *result;
+    }
+  double prefillRate[2], generationRate[2];
+  for (int m = 0; m < 2; ++m) {
+    prefillRate[m] = median(prefill[m]);
+    generationRate[m] = median(generation[m]);
+  }
+  auto ratio = [](double other, double base) {
+    return base > 0 ? other / base : 0.0;
+  };
+  double generationSpeedup = ratio(generationRate[1], generationRate[0]);
+  double prefillSpeedup = ratio(prefillRate[1], prefillRate[0]);
+  if (speedJson) {
+    auto rates = [&](int m) {
+      return llvm::json::Object{
+          {"model", models[m]->modelName()},
+          {"path", modelPaths[m]},
+          {"prefill_tokens_per_second", prefillRate[m]},
+          {"generation_tokens_per_second", generationRate[m]}};
+    };
+    llvm::json::Object out{{"base", rates(0)},
+                           {"other", rates(1)},
+                           {"generation_speedup", generationSpeedup},
+                           {"prefill_speedup", prefillSpeedup},
+                           {"prompts", static_cast<int64_t>(prompts.size())},
+                           {"prefill_tokens", last[0].prefillTokens},
+                           {"generated_tokens", last[0].generatedTokens},
+                           {"repeat", speedRepeats.getValue()},
+                           {"threads", pool.size()}};
+    llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
+    return llvm::Error::success();
+  }
+  const char *roles[] = {"base ", "other"};
+  for (int m = 0; m < 2; ++m)
+    llvm::outs() << roles[m] << " '" << models[m]->modelName() << "': "
+                 << llvm::format("prefill %.1f tokens/s, generation %.1f "
+                                 "tokens/s\n",
+                                 prefillRate[m], generationRate[m]);
+  llvm::outs() << llvm::format(
+      "speedup (other/base): generation %.3fx, prefill %.3fx (median of %lld "
+      "runs; %lld prompt tokens and %lld generated in %zu prompts a run; %u "
+      "threads)\n",
+      generationSpeedup, prefillSpeedup, (long long)speedRepeats.getValue(),
+      (long long)last[0].prefillTokens, (long long)last[0].generatedTokens,
+      prompts.size(), pool.size());
+  return llvm::Error::success();
+}
 } // namespace
 
 llvm::Error llmq::runSelectedCommand() {
@@ -554,7 +723,10 @@ llvm::Error llmq::runSelectedCommand() {
     return runDivergence();
   if (generateCommand)
     return runGenerate();
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "choose a subcommand: logits, ppl, kld, "
-                                 "generate, compare, tokenize (see --help)");
+  if (speedCommand)
+    return runSpeed();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "choose a subcommand: logits, ppl, kld, "
+      "generate, compare, tokenize, speed (see --help)");
 }

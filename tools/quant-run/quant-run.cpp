@@ -4,6 +4,7 @@
 // quant-run ppl      MODEL --text FILE [--ctx N]
 // quant-run kld      BASE OTHER --text FILE [--ctx N]
 // quant-run generate MODEL --prompt TEXT -n N [--temperature T --seed S]
+// quant-run speed    BASE OTHER --prompt TEXT [-n N --repeat R --json]
 //
 // MODEL is a Hugging Face directory or llmq IR. The work is in runtime/.
 //

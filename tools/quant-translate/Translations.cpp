@@ -28,6 +28,20 @@ static cl::opt<bool> strict(
              "split into its format's blocks (export-gguf)"),
     cl::cat(exportCategory));
 
+static cl::opt<double> repeatPenalty(
+    "repeat-penalty",
+    cl::desc("llama.cpp's repeat penalty, > 0 (1: off), written into the "
+             "GGUF as llmq.sampling.repeat_penalty and into the logit-bias "
+             "sidecars (export-gguf)"),
+    cl::value_desc("penalty"), cl::cat(exportCategory));
+
+static cl::opt<int64_t> repeatLastN(
+    "repeat-last-n",
+    cl::desc("How many last tokens the repeat penalty looks at (-1: the "
+             "context size, 0: off), written as llmq.sampling.repeat_last_n "
+             "and into the logit-bias sidecars (export-gguf)"),
+    cl::value_desc("tokens"), cl::cat(exportCategory));
+
 static cl::opt<bool> force(
     "force",
     cl::desc("Replace an existing output directory, once the new one is "
@@ -109,6 +123,12 @@ static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
   }
   options.strict = strict;
   options.threads = requestedThreads();
+  if (repeatPenalty.getNumOccurrences())
+    options.repeatPenalty = repeatPenalty;
+  if (repeatLastN.getNumOccurrences())
+    options.repeatLastN = repeatLastN;
+  if (llvm::Error err = checkRepetitionOptions(options))
+    return err;
   return exportGGUF(module, output, options);
 }
 
