@@ -23,6 +23,7 @@
 #include "formats/files/OutputPaths.h"
 #include "passes/Passes.h"
 #include "tools/support/OneLineDiagnostics.h"
+#include "tools/support/Recipes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -33,7 +34,6 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/Allocator.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -73,40 +73,11 @@ static void protectReferencedFiles(const llvm::MemoryBuffer &input,
     mlir::llmq::protectModelFiles(*module);
 }
 
-/// Expands the response files (recipes) in \p argv into \p args, whose
-/// strings \p allocator keeps until main returns. llvm::cl would expand them
-/// itself but frees the strings once parsing returns, while the pass pipeline
-/// parser keeps references to the pass options in them (a pass flag with
-/// options read from a response file then read freed memory). A recipe may
-/// hold comment lines starting with `#` (llvm::cl's config-file syntax);
-/// nested `@file`s are relative to the file naming them. A recipe that does
-/// not exist, or is a directory, is an error here, not an extra positional
-/// argument.
-static llvm::Error expandRecipes(int argc, char **argv,
-                                 llvm::BumpPtrAllocator &allocator,
-                                 llvm::SmallVectorImpl<const char *> &args) {
-  args.assign(argv, argv + argc);
-  for (const char *arg : llvm::drop_begin(args)) {
-    llvm::StringRef name(arg);
-    if (!name.consume_front("@"))
-      continue;
-    if (!llvm::sys::fs::exists(name))
-      return llvm::createStringError("cannot read recipe '" + name +
-                                     "': no such file");
-    if (llvm::sys::fs::is_directory(name))
-      return llvm::createStringError("cannot read recipe '" + name +
-                                     "': it is a directory");
-  }
-  llvm::cl::ExpansionContext expansion(allocator, llvm::cl::tokenizeConfigFile);
-  expansion.setRelativeNames(true);
-  return expansion.expandResponseFiles(args);
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::BumpPtrAllocator recipeAllocator;
   llvm::SmallVector<const char *> args;
-  if (llvm::Error err = expandRecipes(argc, argv, recipeAllocator, args))
+  if (llvm::Error err = ::llmq::expandRecipes(argc, argv, recipeAllocator, args))
     return fail(std::move(err));
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,

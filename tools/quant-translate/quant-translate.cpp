@@ -15,6 +15,7 @@
 #include "formats/files/OutputPaths.h"
 #include "formats/files/ReadFile.h"
 #include "tools/support/OneLineDiagnostics.h"
+#include "tools/support/Recipes.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -36,6 +37,11 @@ static int fail(llvm::Error error) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Recipes (@file) with comment lines, expanded before llvm::cl sees them.
+  llvm::BumpPtrAllocator recipeAllocator;
+  llvm::SmallVector<const char *> args;
+  if (llvm::Error err = expandRecipes(argc, argv, recipeAllocator, args))
+    return fail(std::move(err));
   cl::opt<std::string> input(cl::Positional, cl::desc("<input>"),
                              cl::Required);
   cl::opt<std::string> output("o", cl::desc("Output path"),
@@ -45,7 +51,8 @@ int main(int argc, char **argv) {
   for (const Translation &t : registerAllTranslations())
     selected.getParser().addLiteralOption(t.flag, &t, t.description);
   describeThreadsOption();
-  cl::ParseCommandLineOptions(argc, argv, "llmq translation driver\n");
+  cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
+                              "llmq translation driver\n");
 
   mlir::MLIRContext context;
   context.printOpOnDiagnostic(false); // one line at the op's location
