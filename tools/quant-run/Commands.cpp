@@ -272,6 +272,37 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
   return std::move(loaded);
 }
 
+/// Refuses a pair of models whose logits do not compare index by index.
+llvm::Error checkSameVocabulary(const LanguageModel &base,
+                                const LanguageModel &other) {
+  if (base.vocabSize() == other.vocabSize())
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "models '" + base.modelName() + "' and '" + other.modelName() +
+          "' have different vocabularies (" + llvm::Twine(base.vocabSize()) +
+          " and " + llvm::Twine(other.vocabSize()) + ")");
+}
+
+/// A prompt as the model reads it: its bos where it adds one, then the
+/// text's tokens; a prompt that gives no token at all is an error.
+llvm::Expected<std::vector<int32_t>> encodePrompt(const LoadedModel &loaded,
+                                                  llvm::StringRef text) {
+  std::vector<int32_t> ids;
+  if (loaded.addBos && loaded.bos >= 0)
+    ids.push_back(loaded.bos);
+  llvm::Expected<std::vector<int32_t>> encoded =
+      loaded.tokenizer->encode(text, false);
+  if (!encoded)
+    return encoded.takeError();
+  ids.insert(ids.end(), encoded->begin(), encoded->end());
+  if (ids.empty())
+    return optionError("--prompt", "'" + text +
+                                       "' has no tokens and the model adds "
+                                       "no bos token: nothing to continue");
+  return ids;
+}
+
 llvm::Error expectModels(size_t count) {
   if (modelPaths.size() == count)
     return llvm::Error::success();
@@ -451,17 +482,10 @@ llvm::Error runGenerate() {
   auto loaded = load(modelPaths[0], context, /*needTokenizer=*/true);
   if (!loaded)
     return loaded.takeError();
-  std::vector<int32_t> ids;
-  if (loaded->addBos && loaded->bos >= 0)
-    ids.push_back(loaded->bos);
-  llvm::Expected<std::vector<int32_t>> text =
-      loaded->tokenizer->encode(prompt, false);
-  if (!text)
-    return text.takeError();
-  ids.insert(ids.end(), text->begin(), text->end());
-  if (ids.empty())
-    return optionError("--prompt", "the prompt has no tokens and the model "
-                                   "adds no bos token: nothing to continue");
+  llvm::Expected<std::vector<int32_t>> prompted = encodePrompt(*loaded, prompt);
+  if (!prompted)
+    return prompted.takeError();
+  std::vector<int32_t> ids = std::move(*prompted);
   ThreadPool pool(threadCount());
   SamplingOptions options;
   options.temperature = temperature;
@@ -535,13 +559,8 @@ llvm::Error runCompare() {
   int64_t n = std::min<int64_t>(compareTokens, stream->size());
   llvm::ArrayRef<int32_t> tokens = llvm::ArrayRef(*stream).take_front(n);
   int64_t vocab = base->model->vocabSize();
-  if (other->model->vocabSize() != vocab)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "models '" + base->model->modelName() + "' and '" +
-            other->model->modelName() + "' have different vocabularies (" +
-            llvm::Twine(vocab) + " and " +
-            llvm::Twine(other->model->vocabSize()) + ")");
+  if (llvm::Error err = checkSameVocabulary(*base->model, *other->model))
+    return err;
   ThreadPool pool(threadCount());
   std::vector<float> a, b;
   for (auto [model, logits] : {std::pair{base->model.get(), &a},
@@ -614,27 +633,14 @@ llvm::Error runSpeed() {
   if (!other)
     return other.takeError();
   const LanguageModel *models[] = {base->model.get(), other->model.get()};
-  if (models[0]->vocabSize() != models[1]->vocabSize())
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "models '" + models[0]->modelName() + "' and '" +
-            models[1]->modelName() + "' have different vocabularies (" +
-            llvm::Twine(models[0]->vocabSize()) + " and " +
-            llvm::Twine(models[1]->vocabSize()) + ")");
+  if (llvm::Error err = checkSameVocabulary(*models[0], *models[1]))
+    return err;
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string &text : *texts) {
-    std::vector<int32_t> ids;
-    if (base->addBos && base->bos >= 0)
-      ids.push_back(base->bos);
-    llvm::Expected<std::vector<int32_t>> encoded =
-        base->tokenizer->encode(text, false);
+    llvm::Expected<std::vector<int32_t>> encoded = encodePrompt(*base, text);
     if (!encoded)
       return encoded.takeError();
-    ids.insert(ids.end(), encoded->begin(), encoded->end());
-    if (ids.empty())
-      return optionError("--prompt", "'" + text +
-                                         "' has no tokens and the "
-                                         "model adds no bos token");
+    std::vector<int32_t> ids = std::move(*encoded);
     for (const LanguageModel *model : models)
       if (static_cast<int64_t>(ids.size()) + speedTokens > model->contextSize())
         return optionError(
