@@ -51,78 +51,101 @@ cl::SubCommand speedCommand(
     "is faster; a compressed model's speedup over its base, the seed's "
     "1.177x)");
 
+cl::OptionCategory runCategory("quant-run options");
+
 cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(logitsCommand), cl::sub(pplCommand),
                                  cl::sub(kldCommand), cl::sub(generateCommand),
                                  cl::sub(tokenizeCommand),
                                  cl::sub(compareCommand),
-                                 cl::sub(speedCommand));
+                                 cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> threads("threads",
                          cl::desc("Worker threads (default 0: all cores)"),
                          cl::init(0), cl::sub(logitsCommand),
                          cl::sub(pplCommand), cl::sub(kldCommand),
                          cl::sub(generateCommand), cl::sub(compareCommand),
-                         cl::sub(speedCommand));
+                         cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
-                      cl::sub(logitsCommand));
+                      cl::sub(logitsCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> top("top", cl::desc("How many logits per position"),
-                      cl::init(5), cl::sub(logitsCommand));
+                      cl::init(5), cl::sub(logitsCommand),
+    cl::cat(runCategory));
 
 cl::opt<std::string> textFile("text", cl::desc("Text file (one passage a line)"),
                               cl::value_desc("file"), cl::sub(pplCommand),
                               cl::sub(kldCommand), cl::sub(tokenizeCommand),
-                              cl::sub(compareCommand));
+                              cl::sub(compareCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> ctxSize("ctx", cl::desc("Tokens per window"), cl::init(256),
-                         cl::sub(pplCommand), cl::sub(kldCommand));
+                         cl::sub(pplCommand), cl::sub(kldCommand),
+    cl::cat(runCategory));
 cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
                          cl::sub(pplCommand), cl::sub(kldCommand),
-                         cl::sub(generateCommand));
+                         cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
-                            cl::sub(generateCommand), cl::sub(tokenizeCommand));
+                            cl::sub(generateCommand), cl::sub(tokenizeCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> numTokens("n", cl::desc("Tokens to generate"), cl::init(32),
-                           cl::sub(generateCommand));
+                           cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<float> temperature("temperature",
                            cl::desc("0 (default) is greedy; > 0 samples"),
-                           cl::init(0), cl::sub(generateCommand));
+                           cl::init(0), cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> topK("top-k", cl::desc("Sample from the K most likely tokens"),
-                      cl::init(0), cl::sub(generateCommand));
+                      cl::init(0), cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
-                       cl::sub(generateCommand));
+                       cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<bool> ggmlActivations(
     "ggml-activations",
     cl::desc("Round matrix-product activations as llama.cpp's CPU backend "
              "does (q8_K/q8_0/f16 per weight type), to predict llama.cpp on "
              "a quantized GGUF instead of computing exact f32"),
     cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
-    cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand));
+    cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
              "(greedy decoding by full recomputation, to check KV caching)"),
-    cl::sub(generateCommand));
+    cl::sub(generateCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> compareTokens("tokens",
                                cl::desc("How many tokens of --text to run"),
-                               cl::init(64), cl::sub(compareCommand));
+                               cl::init(64), cl::sub(compareCommand),
+    cl::cat(runCategory));
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
-                        cl::sub(generateCommand));
+                        cl::sub(generateCommand),
+    cl::cat(runCategory));
 
 cl::list<std::string>
     speedPrompts("prompt",
                  cl::desc("A prompt (repeatable); each is prefilled, then -n "
                           "tokens are generated greedily"),
-                 cl::sub(speedCommand));
+                 cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<std::string> speedPromptFile(
     "prompts", cl::desc("A file of prompts, one a line (empty lines skipped)"),
-    cl::value_desc("file"), cl::sub(speedCommand));
+    cl::value_desc("file"), cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> speedTokens("n", cl::desc("Tokens to generate per prompt"),
-                             cl::init(32), cl::sub(speedCommand));
+                             cl::init(32), cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<int64_t> speedRepeats(
     "repeat",
     cl::desc("Timed runs per model, alternating BASE and OTHER after one "
              "untimed warm-up run each; each rate is the median over the runs"),
-    cl::init(5), cl::sub(speedCommand));
+    cl::init(5), cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<bool> speedJson("json", cl::desc("Print one JSON object"),
-                        cl::sub(speedCommand));
+                        cl::sub(speedCommand),
+    cl::cat(runCategory));
 
 /// The most worker threads --threads may ask for.
 constexpr int64_t kMaxThreads = 1024;
@@ -713,6 +736,8 @@ llvm::Error runSpeed() {
   return llvm::Error::success();
 }
 } // namespace
+
+llvm::cl::OptionCategory &llmq::commandCategory() { return runCategory; }
 
 llvm::Error llmq::runSelectedCommand() {
   if (llvm::Error err = checkOptions())

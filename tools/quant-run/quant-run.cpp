@@ -21,6 +21,8 @@ namespace cl = llvm::cl;
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  for (cl::SubCommand *sub : cl::getRegisteredSubcommands())
+    cl::HideUnrelatedOptions(commandCategory(), *sub);
   cl::ParseCommandLineOptions(argc, argv, "llmq reference CPU runtime\n");
   if (llvm::Error err = runSelectedCommand()) {
     llvm::WithColor::error(llvm::errs(), "quant-run")

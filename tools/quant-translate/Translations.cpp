@@ -97,6 +97,10 @@ static unsigned requestedThreads() {
   return option && option->getValue() > 0 ? option->getValue() : 0;
 }
 
+llvm::SmallVector<const cl::OptionCategory *> llmq::translationCategories() {
+  return {&exportCategory, &npuCategory};
+}
+
 void llmq::describeThreadsOption() {
   if (cl::Option *option = cl::getRegisteredOptions().lookup("threads")) {
     option->setDescription("Threads for quantizing (default: all cores)");

@@ -12,6 +12,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
@@ -35,6 +37,10 @@ llvm::ArrayRef<Translation> registerAllTranslations();
 
 /// Shows --threads in --help (call before parsing the command line).
 void describeThreadsOption();
+
+/// The option categories of the translations, for --help to show only
+/// those (libLLVM registers hundreds of back-end options).
+llvm::SmallVector<const llvm::cl::OptionCategory *> translationCategories();
 
 } // namespace llmq
 

@@ -42,15 +42,22 @@ int main(int argc, char **argv) {
   llvm::SmallVector<const char *> args;
   if (llvm::Error err = expandRecipes(argc, argv, recipeAllocator, args))
     return fail(std::move(err));
+  // As mlir-translate: the input defaults to stdin, the output to stdout.
+  cl::OptionCategory toolCategory("quant-translate options");
   cl::opt<std::string> input(cl::Positional, cl::desc("<input>"),
-                             cl::Required);
+                             cl::init("-"), cl::cat(toolCategory));
   cl::opt<std::string> output("o", cl::desc("Output path"),
-                              cl::value_desc("path"), cl::init("-"));
+                              cl::value_desc("path"), cl::init("-"),
+                              cl::cat(toolCategory));
   cl::opt<const Translation *, false, cl::parser<const Translation *>>
-      selected(cl::desc("Translation:"), cl::Required);
+      selected(cl::desc("Translation:"), cl::Required, cl::cat(toolCategory));
   for (const Translation &t : registerAllTranslations())
     selected.getParser().addLiteralOption(t.flag, &t, t.description);
   describeThreadsOption();
+  // --help shows llmq's options, not the back-end options libLLVM registers.
+  llvm::SmallVector<const cl::OptionCategory *> shown = translationCategories();
+  shown.push_back(&toolCategory);
+  cl::HideUnrelatedOptions(shown);
   cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
                               "llmq translation driver\n");
 
