@@ -51,14 +51,29 @@ static llvm::Expected<uint64_t> openRegular(StringRef path,
   return static_cast<uint64_t>(st.st_size);
 }
 
+/// Opens `path` as openRegular does and refuses a file over `limit` bytes;
+/// returns its size.
+static llvm::Expected<uint64_t> openWithin(StringRef path, uint64_t limit,
+                                           StringRef what,
+                                           FileDescriptor &file) {
+  llvm::Expected<uint64_t> size = openRegular(path, file);
+  if (!size)
+    return size.takeError();
+  if (*size > limit)
+    return readError(path, "is " + Twine(*size) +
+                               " bytes, more than the limit of " +
+                               Twine(limit) + " bytes for a " + what);
+  return *size;
+}
+
 /// Reads up to `length` bytes at `offset` into `out`, stopping at the end of
-/// the file; `out` is resized to what was read.
-static llvm::Error readAt(StringRef path, int fd, uint64_t offset,
-                          uint64_t length, std::string &out) {
-  out.resize(length);
+/// the file; returns how many were read.
+static llvm::Expected<uint64_t> readInto(StringRef path, int fd,
+                                         uint64_t offset, char *out,
+                                         uint64_t length) {
   uint64_t done = 0;
   while (done < length) {
-    ssize_t n = ::pread(fd, out.data() + done, length - done,
+    ssize_t n = ::pread(fd, out + done, length - done,
                         static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR)
@@ -69,23 +84,26 @@ static llvm::Error readAt(StringRef path, int fd, uint64_t offset,
       break;
     done += static_cast<uint64_t>(n);
   }
-  out.resize(done);
+  return done;
+}
+
+/// readInto a string, resized to what was read.
+static llvm::Error readAt(StringRef path, int fd, uint64_t offset,
+                          uint64_t length, std::string &out) {
+  out.resize(length);
+  llvm::Expected<uint64_t> done = readInto(path, fd, offset, out.data(), length);
+  if (!done)
+    return done.takeError();
+  out.resize(*done);
   return llvm::Error::success();
 }
 
 llvm::Expected<std::string> llmq::readSmallFile(StringRef path, uint64_t limit,
                                                 StringRef what) {
   FileDescriptor file;
-  llvm::Expected<uint64_t> size = openRegular(path, file);
+  llvm::Expected<uint64_t> size = openWithin(path, limit, what, file);
   if (!size)
     return size.takeError();
-  auto tooLarge = [&](uint64_t bytes) {
-    return readError(path, "is " + Twine(bytes) +
-                               " bytes, more than the limit of " +
-                               Twine(limit) + " bytes for a " + what);
-  };
-  if (*size > limit)
-    return tooLarge(*size);
   // Read one byte more than the file had, so a file that grew since it was
   // measured is caught, and never more than the limit plus one.
   std::string text;
@@ -99,29 +117,19 @@ llvm::Expected<std::string> llmq::readSmallFile(StringRef path, uint64_t limit,
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 llmq::readSmallFileBuffer(StringRef path, uint64_t limit, StringRef what) {
   FileDescriptor file;
-  llvm::Expected<uint64_t> size = openRegular(path, file);
+  llvm::Expected<uint64_t> size = openWithin(path, limit, what, file);
   if (!size)
     return size.takeError();
-  if (*size > limit)
-    return readError(path, "is " + Twine(*size) +
-                               " bytes, more than the limit of " +
-                               Twine(limit) + " bytes for a " + what);
   std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
       llvm::WritableMemoryBuffer::getNewUninitMemBuffer(*size, path);
   if (!buffer)
     return readError(path, "cannot allocate " + Twine(*size) + " bytes");
-  uint64_t done = 0;
-  while (done < *size) {
-    ssize_t n = ::pread(file.fd, buffer->getBufferStart() + done,
-                        *size - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return readError(path, Twine("cannot read: ") + strerror(errno));
-    if (n == 0)
-      return readError(path, "changed while it was read");
-    done += static_cast<uint64_t>(n);
-  }
+  llvm::Expected<uint64_t> done =
+      readInto(path, file.fd, 0, buffer->getBufferStart(), *size);
+  if (!done)
+    return done.takeError();
+  if (*done != *size)
+    return readError(path, "changed while it was read");
   return std::unique_ptr<llvm::MemoryBuffer>(std::move(buffer));
 }
 
