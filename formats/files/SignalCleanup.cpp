@@ -31,6 +31,26 @@ using llvm::StringRef;
 /// bound keeps the handler's stack use fixed.
 static constexpr int MaxDepth = 16;
 
+static bool removeEntries(int dirFd, int depth);
+
+/// Removes the entry `name` of the open directory `dirFd`: a file at once, a
+/// directory with everything inside it.
+static bool removeEntry(int dirFd, const char *name, int depth) {
+  if (!strcmp(name, ".") || !strcmp(name, ".."))
+    return true;
+  if (unlinkat(dirFd, name, 0) == 0 || errno == ENOENT)
+    return true;
+  if (errno != EISDIR && errno != EPERM)
+    return false;
+  int sub =
+      openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return false;
+  bool ok = removeEntries(sub, depth + 1);
+  close(sub);
+  return unlinkat(dirFd, name, AT_REMOVEDIR) == 0 && ok;
+}
+
 /// Removes everything inside the open directory `dirFd`.
 static bool removeEntries(int dirFd, int depth) {
   if (depth > MaxDepth)
@@ -54,24 +74,7 @@ static bool removeEntries(int dirFd, int depth) {
     for (long offset = 0; offset < n;) {
       const Entry *entry = reinterpret_cast<const Entry *>(buffer + offset);
       offset += entry->reclen;
-      const char *name = entry->name;
-      if (!strcmp(name, ".") || !strcmp(name, ".."))
-        continue;
-      if (unlinkat(dirFd, name, 0) == 0 || errno == ENOENT)
-        continue;
-      if (errno != EISDIR && errno != EPERM) {
-        ok = false;
-        continue;
-      }
-      int sub = openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                        O_CLOEXEC);
-      if (sub < 0) {
-        ok = false;
-        continue;
-      }
-      ok &= removeEntries(sub, depth + 1);
-      close(sub);
-      ok &= unlinkat(dirFd, name, AT_REMOVEDIR) == 0;
+      ok &= removeEntry(dirFd, entry->name, depth);
     }
   }
 #else
@@ -80,21 +83,8 @@ static bool removeEntries(int dirFd, int depth) {
   DIR *dir = dupFd < 0 ? nullptr : fdopendir(dupFd);
   if (!dir)
     return false;
-  while (struct dirent *entry = readdir(dir)) {
-    const char *name = entry->d_name;
-    if (!strcmp(name, ".") || !strcmp(name, ".."))
-      continue;
-    if (unlinkat(dirFd, name, 0) == 0 || errno == ENOENT)
-      continue;
-    int sub = openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    if (sub < 0) {
-      ok = false;
-      continue;
-    }
-    ok &= removeEntries(sub, depth + 1);
-    close(sub);
-    ok &= unlinkat(dirFd, name, AT_REMOVEDIR) == 0;
-  }
+  while (struct dirent *entry = readdir(dir))
+    ok &= removeEntry(dirFd, entry->d_name, depth);
   closedir(dir);
 #endif
   return ok;
