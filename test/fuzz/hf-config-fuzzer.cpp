@@ -14,13 +14,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Llmq/LlmqOps.h"
-#include "frontends/HF/ImportHF.h"
-#include "test/fuzz/FuzzUtil.h"
+#include "test/fuzz/ImportScratch.h"
 
 #include <nlohmann/json.hpp>
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
 
 using namespace llmq;
 using namespace llmq::fuzz;
@@ -34,22 +31,15 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  const std::string &dir = scratchDir();
-  if (!writeFile(dir + "/config.json", data, size))
-    abort();
   mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
-  // The importer's verifier diagnostics: the outcome is what counts here.
-  mlir::ScopedDiagnosticHandler quiet(
-      &context, [](mlir::Diagnostic &) { return mlir::success(); });
-  auto module = importHF(dir, context);
-  if (!module) {
-    llvm::consumeError(module.takeError());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      importScratch("config.json", data, size, context);
+  if (!module)
     return 0;
-  }
   // Accepted: the numbers the model took are the config's own.
   nlohmann::json config = nlohmann::json::parse(data, data + size, nullptr, false);
   LLMQ_FUZZ_CHECK(config.is_object(), "a config that is not an object was accepted");
-  auto model = *(*module)->getOps<mlir::llmq::ModelOp>().begin();
+  auto model = *module->getOps<mlir::llmq::ModelOp>().begin();
   std::pair<const char *, double> numbers[] = {
       {"rms_norm_eps", model.getNormEps().convertToDouble()},
       {"rope_theta", model.getRopeTheta().convertToDouble()}};

@@ -12,15 +12,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Llmq/LlmqOps.h"
-#include "frontends/HF/ImportHF.h"
-#include "test/fuzz/FuzzUtil.h"
+#include "test/fuzz/ImportScratch.h"
 
 #include "llvm/Support/Path.h"
 
 #include <nlohmann/json.hpp>
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
 
 using namespace llmq;
 using namespace llmq::fuzz;
@@ -38,25 +35,18 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  const std::string &dir = scratchDir();
-  if (!writeFile(dir + "/model.safetensors.index.json", data, size))
-    abort();
   mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
-  // The importer's verifier diagnostics: the outcome is what counts here.
-  mlir::ScopedDiagnosticHandler quiet(
-      &context, [](mlir::Diagnostic &) { return mlir::success(); });
-  auto module = importHF(dir, context);
-  if (!module) {
-    llvm::consumeError(module.takeError());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      importScratch("model.safetensors.index.json", data, size, context);
+  if (!module)
     return 0;
-  }
   // Accepted: each weight's tensor is in the shard the index names for it.
   nlohmann::json index = nlohmann::json::parse(data, data + size, nullptr, false);
   LLMQ_FUZZ_CHECK(index.is_object() && index.contains("weight_map") &&
                       index["weight_map"].is_object(),
                   "an index without a weight_map was accepted");
   const nlohmann::json &map = index["weight_map"];
-  (*module)->walk([&](mlir::llmq::WeightOp weight) {
+  module->walk([&](mlir::llmq::WeightOp weight) {
     mlir::llmq::SourceAttr source = weight.getSource();
     auto shard = map.find(source.getKey().str());
     LLMQ_FUZZ_CHECK(shard != map.end() && shard->is_string(),
