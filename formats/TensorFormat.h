@@ -1,9 +1,20 @@
-//===- TensorFormat.h - Any format a weight tensor is stored in -*- C++ -*-===//
+//===- TensorFormat.h - Every storage format a weight can have --*- C++ -*-===//
 //
-// A weight is stored either in one of ggml's row formats (Formats.h: every
-// row self-contained) or in a tensor-level group format (GroupFormats.h:
-// codes plus separate scale tensors whose blocks may span rows). Artifacts
-// that shard weights need both, under one name per format.
+// One value names any storage format llmq implements, so the IR, the passes,
+// the runtime and every exporter speak of formats the same way:
+//
+//   ggml       one of ggml's row formats (Formats.h: f32, bf16, q8_0, q4_K,
+//              ...): every row is self-contained blocks.
+//   fp8_block  FP8 e4m3 with one f32 dequantization scale per block of
+//              blockRows x blockCols values (128x128 as DeepSeek-V3 and
+//              Qwen3-FP8 checkpoints store `weight_scale_inv`).
+//   int        integer codes of `bits` bits (4 or 8) with one scale per
+//              `group` values of a row (group 0: one per row, "per channel"),
+//              symmetric or with a zero point (compressed-tensors' int
+//              quantization, vLLM's W4A16/W8A16).
+//
+// Unlike ggml's formats the last two keep codes and scales in separate
+// tensors, and fp8 blocks span rows; GroupFormats.h quantizes them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,70 +23,101 @@
 
 #include "formats/Formats.h"
 
+#include "llvm/ADT/Hashing.h"
+
+#include <optional>
 #include <string>
 
 namespace llmq {
 
-enum class GroupFormat : uint8_t {
-  None,        ///< a ggml row format
-  FP8Block,    ///< FP8 e4m3, one scale per 128x128 block
-  Int8Channel, ///< int8, one scale per row
-  Int4G128,    ///< int4 symmetric, one scale per 128 values of a row
-};
+enum class FormatKind : uint8_t { Ggml, FP8Block, Int };
 
 struct TensorFormat {
-  Format row = Format::F32; ///< meaningful when group == None
-  GroupFormat group = GroupFormat::None;
+  FormatKind kind = FormatKind::Ggml;
+  Format ggml = Format::F32;  ///< kind == Ggml
+  uint32_t blockRows = 0;     ///< kind == FP8Block
+  uint32_t blockCols = 0;     ///< kind == FP8Block
+  uint8_t bits = 0;           ///< kind == Int: 4 or 8
+  uint32_t group = 0;         ///< kind == Int: values per scale; 0 = a row
+  bool symmetric = true;      ///< kind == Int: false adds a zero point
 
-  static TensorFormat rowFormat(Format f) { return {f, GroupFormat::None}; }
-  static TensorFormat grouped(GroupFormat g) { return {Format::F32, g}; }
+  static TensorFormat ggmlFormat(Format f) {
+    TensorFormat t;
+    t.ggml = f;
+    return t;
+  }
+  static TensorFormat fp8Block(uint32_t rows = 128, uint32_t cols = 128) {
+    TensorFormat t;
+    t.kind = FormatKind::FP8Block;
+    t.blockRows = rows;
+    t.blockCols = cols;
+    return t;
+  }
+  static TensorFormat integer(uint8_t bits, uint32_t group, bool symmetric) {
+    TensorFormat t;
+    t.kind = FormatKind::Int;
+    t.bits = bits;
+    t.group = group;
+    t.symmetric = symmetric;
+    return t;
+  }
 
-  bool isGrouped() const { return group != GroupFormat::None; }
+  bool isGgml() const { return kind == FormatKind::Ggml; }
+  bool isGgml(Format f) const { return isGgml() && ggml == f; }
+  /// f32, f16 or bf16: values stored as they are.
+  bool isFloat() const {
+    return isGgml() && getFormatTraits(ggml).blockElems == 1;
+  }
+  /// Kept in separate code and scale tensors (not a ggml row format).
+  bool isGrouped() const { return !isGgml(); }
+
   bool operator==(const TensorFormat &o) const {
-    return row == o.row && group == o.group;
+    return kind == o.kind && ggml == o.ggml && blockRows == o.blockRows &&
+           blockCols == o.blockCols && bits == o.bits && group == o.group &&
+           symmetric == o.symmetric;
   }
+  bool operator!=(const TensorFormat &o) const { return !(*this == o); }
 
-  /// "bf16", "q8_0", "fp8_block", "int8", "int4_g128".
-  std::string name() const {
-    switch (group) {
-    case GroupFormat::None: return getFormatTraits(row).name.str();
-    case GroupFormat::FP8Block: return "fp8_block";
-    case GroupFormat::Int8Channel: return "int8";
-    case GroupFormat::Int4G128: return "int4_g128";
-    }
-    return "";
-  }
+  /// The one spelling used on command lines, in manifests and reports:
+  /// ggml names ("q4_K"), "fp8_block" (128x128; other blocks
+  /// "fp8_block_64x128"), "int4_g128", "int4_g128_asym", "int8" (per
+  /// channel), "int8_g32".
+  std::string name() const;
+  /// name()'s spellings, plus "fp8", "fp8_e4m3", "fp8-block", "int4-g128",
+  /// "int8_channel".
+  static std::optional<TensorFormat> parse(llvm::StringRef text);
 
-  /// Accepts name()'s spellings and, for the group formats, the command-line
-  /// ones with '-' ("fp8-block", "int4-g128").
-  static std::optional<TensorFormat> parse(llvm::StringRef text) {
-    if (text == "fp8_block" || text == "fp8-block")
-      return grouped(GroupFormat::FP8Block);
-    if (text == "int8")
-      return grouped(GroupFormat::Int8Channel);
-    if (text == "int4_g128" || text == "int4-g128")
-      return grouped(GroupFormat::Int4G128);
-    if (std::optional<Format> f = lookupFormat(text))
-      return rowFormat(*f);
-    return std::nullopt;
-  }
+  /// Why the format's own parameters are invalid ("" when valid): block
+  /// edges 1..4096, bits 4 or 8, group 0 or a power of two 8..4096.
+  std::string invalidReason() const;
 
-  /// The block edge that shard boundaries must respect: rows and columns for
-  /// fp8_block (128), columns only for int4_g128 (128) and the ggml formats
-  /// (their block length), nothing for int8 (per-row scales are kept whole).
+  /// Whether a rows x cols matrix can be stored: ggml needs whole blocks per
+  /// row, a group format whole groups per row; fp8 blocks may be partial.
+  bool fits(int64_t cols) const;
+  /// Average storage bits per value of a rows x cols matrix, scales and
+  /// zero points (f32 scales, zero points of `bits` bits) included.
+  double bitsPerWeight(int64_t rows, int64_t cols) const;
+  /// Bytes of a rows x cols matrix in this format, all its tensors.
+  uint64_t storageBytes(int64_t rows, int64_t cols) const;
+
+  /// The block edges shard boundaries must respect (NPU artifacts).
   int64_t rowAlignment() const {
-    return group == GroupFormat::FP8Block ? 128 : 1;
+    return kind == FormatKind::FP8Block ? blockRows : 1;
   }
-  int64_t colAlignment() const {
-    switch (group) {
-    case GroupFormat::None: return getFormatTraits(row).blockElems;
-    case GroupFormat::FP8Block:
-    case GroupFormat::Int4G128: return 128;
-    case GroupFormat::Int8Channel: return 1;
-    }
-    return 1;
-  }
+  int64_t colAlignment() const;
 };
+
+inline llvm::hash_code hash_value(const TensorFormat &f) {
+  return llvm::hash_combine(static_cast<uint8_t>(f.kind),
+                            static_cast<uint8_t>(f.ggml), f.blockRows,
+                            f.blockCols, f.bits, f.group, f.symmetric);
+}
+
+/// llama.cpp's tensor_type_fallback: the ggml format used when `wanted`'s
+/// blocks do not split a row of `cols` (256-element K and IQ types step to a
+/// 32-element format of similar size, then to f16). Returns `wanted` when it
+/// fits; the one fallback chain for every pass and exporter.
+Format ggmlFallback(Format wanted, int64_t cols);
 
 } // namespace llmq
 

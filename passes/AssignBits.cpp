@@ -207,38 +207,12 @@ static bool useMoreBits(int iLayer, int nLayers) {
          (iLayer - nLayers / 8) % 3 == 2;
 }
 
-/// tensor_type_fallback: a type whose blocks do not fit a row of `cols`
-/// elements is replaced by a 32-element type of similar size, or f16.
+/// tensor_type_fallback (formats/TensorFormat.h), counting the tensors
+/// that needed one as llama.cpp does.
 static Format fallback(QuantizeState &qs, Format type, int64_t cols) {
-  if (::llmq::rowFits(type, cols))
-    return type;
-  ++qs.nFallback;
-  Format result;
-  switch (type) {
-  case Format::IQ4_XS:
-    result = Format::IQ4_NL;
-    break;
-  case Format::Q2_K:
-  case Format::Q3_K:
-    result = Format::Q4_0;
-    break;
-  case Format::Q4_K:
-    result = Format::Q5_0;
-    break;
-  case Format::Q5_K:
-    result = Format::Q5_1;
-    break;
-  case Format::Q6_K:
-    result = Format::Q8_0;
-    break;
-  default:
-    // llama.cpp throws here; no preset's type reaches this (all 32-element
-    // types are only chosen where they fit or as fallbacks checked below).
-    result = Format::F16;
-    break;
-  }
-  if (!::llmq::rowFits(result, cols))
-    result = Format::F16;
+  Format result = ::llmq::ggmlFallback(type, cols);
+  if (result != type)
+    ++qs.nFallback;
   return result;
 }
 
@@ -377,7 +351,7 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
       ++numQuantized;
     }
     weight.setFormatAttr(
-        StorageFormatAttr::get(model.getContext(), toStorageFormat(chosen)));
+        FormatAttr::get(model.getContext(), chosen));
   }
   numFallbacks += qs.nFallback;
   return success();
@@ -766,7 +740,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     error += c.error;
     cost += c.cost;
     item.weight.setFormatAttr(
-        StorageFormatAttr::get(ctx, toStorageFormat(c.format)));
+        FormatAttr::get(ctx, c.format));
     if (!item.quantizable)
       continue;
     dialect->getQuantErrorAttrHelper().setAttr(

@@ -113,13 +113,14 @@ static FailureOr<ModelReport> collect(ModelOp model) {
     RankedTensorType type = weight.getTensorType();
     t.shape.assign(type.getShape().begin(), type.getShape().end());
     t.elements = type.getNumElements();
-    ::llmq::Format format = sourceFormat(weight);
-    if (StorageFormatAttr chosen = weight.getFormatAttr()) {
-      format = toFormat(chosen.getValue());
+    ::llmq::TensorFormat format = sourceFormat(weight);
+    if (std::optional<::llmq::TensorFormat> chosen = chosenFormat(weight)) {
+      format = *chosen;
       report.formatsAssigned = true;
     }
-    t.format = ::llmq::getFormatTraits(format).name.str();
-    t.bits = ::llmq::bitsPerWeight(format);
+    t.format = format.name();
+    t.bits = format.bitsPerWeight(t.shape.empty() ? 1 : t.shape.front(),
+                                  t.shape.empty() ? 1 : t.shape.back());
     t.quantError =
         floatAttr(dialect->getQuantErrorAttrHelper().getAttr(weight));
     report.hasQuantError |= t.quantError.has_value();

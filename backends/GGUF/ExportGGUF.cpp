@@ -101,31 +101,11 @@ static std::string ggufTensorName(StringRef symbol) {
   return symbol.str() + ".weight";
 }
 
-/// llama.cpp's replacement for a format whose blocks do not fit a row
-/// (llama_tensor_get_type's fallback): K-quants step to a 32-element format
-/// of similar size, everything else to f16, which fits any row.
-static ::llmq::Format ggufFallback(::llmq::Format format) {
-  switch (format) {
-  case ::llmq::Format::Q2_K:
-  case ::llmq::Format::Q3_K:
-  case ::llmq::Format::IQ4_XS:
-    return ::llmq::Format::IQ4_NL;
-  case ::llmq::Format::Q4_K:
-    return ::llmq::Format::Q5_0;
-  case ::llmq::Format::Q5_K:
-    return ::llmq::Format::Q5_1;
-  case ::llmq::Format::Q6_K:
-    return ::llmq::Format::Q8_0;
-  default:
-    return ::llmq::Format::F16;
-  }
-}
-
 /// Whether `weight`'s bytes lie in a GGUF file: quantized there, or in the
 /// GGUF file the model was imported from.
 static bool isGGUFSourced(WeightOp weight, ModelOp model) {
-  if (weight.getSource().getStored())
-    return true;
+  if (FormatAttr stored = weight.getSource().getStored())
+    return stored.getValue().isGgml();
   StringAttr imported = model.getGgufMetadataAttr();
   return imported && imported.getValue() == weight.getSource().getFile();
 }
@@ -138,16 +118,19 @@ static llvm::Expected<::llmq::Format>
 chooseFormat(WeightOp weight, ModelOp model, const GGUFExportOptions &options) {
   RankedTensorType type = weight.getTensorType();
   ::llmq::Format wanted = options.defaultFormat.value_or(::llmq::Format::F32);
-  if (auto attr = weight.getFormatAttr())
-    wanted = toFormat(attr.getValue());
-  else if (!options.defaultFormat && isGGUFSourced(weight, model))
-    return sourceFormat(weight);
-  else if (type.getRank() == 1)
+  if (std::optional<::llmq::TensorFormat> chosen = chosenFormat(weight)) {
+    if (!chosen->isGgml())
+      return exportError("export-gguf: '" + weight.getSymName() + "' has " +
+                         "format " + chosen->name() +
+                         ", which GGUF cannot hold (a ggml type is needed)");
+    wanted = chosen->ggml;
+  } else if (!options.defaultFormat && isGGUFSourced(weight, model)) {
+    return sourceFormat(weight).ggml;
+  } else if (type.getRank() == 1) {
     return ::llmq::Format::F32;
+  }
   int64_t cols = type.getShape().back();
-  ::llmq::Format format = wanted;
-  while (cols % getFormatTraits(format).blockElems != 0)
-    format = ggufFallback(format);
+  ::llmq::Format format = ::llmq::ggmlFallback(wanted, cols);
   if (format == wanted)
     return format;
   std::string message = "'" + weight.getSymName().str() + "' has " +

@@ -3,6 +3,7 @@
 #include "backends/NPU/ArtifactPlan.h"
 
 #include "backends/NPU/ArtifactLimits.h"
+#include "backends/NPU/ShardCodec.h"
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
@@ -107,7 +108,7 @@ static llvm::Error checkAlignment(ShardedWeight &w, bool reblock) {
   if (w.isVector || w.split == Split::Replicated)
     return llvm::Error::success();
   int64_t rowAlign = w.format.rowAlignment(), colAlign = w.format.colAlignment();
-  if (w.format.group == GroupFormat::Int4G128 && w.cols % 128 != 0)
+  if (shardCodec(w.format) == ShardCodec::Int4G128 && w.cols % 128 != 0)
     return planError("'" + w.symbol + "': " + Twine(w.cols) +
                      " columns do not split into int4 groups of 128");
   ShardedWeight::Slice s = w.slice(0);
@@ -218,14 +219,18 @@ llvm::Expected<ArtifactPlan> llmq::npu::planArtifact(ModelOp model,
     w.headRows = dim;
     w.ranksPerHead = replicateKV ? tp / kvHeads : 1;
     if (w.isVector) {
-      w.format = TensorFormat::rowFormat(Format::F32);
+      w.format = TensorFormat::ggmlFormat(Format::F32);
     } else if (quantizable && o.weights) {
       w.format = *o.weights;
-    } else if (mlir::llmq::StorageFormatAttr f = op.getFormatAttr()) {
-      w.format = TensorFormat::rowFormat(mlir::llmq::toFormat(f.getValue()));
+    } else if (std::optional<TensorFormat> f = mlir::llmq::chosenFormat(op)) {
+      w.format = *f;
     } else {
-      w.format = TensorFormat::rowFormat(mlir::llmq::sourceFormat(op));
+      w.format = mlir::llmq::sourceFormat(op);
     }
+    if (!shardCodec(w.format))
+      return planError("'" + w.symbol + "': an artifact cannot store " +
+                       w.format.name() +
+                       " (fp8_block, int8, int4_g128 or a ggml type)");
     if (llvm::Error err = checkAlignment(w, o.reblock))
       return err;
     plan.anyReblocked |= w.reblocked;

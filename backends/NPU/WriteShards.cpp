@@ -11,6 +11,7 @@
 
 #include "backends/NPU/WriteShards.h"
 
+#include "backends/NPU/ShardCodec.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/GroupFormats.h"
@@ -36,27 +37,27 @@ static std::vector<ShardComponent> componentsOf(const ShardedWeight &w,
                                                 const ShardedWeight::Slice &s) {
   int64_t rows = s.numRows(), cols = s.numCols();
   auto blocks = [](int64_t n) { return (n + 127) / 128; };
-  switch (w.format.group) {
-  case GroupFormat::FP8Block:
+  switch (*shardCodec(w.format)) {
+  case ShardCodec::FP8Block:
     return {{w.symbol, "F8_E4M3", {rows, cols}},
             {w.symbol + ".scale_inv", "F32", {blocks(rows), blocks(cols)}}};
-  case GroupFormat::Int8Channel:
+  case ShardCodec::Int8Channel:
     return {{w.symbol, "I8", {rows, cols}}, {w.symbol + ".scale", "F32", {rows}}};
-  case GroupFormat::Int4G128:
+  case ShardCodec::Int4G128:
     return {{w.symbol, "I32", {rows, cols / 8}},
             {w.symbol + ".scale", "F32", {rows, cols / 128}}};
-  case GroupFormat::None:
+  case ShardCodec::Ggml:
     break;
   }
   if (w.isVector)
     return {{w.symbol, "F32", {rows}}};
-  switch (w.format.row) {
+  switch (w.format.ggml) {
   case Format::F32: return {{w.symbol, "F32", {rows, cols}}};
   case Format::F16: return {{w.symbol, "F16", {rows, cols}}};
   case Format::BF16: return {{w.symbol, "BF16", {rows, cols}}};
   default:
     return {{w.symbol, "U8",
-             {rows, static_cast<int64_t>(rowBytes(w.format.row, cols))}}};
+             {rows, static_cast<int64_t>(rowBytes(w.format.ggml, cols))}}};
   }
 }
 
@@ -149,21 +150,21 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
   std::vector<float> scales;
   // fp8 blocks are 128 rows tall; other formats take strips of ~1 MiB.
   int64_t stripRows =
-      w.format.group == GroupFormat::FP8Block
+      shardCodec(w.format) == ShardCodec::FP8Block
           ? 128
           : std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(src.cols, 1));
   for (int64_t first = 0; first < rows; first += stripRows) {
     int64_t n = std::min(stripRows, rows - first);
     int64_t row0 = s.rowBegin + first;
-    switch (w.format.group) {
-    case GroupFormat::FP8Block: {
+    switch (*shardCodec(w.format)) {
+    case ShardCodec::FP8Block: {
       readStrip(src, s, row0, n, strip);
       FP8BlockTensor q = quantizeFP8Block(strip.data(), n, cols);
       out.write(q.weight);
       scales.insert(scales.end(), q.scaleInv.begin(), q.scaleInv.end());
       break;
     }
-    case GroupFormat::Int8Channel: {
+    case ShardCodec::Int8Channel: {
       // The scale of a row is its whole row's: quantize whole rows, keep
       // the shard's columns.
       ShardedWeight::Slice whole = s;
@@ -176,17 +177,17 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
       scales.insert(scales.end(), q.scale.begin(), q.scale.end());
       break;
     }
-    case GroupFormat::Int4G128: {
+    case ShardCodec::Int4G128: {
       readStrip(src, s, row0, n, strip);
       Int4GroupTensor q = quantizeInt4Group(strip.data(), n, cols, 128, true);
       out.write(asBytes(q.packed.data(), q.packed.size() * 4));
       scales.insert(scales.end(), q.scale.begin(), q.scale.end());
       break;
     }
-    case GroupFormat::None: {
+    case ShardCodec::Ggml: {
       readStrip(src, s, row0, n, strip);
-      const FormatTraits &t = getFormatTraits(w.format.row);
-      size_t bytes = rowBytes(w.format.row, cols);
+      const FormatTraits &t = getFormatTraits(w.format.ggml);
+      size_t bytes = rowBytes(w.format.ggml, cols);
       std::vector<uint8_t> buffer(bytes * n);
       // Rows are independent: the bytes do not depend on the threads.
       llvm::parallelFor(0, n, [&](int64_t i) {

@@ -11,8 +11,36 @@ class Llmq_Attr<string name, string attrMnemonic, list<Trait> traits = []>
   let mnemonic = attrMnemonic;
 }
 
-def Llmq_FormatAttr : EnumAttr<Llmq_Dialect, Llmq_FormatAttrEnum, "format"> {
-  let assemblyFormat = "`<` $value `>`";
+def Llmq_FormatAttr : Llmq_Attr<"Format", "format"> {
+  let summary = "a storage format: a ggml type, FP8 blocks or integer groups";
+  let description = [{
+    Names every storage format llmq implements, for what a weight's bytes
+    are (`#llmq.source<..., stored = ...>`) and for what a pass wants them
+    to be (`format` on `llmq.weight`). The value is the formats library's
+    `llmq::TensorFormat`, so IR and library share one registry.
+
+    ```mlir
+    #llmq.format<q4_K>                              // a ggml type
+    #llmq.format<fp8_e4m3, block = [128, 128]>      // one scale per block
+    #llmq.format<int4, group = 128>                 // symmetric groups
+    #llmq.format<int4, group = 128, asymmetric>     // with zero points
+    #llmq.format<int8>                              // one scale per row
+    ```
+
+    Block edges follow upstream `quant`'s sub-channel block sizes (rows,
+    then columns); `group` is the block size along a row with one row per
+    block. See docs/dialects/RationaleLlmq.md.
+  }];
+  let parameters = (ins AttrParameter<"::llmq::TensorFormat",
+                                      "the storage format">:$value);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The attribute of a ggml format.
+    static FormatAttr get(::mlir::MLIRContext *context, ::llmq::Format format) {
+      return get(context, ::llmq::TensorFormat::ggmlFormat(format));
+    }
+  }];
 }
 
 def Llmq_SourceAttr : Llmq_Attr<"Source", "source"> {
@@ -22,14 +50,21 @@ def Llmq_SourceAttr : Llmq_Attr<"Source", "source"> {
     it), `key` the tensor's name inside it and `offset` the byte offset of its
     first element in the file. The element type and shape are the weight's
     tensor type, so a reader can map exactly the bytes it needs. `stored`
-    names a block format (q8_0, ...) when the bytes are quantized, as in a
-    GGUF file; the element type is then f32, what they dequantize to.
+    names the format when the bytes are quantized (a ggml block format, as
+    in a GGUF file, or FP8 blocks or integer groups, as in a quantized
+    Hugging Face checkpoint); the element type is then f32, what they
+    dequantize to. Formats with separate scale tensors name them by key in
+    the same file: `scale` (FP8's `weight_scale_inv`, an integer format's
+    `weight_scale`) and, when asymmetric, `zero_point`.
   }];
   let parameters = (ins StringRefParameter<"source file">:$file,
                         StringRefParameter<"tensor key in the file">:$key,
                         "uint64_t":$offset,
-                        OptionalParameter<"::mlir::llmq::StorageFormatAttr",
-                          "block format of the bytes, when not the element type">:$stored);
+                        OptionalParameter<"::mlir::llmq::FormatAttr",
+                          "format of the bytes, when not the element type">:$stored,
+                        StringRefParameter<"key of the scale tensor", "\"\"">:$scale,
+                        StringRefParameter<"key of the zero-point tensor", "\"\"">:$zero_point);
+  let genVerifyDecl = 1;
   let assemblyFormat = "`<` struct(params) `>`";
 }
 

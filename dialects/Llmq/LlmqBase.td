@@ -50,26 +50,4 @@ def Llmq_Dialect : Dialect {
   let hasOperationAttrVerify = 1;
 }
 
-/// Storage formats a weight can be emitted in. Names match formats/Formats.h.
-def Llmq_FormatAttrEnum : I32EnumAttr<"StorageFormat", "weight storage format", [
-    I32EnumAttrCase<"f32", 0>,
-    I32EnumAttrCase<"f16", 1>,
-    I32EnumAttrCase<"bf16", 2>,
-    I32EnumAttrCase<"q8_0", 3>,
-    I32EnumAttrCase<"q4_0", 4>,
-    I32EnumAttrCase<"q4_1", 5>,
-    I32EnumAttrCase<"q5_0", 6>,
-    I32EnumAttrCase<"q5_1", 7>,
-    I32EnumAttrCase<"q2_K", 8>,
-    I32EnumAttrCase<"q3_K", 9>,
-    I32EnumAttrCase<"q4_K", 10>,
-    I32EnumAttrCase<"q5_K", 11>,
-    I32EnumAttrCase<"q6_K", 12>,
-    I32EnumAttrCase<"iq4_nl", 13>,
-    I32EnumAttrCase<"iq4_xs", 14>,
-  ]> {
-  let cppNamespace = "::mlir::llmq";
-  let genSpecializedAttr = 0;
-}
-
 #endif // LLMQ_BASE_TD

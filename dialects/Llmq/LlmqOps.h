@@ -10,6 +10,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 
+#include "formats/TensorFormat.h"
+
 #include <string>
 
 #include "dialects/Llmq/LlmqDialect.h.inc"

@@ -1,8 +1,8 @@
-//===- WeightFormats.h - IR formats as formats/ formats ---------*- C++ -*-===//
+//===- WeightFormats.h - The formats of a weight's bytes --------*- C++ -*-===//
 //
-// The IR spells storage formats as #llmq.format<...> (StorageFormat); the
-// formats library as llmq::Format. These map one onto the other, and tell in
-// which format a weight's source bytes are.
+// The IR spells storage formats as #llmq.format<...> (FormatAttr), whose
+// value is the formats library's llmq::TensorFormat. A weight has two: the
+// format its source bytes are in, and the one a pass chose for its output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,34 +10,30 @@
 #define LLMQ_DIALECTS_LLMQ_WEIGHTFORMATS_H
 
 #include "dialects/Llmq/LlmqOps.h"
-#include "formats/Formats.h"
+#include "formats/TensorFormat.h"
+
+#include <optional>
 
 namespace mlir::llmq {
 
-/// StorageFormat lists the formats in llmq::Format's order, so the two map
-/// by value; the static_assert below keeps them in step.
-inline ::llmq::Format toFormat(StorageFormat format) {
-  return static_cast<::llmq::Format>(static_cast<uint32_t>(format));
-}
-
-inline StorageFormat toStorageFormat(::llmq::Format format) {
-  return static_cast<StorageFormat>(static_cast<uint32_t>(format));
-}
-
-static_assert(static_cast<uint32_t>(StorageFormat::iq4_xs) + 1 ==
-                  ::llmq::NumFormats,
-              "StorageFormat (LlmqBase.td) and llmq::Format differ");
-
-/// The format of `weight`'s bytes in its source file.
-inline ::llmq::Format sourceFormat(WeightOp weight) {
-  if (StorageFormatAttr stored = weight.getSource().getStored())
-    return toFormat(stored.getValue());
+/// The format of `weight`'s bytes in its source file: `stored`, else the
+/// float format of its element type.
+inline ::llmq::TensorFormat sourceFormat(WeightOp weight) {
+  if (FormatAttr stored = weight.getSource().getStored())
+    return stored.getValue();
   Type element = weight.getTensorType().getElementType();
   if (element.isF16())
-    return ::llmq::Format::F16;
+    return ::llmq::TensorFormat::ggmlFormat(::llmq::Format::F16);
   if (element.isBF16())
-    return ::llmq::Format::BF16;
-  return ::llmq::Format::F32;
+    return ::llmq::TensorFormat::ggmlFormat(::llmq::Format::BF16);
+  return ::llmq::TensorFormat::ggmlFormat(::llmq::Format::F32);
+}
+
+/// The format a pass chose for `weight`, if any.
+inline std::optional<::llmq::TensorFormat> chosenFormat(WeightOp weight) {
+  if (FormatAttr format = weight.getFormatAttr())
+    return format.getValue();
+  return std::nullopt;
 }
 
 } // namespace mlir::llmq

@@ -92,7 +92,12 @@ llvm::Expected<SourceTensor> WeightSources::resolve(WeightOp weight) {
   SourceTensor t;
   t.file = &file.mapping();
   t.offset = source.getOffset();
-  t.format = sourceFormat(weight);
+  ::llmq::TensorFormat stored = sourceFormat(weight);
+  if (!stored.isGgml())
+    return fail("is stored as " + stored.name() +
+                ", which is read through its scale tensors (not supported "
+                "here yet)");
+  t.format = stored.ggml;
   if (type.getRank() < 1 || type.getRank() > 2 || type.getNumDynamicDims())
     return fail("has a weight type of rank " + llvm::Twine(type.getRank()) +
                 ", expected a static vector or matrix");

@@ -31,7 +31,7 @@ static llvm::Error importError(const Twine &message) {
 }
 
 /// The element type and stored format of a GGUF tensor of ggml type `type`.
-static std::optional<std::pair<Type, std::optional<StorageFormat>>>
+static std::optional<std::pair<Type, std::optional<::llmq::Format>>>
 elementFor(uint32_t type, MLIRContext &context) {
   for (unsigned i = 0; i < ::llmq::NumFormats; ++i) {
     auto format = static_cast<::llmq::Format>(i);
@@ -46,7 +46,7 @@ elementFor(uint32_t type, MLIRContext &context) {
       return std::make_pair(Type(BFloat16Type::get(&context)), std::nullopt);
     default:
       return std::make_pair(Type(Float32Type::get(&context)),
-                            std::optional(toStorageFormat(format)));
+                            std::optional(format));
     }
   }
   return std::nullopt;
@@ -120,10 +120,10 @@ llvm::Error GGUFImporter::emitWeight(StringRef symbol, StringRef name,
   auto [type, stored] = *element;
   auto source = SourceAttr::get(
       &context, file.path(), name, tensor->offset,
-      stored ? StorageFormatAttr::get(&context, *stored) : StorageFormatAttr());
+      stored ? FormatAttr::get(&context, *stored) : FormatAttr(), "", "");
   WeightOp::create(builder, FileLineColLoc::get(&context, file.path(), 0, 0),
                    symbol, RankedTensorType::get(shape, type), source,
-                   StorageFormatAttr(), DenseI64ArrayAttr(), FloatAttr());
+                   FormatAttr(), DenseI64ArrayAttr(), FloatAttr());
   return llvm::Error::success();
 }
 

@@ -529,9 +529,9 @@ public:
     MLIRContext &context = *builder.getContext();
     auto type = RankedTensorType::get(shape, elementType(tensor->dtype, context));
     auto source = SourceAttr::get(&context, file->path, key, tensor->offset,
-                                  StorageFormatAttr());
+                                  FormatAttr(), "", "");
     WeightOp::create(builder, FileLineColLoc::get(&context, file->path, 0, 0),
-                     symbol, type, source, StorageFormatAttr(),
+                     symbol, type, source, FormatAttr(),
                      DenseI64ArrayAttr(), FloatAttr());
     return llvm::Error::success();
   }

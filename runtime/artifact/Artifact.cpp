@@ -4,6 +4,7 @@
 
 #include "runtime/artifact/ArtifactSession.h"
 
+#include "backends/NPU/ShardCodec.h"
 #include "dialects/Graph/GraphOps.h"
 #include "formats/GroupFormats.h"
 #include "formats/TensorFormat.h"
@@ -578,10 +579,13 @@ public:
         range(json::member(tensor, "rows"));
     std::optional<std::pair<int64_t, int64_t>> colRange =
         range(json::member(tensor, "cols"));
-    if (weight.empty() || !format || !rowRange || !colRange)
+    std::optional<npu::ShardCodec> shardCodec =
+        format ? npu::shardCodec(*format) : std::nullopt;
+    if (weight.empty() || !shardCodec || !rowRange || !colRange)
       return loadError(manifestPath + ": '" + key +
                        "' is not a shard entry (weight, format, rows and "
                        "cols as [begin, end))");
+    npu::ShardCodec codec = *shardCodec;
     int64_t numRows = rowRange->second - rowRange->first;
     int64_t numCols = colRange->second - colRange->first;
     std::optional<int64_t> elements = npu::checkedProduct({numRows, numCols});
@@ -625,7 +629,7 @@ public:
     view.rows = numRows;
     view.cols = numCols;
     if (!format->isGrouped()) {
-      view.format = format->row;
+      view.format = format->ggml;
       view.data = data;
       std::optional<int64_t> bytes = npu::checkedProduct(
           {static_cast<int64_t>(view.rowBytes()), numRows});
@@ -639,23 +643,23 @@ public:
       return llvm::Error::success();
     }
     const SafetensorsTensor *scale =
-        find(weight + (format->group == GroupFormat::FP8Block ? ".scale_inv"
+        find(weight + (codec == npu::ShardCodec::FP8Block ? ".scale_inv"
                                                               : ".scale"));
     if (!scale || scale->dtypeName != "F32")
       return fail(weight, "has no F32 scale tensor");
     // Sizes first, then reads: a shard smaller than its manifest entry says
     // is an error, not an out-of-bounds read.
     uint64_t codeBytes = 0, scales = 0;
-    switch (format->group) {
-    case GroupFormat::FP8Block:
+    switch (codec) {
+    case npu::ShardCodec::FP8Block:
       codeBytes = *elements;
       scales = ((numRows + 127) / 128) * ((numCols + 127) / 128);
       break;
-    case GroupFormat::Int8Channel:
+    case npu::ShardCodec::Int8Channel:
       codeBytes = *elements;
       scales = numRows;
       break;
-    case GroupFormat::Int4G128:
+    case npu::ShardCodec::Int4G128:
       if (numCols % 128 != 0)
         return fail(weight, "has " + Twine(numCols) +
                                 " columns, not a multiple of int4 groups of "
@@ -663,7 +667,7 @@ public:
       codeBytes = *elements / 2;
       scales = *elements / 128;
       break;
-    case GroupFormat::None:
+    case npu::ShardCodec::Ggml:
       break;
     }
     if (main->size != codeBytes || scale->size != scales * sizeof(float))
@@ -680,15 +684,15 @@ public:
       std::memcpy(out.data(), rank.file->data() + t->offset, t->size);
       return out;
     };
-    switch (format->group) {
-    case GroupFormat::FP8Block: {
+    switch (codec) {
+    case npu::ShardCodec::FP8Block: {
       FP8BlockTensor q;
       q.weight.assign(data, data + *elements);
       q.scaleInv = floats(scale);
       dequantizeFP8Block(q, numRows, numCols, values->data());
       break;
     }
-    case GroupFormat::Int8Channel: {
+    case npu::ShardCodec::Int8Channel: {
       Int8ChannelTensor q;
       q.weight.resize(*elements);
       std::memcpy(q.weight.data(), data, *elements);
@@ -696,7 +700,7 @@ public:
       dequantizeInt8Channel(q, numRows, numCols, values->data());
       break;
     }
-    case GroupFormat::Int4G128: {
+    case npu::ShardCodec::Int4G128: {
       Int4GroupTensor q;
       q.packed.resize(*elements / 8);
       q.scale = floats(scale);
@@ -704,7 +708,7 @@ public:
       dequantizeInt4Group(q, numRows, numCols, 128, values->data());
       break;
     }
-    case GroupFormat::None:
+    case npu::ShardCodec::Ggml:
       break;
     }
     view.format = Format::F32;
