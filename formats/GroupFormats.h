@@ -23,6 +23,85 @@
 #include <vector>
 
 namespace llmq {
+struct TensorFormat;
+
+//===----------------------------------------------------------------------===//
+// Any grouped format (TensorFormat kinds FP8Block and Int)
+//===----------------------------------------------------------------------===//
+
+/// A strip of rows of a matrix in a grouped format, its components unpacked:
+/// how exporters lay them out (packed words, scale dtype) is theirs.
+struct GroupedStrip {
+  /// rows x cols: fp8 e4m3 bytes, or integer levels 0..2^bits-1, the signed
+  /// code plus 2^(bits-1) (compressed-tensors' offset before packing).
+  std::vector<uint8_t> codes;
+  /// fp8: ceil(rows/blockRows) x ceil(cols/blockCols) dequantization
+  /// multipliers (`weight_scale_inv`); int: rows x groups scales.
+  std::vector<float> scales;
+  /// int asymmetric: rows x groups zero points, as levels like `codes`.
+  std::vector<uint8_t> zeros;
+};
+
+/// Scale and zero-point counts of a rows x cols strip in `format`.
+int64_t groupedScaleRows(const TensorFormat &format, int64_t rows);
+int64_t groupedScaleCols(const TensorFormat &format, int64_t cols);
+
+/// Quantizes rows x cols values. fp8 blocks are counted from the strip's
+/// first row, so a strip of a larger matrix must start at a multiple of the
+/// block height. Rules (the same for every caller, so exports and
+/// simulation agree bit for bit):
+///   fp8:  scale = amax(block) / 448 (1 for an all-zero block),
+///         code = e4m3(clamp(w / scale, -448, 448)), w' = e4m3 * scale.
+///   int symmetric:  scale = amax(group) / (2^(bits-1) - 1) (1 if zero),
+///         q = clamp(nearbyint(w / scale), -2^(bits-1), 2^(bits-1) - 1),
+///         w' = q * scale.
+///   int asymmetric: range [min(lo, 0), max(hi, 0)], scale = range /
+///         (2^bits - 1), zero = clamp(nearbyint(-lo / scale), 0, 2^bits - 1),
+///         level = clamp(nearbyint(w / scale) + zero, 0, 2^bits - 1),
+///         w' = (level - zero) * scale.
+GroupedStrip quantizeGrouped(const TensorFormat &format, const float *src,
+                             int64_t rows, int64_t cols);
+/// The values a consumer computes with (w' above).
+void dequantizeGrouped(const TensorFormat &format, const GroupedStrip &q,
+                       int64_t rows, int64_t cols, float *dst);
+
+/// Levels of `bits` bits packed 32/bits per int32 word, low bits first
+/// (compressed-tensors' pack_to_int32 along the last dimension); `levels`
+/// holds a multiple of 32/bits values.
+std::vector<int32_t> packLevels(const uint8_t *levels, int64_t count,
+                                unsigned bits);
+void unpackLevels(const int32_t *words, int64_t count, unsigned bits,
+                  uint8_t *levels);
+
+/// Quantizes then dequantizes rows x cols values in any format (ggml rows
+/// with `importance`, one weight per column or null, as the exporters do;
+/// grouped formats ignore it): what running the exported file computes
+/// with, without writing it.
+void roundTripRows(const TensorFormat &format, const float *src, int64_t rows,
+                   int64_t cols, const float *importance, float *dst);
+
+/// A rows x cols matrix in a grouped format, as readers see it in a mapped
+/// file or in memory: codes row-major (fp8: one byte per value; int: levels
+/// packed 32/bits per little-endian int32, low bits first, as
+/// compressed-tensors' `weight_packed`), scales and zero points already
+/// converted to f32 and unpacked levels (they are 1/group of the codes).
+struct GroupedView {
+  const TensorFormat *format = nullptr;
+  const uint8_t *codes = nullptr;
+  const float *scales = nullptr;
+  const uint8_t *zeros = nullptr; ///< asymmetric int formats only
+  int64_t rows = 0, cols = 0;
+
+  /// Bytes of one row of codes.
+  uint64_t codeRowBytes() const;
+  /// Row `r` dequantized into `out` (cols floats), bit-identical with
+  /// dequantizeGrouped.
+  void dequantizeRow(int64_t r, float *out) const;
+};
+
+//===----------------------------------------------------------------------===//
+// The NPU artifact's three layouts, in terms of the above
+//===----------------------------------------------------------------------===//
 
 /// FP8 e4m3fn: round to nearest even; |x| beyond 448 must be clamped by the
 /// caller (the encoding has no infinity; 0x7f / 0xff are NaN).

@@ -14,6 +14,8 @@ using namespace llmq;
 using namespace llmq::runtime;
 
 void WeightView::dequantizeRow(int64_t r, float *out) const {
+  if (grouped)
+    return grouped->dequantizeRow(r, out);
   getFormatTraits(format).dequantizeRow(data + r * rowBytes(), out, cols);
 }
 
@@ -33,14 +35,14 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
   static const DotTileFn dotTile = selectDotTile();
   int64_t rows = w.rows, cols = w.cols;
   std::vector<float> rounded;
-  if (w.ggmlActivations && ggmlRoundsActivations(w.format)) {
+  if (w.ggmlActivations && !w.grouped && ggmlRoundsActivations(w.format)) {
     rounded.assign(x, x + n * cols);
     for (int64_t t = 0; t < n; ++t)
       roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
     x = rounded.data();
   }
   int64_t tiles = (rows + kRowTile - 1) / kRowTile;
-  bool direct = w.format == Format::F32;
+  bool direct = w.format == Format::F32 && !w.grouped;
   pool.parallelFor(tiles, [&](int64_t begin, int64_t end) {
     std::vector<float> buffer(direct ? 0 : kRowTile * cols);
     for (int64_t t = begin; t < end; ++t) {

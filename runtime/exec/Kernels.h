@@ -10,6 +10,7 @@
 #define LLMQ_RUNTIME_EXEC_KERNELS_H
 
 #include "formats/Formats.h"
+#include "formats/GroupFormats.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -25,11 +26,15 @@ struct WeightView {
   const uint8_t *data = nullptr;
   Format format = Format::F32;
   int64_t rows = 0, cols = 0;
+  /// Set for a grouped format (fp8 blocks, int groups): rows come from it,
+  /// and `data` points at its codes.
+  const GroupedView *grouped = nullptr;
   /// Round each activation row as ggml's CPU backend does before its dot
   /// product with this format (GgmlActivations.h).
   bool ggmlActivations = false;
 
   explicit operator bool() const { return data != nullptr; }
+  /// Bytes of one stored row of a ggml format.
   size_t rowBytes() const { return llmq::rowBytes(format, cols); }
   /// Row `r` as f32 into `out` (cols floats).
   void dequantizeRow(int64_t r, float *out) const;
