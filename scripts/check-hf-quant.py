@@ -166,7 +166,10 @@ class Checkpoint:
             for name, shard in weight_map.items():
                 if name not in self.tensors:
                     fail("%s: tensor '%s' is not in %s, where the weight_map puts it" % (index_path, name, shard))
-            total = (index.get("metadata") or {}).get("total_size")
+            metadata = index.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                fail("%s: 'metadata' is not an object" % index_path)
+            total = metadata.get("total_size")
             actual = sum(t.end - t.begin for t in self.tensors.values())
             if total is not None and total != actual:
                 fail("%s: metadata.total_size is %r, the tensors hold %d bytes" % (index_path, total, actual))
@@ -318,9 +321,18 @@ def ct_match(module, target):
     return target == module or target == "Linear"
 
 
+def string_list(value, where):
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail("%s is %r, expected a list of names" % (where, value))
+    return value
+
+
 class Scheme:
     def __init__(self, export_dir, config_path, qc):
-        self.where = config_path
+        if not isinstance(qc, dict):
+            fail("%s: quantization_config is not an object" % config_path)
         self.method = qc.get("quant_method")
         if self.method == "fp8":
             block = qc.get("weight_block_size")
@@ -331,9 +343,10 @@ class Scheme:
                 fail("%s: quantization_config.activation_scheme is %r; only 'dynamic' needs no input scales"
                      % (config_path, qc.get("activation_scheme")))
             self.block = block
-            self.ignore = list(qc.get("modules_to_not_convert") or []) + ["lm_head"]
+            self.ignore = string_list(qc.get("modules_to_not_convert"),
+                                      "%s: quantization_config.modules_to_not_convert" % config_path) + ["lm_head"]
         elif self.method == "compressed-tensors":
-            self.ignore = list(qc.get("ignore") or [])
+            self.ignore = string_list(qc.get("ignore"), "%s: quantization_config.ignore" % config_path)
             top_format = qc.get("format")
             groups = qc.get("config_groups")
             if not isinstance(groups, dict) or not groups:
@@ -361,8 +374,8 @@ class Scheme:
                     fail("%s.weights.group_size is %r" % (where, group))
                 if w.get("dynamic"):
                     fail("%s.weights.dynamic is true; stored weights need static scales" % where)
-                targets = g.get("targets")
-                if not isinstance(targets, list) or not targets:
+                targets = string_list(g.get("targets"), where + ".targets")
+                if not targets:
                     fail("%s has no targets" % where)
                 self.groups.append({"name": key, "targets": targets, "bits": bits,
                                     "symmetric": bool(w.get("symmetric")), "strategy": strategy,
@@ -589,6 +602,10 @@ def main(argv):
                 fail("%s: tensor '%s' is not derived from any source tensor" % (export.tensors[name].path, name))
     except CheckError as e:
         print("error: %s" % e)
+        return 1
+    except re.error as e:
+        print("error: %s: a 're:' pattern of quantization_config does not compile: %s"
+              % (os.path.join(export_dir, "config.json"), e))
         return 1
     for kind in sorted(kinds):
         print("%s: %d layers recomputed from the source, byte for byte" % (kind, kinds[kind]))
