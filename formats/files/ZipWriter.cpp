@@ -1,4 +1,4 @@
-//===- ZipWriter.cpp - A deterministic, streamed zip of a directory -------===//
+//===- ZipWriter.cpp - Deterministic streamed zip of a folder -------------===//
 //
 // Record layouts follow PKWARE's APPNOTE.TXT 6.3: 4.3.7 (local file header),
 // 4.3.12 (central directory header), 4.3.14-4.3.16 (ZIP64 end of central
@@ -87,7 +87,8 @@ private:
 };
 
 bool isAscii(llvm::StringRef s) {
-  return llvm::all_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return llvm::all_of(
+      s, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 /// Collects the folders and regular files under `diskDir` (archive names
@@ -146,9 +147,9 @@ bool isInside(llvm::StringRef path, llvm::StringRef dir) {
 
 class ZipEmitter {
 public:
-  ZipEmitter(llvm::raw_pwrite_stream &os, llvm::StringRef zipPath,
-             const ZipWriterOptions &options, ZipWriterSummary &summary)
-      : os(os), zipPath(zipPath), options(options), summary(summary) {}
+  ZipEmitter(llvm::raw_pwrite_stream &os, const ZipWriterOptions &options,
+             ZipWriterSummary &summary)
+      : os(os), options(options), summary(summary) {}
 
   llvm::Error writeEntry(ZipEntry &entry, std::vector<char> &buffer);
   void writeCentralDirectory(llvm::ArrayRef<ZipEntry> entries);
@@ -166,15 +167,13 @@ private:
   }
 
   llvm::raw_pwrite_stream &os;
-  llvm::StringRef zipPath;
   const ZipWriterOptions &options;
   ZipWriterSummary &summary;
   uint64_t offset = 0;
 };
 } // namespace
 
-llvm::Error ZipEmitter::writeEntry(ZipEntry &entry,
-                                   std::vector<char> &buffer) {
+llvm::Error ZipEmitter::writeEntry(ZipEntry &entry, std::vector<char> &buffer) {
   entry.localOffset = offset;
   bool zip64Sizes = sizeNeedsZip64(entry);
   if (zip64Sizes || offsetNeedsZip64(entry))
@@ -207,9 +206,8 @@ llvm::Error ZipEmitter::writeEntry(ZipEntry &entry,
 
   llvm::Expected<fs::file_t> file = fs::openNativeFileForRead(entry.diskPath);
   if (!file)
-    return llvm::createStringError(
-        llvm::errorToErrorCode(file.takeError()), "%s: cannot read",
-        entry.diskPath.c_str());
+    return llvm::createStringError(llvm::errorToErrorCode(file.takeError()),
+                                   "%s: cannot read", entry.diskPath.c_str());
   llvm::scope_exit closeFile([&] { fs::closeFile(*file); });
   uint32_t crc = 0;
   uint64_t remaining = entry.size;
@@ -240,9 +238,9 @@ llvm::Error ZipEmitter::writeEntry(ZipEntry &entry,
           entry.diskPath.c_str(), (unsigned long long)entry.size,
           (unsigned long long)(entry.size - remaining));
     llvm::StringRef chunk(buffer.data(), *got);
-    crc = llvm::crc32(
-        crc, llvm::ArrayRef<uint8_t>(
-                 reinterpret_cast<const uint8_t *>(chunk.data()), chunk.size()));
+    crc = llvm::crc32(crc, llvm::ArrayRef<uint8_t>(
+                               reinterpret_cast<const uint8_t *>(chunk.data()),
+                               chunk.size()));
     emit(chunk);
     remaining -= *got;
   }
@@ -294,7 +292,7 @@ void ZipEmitter::writeCentralDirectory(llvm::ArrayRef<ZipEntry> entries) {
   }
   uint64_t centralSize = offset - centralOffset;
   uint64_t count = entries.size();
-  bool manyEntries = count > options.maxEntries;
+  bool manyEntries = count >= options.zip64EntryCount;
   bool bigSize = centralSize >= options.zip64Threshold;
   bool bigOffset = centralOffset >= options.zip64Threshold;
   if (manyEntries || bigSize || bigOffset) {
@@ -341,7 +339,8 @@ llvm::Error llmq::writeZipOfDirectory(llvm::StringRef dir,
         "%s: the top folder '%s' must be one path component",
         zipPath.str().c_str(), topFolder.str().c_str());
   if (options.zip64Threshold == 0 || options.zip64Threshold > kMax32 ||
-      options.maxEntries > kMax16 || options.chunkBytes == 0)
+      options.zip64EntryCount == 0 || options.zip64EntryCount > kMax16 ||
+      options.chunkBytes == 0)
     return llvm::createStringError(std::errc::invalid_argument,
                                    "%s: invalid zip writer options",
                                    zipPath.str().c_str());
@@ -354,8 +353,9 @@ llvm::Error llmq::writeZipOfDirectory(llvm::StringRef dir,
         "-: a zip is written to a file (its headers are completed in place)");
   if (isInside(zipPath, dir))
     return llvm::createStringError(
-        std::errc::invalid_argument, "%s: lies inside the folder it archives, '%s'",
-        zipPath.str().c_str(), dir.str().c_str());
+        std::errc::invalid_argument,
+        "%s: lies inside the folder it archives, '%s'", zipPath.str().c_str(),
+        dir.str().c_str());
 
   std::vector<ZipEntry> entries;
   ZipEntry top;
@@ -387,7 +387,7 @@ llvm::Error llmq::writeZipOfDirectory(llvm::StringRef dir,
 
   ZipWriterSummary summary;
   summary.entries = entries.size();
-  ZipEmitter emitter(os, zipPath, options, summary);
+  ZipEmitter emitter(os, options, summary);
   std::vector<char> buffer(
       static_cast<size_t>(std::min<uint64_t>(options.chunkBytes, 64u << 20)));
   for (ZipEntry &e : entries)

@@ -1,4 +1,4 @@
-//===- ZipWriter.h - A deterministic, streamed zip of a directory -*- C++ -*-===//
+//===- ZipWriter.h - Deterministic streamed zip of a folder -----*- C++ -*-===//
 //
 // Packs a directory tree into a zip archive under one top-level folder (the
 // EXAONE submission format: "a zip whose only top-level entry is `model/`"),
@@ -13,8 +13,9 @@
 //     compress, and a stored member can be read in place (mapped) by a
 //     consumer that opens the zip without extracting it;
 //   - ZIP64 records (APPNOTE 4.5) exactly where a size or an offset reaches
-//     0xFFFFFFFF or the archive has more than 65535 entries (safetensors
-//     shards are up to 5 GB), and nowhere else.
+//     0xFFFFFFFF or the archive has 65535 entries or more (safetensors
+//     shards are up to 5 GB), and nowhere else: a field equal to its
+//     all-ones maximum would read as "see the ZIP64 record".
 //
 // Contents are streamed: each file is copied in chunks of at most
 // ZipWriterOptions::chunkBytes (4 MiB), the CRC-32 computed on the way and
@@ -42,16 +43,16 @@ struct ZipWriterOptions {
   /// tests lower it (to exercise ZIP64 without writing 4 GiB); at most
   /// 0xFFFFFFFF.
   uint64_t zip64Threshold = 0xFFFFFFFFu;
-  /// More entries than this need a ZIP64 end of central directory. Only
+  /// This many entries or more need a ZIP64 end of central directory. Only
   /// tests lower it; at most 0xFFFF.
-  uint64_t maxEntries = 0xFFFFu;
+  uint64_t zip64EntryCount = 0xFFFFu;
 };
 
 /// What writeZipOfDirectory wrote, for reports and tests.
 struct ZipWriterSummary {
-  uint64_t entries = 0;     ///< folders and files, `topFolder/` included
+  uint64_t entries = 0;      ///< folders and files, `topFolder/` included
   uint64_t zip64Entries = 0; ///< entries that needed ZIP64 extra fields
-  bool zip64End = false;    ///< whether a ZIP64 end record was written
+  bool zip64End = false;     ///< whether a ZIP64 end record was written
 };
 
 /// Writes the regular files and folders under `dir` into the zip archive

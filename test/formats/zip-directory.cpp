@@ -5,7 +5,7 @@
 // can check the archive with other readers (Python's zipfile). Options
 // lower the ZIP64 limits to exercise those records without 4 GiB files:
 //   --zip64-threshold=N   sizes and offsets >= N are written as ZIP64
-//   --max-entries=N       more entries than N need a ZIP64 end record
+//   --zip64-entries=N     N entries or more need a ZIP64 end record
 //   --chunk-bytes=N       largest read of a file's contents
 // Prints the entry counts, and with --peak-rss the process's peak resident
 // memory in KiB (getrusage), so a test can bound it.
@@ -31,9 +31,11 @@ int main(int argc, char **argv) {
     else if (arg.consume_front("--zip64-threshold=") &&
              !arg.getAsInteger(10, value))
       options.zip64Threshold = value;
-    else if (arg.consume_front("--max-entries=") && !arg.getAsInteger(10, value))
-      options.maxEntries = value;
-    else if (arg.consume_front("--chunk-bytes=") && !arg.getAsInteger(10, value))
+    else if (arg.consume_front("--zip64-entries=") &&
+             !arg.getAsInteger(10, value))
+      options.zip64EntryCount = value;
+    else if (arg.consume_front("--chunk-bytes=") &&
+             !arg.getAsInteger(10, value))
       options.chunkBytes = value;
     else if (arg.starts_with("--")) {
       llvm::errs() << "error: unknown option '" << argv[i] << "'\n";
@@ -52,7 +54,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   llvm::outs() << "entries: " << summary.entries
-               << " zip64-entries: " << summary.zip64Entries
+               << " zip64-members: " << summary.zip64Entries
                << " zip64-end: " << (summary.zip64End ? "yes" : "no") << "\n";
   if (peakRss) {
     struct rusage usage;

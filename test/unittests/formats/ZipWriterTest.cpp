@@ -104,9 +104,18 @@ ReadArchive readZip(llvm::StringRef z) {
       size_t tag = le(z, x, 2), len = le(z, x + 2, 2), f = x + 4;
       if (tag == 1) {
         e.zip64Extra = true;
-        if (usize == 0xFFFFFFFF) { usize = le(z, f, 8); f += 8; }
-        if (csize == 0xFFFFFFFF) { csize = le(z, f, 8); f += 8; }
-        if (offset == 0xFFFFFFFF) { offset = le(z, f, 8); f += 8; }
+        if (usize == 0xFFFFFFFF) {
+          usize = le(z, f, 8);
+          f += 8;
+        }
+        if (csize == 0xFFFFFFFF) {
+          csize = le(z, f, 8);
+          f += 8;
+        }
+        if (offset == 0xFFFFFFFF) {
+          offset = le(z, f, 8);
+          f += 8;
+        }
         if (f != x + 4 + len)
           return fail(e.name + ": ZIP64 field length " + std::to_string(len));
       }
@@ -128,8 +137,7 @@ ReadArchive readZip(llvm::StringRef z) {
       lusize = le(z, f + 4, 8);
       lcsize = le(z, f + 12, 8);
     }
-    if (lcrc != e.crc || lcsize != csize || lusize != usize ||
-        csize != usize)
+    if (lcrc != e.crc || lcsize != csize || lusize != usize || csize != usize)
       return fail(e.name + ": local header disagrees");
     size_t data = offset + 30 + lNameLen + lExtraLen;
     if (data + usize > cdOffset)
@@ -218,7 +226,7 @@ TEST_F(ZipWriterTest, SortedStoredEntriesUnderOneFolder) {
     names.push_back(e.name);
     EXPECT_EQ(e.method, 0) << e.name;
     EXPECT_EQ(e.time, 0) << e.name;
-    EXPECT_EQ(e.date, 0x21) << e.name; // 1980-01-01
+    EXPECT_EQ(e.date, 0x21) << e.name;     // 1980-01-01
     EXPECT_EQ(e.madeBy >> 8, 3) << e.name; // Unix
     EXPECT_FALSE(e.zip64Extra) << e.name;
     bool folder = llvm::StringRef(e.name).ends_with("/");
@@ -254,7 +262,7 @@ TEST_F(ZipWriterTest, SameTreeSameBytes) {
 TEST_F(ZipWriterTest, Zip64WhereSizesOffsetsOrCountsReachTheLimit) {
   ZipWriterOptions options;
   options.zip64Threshold = 100;
-  options.maxEntries = 3;
+  options.zip64EntryCount = 4;
   options.chunkBytes = 64;
   ZipWriterSummary summary;
   ASSERT_EQ(message(writeZipOfDirectory(path("tree"), "model", path("z.zip"),
@@ -279,28 +287,58 @@ TEST_F(ZipWriterTest, Zip64WhereSizesOffsetsOrCountsReachTheLimit) {
   EXPECT_EQ(summary.zip64Entries, withExtra);
 }
 
+TEST_F(ZipWriterTest, EntryCountAloneNeedsTheZip64EndRecord) {
+  ZipWriterOptions options;
+  options.zip64EntryCount = kExpectedNames.size() + 1;
+  ZipWriterSummary summary;
+  ASSERT_EQ(message(writeZipOfDirectory(path("tree"), "model", path("9.zip"),
+                                        options, &summary)),
+            "");
+  EXPECT_FALSE(summary.zip64End);
+  options.zip64EntryCount = kExpectedNames.size();
+  ASSERT_EQ(message(writeZipOfDirectory(path("tree"), "model", path("8.zip"),
+                                        options, &summary)),
+            "");
+  EXPECT_TRUE(summary.zip64End);
+  EXPECT_EQ(summary.zip64Entries, 0u);
+  std::string bytes = read("8.zip");
+  // The end record's two counts say "see the ZIP64 record"; its size and
+  // offset of the central directory are plain.
+  ASSERT_GT(bytes.size(), 22u);
+  EXPECT_EQ(le(bytes, bytes.size() - 22 + 8, 2), 0xFFFFu);
+  EXPECT_EQ(le(bytes, bytes.size() - 22 + 10, 2), 0xFFFFu);
+  EXPECT_NE(le(bytes, bytes.size() - 22 + 16, 4), 0xFFFFFFFFu);
+  ReadArchive archive = readZip(bytes);
+  ASSERT_EQ(archive.error, "");
+  EXPECT_TRUE(archive.zip64End);
+  EXPECT_EQ(archive.entries.size(), kExpectedNames.size());
+  for (const ReadEntry &e : archive.entries)
+    EXPECT_FALSE(e.zip64Extra) << e.name;
+}
+
 TEST_F(ZipWriterTest, RefusalsNameTheFileAndLeaveNoOutput) {
   write("old.zip", "keep me");
-  ASSERT_FALSE(fs::create_link(path("tree/config.json"),
-                               path("tree/sub/link.json")));
-  EXPECT_EQ(message(writeZipOfDirectory(path("tree"), "model",
-                                        path("old.zip"))),
-            path("tree/sub/link.json") +
-                ": not a regular file or a folder (a zip holds only those; "
-                "links are not followed)");
+  ASSERT_FALSE(
+      fs::create_link(path("tree/config.json"), path("tree/sub/link.json")));
+  EXPECT_EQ(
+      message(writeZipOfDirectory(path("tree"), "model", path("old.zip"))),
+      path("tree/sub/link.json") +
+          ": not a regular file or a folder (a zip holds only those; "
+          "links are not followed)");
   EXPECT_EQ(read("old.zip"), "keep me");
   ASSERT_FALSE(fs::remove(path("tree/sub/link.json")));
 
   EXPECT_EQ(message(writeZipOfDirectory(path("tree"), "model",
                                         path("tree/sub/out.zip"))),
-            path("tree/sub/out.zip") + ": lies inside the folder it archives, '" +
-                path("tree") + "'");
+            path("tree/sub/out.zip") +
+                ": lies inside the folder it archives, '" + path("tree") + "'");
   EXPECT_FALSE(fs::exists(path("tree/sub/out.zip")));
   EXPECT_EQ(message(writeZipOfDirectory(path("tree"), "a/b", path("x.zip"))),
-            path("x.zip") + ": the top folder 'a/b' must be one path component");
-  EXPECT_EQ(message(writeZipOfDirectory(path("missing"), "model",
-                                        path("x.zip"))),
-            path("missing") + ": not a folder");
+            path("x.zip") +
+                ": the top folder 'a/b' must be one path component");
+  EXPECT_EQ(
+      message(writeZipOfDirectory(path("missing"), "model", path("x.zip"))),
+      path("missing") + ": not a folder");
   EXPECT_FALSE(fs::exists(path("x.zip")));
 
   // An output that is an input of the run is refused (AtomicOutputFile).
