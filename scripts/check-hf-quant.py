@@ -6,7 +6,9 @@ Usage: check-hf-quant.py SOURCE_DIR EXPORT_DIR
 Recomputes every quantized linear layer of EXPORT_DIR from the float weights
 of SOURCE_DIR (bf16, f16 or f32 safetensors, one file or shards with
 model.safetensors.index.json) and compares the result byte for byte; every
-other tensor of the export must be the source's bytes unchanged. It shares no
+other tensor of the export must be the source's bytes unchanged, and so must
+its tokenizer files (tokenizer.json, tokenizer_config.json,
+special_tokens_map.json, tokenizer.model, chat templates). It shares no
 code with llmq: the safetensors reader, the FP8 e4m3 encoder, the rounding
 rules and the packing below are written from the format descriptions (see
 docs/backends/hf.md, "Checking quantized exports").
@@ -32,9 +34,9 @@ The quantization is read from EXPORT_DIR/config.json's quantization_config:
     (2^bits - 1), zero = round(-lo / scale), level = round(w / scale) + zero,
     clamped to [0, 2^bits - 1]. These are llmq's rules (formats/GroupFormats.h).
 
-Prints one line per kind of tensor checked and "OK: N tensors", or one line
-"error: <file>: ..." naming the first mismatch (tensor, element, expected,
-found) or the malformed input, and exits 1.
+Prints one line per kind of tensor checked and "OK: N tensors", or writes one
+line "error: <file>: ..." to stderr naming the first mismatch (tensor,
+element, expected, found) or the malformed input, and exits 1.
 """
 
 import bisect
@@ -47,6 +49,8 @@ import struct
 import sys
 from array import array
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                   "tokenizer.model", "chat_template.jinja", "chat_template.json")
 MAX_HEADER_BYTES = 100 << 20
 MAX_JSON_BYTES = 64 << 20
 ITEM_BYTES = {
@@ -525,6 +529,30 @@ def check_int(source, export, src, module, g):
                 lambda i: " (rows %d-%d, group %d)" % (i // groups * per, i // groups * per + per - 1, i % groups))
 
 
+def check_tokenizer_files(source_dir, export_dir):
+    """The tokenizer files of the source, copied byte for byte."""
+    count = 0
+    for name in TOKENIZER_FILES:
+        src = os.path.join(source_dir, name)
+        if not os.path.isfile(src):
+            continue
+        dst = os.path.join(export_dir, name)
+        if not os.path.isfile(dst):
+            fail("%s: missing; the source has %s" % (dst, src))
+        with open(src, "rb") as a, open(dst, "rb") as b:
+            offset = 0
+            while True:
+                x, y = a.read(1 << 20), b.read(1 << 20)
+                if x != y:
+                    at = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
+                    fail("%s: differs from %s at byte %d" % (dst, src, offset + at))
+                if not x:
+                    break
+                offset += len(x)
+        count += 1
+    return count
+
+
 # --------------------------------------------------------------------------
 
 def main(argv):
@@ -600,16 +628,18 @@ def main(argv):
         for name in sorted(export.tensors):
             if name not in expected_names:
                 fail("%s: tensor '%s' is not derived from any source tensor" % (export.tensors[name].path, name))
+        tokenizer_files = check_tokenizer_files(source_dir, export_dir)
     except CheckError as e:
-        print("error: %s" % e)
+        sys.stderr.write("error: %s\n" % e)
         return 1
     except re.error as e:
-        print("error: %s: a 're:' pattern of quantization_config does not compile: %s"
-              % (os.path.join(export_dir, "config.json"), e))
+        sys.stderr.write("error: %s: a 're:' pattern of quantization_config does not compile: %s\n"
+                         % (os.path.join(export_dir, "config.json"), e))
         return 1
     for kind in sorted(kinds):
         print("%s: %d layers recomputed from the source, byte for byte" % (kind, kinds[kind]))
     print("unquantized: %d tensors equal to the source's bytes" % unchanged)
+    print("tokenizer files: %d equal to the source's bytes" % tokenizer_files)
     print("OK: %d tensors" % len(export.tensors))
     return 0
 
