@@ -11,6 +11,7 @@
 
 #include "formats/CheckedArith.h"
 #include "formats/files/AtomicOutputFile.h"
+#include "formats/files/Progress.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -21,6 +22,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -370,6 +372,20 @@ llvm::Error llmq::writeZipOfDirectory(llvm::StringRef dir,
   llvm::sort(entries, [](const ZipEntry &a, const ZipEntry &b) {
     return a.name < b.name;
   });
+  // Every offset the headers hold stays below this bound: each entry's
+  // contents plus at most its two headers with their ZIP64 fields.
+  std::optional<uint64_t> archiveBound = 0;
+  for (const ZipEntry &e : entries) {
+    if (archiveBound)
+      archiveBound = checkedAdd(*archiveBound, e.size);
+    if (archiveBound)
+      archiveBound = checkedAdd(*archiveBound, 2 * e.name.size() + 128);
+  }
+  if (!archiveBound)
+    return llvm::createStringError(
+        std::errc::file_too_large,
+        "%s: the files under '%s' hold more bytes than a zip can address",
+        zipPath.str().c_str(), dir.str().c_str());
   for (const ZipEntry &e : entries)
     if (e.name.size() > kMax16)
       return llvm::createStringError(
@@ -390,9 +406,12 @@ llvm::Error llmq::writeZipOfDirectory(llvm::StringRef dir,
   ZipEmitter emitter(os, options, summary);
   std::vector<char> buffer(
       static_cast<size_t>(std::min<uint64_t>(options.chunkBytes, 64u << 20)));
-  for (ZipEntry &e : entries)
-    if (llvm::Error err = emitter.writeEntry(e, buffer))
+  Progress progress("zip", entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    progress.step(i, entries[i].name);
+    if (llvm::Error err = emitter.writeEntry(entries[i], buffer))
       return err;
+  }
   emitter.writeCentralDirectory(entries);
   if (llvm::Error err = (*out)->commit())
     return err;
