@@ -207,9 +207,12 @@ llvm::Error ZipEmitter::writeEntry(ZipEntry &entry, std::vector<char> &buffer) {
     return llvm::Error::success();
 
   llvm::Expected<fs::file_t> file = fs::openNativeFileForRead(entry.diskPath);
-  if (!file)
-    return llvm::createStringError(llvm::errorToErrorCode(file.takeError()),
-                                   "%s: cannot read", entry.diskPath.c_str());
+  if (!file) {
+    std::error_code ec = llvm::errorToErrorCode(file.takeError());
+    return llvm::createStringError(ec, "%s: cannot read: %s",
+                                   entry.diskPath.c_str(),
+                                   ec.message().c_str());
+  }
   llvm::scope_exit closeFile([&] { fs::closeFile(*file); });
   uint32_t crc = 0;
   uint64_t remaining = entry.size;

@@ -22,6 +22,7 @@
 
 #include <map>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace llmq;
