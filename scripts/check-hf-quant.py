@@ -194,15 +194,6 @@ class Checkpoint:
 # Number formats
 # --------------------------------------------------------------------------
 
-def u32_array(raw):
-    a = array("I")
-    assert a.itemsize == 4
-    a.frombytes(raw)
-    if sys.byteorder == "big":
-        a.byteswap()
-    return a
-
-
 def f32_array(values):
     """Rounds Python floats to f32 (C's double-to-float conversion, to nearest even)."""
     return array("f", values)
@@ -334,7 +325,7 @@ def string_list(value, where):
 
 
 class Scheme:
-    def __init__(self, export_dir, config_path, qc):
+    def __init__(self, config_path, qc):
         if not isinstance(qc, dict):
             fail("%s: quantization_config is not an object" % config_path)
         self.method = qc.get("quant_method")
@@ -442,8 +433,7 @@ def check_fp8(source, export, src, module, block):
                 base = r * inp + c0
                 for j, v in enumerate(scaled):
                     codes[base + j] = e4m3_code(min(max(v, -FP8_MAX), FP8_MAX))
-    compare("fp8 scale", st, array("f", scales).tobytes() if sys.byteorder == "little" else
-            b"".join(struct.pack("<f", s) for s in scales), export.data(st), row_col(cols_b))
+    compare("fp8 scale", st, struct.pack("<%df" % len(scales), *scales), export.data(st), row_col(cols_b))
     compare("fp8 code", wt, bytes(codes), export.data(wt), row_col(inp))
 
 
@@ -568,7 +558,7 @@ def main(argv):
         if not isinstance(config, dict):
             fail("%s: not a JSON object" % config_path)
         qc = config.get("quantization_config")
-        scheme = Scheme(export_dir, config_path, qc) if qc is not None else None
+        scheme = Scheme(config_path, qc) if qc is not None else None
 
         expected_names = set()
         kinds = {}
