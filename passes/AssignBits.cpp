@@ -18,7 +18,9 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/CheckedArith.h"
 #include "formats/Formats.h"
+#include "formats/TensorFormat.h"
 #include "formats/files/Imatrix.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
@@ -28,15 +30,19 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <thread>
 
 #define DEBUG_TYPE "llmq-assign-bits"
@@ -94,20 +100,53 @@ struct QuantizeState {
 
 struct Item;
 
+/// What `preset=` or `type=` asks for: llama.cpp's rules for a file type, or
+/// one format on every quantizable matrix.
+struct Plan {
+  std::optional<FileType> fileType; ///< a llama.cpp preset
+  ::llmq::TensorFormat uniform;     ///< otherwise: the one format
+  std::string option;               ///< "preset=q4_k_m", "type=int4_g128"
+  /// llama.cpp's world: never-quantized tensors get f32 and the output and
+  /// embeddings are quantized. Otherwise (FP8 blocks, integer groups) they
+  /// keep their source format.
+  bool ggml() const { return fileType || uniform.isGgml(); }
+};
+
+/// One `tensor-type` pattern, REGEX=FORMAT.
+struct Override {
+  std::string spec; ///< as given, for diagnostics
+  /// Shared so the pass stays copyable (llvm::Regex is not).
+  std::shared_ptr<llvm::Regex> regex;
+  ::llmq::TensorFormat format;
+  bool used = false;
+};
+
 struct AssignBitsPass
     : public mlir::llmq::impl::AssignBitsBase<AssignBitsPass> {
   using AssignBitsBase::AssignBitsBase;
   void runOnOperation() override;
 
 private:
-  LogicalResult apply(ModelOp model);
+  LogicalResult apply(ModelOp model, const Plan &plan);
   LogicalResult optimize(ModelOp model);
   LogicalResult weighBySensitivity(ModelOp model, std::vector<Item> &items,
                                    ::llmq::runtime::ThreadPool &pool);
+  LogicalResult parseOverrides();
+  Override *matchOverride(StringRef ggufName);
+  LogicalResult writeTotals(ModelOp model, StringRef mode);
+
+  std::vector<Override> overrides;
 };
 } // namespace
 
-static std::optional<FileType> parsePreset(StringRef preset) {
+static constexpr const char *kPresetNames =
+    "q2_k, q3_k_s, q3_k_m, q3_k_l, q4_0, q4_k_s, q4_k_m, q5_k_s, q5_k_m, "
+    "q6_k, q8_0, fp8, w4a16";
+static constexpr const char *kFormatExamples =
+    "a ggml type such as q4_K or q8_0, fp8_block, fp8_block_64x128, "
+    "int4_g128, int4_g128_asym, int8_g32 or int8";
+
+static std::optional<FileType> parseFileType(StringRef preset) {
   return llvm::StringSwitch<std::optional<FileType>>(preset.lower())
       .Case("q2_k", FileType::Q2_K)
       .Case("q3_k_s", FileType::Q3_K_S)
@@ -121,6 +160,162 @@ static std::optional<FileType> parsePreset(StringRef preset) {
       .Case("q6_k", FileType::Q6_K)
       .Case("q8_0", FileType::Q8_0)
       .Default(std::nullopt);
+}
+
+/// The plan of `preset=` (a llama.cpp file type, `fp8`: FP8 e4m3 in
+/// 128x128 blocks, `w4a16`: int4 in symmetric groups of 128), if it names
+/// one.
+static std::optional<Plan> parsePreset(StringRef preset) {
+  Plan plan;
+  plan.option = ("preset=" + preset).str();
+  std::string lower = preset.lower();
+  if ((plan.fileType = parseFileType(lower)))
+    return plan;
+  if (lower == "fp8")
+    plan.uniform = ::llmq::TensorFormat::fp8Block(128, 128);
+  else if (lower == "w4a16")
+    plan.uniform = ::llmq::TensorFormat::integer(4, 128, /*symmetric=*/true);
+  else
+    return std::nullopt;
+  return plan;
+}
+
+/// llama-quantize compiles `--tensor-type` patterns as ECMAScript regexes
+/// (std::regex); llvm::Regex is POSIX extended. Rewrites the class escapes
+/// such patterns use (\d \w \s and their negations) into POSIX classes and
+/// keeps escaped punctuation; other escapes, which the two dialects read
+/// differently, are refused with `error` set.
+static std::string toPosixRegex(StringRef pattern, std::string &error) {
+  std::string out;
+  bool inBracket = false;
+  size_t bracketStart = 0; // index in `out` just after '[' or '[^'
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (inBracket && c == '[' && i + 1 < pattern.size() &&
+        pattern[i + 1] == ':') {
+      // A POSIX class inside a bracket: copy through ":]".
+      size_t end = pattern.find(":]", i + 2);
+      if (end == StringRef::npos) {
+        error = "unterminated '[:' class";
+        return "";
+      }
+      out += pattern.slice(i, end + 2).str();
+      i = end + 1;
+      continue;
+    }
+    if (c == '[' && !inBracket) {
+      inBracket = true;
+      out += c;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^')
+        out += pattern[++i];
+      bracketStart = out.size();
+      continue;
+    }
+    if (c == ']' && inBracket && out.size() != bracketStart) {
+      inBracket = false;
+      out += c;
+      continue;
+    }
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (i + 1 == pattern.size()) {
+      error = "it ends in a backslash";
+      return "";
+    }
+    char e = pattern[++i];
+    StringRef cls = llvm::StringSwitch<StringRef>(StringRef(&e, 1))
+                        .Case("d", "0-9")
+                        .Case("w", "_[:alnum:]")
+                        .Case("s", "[:space:]")
+                        .Default("");
+    bool negated = e == 'D' || e == 'W' || e == 'S';
+    if (negated)
+      cls = llvm::StringSwitch<StringRef>(StringRef(&e, 1))
+                .Case("D", "0-9")
+                .Case("W", "_[:alnum:]")
+                .Case("S", "[:space:]")
+                .Default("");
+    if (!cls.empty()) {
+      if (inBracket && negated) {
+        error = (Twine("escape '\\") + StringRef(&e, 1) +
+                 "' inside a bracket is not supported")
+                    .str();
+        return "";
+      }
+      if (inBracket)
+        out += cls.str();
+      else
+        out += (negated ? "[^" : "[") + cls.str() + "]";
+      continue;
+    }
+    if (llvm::isAlnum(e)) {
+      error = (Twine("escape '\\") + StringRef(&e, 1) + "' is not supported")
+                  .str();
+      return "";
+    }
+    if (inBracket) {
+      // POSIX brackets take every character literally, backslash included.
+      if (e == ']' || e == '^' || e == '-') {
+        error = (Twine("escape '\\") + StringRef(&e, 1) +
+                 "' inside a bracket is not supported")
+                    .str();
+        return "";
+      }
+      out += e;
+      continue;
+    }
+    out += '\\';
+    out += e;
+  }
+  if (inBracket) {
+    error = "unterminated '['";
+    return "";
+  }
+  return out;
+}
+
+/// Compiles every `tensor-type=REGEX=FORMAT` (split at the last '=': no
+/// format name has one).
+LogicalResult AssignBitsPass::parseOverrides() {
+  overrides.clear();
+  for (const std::string &spec : tensorTypes) {
+    auto fail = [&](const Twine &message) {
+      getOperation().emitError("llmq-assign-bits: tensor-type '")
+          << spec << "' " << message;
+      return failure();
+    };
+    size_t eq = StringRef(spec).rfind('=');
+    if (eq == StringRef::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("is not REGEX=FORMAT");
+    StringRef pattern = StringRef(spec).take_front(eq);
+    StringRef formatName = StringRef(spec).drop_front(eq + 1);
+    std::optional<::llmq::TensorFormat> format =
+        ::llmq::TensorFormat::parse(formatName);
+    if (!format)
+      return fail("names no storage format '" + formatName + "' (" +
+                  kFormatExamples + ")");
+    std::string error;
+    std::string posix = toPosixRegex(pattern, error);
+    auto regex = std::make_shared<llvm::Regex>(posix, llvm::Regex::IgnoreCase);
+    if (error.empty())
+      regex->isValid(error);
+    if (!error.empty())
+      return fail("has an invalid regex '" + pattern + "': " + error);
+    overrides.push_back({spec, std::move(regex), *format, false});
+  }
+  return success();
+}
+
+/// llama.cpp's manual override: the first pattern found in `name`.
+Override *AssignBitsPass::matchOverride(StringRef name) {
+  for (Override &o : overrides)
+    if (o.regex->match(name)) {
+      o.used = true;
+      return &o;
+    }
+  return nullptr;
 }
 
 /// llama_ftype_get_default_type.
@@ -214,6 +409,53 @@ static Format fallback(QuantizeState &qs, Format type, int64_t cols) {
   if (result != type)
     ++qs.nFallback;
   return result;
+}
+
+/// "16x48".
+static std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(shape, os, "x");
+  return text;
+}
+
+/// Why a matrix with rows of `cols` values cannot be stored as integer
+/// format `format` ("" when it can): compressed-tensors packs 32/bits codes
+/// per int32 along a row, and groups must split a row.
+static std::string intMisfit(const ::llmq::TensorFormat &format,
+                             int64_t cols) {
+  if (format.group && cols % format.group != 0)
+    return "rows of " + std::to_string(cols) +
+           " values do not split into groups of " +
+           std::to_string(format.group);
+  unsigned perWord = 32 / format.bits;
+  if (cols % perWord != 0)
+    return "rows of " + std::to_string(cols) +
+           " values do not pack into int32 words of " +
+           std::to_string(perWord) + " codes";
+  return "";
+}
+
+/// `format` for `weight`, whose rows have `cols` values: a ggml type
+/// through llama.cpp's row fallback (counted in `qs`); FP8 blocks always
+/// (blocks at the edges may be partial); an integer format only when its
+/// groups and packing split a row, else an error naming the weight and
+/// `origin`, the option that asked for it.
+static FailureOr<::llmq::TensorFormat>
+fitFormat(QuantizeState &qs, const ::llmq::TensorFormat &format,
+          WeightOp weight, int64_t cols, StringRef origin) {
+  if (format.isGgml())
+    return ::llmq::TensorFormat::ggmlFormat(fallback(qs, format.ggml, cols));
+  if (format.kind != ::llmq::FormatKind::Int)
+    return format;
+  std::string why = intMisfit(format, cols);
+  if (why.empty())
+    return format;
+  weight.emitError("llmq-assign-bits: cannot store '")
+      << weight.getSymName() << "' ("
+      << shapeText(weight.getTensorType().getShape()) << ") as "
+      << format.name() << " (" << origin << "): " << why;
+  return failure();
 }
 
 /// llama_tensor_get_type_impl, for the file types of FileType and a dense
@@ -310,14 +552,68 @@ static bool llamaCppOrder(const std::pair<std::string, WeightOp> &a,
   return a.first < b.first;
 }
 
-LogicalResult AssignBitsPass::apply(ModelOp model) {
-  std::optional<FileType> ftype = parsePreset(preset);
-  if (!ftype)
-    return model.emitError("llmq-assign-bits: preset='")
-           << preset
-           << "', expected one of q2_k, q3_k_s, q3_k_m, q3_k_l, q4_0, "
-              "q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k, q8_0";
-  Format defaultFormat = defaultType(*ftype);
+/// The bytes of `weight` stored as `format`, every tensor of it (codes,
+/// scales, zero points) counted; nullopt when they overflow.
+static std::optional<uint64_t> weightBytes(WeightOp weight,
+                                           const ::llmq::TensorFormat &format) {
+  ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+  // No format takes more than 5 bytes per value (f32: 4; fp8 in 1x1
+  // blocks: 1 + 4), so this bound keeps storageBytes from overflowing.
+  if (!::llmq::checkedProduct(shape, uint64_t(INT64_MAX) / 8))
+    return std::nullopt;
+  int64_t cols = shape.empty() ? 1 : shape.back();
+  int64_t rows = shape.empty() ? 1 : *::llmq::checkedProduct(shape.drop_back());
+  return format.storageBytes(rows, cols);
+}
+
+/// Sets `assigned_bytes` and `assigned_bpw` from the formats now on the
+/// weights and prints them on one line; `mode` says how they were chosen.
+LogicalResult AssignBitsPass::writeTotals(ModelOp model, StringRef mode) {
+  uint64_t bytes = 0, elements = 0;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    std::optional<::llmq::TensorFormat> format = chosenFormat(weight);
+    std::optional<uint64_t> b =
+        weightBytes(weight, format ? *format : sourceFormat(weight));
+    std::optional<uint64_t> n =
+        ::llmq::checkedProduct(weight.getTensorType().getShape());
+    std::optional<uint64_t> sumBytes = b ? ::llmq::checkedAdd(bytes, *b)
+                                         : std::nullopt;
+    std::optional<uint64_t> sumElements =
+        n ? ::llmq::checkedAdd(elements, *n) : std::nullopt;
+    if (!sumBytes || !sumElements || *sumBytes > uint64_t(INT64_MAX))
+      return weight.emitError("llmq-assign-bits: '")
+             << weight.getSymName() << "' ("
+             << shapeText(weight.getTensorType().getShape())
+             << ") makes the model's size overflow 64 bits";
+    bytes = *sumBytes;
+    elements = *sumElements;
+  }
+  double bpw = elements ? 8.0 * static_cast<double>(bytes) /
+                              static_cast<double>(elements)
+                        : 0.0;
+  MLIRContext *ctx = model.getContext();
+  auto *dialect = ctx->getLoadedDialect<LlmqDialect>();
+  Builder builder(ctx);
+  dialect->getAssignedBytesAttrHelper().setAttr(
+      model, builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
+  dialect->getAssignedBpwAttrHelper().setAttr(model,
+                                              builder.getF64FloatAttr(bpw));
+  llvm::errs() << llvm::formatv(
+      "llmq-assign-bits: {0}: {1}, assigned {2} bytes ({3:F4} bpw)\n",
+      model.getSymName(), mode, bytes, bpw);
+  return success();
+}
+
+/// The token embedding(s) and the output head, which FP8 and integer-group
+/// checkpoints leave unquantized (`ignore: [lm_head]`; embeddings are no
+/// Linear layer).
+static bool isHeadOrEmbedding(Category category) {
+  return category == Category::Output || category == Category::TokenEmbd;
+}
+
+LogicalResult AssignBitsPass::apply(ModelOp model, const Plan &plan) {
+  Format defaultFormat =
+      plan.fileType ? defaultType(*plan.fileType) : plan.uniform.ggml;
 
   SmallVector<std::pair<std::string, WeightOp>> weights;
   for (WeightOp weight : model.getBody().getOps<WeightOp>())
@@ -338,23 +634,54 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
   }
   qs.nFfnDown = static_cast<int>(model.getNumLayers());
 
-  Builder builder(model.getContext());
+  MLIRContext *ctx = model.getContext();
   for (auto &[name, weight] : weights) {
     RankedTensorType type = weight.getTensorType();
-    Format chosen = Format::F32;
-    if (allowsQuantization(name, type.getRank())) {
-      // The shapes are in HF order; ggml's ne[0] is the last dimension.
-      int64_t cols = type.getShape().back();
-      chosen = chooseType(qs, *ftype, defaultFormat, categoryOf(name), cols,
-                          model.getArch());
-      chosen = fallback(qs, chosen, cols);
-      ++numQuantized;
+    ::llmq::TensorFormat chosen;
+    if (!allowsQuantization(name, type.getRank())) {
+      // Never quantized: f32 as llama.cpp writes them, or as stored.
+      chosen = plan.ggml() ? ::llmq::TensorFormat::ggmlFormat(Format::F32)
+                           : sourceFormat(weight);
+      weight.setFormatAttr(FormatAttr::get(ctx, chosen));
+      continue;
     }
-    weight.setFormatAttr(
-        FormatAttr::get(model.getContext(), chosen));
+    // The shapes are in HF order; ggml's ne[0] is the last dimension.
+    int64_t cols = type.getShape().back();
+    Category category = categoryOf(name);
+    if (Override *o = matchOverride(name)) {
+      // llama.cpp skips its rules for a manual override, so the attn_v and
+      // ffn_down counters do not advance either.
+      FailureOr<::llmq::TensorFormat> f = fitFormat(
+          qs, o->format, weight, cols, "tensor-type '" + o->spec + "'");
+      if (failed(f))
+        return failure();
+      chosen = *f;
+      ++numOverridden;
+    } else if (plan.fileType) {
+      chosen = ::llmq::TensorFormat::ggmlFormat(
+          fallback(qs,
+                   chooseType(qs, *plan.fileType, defaultFormat, category,
+                              cols, model.getArch()),
+                   cols));
+    } else if (plan.uniform.isGgml()) {
+      // llama-quantize --pure: the default type everywhere, output and
+      // embeddings included, with the row fallback.
+      chosen = ::llmq::TensorFormat::ggmlFormat(fallback(qs, defaultFormat, cols));
+    } else if (isHeadOrEmbedding(category)) {
+      chosen = sourceFormat(weight);
+    } else {
+      FailureOr<::llmq::TensorFormat> f =
+          fitFormat(qs, plan.uniform, weight, cols, plan.option);
+      if (failed(f))
+        return failure();
+      chosen = *f;
+    }
+    if (!chosen.isFloat())
+      ++numQuantized;
+    weight.setFormatAttr(FormatAttr::get(ctx, chosen));
   }
   numFallbacks += qs.nFallback;
-  return success();
+  return writeTotals(model, plan.option);
 }
 
 //===----------------------------------------------------------------------===//
@@ -366,7 +693,7 @@ namespace {
 /// cost the knapsack minimises (the error, or the error scaled by the
 /// weight's measured sensitivity).
 struct Candidate {
-  Format format;
+  ::llmq::TensorFormat format;
   uint64_t bytes = 0;
   double error = 0;
   double cost = 0;
@@ -377,8 +704,11 @@ struct Item {
   WeightOp weight;
   std::string name;
   int64_t rows = 0, cols = 0;
-  bool quantizable = false;
-  std::vector<Candidate> candidates; ///< one (f32) when not quantizable
+  bool quantizable = false; ///< chosen by the knapsack (and probed)
+  bool fixed = false;       ///< quantizable, but a tensor-type pattern chose
+  bool measured = false;    ///< its candidates' errors are measured
+  /// one (f32 or the override's format) when not chosen by the knapsack
+  std::vector<Candidate> candidates;
   size_t chosen = 0;
   /// The source rows, as stored, and how they are quantized: importance per
   /// column (empty: 1) and the logit mask's row scale.
@@ -427,7 +757,7 @@ static void measure(Item &item, ::llmq::runtime::ThreadPool &pool) {
           v *= rowScale;
       for (size_t i = 0; i < k; ++i) {
         const ::llmq::FormatTraits &t =
-            ::llmq::getFormatTraits(item.candidates[i].format);
+            ::llmq::getFormatTraits(item.candidates[i].format.ggml);
         t.quantizeRow(x.data(), packed.data(), cols, imp);
         t.dequantizeRow(packed.data(), y.data(), cols);
         double e = 0;
@@ -579,7 +909,7 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
                   "' is no matrix the runtime multiplies by");
     // The smallest candidate: the largest error, so the KLD it causes is
     // well above rounding and the ratio is measured where it matters most.
-    Format probeFormat = item.candidates.front().format;
+    Format probeFormat = item.candidates.front().format.ggml;
     double error = 0;
     std::vector<uint8_t> packed =
         quantizeTensor(item, probeFormat, pool, error);
@@ -623,6 +953,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     hasOutput |= ggufName(weight.getSymName()) == "output.weight";
   std::vector<Item> items;
   uint64_t totalElements = 0;
+  QuantizeState overrideState;
   for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
     Item item;
     item.weight = weight;
@@ -632,7 +963,25 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     item.rows = item.cols == 0 ? 0 : type.getNumElements() / item.cols;
     totalElements += type.getNumElements();
     item.quantizable = allowsQuantization(item.name, type.getRank());
-    if (item.quantizable) {
+    Override *override = item.quantizable ? matchOverride(item.name) : nullptr;
+    if (override) {
+      // Fixed by the pattern, outside the knapsack; its error is measured
+      // when it is a ggml type (the only ones measure() quantizes).
+      FailureOr<::llmq::TensorFormat> f =
+          fitFormat(overrideState, override->format, weight, item.cols,
+                    "tensor-type '" + override->spec + "'");
+      if (failed(f))
+        return failure();
+      std::optional<uint64_t> bytes = weightBytes(weight, *f);
+      if (!bytes)
+        return fail("'" + weight.getSymName() + "' (" +
+                    shapeText(type.getShape()) + ") is too large");
+      item.quantizable = false;
+      item.fixed = true;
+      item.measured = f->isGgml();
+      item.candidates.push_back({*f, *bytes, 0.0});
+      ++numOverridden;
+    } else if (item.quantizable) {
       // Rule without sensitivity probes: the output head (and tied
       // embeddings serving as it) keeps q6_K or better, as in every preset:
       // its error reaches the logits directly, which the per-tensor error
@@ -641,16 +990,28 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       bool head = (category == Category::Output ||
                   (category == Category::TokenEmbd && !hasOutput)) &&
                   !probing;
-      for (Format f : candidateFormats(item.cols))
-        if (!head || ::llmq::bitsPerWeight(f) >= 6.5)
-          item.candidates.push_back(
-            {f, ::llmq::rowBytes(f, item.cols) * item.rows, 0.0});
+      item.measured = true;
+      for (Format f : candidateFormats(item.cols)) {
+        if (head && ::llmq::bitsPerWeight(f) < 6.5)
+          continue;
+        ::llmq::TensorFormat t = ::llmq::TensorFormat::ggmlFormat(f);
+        std::optional<uint64_t> bytes = weightBytes(weight, t);
+        if (!bytes)
+          return fail("'" + weight.getSymName() + "' (" +
+                      shapeText(type.getShape()) + ") is too large");
+        item.candidates.push_back({t, *bytes, 0.0});
+      }
     } else {
-      item.candidates.push_back(
-          {Format::F32, uint64_t(type.getNumElements()) * 4, 0.0});
+      ::llmq::TensorFormat f32 = ::llmq::TensorFormat::ggmlFormat(Format::F32);
+      std::optional<uint64_t> bytes = weightBytes(weight, f32);
+      if (!bytes)
+        return fail("'" + weight.getSymName() + "' (" +
+                    shapeText(type.getShape()) + ") is too large");
+      item.candidates.push_back({f32, *bytes, 0.0});
     }
     items.push_back(std::move(item));
   }
+  numFallbacks += overrideState.nFallback;
   uint64_t budget = targetBytes > 0
                         ? static_cast<uint64_t>(targetBytes)
                         : static_cast<uint64_t>(
@@ -662,7 +1023,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   ::llmq::runtime::ThreadPool pool(numThreads);
   auto sources = std::make_unique<WeightSources>();
   for (Item &item : items) {
-    if (!item.quantizable)
+    if (!item.measured)
       continue;
     auto source = sources->resolve(item.weight);
     if (!source)
@@ -689,6 +1050,10 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       for (int64_t c = 0; c < (*entry)->cols; ++c)
         importance.push_back((*entry)->mean2(c));
     measure(item, pool);
+    // An override's error counts in assigned_error; with no sensitivity of
+    // its own it adds nothing to the cost the knapsack minimises.
+    if (item.fixed)
+      item.candidates[0].cost = 0;
     ++numQuantized;
   }
   if (probing)
@@ -739,12 +1104,12 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     bytes += c.bytes;
     error += c.error;
     cost += c.cost;
-    item.weight.setFormatAttr(
-        FormatAttr::get(ctx, c.format));
+    item.weight.setFormatAttr(FormatAttr::get(ctx, c.format));
+    if (item.measured)
+      dialect->getQuantErrorAttrHelper().setAttr(
+          item.weight, builder.getF64FloatAttr(c.error));
     if (!item.quantizable)
       continue;
-    dialect->getQuantErrorAttrHelper().setAttr(
-        item.weight, builder.getF64FloatAttr(c.error));
     if (probing)
       dialect->getSensitivityAttrHelper().setAttr(
           item.weight, builder.getF64FloatAttr(item.sensitivity));
@@ -781,13 +1146,36 @@ void AssignBitsPass::runOnOperation() {
   if (targetBytes < 0)
     return refuse("target-bytes=" + Twine(targetBytes.getValue()) +
                   " must be > 0");
-  int modes = !preset.empty() + (targetBpw != 0) + (targetBytes != 0);
-  if (modes != 1) {
-    getOperation().emitError("llmq-assign-bits: give exactly one of preset, "
-                             "target-bpw and target-bytes");
-    return signalPassFailure();
+  int modes = !preset.empty() + !uniformType.empty() + (targetBpw != 0) +
+              (targetBytes != 0);
+  if (modes != 1)
+    return refuse("give exactly one of preset, type, target-bpw and "
+                  "target-bytes");
+  std::optional<Plan> plan;
+  if (!preset.empty()) {
+    plan = parsePreset(preset);
+    if (!plan)
+      return refuse("unknown preset '" + preset + "' (one of " +
+                    kPresetNames + ")");
+  } else if (!uniformType.empty()) {
+    std::optional<::llmq::TensorFormat> format =
+        ::llmq::TensorFormat::parse(uniformType);
+    if (!format)
+      return refuse("type='" + uniformType + "' names no storage format (" +
+                    kFormatExamples + ")");
+    plan.emplace();
+    plan->uniform = *format;
+    plan->option = "type=" + uniformType;
   }
+  if (failed(parseOverrides()))
+    return signalPassFailure();
   for (ModelOp model : getOperation().getOps<ModelOp>())
-    if (failed(preset.empty() ? optimize(model) : apply(model)))
+    if (failed(plan ? apply(model, *plan) : optimize(model)))
       return signalPassFailure();
+  // llama-quantize ignores a pattern that matches nothing; a warning says
+  // so, since it is most often a misspelt name.
+  for (const Override &o : overrides)
+    if (!o.used)
+      getOperation().emitWarning("llmq-assign-bits: tensor-type '")
+          << o.spec << "' matches no quantizable weight";
 }
