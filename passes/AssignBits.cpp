@@ -559,11 +559,14 @@ static std::optional<uint64_t> weightBytes(WeightOp weight,
   ArrayRef<int64_t> shape = weight.getTensorType().getShape();
   // No format takes more than 5 bytes per value (f32: 4; fp8 in 1x1
   // blocks: 1 + 4), so this bound keeps storageBytes from overflowing.
-  if (!::llmq::checkedProduct(shape, uint64_t(INT64_MAX) / 8))
+  uint64_t limit = uint64_t(INT64_MAX) / 8;
+  if (shape.empty())
+    return format.storageBytes(1, 1);
+  std::optional<uint64_t> rows =
+      ::llmq::checkedProduct(shape.drop_back(), limit);
+  if (!::llmq::checkedProduct(shape, limit) || !rows)
     return std::nullopt;
-  int64_t cols = shape.empty() ? 1 : shape.back();
-  int64_t rows = shape.empty() ? 1 : *::llmq::checkedProduct(shape.drop_back());
-  return format.storageBytes(rows, cols);
+  return format.storageBytes(static_cast<int64_t>(*rows), shape.back());
 }
 
 /// Sets `assigned_bytes` and `assigned_bpw` from the formats now on the
