@@ -1,13 +1,12 @@
-//===- AssignBits.cpp - llama-quantize's per-tensor types -----------------===//
+//===- AssignBits.cpp - A storage format for every weight -----------------===//
 //
-// `preset=q4_k_m` (and the other file types) sets `format` on every weight
-// to the ggml type llama-quantize would write for that tensor in a file of
-// that type. The rules are llama.cpp's src/llama-quant.cpp
-// (llama_tensor_get_type, llama_tensor_get_type_impl, tensor_type_fallback,
-// tensor_allows_quantization) at ggml-org/llama.cpp commit 007dbbf3fd17,
-// restated for the file types llmq can write; see docs/passes/assign-bits.md.
-// Only the branches these file types reach are kept: no IQ file types, no
-// MXFP4, and no Falcon / 70B / 8-expert special cases except where written.
+// `preset=q4_k_m` (and the other llama.cpp file types) sets `format` on every
+// weight to the ggml type llama-quantize would write for that tensor in a
+// file of that type (the rules: assign/LlamaCppTypes.h); `preset=fp8`,
+// `preset=w4a16` and `type=T` put one format on every quantizable matrix;
+// `tensor-type=REGEX=FORMAT` overrides per tensor as llama-quantize's
+// --tensor-type; `target-bpw` / `target-bytes` choose by measured error
+// under a size budget. See docs/passes/assign-bits.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +17,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "passes/assign/LlamaCppTypes.h"
 #include "formats/CheckedArith.h"
 #include "formats/Formats.h"
 #include "formats/TensorFormat.h"
@@ -31,16 +31,13 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -55,49 +52,9 @@ namespace mlir::llmq {
 using namespace mlir;
 using namespace mlir::llmq;
 using ::llmq::Format;
+using namespace mlir::llmq::llamacpp;
 
 namespace {
-/// llama_ftype values this pass knows (the presets).
-enum class FileType {
-  Q2_K,
-  Q3_K_S,
-  Q3_K_M,
-  Q3_K_L,
-  Q4_0,
-  Q4_K_S,
-  Q4_K_M,
-  Q5_K_S,
-  Q5_K_M,
-  Q6_K,
-  Q8_0,
-};
-
-/// llama.cpp's tensor_category: broad roles by GGUF tensor name.
-enum class Category {
-  TokenEmbd,
-  AttnQ,
-  AttnV,
-  AttnK,
-  AttnQKV,
-  AttnKVB,
-  AttnOutput,
-  FfnUp,
-  FfnGate,
-  FfnDown,
-  Output,
-  Other,
-};
-
-/// The counters of llama.cpp's quantize_state_impl.
-struct QuantizeState {
-  bool tiedEmbeddings = true; ///< until a tensor named output.weight is seen
-  bool hasImatrix = false;
-  int64_t nGqa = 1;
-  int nAttentionWv = 0, iAttentionWv = 0;
-  int nFfnDown = 0, iFfnDown = 0;
-  int nFallback = 0;
-};
-
 struct Item;
 
 /// What `preset=` or `type=` asks for: llama.cpp's rules for a file type, or
@@ -146,22 +103,6 @@ static constexpr const char *kFormatExamples =
     "a ggml type such as q4_K or q8_0, fp8_block, fp8_block_64x128, "
     "int4_g128, int4_g128_asym, int8_g32 or int8";
 
-static std::optional<FileType> parseFileType(StringRef preset) {
-  return llvm::StringSwitch<std::optional<FileType>>(preset.lower())
-      .Case("q2_k", FileType::Q2_K)
-      .Case("q3_k_s", FileType::Q3_K_S)
-      .Case("q3_k_m", FileType::Q3_K_M)
-      .Case("q3_k_l", FileType::Q3_K_L)
-      .Case("q4_0", FileType::Q4_0)
-      .Case("q4_k_s", FileType::Q4_K_S)
-      .Case("q4_k_m", FileType::Q4_K_M)
-      .Case("q5_k_s", FileType::Q5_K_S)
-      .Case("q5_k_m", FileType::Q5_K_M)
-      .Case("q6_k", FileType::Q6_K)
-      .Case("q8_0", FileType::Q8_0)
-      .Default(std::nullopt);
-}
-
 /// The plan of `preset=` (a llama.cpp file type, `fp8`: FP8 e4m3 in
 /// 128x128 blocks, `w4a16`: int4 in symmetric groups of 128), if it names
 /// one.
@@ -178,102 +119,6 @@ static std::optional<Plan> parsePreset(StringRef preset) {
   else
     return std::nullopt;
   return plan;
-}
-
-/// llama-quantize compiles `--tensor-type` patterns as ECMAScript regexes
-/// (std::regex); llvm::Regex is POSIX extended. Rewrites the class escapes
-/// such patterns use (\d \w \s and their negations) into POSIX classes and
-/// keeps escaped punctuation; other escapes, which the two dialects read
-/// differently, are refused with `error` set.
-static std::string toPosixRegex(StringRef pattern, std::string &error) {
-  std::string out;
-  bool inBracket = false;
-  size_t bracketStart = 0; // index in `out` just after '[' or '[^'
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (inBracket && c == '[' && i + 1 < pattern.size() &&
-        pattern[i + 1] == ':') {
-      // A POSIX class inside a bracket: copy through ":]".
-      size_t end = pattern.find(":]", i + 2);
-      if (end == StringRef::npos) {
-        error = "unterminated '[:' class";
-        return "";
-      }
-      out += pattern.slice(i, end + 2).str();
-      i = end + 1;
-      continue;
-    }
-    if (c == '[' && !inBracket) {
-      inBracket = true;
-      out += c;
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^')
-        out += pattern[++i];
-      bracketStart = out.size();
-      continue;
-    }
-    if (c == ']' && inBracket && out.size() != bracketStart) {
-      inBracket = false;
-      out += c;
-      continue;
-    }
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (i + 1 == pattern.size()) {
-      error = "it ends in a backslash";
-      return "";
-    }
-    char e = pattern[++i];
-    StringRef cls = llvm::StringSwitch<StringRef>(StringRef(&e, 1))
-                        .Case("d", "0-9")
-                        .Case("w", "_[:alnum:]")
-                        .Case("s", "[:space:]")
-                        .Default("");
-    bool negated = e == 'D' || e == 'W' || e == 'S';
-    if (negated)
-      cls = llvm::StringSwitch<StringRef>(StringRef(&e, 1))
-                .Case("D", "0-9")
-                .Case("W", "_[:alnum:]")
-                .Case("S", "[:space:]")
-                .Default("");
-    if (!cls.empty()) {
-      if (inBracket && negated) {
-        error = (Twine("escape '\\") + StringRef(&e, 1) +
-                 "' inside a bracket is not supported")
-                    .str();
-        return "";
-      }
-      if (inBracket)
-        out += cls.str();
-      else
-        out += (negated ? "[^" : "[") + cls.str() + "]";
-      continue;
-    }
-    if (llvm::isAlnum(e)) {
-      error = (Twine("escape '\\") + StringRef(&e, 1) + "' is not supported")
-                  .str();
-      return "";
-    }
-    if (inBracket) {
-      // POSIX brackets take every character literally, backslash included.
-      if (e == ']' || e == '^' || e == '-') {
-        error = (Twine("escape '\\") + StringRef(&e, 1) +
-                 "' inside a bracket is not supported")
-                    .str();
-        return "";
-      }
-      out += e;
-      continue;
-    }
-    out += '\\';
-    out += e;
-  }
-  if (inBracket) {
-    error = "unterminated '['";
-    return "";
-  }
-  return out;
 }
 
 /// Compiles every `tensor-type=REGEX=FORMAT` (split at the last '=': no
@@ -316,99 +161,6 @@ Override *AssignBitsPass::matchOverride(StringRef name) {
       return &o;
     }
   return nullptr;
-}
-
-/// llama_ftype_get_default_type.
-static Format defaultType(FileType ftype) {
-  switch (ftype) {
-  case FileType::Q2_K:
-    return Format::Q2_K;
-  case FileType::Q3_K_S:
-  case FileType::Q3_K_M:
-  case FileType::Q3_K_L:
-    return Format::Q3_K;
-  case FileType::Q4_0:
-    return Format::Q4_0;
-  case FileType::Q4_K_S:
-  case FileType::Q4_K_M:
-    return Format::Q4_K;
-  case FileType::Q5_K_S:
-  case FileType::Q5_K_M:
-    return Format::Q5_K;
-  case FileType::Q6_K:
-    return Format::Q6_K;
-  case FileType::Q8_0:
-    return Format::Q8_0;
-  }
-  llvm_unreachable("unknown file type");
-}
-
-/// The GGUF name the exporter gives a weight symbol.
-static std::string ggufName(StringRef symbol) {
-  if (symbol.ends_with(".bias"))
-    return symbol.str();
-  return symbol.str() + ".weight";
-}
-
-/// tensor_get_category.
-static Category categoryOf(StringRef name) {
-  if (name == "output.weight")
-    return Category::Output;
-  if (name == "token_embd.weight" || name == "per_layer_token_embd.weight")
-    return Category::TokenEmbd;
-  if (name.contains("attn_qkv.weight"))
-    return Category::AttnQKV;
-  if (name.contains("attn_kv_b.weight"))
-    return Category::AttnKVB;
-  if (name.contains("attn_v.weight"))
-    return Category::AttnV;
-  if (name.contains("attn_k.weight"))
-    return Category::AttnK;
-  if (name.contains("attn_q.weight"))
-    return Category::AttnQ;
-  if (name.contains("attn_output.weight"))
-    return Category::AttnOutput;
-  if (name.contains("ffn_up"))
-    return Category::FfnUp;
-  if (name.contains("ffn_gate"))
-    return Category::FfnGate;
-  if (name.contains("ffn_down"))
-    return Category::FfnDown;
-  return Category::Other;
-}
-
-/// category_is_attn_v: the V-like tensors that get more bits.
-static bool isAttnVLike(Category category) {
-  return category == Category::AttnV || category == Category::AttnQKV ||
-         category == Category::AttnKVB;
-}
-
-/// tensor_allows_quantization, for the names llmq's architectures have:
-/// 2-D (or more) tensors whose name ends in "weight", except norms.
-static bool allowsQuantization(StringRef name, int64_t rank) {
-  if (rank < 2)
-    return false;
-  if (!name.ends_with("weight"))
-    return false;
-  return !name.contains("_norm.weight") &&
-         !name.contains("ffn_gate_inp.weight") &&
-         !name.contains("attn_rel_b.weight");
-}
-
-/// use_more_bits: the first and last eighth of the layers and every third
-/// layer in between.
-static bool useMoreBits(int iLayer, int nLayers) {
-  return iLayer < nLayers / 8 || iLayer >= 7 * nLayers / 8 ||
-         (iLayer - nLayers / 8) % 3 == 2;
-}
-
-/// tensor_type_fallback (formats/TensorFormat.h), counting the tensors
-/// that needed one as llama.cpp does.
-static Format fallback(QuantizeState &qs, Format type, int64_t cols) {
-  Format result = ::llmq::ggmlFallback(type, cols);
-  if (result != type)
-    ++qs.nFallback;
-  return result;
 }
 
 /// "16x48".
@@ -456,100 +208,6 @@ fitFormat(QuantizeState &qs, const ::llmq::TensorFormat &format,
       << shapeText(weight.getTensorType().getShape()) << ") as "
       << format.name() << " (" << origin << "): " << why;
   return failure();
-}
-
-/// llama_tensor_get_type_impl, for the file types of FileType and a dense
-/// (non-expert), non-Falcon model of less than 70B parameters.
-static Format chooseType(QuantizeState &qs, FileType ftype, Format type,
-                         Category category, int64_t cols, StringRef arch) {
-  bool falcon = arch == "falcon";
-  if (category == Category::Output ||
-      (qs.tiedEmbeddings && category == Category::TokenEmbd)) {
-    // The output (or the tied embeddings that serve as it): q6_K unless the
-    // file is q8_0, and q8_0 when a row does not split into the file type's
-    // blocks.
-    if (falcon || !::llmq::rowFits(type, cols))
-      return Format::Q8_0;
-    if (type != Format::Q8_0)
-      return Format::Q6_K;
-    return type;
-  }
-  if (category == Category::TokenEmbd)
-    return type; // only IQ/TQ file types change untied embeddings
-  if (isAttnVLike(category)) {
-    if (ftype == FileType::Q2_K)
-      type = qs.nGqa >= 4 ? Format::Q4_K : Format::Q3_K;
-    else if (ftype == FileType::Q3_K_M)
-      type = qs.iAttentionWv < 2 ? Format::Q5_K : Format::Q4_K;
-    else if (ftype == FileType::Q3_K_L)
-      type = Format::Q5_K;
-    else if ((ftype == FileType::Q4_K_M || ftype == FileType::Q5_K_M) &&
-             useMoreBits(qs.iAttentionWv, qs.nAttentionWv))
-      type = Format::Q6_K;
-    else if (ftype == FileType::Q4_K_S && qs.iAttentionWv < 4)
-      type = Format::Q5_K;
-    ++qs.iAttentionWv;
-    return type;
-  }
-  if (category == Category::FfnDown) {
-    // Dense models: the layer is the running count of ffn_down tensors,
-    // which llama.cpp visits in layer order.
-    int iLayer = qs.iFfnDown, nLayer = qs.nFfnDown;
-    if (ftype == FileType::Q2_K)
-      type = Format::Q3_K;
-    else if (ftype == FileType::Q3_K_M)
-      type = iLayer < nLayer / 16                       ? Format::Q5_K
-             : !falcon || useMoreBits(iLayer, nLayer) ? Format::Q4_K
-                                                        : Format::Q3_K;
-    else if (ftype == FileType::Q3_K_L)
-      type = falcon ? Format::Q4_K : Format::Q5_K;
-    else if (ftype == FileType::Q4_K_M) {
-      if (falcon)
-        type = iLayer < nLayer / 16            ? Format::Q6_K
-               : useMoreBits(iLayer, nLayer) ? Format::Q5_K
-                                               : Format::Q4_K;
-      else if (useMoreBits(iLayer, nLayer))
-        type = Format::Q6_K;
-    } else if (ftype == FileType::Q5_K_M && useMoreBits(iLayer, nLayer))
-      type = Format::Q6_K;
-    else if (ftype == FileType::Q4_K_S && !falcon && iLayer < nLayer / 8)
-      type = Format::Q5_K;
-    else if (ftype == FileType::Q4_0 && qs.hasImatrix && iLayer < nLayer / 8)
-      type = Format::Q4_1;
-    ++qs.iFfnDown;
-    return type;
-  }
-  if (category == Category::AttnOutput) {
-    if (!falcon) {
-      if (ftype == FileType::Q2_K)
-        type = Format::Q3_K;
-      else if (ftype == FileType::Q3_K_M)
-        type = Format::Q4_K;
-      else if (ftype == FileType::Q3_K_L)
-        type = Format::Q5_K;
-    } else if (ftype == FileType::Q3_K_L) {
-      type = Format::Q4_K;
-    }
-    return type;
-  }
-  // attn_q, attn_k, ffn_gate, ffn_up and the rest: only IQ file types
-  // change them. (attn_qkv never gets here: it is V-like above.)
-  return type;
-}
-
-/// llama.cpp's weights_map order: by layer ("blk.N.", -1 for the rest),
-/// then by name.
-static bool llamaCppOrder(const std::pair<std::string, WeightOp> &a,
-                          const std::pair<std::string, WeightOp> &b) {
-  auto layer = [](const std::string &name) {
-    int l = -1;
-    std::sscanf(name.c_str(), "blk.%d.", &l);
-    return l;
-  };
-  int la = layer(a.first), lb = layer(b.first);
-  if (la != lb)
-    return la < lb;
-  return a.first < b.first;
 }
 
 /// The bytes of `weight` stored as `format`, every tensor of it (codes,
@@ -621,7 +279,9 @@ LogicalResult AssignBitsPass::apply(ModelOp model, const Plan &plan) {
   SmallVector<std::pair<std::string, WeightOp>> weights;
   for (WeightOp weight : model.getBody().getOps<WeightOp>())
     weights.emplace_back(ggufName(weight.getSymName()), weight);
-  llvm::stable_sort(weights, llamaCppOrder);
+  llvm::stable_sort(weights, [](const auto &a, const auto &b) {
+    return precedes(a.first, b.first);
+  });
 
   // init_quantize_state_counters.
   QuantizeState qs;
