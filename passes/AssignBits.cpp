@@ -17,11 +17,11 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
-#include "passes/assign/LlamaCppTypes.h"
 #include "formats/CheckedArith.h"
 #include "formats/Formats.h"
 #include "formats/TensorFormat.h"
 #include "formats/files/Imatrix.h"
+#include "passes/assign/LlamaCppTypes.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Kernels.h"
@@ -174,8 +174,7 @@ static std::string shapeText(ArrayRef<int64_t> shape) {
 /// Why a matrix with rows of `cols` values cannot be stored as integer
 /// format `format` ("" when it can): compressed-tensors packs 32/bits codes
 /// per int32 along a row, and groups must split a row.
-static std::string intMisfit(const ::llmq::TensorFormat &format,
-                             int64_t cols) {
+static std::string intMisfit(const ::llmq::TensorFormat &format, int64_t cols) {
   if (format.group && cols % format.group != 0)
     return "rows of " + std::to_string(cols) +
            " values do not split into groups of " +
@@ -237,8 +236,8 @@ LogicalResult AssignBitsPass::writeTotals(ModelOp model, StringRef mode) {
         weightBytes(weight, format ? *format : sourceFormat(weight));
     std::optional<uint64_t> n =
         ::llmq::checkedProduct(weight.getTensorType().getShape());
-    std::optional<uint64_t> sumBytes = b ? ::llmq::checkedAdd(bytes, *b)
-                                         : std::nullopt;
+    std::optional<uint64_t> sumBytes =
+        b ? ::llmq::checkedAdd(bytes, *b) : std::nullopt;
     std::optional<uint64_t> sumElements =
         n ? ::llmq::checkedAdd(elements, *n) : std::nullopt;
     if (!sumBytes || !sumElements || *sumBytes > uint64_t(INT64_MAX))
@@ -323,13 +322,14 @@ LogicalResult AssignBitsPass::apply(ModelOp model, const Plan &plan) {
     } else if (plan.fileType) {
       chosen = ::llmq::TensorFormat::ggmlFormat(
           fallback(qs,
-                   chooseType(qs, *plan.fileType, defaultFormat, category,
-                              cols, model.getArch()),
+                   chooseType(qs, *plan.fileType, defaultFormat, category, cols,
+                              model.getArch()),
                    cols));
     } else if (plan.uniform.isGgml()) {
       // llama-quantize --pure: the default type everywhere, output and
       // embeddings included, with the row fallback.
-      chosen = ::llmq::TensorFormat::ggmlFormat(fallback(qs, defaultFormat, cols));
+      chosen =
+          ::llmq::TensorFormat::ggmlFormat(fallback(qs, defaultFormat, cols));
     } else if (isHeadOrEmbedding(category)) {
       chosen = sourceFormat(weight);
     } else {
@@ -408,8 +408,7 @@ static void measure(Item &item, ::llmq::runtime::ThreadPool &pool) {
   size_t k = item.candidates.size();
   int64_t rows = item.rows, cols = item.cols;
   std::vector<double> rowError(k * rows, 0.0);
-  const float *imp =
-      item.importance.empty() ? nullptr : item.importance.data();
+  const float *imp = item.importance.empty() ? nullptr : item.importance.data();
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> x(cols), y(cols);
     std::vector<uint8_t> packed(cols * sizeof(float) + 64);
@@ -453,8 +452,7 @@ static std::vector<uint8_t> quantizeTensor(const Item &item, Format format,
   size_t rowBytes = ::llmq::rowBytes(format, cols);
   std::vector<uint8_t> packed(rowBytes * rows);
   std::vector<double> rowError(rows, 0.0);
-  const float *imp =
-      item.importance.empty() ? nullptr : item.importance.data();
+  const float *imp = item.importance.empty() ? nullptr : item.importance.data();
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> x(cols), y(cols);
     for (int64_t r = begin; r < end; ++r) {
@@ -544,8 +542,8 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
   auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
   if (!tokenizer)
     return fail(llvm::toString(tokenizer.takeError()));
-  auto stream = ::llmq::runtime::encodeFile(**tokenizer,
-                                            tokenizerAttr.getBos(), textFile);
+  auto stream = ::llmq::runtime::encodeFile(**tokenizer, tokenizerAttr.getBos(),
+                                            textFile);
   if (!stream)
     return fail(llvm::toString(stream.takeError()));
   int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
@@ -590,8 +588,8 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     item.sensitivity = error > 0 ? *kld / error : 0.0;
     LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
                    "{0}: {1} error {2:E4} kld {3:E4} sensitivity {4:E4}\n",
-                   item.name, ::llmq::getFormatTraits(probeFormat).name,
-                   error, *kld, item.sensitivity));
+                   item.name, ::llmq::getFormatTraits(probeFormat).name, error,
+                   *kld, item.sensitivity));
     for (Candidate &c : item.candidates)
       c.cost = c.error * item.sensitivity;
   }
@@ -651,7 +649,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       // does not see. The probes measure exactly that, so they lift it.
       Category category = categoryOf(item.name);
       bool head = (category == Category::Output ||
-                  (category == Category::TokenEmbd && !hasOutput)) &&
+                   (category == Category::TokenEmbd && !hasOutput)) &&
                   !probing;
       item.measured = true;
       for (Format f : candidateFormats(item.cols)) {
@@ -675,10 +673,10 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     items.push_back(std::move(item));
   }
   numFallbacks += overrideState.nFallback;
-  uint64_t budget = targetBytes > 0
-                        ? static_cast<uint64_t>(targetBytes)
-                        : static_cast<uint64_t>(
-                              std::floor(targetBpw * totalElements / 8.0));
+  uint64_t budget =
+      targetBytes > 0
+          ? static_cast<uint64_t>(targetBytes)
+          : static_cast<uint64_t>(std::floor(targetBpw * totalElements / 8.0));
 
   // Measure every candidate of every quantizable weight.
   unsigned numThreads =
@@ -746,8 +744,8 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   }
   if (budget < minBytes)
     return fail("budget of " + Twine(budget) +
-                " bytes is below the smallest assignment, " +
-                Twine(minBytes) + " bytes");
+                " bytes is below the smallest assignment, " + Twine(minBytes) +
+                " bytes");
   // Units: the model's largest assignment in at most 2^17 units; they depend
   // on the model only, so a larger budget never has fewer feasible choices.
   uint64_t unit = std::max<uint64_t>(1, (maxBytes + (1u << 17) - 1) >> 17);
@@ -782,11 +780,11 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       model, builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
   dialect->getAssignedBpwAttrHelper().setAttr(model,
                                               builder.getF64FloatAttr(bpw));
-  dialect->getAssignedErrorAttrHelper().setAttr(
-      model, builder.getF64FloatAttr(error));
+  dialect->getAssignedErrorAttrHelper().setAttr(model,
+                                                builder.getF64FloatAttr(error));
   if (probing)
-    dialect->getEstimatedKldAttrHelper().setAttr(
-        model, builder.getF64FloatAttr(cost));
+    dialect->getEstimatedKldAttrHelper().setAttr(model,
+                                                 builder.getF64FloatAttr(cost));
   llvm::errs() << llvm::formatv(
       "llmq-assign-bits: {0}: budget {1} bytes, assigned {2} bytes "
       "({3:F4} bpw), error {4:E6}",
@@ -818,8 +816,8 @@ void AssignBitsPass::runOnOperation() {
   if (!preset.empty()) {
     plan = parsePreset(preset);
     if (!plan)
-      return refuse("unknown preset '" + preset + "' (one of " +
-                    kPresetNames + ")");
+      return refuse("unknown preset '" + preset + "' (one of " + kPresetNames +
+                    ")");
   } else if (!uniformType.empty()) {
     std::optional<::llmq::TensorFormat> format =
         ::llmq::TensorFormat::parse(uniformType);

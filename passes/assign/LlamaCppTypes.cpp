@@ -14,12 +14,12 @@
 #include "llvm/ADT/Twine.h"
 
 using namespace mlir::llmq;
-using ::llmq::Format;
-using llvm::StringRef;
-using llvm::Twine;
 using llamacpp::Category;
 using llamacpp::FileType;
 using llamacpp::QuantizeState;
+using ::llmq::Format;
+using llvm::StringRef;
+using llvm::Twine;
 
 std::optional<FileType> llamacpp::parseFileType(StringRef preset) {
   return llvm::StringSwitch<std::optional<FileType>>(preset.lower())
@@ -133,7 +133,7 @@ Format llamacpp::fallback(QuantizeState &qs, Format type, int64_t cols) {
 /// llama_tensor_get_type_impl, for the file types of FileType and a dense
 /// (non-expert), non-Falcon model of less than 70B parameters.
 Format llamacpp::chooseType(QuantizeState &qs, FileType ftype, Format type,
-                         Category category, int64_t cols, StringRef arch) {
+                            Category category, int64_t cols, StringRef arch) {
   bool falcon = arch == "falcon";
   if (category == Category::Output ||
       (qs.tiedEmbeddings && category == Category::TokenEmbd)) {
@@ -170,16 +170,16 @@ Format llamacpp::chooseType(QuantizeState &qs, FileType ftype, Format type,
     if (ftype == FileType::Q2_K)
       type = Format::Q3_K;
     else if (ftype == FileType::Q3_K_M)
-      type = iLayer < nLayer / 16                       ? Format::Q5_K
+      type = iLayer < nLayer / 16                     ? Format::Q5_K
              : !falcon || useMoreBits(iLayer, nLayer) ? Format::Q4_K
-                                                        : Format::Q3_K;
+                                                      : Format::Q3_K;
     else if (ftype == FileType::Q3_K_L)
       type = falcon ? Format::Q4_K : Format::Q5_K;
     else if (ftype == FileType::Q4_K_M) {
       if (falcon)
-        type = iLayer < nLayer / 16            ? Format::Q6_K
+        type = iLayer < nLayer / 16          ? Format::Q6_K
                : useMoreBits(iLayer, nLayer) ? Format::Q5_K
-                                               : Format::Q4_K;
+                                             : Format::Q4_K;
       else if (useMoreBits(iLayer, nLayer))
         type = Format::Q6_K;
     } else if (ftype == FileType::Q5_K_M && useMoreBits(iLayer, nLayer))
@@ -301,8 +301,8 @@ std::string llamacpp::toPosixRegex(StringRef pattern, std::string &error) {
       continue;
     }
     if (llvm::isAlnum(e)) {
-      error = (Twine("escape '\\") + StringRef(&e, 1) + "' is not supported")
-                  .str();
+      error =
+          (Twine("escape '\\") + StringRef(&e, 1) + "' is not supported").str();
       return "";
     }
     if (inBracket) {

@@ -120,8 +120,10 @@ TEST(LlamaCppTypes, PatternsMatchAsEcmaScript) {
 TEST(LlamaCppTypes, PatternsRefusedWhereDialectsDiffer) {
   EXPECT_EQ(refusal(R"(attn\b)"), R"(escape '\b' is not supported)");
   EXPECT_EQ(refusal(R"((a)\1)"), R"(escape '\1' is not supported)");
-  EXPECT_EQ(refusal(R"([\D])"), R"(escape '\D' inside a bracket is not supported)");
-  EXPECT_EQ(refusal(R"([a\-z])"), R"(escape '\-' inside a bracket is not supported)");
+  EXPECT_EQ(refusal(R"([\D])"),
+            R"(escape '\D' inside a bracket is not supported)");
+  EXPECT_EQ(refusal(R"([a\-z])"),
+            R"(escape '\-' inside a bracket is not supported)");
   EXPECT_EQ(refusal(R"([]x])"), "a ']' first in a bracket is not supported");
   EXPECT_EQ(refusal(R"([^]x)"), "a ']' first in a bracket is not supported");
   EXPECT_EQ(refusal(R"(abc\)"), "it ends in a backslash");
