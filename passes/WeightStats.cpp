@@ -118,6 +118,7 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
     view.rows = source->rows;
     view.cols = source->cols;
     view.data = source->data;
+    view.grouped = source->grouped;
 
     llvm::DenseSet<int64_t> scaled;
     double scale = 1.0;

@@ -88,7 +88,7 @@ public:
     // A vector reads as a column (one element per row), as the plan splits
     // it; vectors are stored in float formats, one element per block.
     if (op.getTensorType().getRank() == 1) {
-      if (getFormatTraits(source.format).blockElems != 1)
+      if (source.grouped || getFormatTraits(source.format).blockElems != 1)
         return shardError(source.file->path() + ": vector '" + symbol +
                           "' is stored in a block format");
       source.rows = source.cols;
@@ -104,8 +104,7 @@ public:
       std::fill(out, out + cols, 0.0f);
       return;
     }
-    getFormatTraits(source.format)
-        .dequantizeRow(source.data + r * source.rowBytes, out, cols);
+    source.dequantizeRow(r, out);
   }
   /// Hands back the pages of rows [first, end).
   void release(int64_t first, int64_t end) const {
