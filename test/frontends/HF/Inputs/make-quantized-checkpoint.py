@@ -108,8 +108,10 @@ def e4m3_decode(b):
     return -v if b & 0x80 else v
 
 
-def quantize_fp8(w, rows, cols, block=128):
-    """codes (bytes), scale_inv (list, row-major blocks), dequantized."""
+def quantize_fp8(w, rows, cols, pow2, block=128):
+    """codes (bytes), scale_inv (list, row-major blocks), dequantized.
+    `pow2` rounds each scale up to a power of two (DeepSeek-V3.1's ue8m0
+    scales), so blocks rarely reach 448."""
     codes = bytearray(rows * cols)
     deq = array("f", bytes(4 * rows * cols))
     brows, bcols = -(-rows // block), -(-cols // block)
@@ -123,6 +125,8 @@ def quantize_fp8(w, rows, cols, block=128):
                 for c in range(c0, c1):
                     amax = max(amax, abs(w[r * cols + c]))
             scale = f32(amax / 448.0) if amax > 0 else 1.0
+            if pow2 and amax > 0:
+                scale = 2.0 ** math.ceil(math.log2(amax / 448.0))
             scales.append(scale)
             for r in range(r0, r1):
                 for c in range(c0, c1):
@@ -260,6 +264,8 @@ def main():
                    choices=["fp8", "int4-g128", "int4-g128-asym", "int8"])
     p.add_argument("--dequantized")
     p.add_argument("--break", dest="brk", choices=BREAKS)
+    p.add_argument("--pow2-scales", action="store_true",
+                   help="fp8: power-of-two block scales")
     a = p.parse_args()
 
     with open(os.path.join(a.src, "config.json")) as f:
@@ -279,7 +285,7 @@ def main():
         brk = a.brk if first else None
         first = False
         if a.scheme == "fp8":
-            codes, scales, deq = quantize_fp8(w, rows, cols)
+            codes, scales, deq = quantize_fp8(w, rows, cols, a.pow2_scales)
             sshape = [-(-rows // 128), -(-cols // 128)]
             if brk == "scale-inv-shape":
                 sshape = [sshape[0] + 1, sshape[1]]
