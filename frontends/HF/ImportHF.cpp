@@ -257,8 +257,8 @@ static llvm::Error readFP8Config(const Json &q, StringRef where,
   out.kind = QuantConfig::FP8;
   std::string fmt = getString(q, "fmt", "e4m3");
   if (fmt != "e4m3" && fmt != "float8_e4m3fn")
-    return importError(where + " 'fmt' is \"" + fmt +
-                       "\" (supported: e4m3)");
+    return importError(where + " 'fmt' is " + shown(member(q, "fmt")) +
+                       " (supported: \"e4m3\")");
   const Json &scheme = member(q, "activation_scheme");
   if (!scheme.is_null() &&
       !(scheme.is_string() && scheme.get<std::string>() == "dynamic"))
@@ -272,12 +272,13 @@ static llvm::Error readFP8Config(const Json &q, StringRef where,
                                "[128, 128])");
   if (!block.is_array() || block.size() != 2 ||
       !block[0].is_number_unsigned() || !block[1].is_number_unsigned())
-    return importError(where + " 'weight_block_size' is " + block.dump() +
+    return importError(where + " 'weight_block_size' is " + shown(block) +
                        ", not two positive integers");
   uint64_t rows = block[0].get<uint64_t>(), cols = block[1].get<uint64_t>();
   if (rows < 1 || rows > 4096 || cols < 1 || cols > 4096)
-    return importError(where + " 'weight_block_size' is " + block.dump() +
-                       ", block edges must lie in [1, 4096]");
+    return importError(where + " 'weight_block_size' is [" + Twine(rows) +
+                       ", " + Twine(cols) +
+                       "], block edges must lie in [1, 4096]");
   out.fp8 = TensorFormat::fp8Block(rows, cols);
   return readStringList(q, "modules_to_not_convert", where, out.ignore);
 }
@@ -288,8 +289,8 @@ static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
   out.kind = QuantConfig::CompressedTensors;
   std::string format = getString(q, "format");
   if (format != "pack-quantized")
-    return importError(where + " 'format' is \"" + format +
-                       "\" (supported: \"pack-quantized\")");
+    return importError(where + " 'format' is " + shown(member(q, "format")) +
+                       " (supported: \"pack-quantized\")");
   const Json &sparsity = member(q, "sparsity_config");
   if (!sparsity.is_null() && !(sparsity.is_object() && sparsity.empty()))
     return importError(where + " has a 'sparsity_config' (sparse weights are "
@@ -307,15 +308,16 @@ static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
                            "' (supported: weight-only schemes such as W4A16)");
     std::string groupFormat = getString(group, "format", "pack-quantized");
     if (groupFormat != "pack-quantized")
-      return importError(at + " 'format' is \"" + groupFormat +
-                         "\" (supported: \"pack-quantized\")");
+      return importError(at + " 'format' is " +
+                         shown(member(group, "format")) +
+                         " (supported: \"pack-quantized\")");
     const Json &w = member(group, "weights");
     if (!w.is_object())
       return importError(at + " has no 'weights' object");
     std::string type = getString(w, "type", "int");
     if (type != "int")
-      return importError(at + " weights 'type' is \"" + type +
-                         "\" (supported: \"int\")");
+      return importError(at + " weights 'type' is " + shown(member(w, "type")) +
+                         " (supported: \"int\")");
     const Json &bits = member(w, "num_bits");
     if (!bits.is_number_integer() ||
         (bits.get<int64_t>() != 4 && bits.get<int64_t>() != 8))
@@ -343,8 +345,9 @@ static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
                            ", not a group size");
       groupSize = static_cast<uint32_t>(size.get<uint64_t>());
     } else if (strategy != "channel") {
-      return importError(at + " weights 'strategy' is \"" + strategy +
-                         "\" (supported: \"group\", \"channel\")");
+      return importError(at + " weights 'strategy' is " +
+                         shown(member(w, "strategy")) +
+                         " (supported: \"group\", \"channel\")");
     }
     QuantGroup entry{name, {}, TensorFormat::integer(
                                    static_cast<uint8_t>(bits.get<int64_t>()),
@@ -377,8 +380,9 @@ static llvm::Expected<QuantConfig> readQuantConfig(const Json &config,
     if (llvm::Error err = readCompressedTensorsConfig(q, where, out))
       return std::move(err);
   } else {
-    return importError(where + " 'quant_method' is \"" + method +
-                       "\" (supported: \"fp8\", \"compressed-tensors\")");
+    return importError(where + " 'quant_method' is " +
+                       shown(member(q, "quant_method")) +
+                       " (supported: \"fp8\", \"compressed-tensors\")");
   }
   return out;
 }
