@@ -128,6 +128,7 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
         scale = rowScale.getValueAsDouble();
     }
     Stats s = computeStats(view, scaled, scale);
+    sources.release(*source);
     NamedAttribute entries[] = {
         builder.getNamedAttr("count", builder.getI64IntegerAttr(s.count)),
         builder.getNamedAttr("kurtosis", builder.getF64FloatAttr(s.kurtosis)),

@@ -460,6 +460,7 @@ public:
       source->file->release(source->offset + first * srcRowBytes,
                             count * srcRowBytes);
     }
+    sources.release(*source);
     return llvm::Error::success();
   }
 

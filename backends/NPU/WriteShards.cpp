@@ -81,6 +81,8 @@ public:
   /// Binds `symbol`; rows are then read with row().
   llvm::Error bind(StringRef symbol) {
     mlir::llmq::WeightOp op = model.lookupWeight(symbol);
+    sources.release(source); // the previous weight's scales
+    source = {};
     auto resolved = sources.resolve(op);
     if (!resolved)
       return resolved.takeError();

@@ -154,6 +154,16 @@ llvm::Expected<SourceTensor> WeightSources::resolve(WeightOp weight) {
   return t;
 }
 
+void WeightSources::release(const SourceTensor &tensor) {
+  if (!tensor.grouped)
+    return;
+  for (auto it = grouped.begin(); it != grouped.end(); ++it)
+    if (&it->getValue()->view == tensor.grouped) {
+      grouped.erase(it);
+      return;
+    }
+}
+
 void SourceTensor::dequantizeRow(int64_t r, float *out) const {
   if (grouped)
     return grouped->dequantizeRow(r, out);

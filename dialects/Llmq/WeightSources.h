@@ -61,6 +61,11 @@ public:
   WeightSources();
   ~WeightSources();
   llvm::Expected<SourceTensor> resolve(WeightOp weight);
+  /// Frees the f32 scales and zero levels of a grouped `tensor` (a no-op for
+  /// others): readers that stream weight by weight call it when done, so
+  /// their memory does not grow with the model. `tensor.grouped` dangles
+  /// afterwards; resolving the weight again converts them again.
+  void release(const SourceTensor &tensor);
 
   /// A mapped source file and the byte extent of each tensor in it.
   struct File;
