@@ -25,6 +25,7 @@ its reading of the --dequantized checkpoint.
 --break KIND writes one kind of bad input the importer must refuse.
 """
 import argparse
+import bisect
 import json
 import math
 import os
@@ -87,25 +88,27 @@ def bf16_bytes(values):
 
 # FP8 e4m3fn (OCP): 1 sign, 4 exponent (bias 7), 3 mantissa bits; no
 # infinities, 448 the largest finite value, subnormals down to 2^-9.
-def e4m3_encode(y):
-    sign = 0x80 if math.copysign(1.0, y) < 0 else 0
-    a = abs(y)
-    if a == 0:
-        return sign
-    exp = max(math.frexp(a)[1] - 1, -6)
-    quantum = 2.0 ** (exp - 3)
-    v = round(a / quantum) * quantum  # Python rounds halves to even
-    if v >= 2.0 ** -6:
-        e = math.frexp(v)[1] - 1
-        mant = int(v / 2.0 ** e * 8) - 8
-        return sign | ((e + 7) << 3) | mant
-    return sign | int(v / 2.0 ** -9)
-
-
 def e4m3_decode(b):
     e, m = (b >> 3) & 15, b & 7
     v = m * 2.0 ** -9 if e == 0 else (1 + m / 8.0) * 2.0 ** (e - 7)
     return -v if b & 0x80 else v
+
+
+E4M3 = [e4m3_decode(b) for b in range(256)]
+POSITIVE = E4M3[:127]  # codes 0..126 in increasing order (127 is NaN)
+
+
+def e4m3_encode(y):
+    """The nearest e4m3 code to y (|y| <= 448), ties to the even code."""
+    a = abs(y)
+    i = bisect.bisect_left(POSITIVE, a)
+    if i == len(POSITIVE):
+        i -= 1
+    elif i > 0:
+        below, above = POSITIVE[i - 1], POSITIVE[i]
+        if a - below < above - a or (a - below == above - a and (i - 1) % 2 == 0):
+            i -= 1
+    return i | (0x80 if math.copysign(1.0, y) < 0 else 0)
 
 
 def quantize_fp8(w, rows, cols, pow2, block=128):
@@ -133,7 +136,7 @@ def quantize_fp8(w, rows, cols, pow2, block=128):
                     y = max(-448.0, min(448.0, w[r * cols + c] / scale))
                     code = e4m3_encode(y)
                     codes[r * cols + c] = code
-                    deq[r * cols + c] = e4m3_decode(code) * scale
+                    deq[r * cols + c] = E4M3[code] * scale
     return bytes(codes), scales, deq
 
 
