@@ -38,6 +38,7 @@ BREAKS = [
     "missing-scale-inv", "scale-inv-shape", "weight-dtype", "no-block-size",
     "packed-dtype", "weight-shape", "missing-zero-point", "quant-method",
     "num-bits", "strategy", "dynamic", "activations", "scale-other-file",
+    "ignored", "untargeted",
 ]
 
 PROJECTION = re.compile(
@@ -256,6 +257,10 @@ def quantization_config(scheme, brk):
          "global_compression_ratio": None}
     if brk == "quant-method":
         q["quant_method"] = "awq"
+    if brk == "ignored":
+        q["ignore"] = ["lm_head", "re:model\\.layers\\.0\\.mlp\\..*"]
+    if brk == "untargeted":
+        group["targets"] = ["re:.*self_attn.*"]
     return q
 
 
