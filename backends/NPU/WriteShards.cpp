@@ -183,8 +183,8 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
     case ShardCodec::FP8Block: {
       if (copyFrom) {
         for (int64_t r = row0; r < row0 + n; ++r)
-          out.write(asBytes(copyFrom->codes + r * copyFrom->cols + s.colBegin,
-                            cols));
+          out.write(
+              asBytes(copyFrom->codes + r * copyFrom->cols + s.colBegin, cols));
         int64_t scaleCols = groupedScaleCols(*copyFrom->format, copyFrom->cols);
         const float *blockRow =
             copyFrom->scales + (row0 / copyFrom->format->blockRows) * scaleCols;

@@ -180,13 +180,6 @@ static uint64_t dtypeBytes(llvm::StringRef dtype) {
       .Default(0);
 }
 
-static std::string shapeText(llvm::ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 llvm::Expected<const ::llmq::GroupedView *>
 WeightSources::resolveGrouped(WeightOp weight, File &file,
                               const SourceTensor &t) {
@@ -196,26 +189,26 @@ WeightSources::resolveGrouped(WeightOp weight, File &file,
     return sourceError(source.getFile() + ": tensor '" + key + "' (weight '" +
                        weight.getSymName() + "') " + what);
   };
-  std::string cacheKey = (source.getFile() + llvm::Twine('\0') +
-                          source.getKey() + llvm::Twine('\0') +
-                          llvm::Twine(source.getOffset()) + llvm::Twine('\0') +
-                          format.name())
-                             .str();
+  std::string cacheKey =
+      (source.getFile() + llvm::Twine('\0') + source.getKey() +
+       llvm::Twine('\0') + llvm::Twine(source.getOffset()) + llvm::Twine('\0') +
+       format.name())
+          .str();
   if (auto it = grouped.find(cacheKey); it != grouped.end())
     return &it->getValue()->view;
 
   std::string invalid = format.invalidReason();
   if (!invalid.empty())
-    return fail(source.getKey(), "is stored as " + format.name() + ": " +
-                                     invalid);
+    return fail(source.getKey(),
+                "is stored as " + format.name() + ": " + invalid);
   if (weight.getTensorType().getRank() != 2)
     return fail(source.getKey(), "is stored as " + format.name() +
                                      ", which holds matrices only");
   bool isFP8 = format.kind == ::llmq::FormatKind::FP8Block;
   int64_t rows = t.rows, cols = t.cols;
   int64_t perWord = isFP8 ? 1 : 32 / format.bits;
-  if (!isFP8 && (cols % perWord != 0 ||
-                 (format.group && cols % format.group != 0)))
+  if (!isFP8 &&
+      (cols % perWord != 0 || (format.group && cols % format.group != 0)))
     return fail(source.getKey(),
                 "has rows of " + llvm::Twine(cols) + " values, not whole " +
                     (format.group ? "groups of " + llvm::Twine(format.group)
@@ -223,10 +216,10 @@ WeightSources::resolveGrouped(WeightOp weight, File &file,
                     " (" + format.name() + ")");
 
   // Each component: its dtype, its shape, its bytes inside the file.
-  auto component = [&](llvm::StringRef key,
-                       std::initializer_list<llvm::StringRef> dtypes,
-                       llvm::ArrayRef<int64_t> shape, llvm::StringRef what)
-      -> llvm::Expected<const File::Extent *> {
+  auto component =
+      [&](llvm::StringRef key, std::initializer_list<llvm::StringRef> dtypes,
+          llvm::ArrayRef<int64_t> shape,
+          llvm::StringRef what) -> llvm::Expected<const File::Extent *> {
     auto found = file.extents.find(key);
     if (found == file.extents.end())
       return fail(key, "is missing (the " + what + " of " + format.name() +
@@ -240,10 +233,11 @@ WeightSources::resolveGrouped(WeightOp weight, File &file,
                            ", expected " + expected + " for the " + what);
     }
     if (llvm::ArrayRef<int64_t>(e.shape) != shape)
-      return fail(key, "has shape " + shapeText(e.shape) + ", expected " +
-                           shapeText(shape) + " for the " + what + " of a " +
-                           llvm::Twine(rows) + "x" + llvm::Twine(cols) + " " +
-                           format.name() + " weight");
+      return fail(key, "has shape " + ::llmq::shapeText(e.shape) +
+                           ", expected " + ::llmq::shapeText(shape) +
+                           " for the " + what + " of a " + llvm::Twine(rows) +
+                           "x" + llvm::Twine(cols) + " " + format.name() +
+                           " weight");
     std::optional<uint64_t> bytes = dtypeBytes(e.dtype);
     for (int64_t d : shape)
       bytes = bytes ? ::llmq::checkedMul(*bytes, uint64_t(d)) : std::nullopt;
@@ -262,10 +256,10 @@ WeightSources::resolveGrouped(WeightOp weight, File &file,
   if (!codes)
     return codes.takeError();
   if (source.getOffset() != (*codes)->offset)
-    return fail(source.getKey(),
-                "is read at offset " + llvm::Twine(source.getOffset()) +
-                    ", but the tensor starts at " +
-                    llvm::Twine((*codes)->offset));
+    return fail(source.getKey(), "is read at offset " +
+                                     llvm::Twine(source.getOffset()) +
+                                     ", but the tensor starts at " +
+                                     llvm::Twine((*codes)->offset));
   int64_t scaleRows = ::llmq::groupedScaleRows(format, rows);
   int64_t scaleCols = ::llmq::groupedScaleCols(format, cols);
   auto scale = component(source.getScale(), {"F32", "BF16", "F16"},
@@ -290,17 +284,19 @@ WeightSources::resolveGrouped(WeightOp weight, File &file,
         scaleType == "BF16" ? ::llmq::bf16ToFp32(h) : ::llmq::fp16ToFp32(h);
   }
 
-  if (!format.isGgml() && !isFP8 && !format.symmetric) {
+  if (!isFP8 && !format.symmetric) {
     // compressed-tensors packs zero points along the output dimension
     // (pack_to_int32(..., packed_dim=0)): word (r / perWord, g) holds row
     // r's in bits (r % perWord) * bits; older writers kept them as I8.
     llvm::StringRef key = source.getZeroPoint();
     auto found = file.extents.find(key);
-    bool unpacked = found != file.extents.end() && found->getValue().dtype == "I8";
+    bool unpacked =
+        found != file.extents.end() && found->getValue().dtype == "I8";
     int64_t packedRows = (rows + perWord - 1) / perWord;
-    auto zero = unpacked ? component(key, {"I8"}, {rows, scaleCols}, "zero point")
-                         : component(key, {"I32", "I8"},
-                                     {packedRows, scaleCols}, "zero point");
+    auto zero = unpacked
+                    ? component(key, {"I8"}, {rows, scaleCols}, "zero point")
+                    : component(key, {"I32", "I8"}, {packedRows, scaleCols},
+                                "zero point");
     if (!zero)
       return zero.takeError();
     g->zeros.resize(rows * scaleCols);

@@ -11,22 +11,22 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/RopeScaling.h"
+#include "formats/TensorFormat.h"
 #include "formats/files/JsonFile.h"
 #include "formats/files/MappedFile.h"
-#include "formats/files/ReadFile.h"
 #include "formats/files/OutputPaths.h"
-#include "dialects/Llmq/RopeScaling.h"
+#include "formats/files/ReadFile.h"
 #include "formats/files/Safetensors.h"
 #include "frontends/ModelLimits.h"
-#include "formats/TensorFormat.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/Regex.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 
 #include "formats/files/Json.h"
 
@@ -210,7 +210,6 @@ public:
 };
 } // namespace
 
-
 /// Whether `module` is named by `pattern`: the module itself, or a
 /// compressed-tensors "re:" regular expression matched at its start (Python's
 /// re.match); FP8's modules_to_not_convert also names modules by a part of
@@ -225,8 +224,8 @@ static bool namesModule(StringRef pattern, StringRef module, bool bySubstring) {
 
 /// A list of strings at `key` of `object` (missing or null: empty).
 static llvm::Error readStringList(const Json &object, StringRef key,
-                                 StringRef where,
-                                 std::vector<std::string> &out) {
+                                  StringRef where,
+                                  std::vector<std::string> &out) {
   auto it = object.find(key.str());
   if (it == object.end() || it->is_null())
     return llvm::Error::success();
@@ -242,8 +241,7 @@ static llvm::Error readStringList(const Json &object, StringRef key,
       std::string error;
       if (!llvm::Regex(StringRef(text).drop_front(3)).isValid(error))
         return importError(where + " '" + key + "' holds '" + text +
-                           "', not a valid regular expression (" + error +
-                           ")");
+                           "', not a valid regular expression (" + error + ")");
     }
     out.push_back(std::move(text));
   }
@@ -308,8 +306,7 @@ static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
                            "' (supported: weight-only schemes such as W4A16)");
     std::string groupFormat = getString(group, "format", "pack-quantized");
     if (groupFormat != "pack-quantized")
-      return importError(at + " 'format' is " +
-                         shown(member(group, "format")) +
+      return importError(at + " 'format' is " + shown(member(group, "format")) +
                          " (supported: \"pack-quantized\")");
     const Json &w = member(group, "weights");
     if (!w.is_object())
@@ -349,9 +346,11 @@ static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
                          shown(member(w, "strategy")) +
                          " (supported: \"group\", \"channel\")");
     }
-    QuantGroup entry{name, {}, TensorFormat::integer(
-                                   static_cast<uint8_t>(bits.get<int64_t>()),
-                                   groupSize, sym)};
+    QuantGroup entry{
+        name,
+        {},
+        TensorFormat::integer(static_cast<uint8_t>(bits.get<int64_t>()),
+                              groupSize, sym)};
     std::string invalid = entry.format.invalidReason();
     if (!invalid.empty())
       return importError(at + ": " + invalid);
@@ -763,8 +762,8 @@ private:
                          llvm::ArrayRef<int64_t> shape) const {
     if (llvm::ArrayRef<int64_t>(entry.second->shape) == shape)
       return llvm::Error::success();
-    return importError(entry.first->path + ": tensor '" + key +
-                       "' has shape " + shapeText(entry.second->shape) +
+    return importError(entry.first->path + ": tensor '" + key + "' has shape " +
+                       shapeText(entry.second->shape) +
                        ", but config.json implies " + shapeText(shape));
   }
 
@@ -827,14 +826,15 @@ private:
                            "module not converted)");
       if (!ignored(module, /*bySubstring=*/true) && lookup(scaleKey))
         return importError(codes->first->path + ": tensor '" + key +
-                           "' has dtype " + dtype + " but has a '" +
-                           scaleKey + "', expected F8_E4M3");
+                           "' has dtype " + dtype + " but has a '" + scaleKey +
+                           "', expected F8_E4M3");
       return emitPlain(symbol, key, shape);
     }
     if (ignored(module, /*bySubstring=*/true))
       return importError(codes->first->path + ": tensor '" + key +
                          "' is F8_E4M3 but quantization_config's "
-                         "modules_to_not_convert names '" + module + "'");
+                         "modules_to_not_convert names '" +
+                         module + "'");
     const TensorFormat &f = quant.fp8;
     int64_t scaleShape[] = {
         (shape[0] + int64_t(f.blockRows) - 1) / int64_t(f.blockRows),
@@ -857,9 +857,10 @@ private:
     const Entry &codes = *lookup(key);
     StringRef path = codes.first->path;
     if (ignored(module, /*bySubstring=*/false))
-      return importError(path + ": tensor '" + key +
-                         "' is packed but quantization_config's ignore names '" +
-                         module + "'");
+      return importError(
+          path + ": tensor '" + key +
+          "' is packed but quantization_config's ignore names '" + module +
+          "'");
     const QuantGroup *group = nullptr;
     for (const QuantGroup &g : quant.groups) {
       bool matches = llvm::any_of(g.targets, [&](const std::string &t) {
@@ -873,7 +874,8 @@ private:
     if (!group)
       return importError(path + ": tensor '" + key +
                          "' is packed but no quantization_config group "
-                         "targets '" + module + "'");
+                         "targets '" +
+                         module + "'");
     const TensorFormat &f = group->format;
     int64_t perWord = 32 / f.bits;
     if (codes.second->dtypeName != "I32")
@@ -924,9 +926,9 @@ private:
       zeroKey = (module + ".weight_zero_point").str();
       const Entry *zero = lookup(zeroKey);
       bool unpacked = zero && zero->second->dtypeName == "I8";
-      int64_t zeroShape[] = {
-          unpacked ? shape[0] : (shape[0] + perWord - 1) / perWord,
-          scaleShape[1]};
+      int64_t zeroShape[] = {unpacked ? shape[0]
+                                      : (shape[0] + perWord - 1) / perWord,
+                             scaleShape[1]};
       auto zeros = component(codes, zeroKey, key, {"I32", "I8"}, zeroShape,
                              "zero points");
       if (!zeros)
@@ -951,13 +953,12 @@ private:
               StringRef scale, StringRef zeroPoint) {
     MLIRContext &context = *builder.getContext();
     auto type = RankedTensorType::get(shape, elementType(element, context));
-    auto source = SourceAttr::get(&context, entry.first->path, key,
-                                  entry.second->offset, stored, scale,
-                                  zeroPoint);
-    WeightOp::create(builder,
-                     FileLineColLoc::get(&context, entry.first->path, 0, 0),
-                     symbol, type, source, FormatAttr(), DenseI64ArrayAttr(),
-                     FloatAttr());
+    auto source =
+        SourceAttr::get(&context, entry.first->path, key, entry.second->offset,
+                        stored, scale, zeroPoint);
+    WeightOp::create(
+        builder, FileLineColLoc::get(&context, entry.first->path, 0, 0), symbol,
+        type, source, FormatAttr(), DenseI64ArrayAttr(), FloatAttr());
   }
 
   const TensorIndex &index;
