@@ -694,6 +694,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     view.rows = source->rows;
     view.cols = source->cols;
     view.data = source->data;
+    view.grouped = source->grouped;
     if (auto rows = item.weight.getScaledRowsAttr()) {
       item.scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       if (auto s = item.weight.getRowScaleAttr())

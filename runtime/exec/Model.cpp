@@ -80,6 +80,7 @@ public:
     v.rows = source->rows;
     v.cols = source->cols;
     v.data = source->data;
+    v.grouped = source->grouped;
     return v;
   }
 
