@@ -6,6 +6,7 @@
 #include "formats/files/ReadFile.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -101,10 +102,19 @@ quantizationConfig(llvm::ArrayRef<PlannedTensor> plan) {
     }
     it->second.push_back(moduleName(t));
   }
-  std::stable_sort(groups.begin(), groups.end(),
-                   [](const auto &a, const auto &b) {
-                     return a.second.size() > b.second.size();
-                   });
+  // Most weights first; equal counts keep model order.
+  std::vector<size_t> order(groups.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  llvm::sort(order, [&](size_t a, size_t b) {
+    if (groups[a].second.size() != groups[b].second.size())
+      return groups[a].second.size() > groups[b].second.size();
+    return a < b;
+  });
+  std::vector<std::pair<TensorFormat, std::vector<std::string>>> sorted;
+  for (size_t i : order)
+    sorted.push_back(std::move(groups[i]));
+  groups = std::move(sorted);
   Json configGroups = Json::object();
   for (auto [index, group] : llvm::enumerate(groups)) {
     const TensorFormat &format = group.first;
@@ -336,7 +346,7 @@ checkGenerationOptions(const GenerationOptions &options) {
   if (options.repetitionPenalty && (!std::isfinite(*options.repetitionPenalty) ||
                                     *options.repetitionPenalty <= 0))
     return configError("--repetition-penalty: " +
-                       llvm::formatv("{0}", *options.repetitionPenalty).str() +
+                       llvm::formatv("{0}", llvm::format("%.15g", *options.repetitionPenalty)).str() +
                        " is not a finite number > 0 (1: off)");
   if (options.noRepeatNgramSize && *options.noRepeatNgramSize < 0)
     return configError("--no-repeat-ngram-size: " +
