@@ -43,11 +43,14 @@ llvm::Expected<uint64_t> llmq::parseShardSize(StringRef text) {
   StringRef number = text.trim();
   StringRef digits = number.take_while(llvm::isDigit);
   StringRef unit = number.drop_front(digits.size()).trim();
-  static const std::pair<StringRef, uint64_t> kUnits[] = {
-      {"", 1},          {"B", 1},
-      {"KB", 1000},     {"MB", 1000'000},
-      {"GB", 1000'000'000}, {"KIB", 1ull << 10},
-      {"MIB", 1ull << 20}, {"GIB", 1ull << 30}};
+  static const std::pair<StringRef, uint64_t> kUnits[] = {{"", 1},
+                                                          {"B", 1},
+                                                          {"KB", 1000},
+                                                          {"MB", 1000'000},
+                                                          {"GB", 1000'000'000},
+                                                          {"KIB", 1ull << 10},
+                                                          {"MIB", 1ull << 20},
+                                                          {"GIB", 1ull << 30}};
   uint64_t value = 0;
   if (!digits.empty() && !digits.getAsInteger(10, value))
     for (auto [name, scale] : kUnits)
@@ -74,8 +77,8 @@ static StringRef torchDType(Format format) {
 /// The format `named` is written in: its chosen format where a checkpoint
 /// can hold it; else `--type`; else its source's float dtype, and bf16 for
 /// bytes quantized in a GGUF source (checkpoints hold no ggml blocks).
-static llvm::Expected<TensorFormat> chooseFormat(const NamedWeight &named,
-                                                 const HFExportOptions &options) {
+static llvm::Expected<TensorFormat>
+chooseFormat(const NamedWeight &named, const HFExportOptions &options) {
   WeightOp weight = named.weight;
   auto refuse = [&](const TensorFormat &format, const Twine &why) {
     return exportError("export-hf: '" + weight.getSymName() + "' (" +
@@ -114,7 +117,8 @@ shardPlan(llvm::ArrayRef<PlannedTensor> plan, uint64_t maxBytes) {
   uint64_t size = 0;
   for (const PlannedTensor &t : plan) {
     uint64_t bytes = t.bytes();
-    if (!shards.back().empty() && (size + bytes > maxBytes || size + bytes < size)) {
+    if (!shards.back().empty() &&
+        (size + bytes > maxBytes || size + bytes < size)) {
       shards.emplace_back();
       size = 0;
     }
@@ -152,10 +156,15 @@ static llvm::Error copyTokenizerFiles(ModelOp model, StringRef dir) {
     return llvm::Error::success();
   }
   StringRef from = llvm::sys::path::parent_path(tokenizer.getFile());
-  static const char *const kFiles[] = {
-      "tokenizer.json",     "tokenizer_config.json", "special_tokens_map.json",
-      "added_tokens.json",  "chat_template.jinja",   "chat_template.json",
-      "tokenizer.model",    "vocab.json",            "merges.txt"};
+  static const char *const kFiles[] = {"tokenizer.json",
+                                       "tokenizer_config.json",
+                                       "special_tokens_map.json",
+                                       "added_tokens.json",
+                                       "chat_template.jinja",
+                                       "chat_template.json",
+                                       "tokenizer.model",
+                                       "vocab.json",
+                                       "merges.txt"};
   for (const char *name : kFiles) {
     std::string path = pathIn(from, name);
     // tokenizer.json is the model's own file: it must still be there.
@@ -191,7 +200,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
   // The output may neither be nor contain a file the model reads, nor
   // replace an existing directory unasked: refused before any work.
   protectModelFiles(module);
-  if (llvm::Error err = checkOutputDirectory(outputDir, options.replaceExisting))
+  if (llvm::Error err =
+          checkOutputDirectory(outputDir, options.replaceExisting))
     return err;
   const ArchInfo *arch = lookupArch(model.getArch());
   if (!arch)
@@ -217,8 +227,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
     return quantization.takeError();
   // The dtype of the unquantized weights, which the embedding always is.
   Format floatFormat = options.type.value_or(plan.front().format.ggml);
-  auto config = renderConfig(model, *arch, torchDType(floatFormat),
-                             *quantization);
+  auto config =
+      renderConfig(model, *arch, torchDType(floatFormat), *quantization);
   if (!config)
     return config.takeError();
   auto generation = renderGenerationConfig(model, options.generation);
@@ -249,9 +259,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
         totalSize += c.bytes;
       }
     // transformers refuses a safetensors file whose format is not "pt".
-    auto writer = SafetensorsWriter::create(pathIn(dir, name),
-                                            std::move(entries),
-                                            {{"format", "pt"}});
+    auto writer = SafetensorsWriter::create(
+        pathIn(dir, name), std::move(entries), {{"format", "pt"}});
     if (!writer)
       return writer.takeError();
     for (const PlannedTensor *t : shard) {
@@ -276,8 +285,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
           writeText(pathIn(dir, "generation_config.json"), *generation))
     return err;
   if (!sidecar.empty())
-    if (llvm::Error err = writeText(pathIn(dir, "llmq-sampling.vllm.json"),
-                                    sidecar))
+    if (llvm::Error err =
+            writeText(pathIn(dir, "llmq-sampling.vllm.json"), sidecar))
       return err;
   if (llvm::Error err = copyTokenizerFiles(model, dir))
     return err;

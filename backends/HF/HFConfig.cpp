@@ -36,17 +36,16 @@ static std::string moduleName(const PlannedTensor &t) {
   return t.named.module();
 }
 
-llvm::Expected<Json>
-quantizationConfig(llvm::ArrayRef<PlannedTensor> plan) {
+llvm::Expected<Json> quantizationConfig(llvm::ArrayRef<PlannedTensor> plan) {
   const PlannedTensor *fp8 = nullptr, *integer = nullptr;
   for (const PlannedTensor &t : plan) {
     if (t.format.kind == FormatKind::FP8Block) {
       if (fp8 && fp8->format != t.format)
-        return configError(
-            "export-hf: '" + fp8->named.weight.getSymName() + "' is " +
-            fp8->format.name() + " and '" + t.named.weight.getSymName() +
-            "' is " + t.format.name() +
-            ": one checkpoint has one weight_block_size");
+        return configError("export-hf: '" + fp8->named.weight.getSymName() +
+                           "' is " + fp8->format.name() + " and '" +
+                           t.named.weight.getSymName() + "' is " +
+                           t.format.name() +
+                           ": one checkpoint has one weight_block_size");
       fp8 = fp8 ? fp8 : &t;
     } else if (t.format.kind == FormatKind::Int && !integer) {
       integer = &t;
@@ -81,7 +80,8 @@ quantizationConfig(llvm::ArrayRef<PlannedTensor> plan) {
     config["quant_method"] = "fp8";
     config["activation_scheme"] = "dynamic";
     config["fmt"] = "e4m3";
-    config["weight_block_size"] = {fp8->format.blockRows, fp8->format.blockCols};
+    config["weight_block_size"] = {fp8->format.blockRows,
+                                   fp8->format.blockCols};
     config["modules_to_not_convert"] = unconverted;
     return config;
   }
@@ -93,9 +93,8 @@ quantizationConfig(llvm::ArrayRef<PlannedTensor> plan) {
   for (const PlannedTensor &t : plan) {
     if (t.format.kind != FormatKind::Int)
       continue;
-    auto it = llvm::find_if(groups, [&](const auto &g) {
-      return g.first == t.format;
-    });
+    auto it = llvm::find_if(groups,
+                            [&](const auto &g) { return g.first == t.format; });
     if (it == groups.end()) {
       groups.push_back({t.format, {}});
       it = std::prev(groups.end());
@@ -266,9 +265,9 @@ static llvm::Error setLayerTypes(Json &config, ModelOp model,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::string>
-renderConfig(ModelOp model, const ArchInfo &arch, StringRef dtype,
-                       const Json &quantization) {
+llvm::Expected<std::string> renderConfig(ModelOp model, const ArchInfo &arch,
+                                         StringRef dtype,
+                                         const Json &quantization) {
   llvm::Expected<Json> source = sourceConfig(model);
   if (!source)
     return source.takeError();
@@ -277,9 +276,10 @@ renderConfig(ModelOp model, const ArchInfo &arch, StringRef dtype,
   if (!fromSource) {
     config["architectures"] = Json::array({modelClass(arch.name).str()});
     config["hidden_act"] = "silu";
-    config["attention_bias"] = llvm::any_of(
-        arch.blockTensors,
-        [](const BlockTensor &t) { return t.role == Role::AttnQBias; });
+    config["attention_bias"] =
+        llvm::any_of(arch.blockTensors, [](const BlockTensor &t) {
+          return t.role == Role::AttnQBias;
+        });
     if (TokenizerAttr tokenizer = model.getTokenizerAttr()) {
       if (tokenizer.getBos() >= 0)
         config["bos_token_id"] = tokenizer.getBos();
@@ -341,17 +341,19 @@ renderConfig(ModelOp model, const ArchInfo &arch, StringRef dtype,
 // generation_config.json and the vLLM sidecar
 //===----------------------------------------------------------------------===//
 
-llvm::Error
-checkGenerationOptions(const GenerationOptions &options) {
-  if (options.repetitionPenalty && (!std::isfinite(*options.repetitionPenalty) ||
-                                    *options.repetitionPenalty <= 0))
-    return configError("--repetition-penalty: " +
-                       llvm::formatv("{0}", llvm::format("%.15g", *options.repetitionPenalty)).str() +
-                       " is not a finite number > 0 (1: off)");
+llvm::Error checkGenerationOptions(const GenerationOptions &options) {
+  if (options.repetitionPenalty &&
+      (!std::isfinite(*options.repetitionPenalty) ||
+       *options.repetitionPenalty <= 0))
+    return configError(
+        "--repetition-penalty: " +
+        llvm::formatv("{0}", llvm::format("%.15g", *options.repetitionPenalty))
+            .str() +
+        " is not a finite number > 0 (1: off)");
   if (options.noRepeatNgramSize && *options.noRepeatNgramSize < 0)
-    return configError("--no-repeat-ngram-size: " +
-                       Twine(*options.noRepeatNgramSize) +
-                       " is negative (0: off)");
+    return configError(
+        "--no-repeat-ngram-size: " + Twine(*options.noRepeatNgramSize) +
+        " is negative (0: off)");
   return llvm::Error::success();
 }
 
@@ -361,8 +363,7 @@ static LogitMaskOp logitMask(ModelOp model) {
 }
 
 llvm::Expected<std::string>
-renderGenerationConfig(ModelOp model,
-                                 const GenerationOptions &options) {
+renderGenerationConfig(ModelOp model, const GenerationOptions &options) {
   Json config = Json::object();
   if (StringAttr source = model.getHfConfigAttr()) {
     llvm::SmallString<256> path(llvm::sys::path::parent_path(source));
@@ -410,7 +411,7 @@ renderGenerationConfig(ModelOp model,
 }
 
 std::string renderSamplingSidecar(ModelOp model,
-                                            const GenerationOptions &options) {
+                                  const GenerationOptions &options) {
   Json sidecar = Json::object();
   if (LogitMaskOp mask = logitMask(model)) {
     // OpenAI-style logit_bias: string ids, -100 bans (vLLM clamps to it).

@@ -27,8 +27,8 @@ int64_t interleavedRowOf(int64_t row, int64_t rows, int64_t heads) {
   return head * headRows + from;
 }
 
-llvm::Expected<std::vector<NamedWeight>>
-nameWeights(ModelOp model, const ArchInfo &arch) {
+llvm::Expected<std::vector<NamedWeight>> nameWeights(ModelOp model,
+                                                     const ArchInfo &arch) {
   std::vector<NamedWeight> named;
   auto add = [&](StringRef symbol, StringRef name, bool isLinear,
                  int64_t permuteHeads) -> llvm::Error {
@@ -42,12 +42,12 @@ nameWeights(ModelOp model, const ArchInfo &arch) {
   bool interleaved = model.getRopeInterleaved() && arch.permuteQK;
   for (Operation &op : model.getBody().front()) {
     if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
-      if (llvm::Error err = add(embedding.getWeight(),
-                                mlir::llmq::kHFEmbedding, false, 0))
+      if (llvm::Error err =
+              add(embedding.getWeight(), mlir::llmq::kHFEmbedding, false, 0))
         return std::move(err);
     } else if (auto block = dyn_cast<BlockOp>(op)) {
-      std::string prefix = "model.layers." + std::to_string(block.getIndex()) +
-                           ".";
+      std::string prefix =
+          "model.layers." + std::to_string(block.getIndex()) + ".";
       // The architecture's order, so every shard lists its tensors as
       // transformers would.
       for (const BlockTensor &tensor : arch.blockTensors) {
@@ -62,16 +62,17 @@ nameWeights(ModelOp model, const ArchInfo &arch) {
           heads = model.getNumHeads();
         if (interleaved && tensor.role == Role::AttnK)
           heads = model.getNumKvHeads();
-        if (llvm::Error err = add(symbol.getValue(), prefix + tensor.hfName.str(),
-                                  role.rank == 2, heads))
+        if (llvm::Error err =
+                add(symbol.getValue(), prefix + tensor.hfName.str(),
+                    role.rank == 2, heads))
           return std::move(err);
       }
       for (NamedAttribute entry : block.getWeights()) {
         std::optional<Role> role = lookupRole(entry.getName());
-        bool known = role && llvm::any_of(arch.blockTensors,
-                                          [&](const BlockTensor &t) {
-                                            return t.role == *role;
-                                          });
+        bool known =
+            role && llvm::any_of(arch.blockTensors, [&](const BlockTensor &t) {
+              return t.role == *role;
+            });
         if (!known)
           return namesError("export-hf: block " + Twine(block.getIndex()) +
                             " has a '" + entry.getName().getValue() +

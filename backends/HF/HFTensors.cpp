@@ -86,8 +86,10 @@ llvm::Expected<PlannedTensor> llmq::hf::planTensor(const NamedWeight &named,
                 "group format)");
   } else {
     if (shape.size() != 2)
-      return fail("format " + format.name() + " needs a matrix, not a tensor "
-                  "of rank " + Twine(shape.size()));
+      return fail("format " + format.name() +
+                  " needs a matrix, not a tensor "
+                  "of rank " +
+                  Twine(shape.size()));
     int64_t rows = shape[0], cols = shape[1];
     std::string module = named.module();
     if (format.kind == FormatKind::FP8Block) {
@@ -104,9 +106,8 @@ llvm::Expected<PlannedTensor> llmq::hf::planTensor(const NamedWeight &named,
       int64_t groups = format.group ? cols / format.group : 1;
       ok = add(module + ".weight_packed", "I32", {rows, cols / perWord}) &&
            add(module + ".weight_scale", "F32", {rows, groups}) &&
-           (format.symmetric ||
-            add(module + ".weight_zero_point", "I32",
-                {ceilDiv(rows, perWord), groups})) &&
+           (format.symmetric || add(module + ".weight_zero_point", "I32",
+                                    {ceilDiv(rows, perWord), groups})) &&
            add(module + ".weight_shape", "I64", {2});
     }
   }
@@ -145,8 +146,8 @@ public:
     llvm::parallelFor(0, n, [&](int64_t i) {
       int64_t row = first + i;
       int64_t from = interleavedRowOf(row, source.rows, heads);
-      traits.dequantizeRow(source.data + from * source.rowBytes,
-                           dst + i * cols, cols);
+      traits.dequantizeRow(source.data + from * source.rowBytes, dst + i * cols,
+                           cols);
       if (scaled.contains(row))
         for (int64_t c = 0; c < cols; ++c)
           dst[i * cols + c] *= rowScale;
@@ -181,7 +182,8 @@ static void writeFloat(const PlannedTensor &t,
                        const mlir::llmq::SourceTensor &source,
                        const RowReader &reader, SafetensorsWriter &out) {
   int64_t rows = source.rows, cols = source.cols;
-  int64_t stripRows = std::max<int64_t>(1, kStripValues / std::max<int64_t>(cols, 1));
+  int64_t stripRows =
+      std::max<int64_t>(1, kStripValues / std::max<int64_t>(cols, 1));
   Format format = t.format.ggml;
   const FormatTraits &traits = getFormatTraits(format);
   uint64_t outRowBytes = rowBytes(format, cols);
@@ -190,8 +192,8 @@ static void writeFloat(const PlannedTensor &t,
   for (int64_t first = 0; first < rows; first += stripRows) {
     int64_t n = std::min(stripRows, rows - first);
     if (reader.isVerbatim(format)) {
-      out.write(asBytes(source.data + first * source.rowBytes,
-                        n * source.rowBytes));
+      out.write(
+          asBytes(source.data + first * source.rowBytes, n * source.rowBytes));
     } else {
       strip.resize(n * cols);
       reader.read(first, n, strip.data());
@@ -221,7 +223,8 @@ static void writeGrouped(const PlannedTensor &t,
   // row. Int zero points are packed along rows: strips of whole words.
   int64_t stripRows =
       isFP8 ? format.blockRows
-            : std::max<int64_t>(perWord, kStripValues / std::max<int64_t>(cols, 1) /
+            : std::max<int64_t>(perWord, kStripValues /
+                                             std::max<int64_t>(cols, 1) /
                                              perWord * perWord);
   int64_t batch = std::clamp<int64_t>(kBatchValues / (stripRows * cols), 1, 16);
   std::vector<float> values;

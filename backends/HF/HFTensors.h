@@ -1,14 +1,17 @@
-//===- HFTensors.h - A weight as Hugging Face checkpoint tensors -*- C++ -*-===//
+//===- HFTensors.h - A weight as Hugging Face checkpoint tensors -*- C++
+//-*-===//
 //
 // How one weight is laid out in a checkpoint, by its output format:
 //
 //   f32 / f16 / bf16   NAME                        the values
 //   fp8_block          MODULE.weight               F8_E4M3 [out, in]
-//                      MODULE.weight_scale_inv     F32 [ceil(out/br), ceil(in/bc)]
-//                      (transformers' fine-grained FP8; a multiplier)
+//                      MODULE.weight_scale_inv     F32 [ceil(out/br),
+//                      ceil(in/bc)] (transformers' fine-grained FP8; a
+//                      multiplier)
 //   int (bits, group)  MODULE.weight_packed        I32 [out, in*bits/32]
 //                      MODULE.weight_scale         F32 [out, in/group or 1]
-//                      MODULE.weight_zero_point    I32 [ceil(out*bits/32), groups]
+//                      MODULE.weight_zero_point    I32 [ceil(out*bits/32),
+//                      groups]
 //                                                  (asymmetric only, packed
 //                                                  along dim 0)
 //                      MODULE.weight_shape         I64 [2] = [out, in]
