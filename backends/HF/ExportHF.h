@@ -51,6 +51,13 @@ llvm::Expected<uint64_t> parseShardSize(llvm::StringRef text);
 llvm::Error exportHF(mlir::ModuleOp module, llvm::StringRef outputDir,
                      const HFExportOptions &options);
 
+/// Writes the checkpoint as a zip at `zipPath` whose only top-level entry
+/// is `model/` (`--zip`): from the directory `outputDir` written first, or,
+/// when it is "-", from a scratch directory removed afterwards.
+llvm::Error exportHFZip(mlir::ModuleOp module, llvm::StringRef outputDir,
+                        llvm::StringRef zipPath,
+                        const HFExportOptions &options);
+
 } // namespace llmq
 
 #endif // LLMQ_BACKENDS_HF_EXPORTHF_H

@@ -54,6 +54,12 @@ static cl::opt<bool> force(
 
 static cl::OptionCategory hfCategory("Hugging Face checkpoint options");
 
+static cl::opt<std::string> zipFile(
+    "zip",
+    cl::desc("Also write the checkpoint as a zip whose only top-level entry "
+             "is model/; without -o, only the zip (export-hf)"),
+    cl::value_desc("file"), cl::cat(hfCategory));
+
 static cl::opt<std::string> maxShardSize(
     "max-shard-size",
     cl::desc("Largest safetensors shard: 5GB (default, as transformers), "
@@ -181,6 +187,8 @@ static llvm::Error exportHFWithOptions(mlir::ModuleOp module,
     options.generation.repetitionPenalty = repetitionPenalty;
   if (noRepeatNgramSize.getNumOccurrences())
     options.generation.noRepeatNgramSize = noRepeatNgramSize;
+  if (!zipFile.empty())
+    return exportHFZip(module, output, zipFile, options);
   return exportHF(module, output, options);
 }
 
