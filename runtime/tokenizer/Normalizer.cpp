@@ -45,11 +45,11 @@ Normalizer::create(llvm::ArrayRef<NormalizerStep> steps) {
       if (step.regex) {
         int errorCode = 0;
         PCRE2_SIZE errorOffset = 0;
-        pcre2_code *code = pcre2_compile(
-            reinterpret_cast<PCRE2_SPTR>(step.pattern.data()),
-            step.pattern.size(),
-            PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &errorCode,
-            &errorOffset, nullptr);
+        pcre2_code *code =
+            pcre2_compile(reinterpret_cast<PCRE2_SPTR>(step.pattern.data()),
+                          step.pattern.size(),
+                          PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+                          &errorCode, &errorOffset, nullptr);
         if (!code) {
           PCRE2_UCHAR message[256];
           pcre2_get_error_message(errorCode, message, sizeof(message));
@@ -155,8 +155,8 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
       auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
       size_t offset = 0, last = 0;
       while (offset <= text.size()) {
-        int rc = pcre2_match(code, subject, text.size(), offset, 0, match,
-                             nullptr);
+        int rc =
+            pcre2_match(code, subject, text.size(), offset, 0, match, nullptr);
         if (rc == PCRE2_ERROR_NOMATCH)
           break;
         if (rc < 0) {
@@ -165,8 +165,8 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
           pcre2_match_data_free(match);
           return llvm::createStringError(
               llvm::inconvertibleErrorCode(),
-              "Replace normalizer regex '" + step.pattern +
-                  "' failed on " + llvm::Twine(text.size()) +
+              "Replace normalizer regex '" + step.pattern + "' failed on " +
+                  llvm::Twine(text.size()) +
                   " bytes: " + reinterpret_cast<const char *>(message));
         }
         PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(match);
@@ -174,8 +174,7 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
         if (end == begin) {
           // An empty match: step over one character.
           offset = end + 1;
-          while (offset < text.size() &&
-                 (uint8_t(text[offset]) & 0xC0) == 0x80)
+          while (offset < text.size() && (uint8_t(text[offset]) & 0xC0) == 0x80)
             ++offset;
           continue;
         }

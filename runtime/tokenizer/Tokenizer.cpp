@@ -179,9 +179,10 @@ void Tokenizer::splitSpecial(StringRef text, bool parseSpecial,
   }
 }
 
-/// Whether `cp` is a word character as Rust's regex \w sees it (letters,
-/// marks, digits, connector punctuation); PCRE2's \w in UCP mode, which
-/// has the same classes, decides beyond ASCII.
+/// Whether `cp` is a word character for single_word, which tokenizers tests
+/// with Rust's regex \w (letters, marks, decimal digits, connector
+/// punctuation). Beyond ASCII PCRE2 decides, with \w in UCP mode (letters,
+/// all numbers, '_') plus marks and connector punctuation.
 static bool isWordChar(uint32_t cp) {
   if (cp < 0x80)
     return llvm::isAlnum(char(cp)) || cp == '_';
@@ -204,7 +205,8 @@ static bool isWordChar(uint32_t cp) {
   return rc >= 0;
 }
 
-/// The character that ends (or starts) `text`, or nullopt.
+/// The character that ends `text`, or nullopt if it ends in bytes that are
+/// not UTF-8.
 static std::optional<uint32_t> lastChar(StringRef text) {
   for (size_t start = text.size(); start-- > 0 && text.size() - start <= 4;) {
     if ((uint8_t(text[start]) & 0xC0) == 0x80)
@@ -216,6 +218,7 @@ static std::optional<uint32_t> lastChar(StringRef text) {
   return std::nullopt;
 }
 
+/// The character that starts `text`, or nullopt.
 static std::optional<uint32_t> firstChar(StringRef text) {
   size_t pos = 0;
   return text.empty() ? std::nullopt : unicode::decodeStrict(text, pos);
@@ -255,8 +258,7 @@ void Tokenizer::splitAdded(StringRef text, bool parseSpecial,
     }
     if (flags & StripLeft) {
       while (start > last) {
-        std::optional<uint32_t> cp =
-            lastChar(text.slice(last, start));
+        std::optional<uint32_t> cp = lastChar(text.slice(last, start));
         if (!cp || !unicode::isWhitespace(*cp))
           break;
         std::string encodedChar;

@@ -140,12 +140,11 @@ Tokenizer::fromTokenizerJson(StringRef path) {
     bool special = getBool(added, "special", false);
     // tokenizers' AddedToken defaults normalized to !special.
     bool normalized = getBool(added, "normalized", !special);
-    tok->stripFlags[id] = (getBool(added, "lstrip", false) ? StripLeft : 0) |
-                          (getBool(added, "rstrip", false) ? StripRight : 0) |
-                          (getBool(added, "single_word", false) ? SingleWord
-                                                                : 0) |
-                          (normalized ? NormalizedMatch : 0) |
-                          (special ? Special : 0) | Added;
+    tok->stripFlags[id] =
+        (getBool(added, "lstrip", false) ? StripLeft : 0) |
+        (getBool(added, "rstrip", false) ? StripRight : 0) |
+        (getBool(added, "single_word", false) ? SingleWord : 0) |
+        (normalized ? NormalizedMatch : 0) | (special ? Special : 0) | Added;
   }
   for (size_t id = 0; id < tok->texts.size(); ++id)
     if (!present[id])
@@ -215,8 +214,7 @@ Tokenizer::fromTokenizerJson(StringRef path) {
       if (!member(*node, "content").is_string())
         return error("Replace normalizer without a 'content' string");
       step.content = getString(*node, "content");
-      if (!step.regex && step.pattern == " " &&
-          step.content == "\xe2\x96\x81")
+      if (!step.regex && step.pattern == " " && step.content == "\xe2\x96\x81")
         escapeSpaces = true;
     } else {
       return error("normalizer '" + type + "' is not supported");

@@ -233,11 +233,11 @@ static uint8_t combiningClass(uint32_t cp) {
   if (cp < 0x300 || (cp & kRawByte))
     return 0;
   const CombiningClassRange *end = std::end(kCombiningClasses);
-  const CombiningClassRange *it = std::upper_bound(
-      std::begin(kCombiningClasses), end, cp,
-      [](uint32_t value, const CombiningClassRange &r) {
-        return value < r.first;
-      });
+  const CombiningClassRange *it =
+      std::upper_bound(std::begin(kCombiningClasses), end, cp,
+                       [](uint32_t value, const CombiningClassRange &r) {
+                         return value < r.first;
+                       });
   if (it == std::begin(kCombiningClasses))
     return 0;
   --it;
@@ -398,8 +398,7 @@ std::string unicode::toLower(StringRef text) {
 
 bool unicode::isWhitespace(uint32_t cp) {
   // PropList.txt's White_Space.
-  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 ||
-         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000;
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
+         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }

@@ -87,10 +87,8 @@ TEST(UnicodeNormalizeTest, ComposesCombiningAccent) {
   // "e" + COMBINING ACUTE ACCENT is U+00E9 in NFC, and back in NFD.
   EXPECT_EQ(unicode::normalize("e\xcc\x81", NormalForm::NFC), "\xc3\xa9");
   EXPECT_EQ(unicode::normalize("\xc3\xa9", NormalForm::NFD), "e\xcc\x81");
-  EXPECT_EQ(unicode::normalize("caf\xc3\xa9", NormalForm::NFC),
-            "caf\xc3\xa9");
-  EXPECT_EQ(unicode::normalize("plain ASCII", NormalForm::NFKD),
-            "plain ASCII");
+  EXPECT_EQ(unicode::normalize("caf\xc3\xa9", NormalForm::NFC), "caf\xc3\xa9");
+  EXPECT_EQ(unicode::normalize("plain ASCII", NormalForm::NFKD), "plain ASCII");
 }
 
 TEST(UnicodeNormalizeTest, OrdersCombiningMarksCanonically) {
@@ -133,8 +131,7 @@ TEST(UnicodeNormalizeTest, HonoursCompositionExclusions) {
   EXPECT_EQ(unicode::normalize("\xe0\xa5\x98", NormalForm::NFC),
             "\xe0\xa4\x95\xe0\xa4\xbc");
   // Singleton: OHM SIGN U+2126 becomes GREEK CAPITAL OMEGA U+03A9.
-  EXPECT_EQ(unicode::normalize("\xe2\x84\xa6", NormalForm::NFC),
-            "\xce\xa9");
+  EXPECT_EQ(unicode::normalize("\xe2\x84\xa6", NormalForm::NFC), "\xce\xa9");
   // Non-starter decomposition: U+0344 becomes U+0308 U+0301.
   EXPECT_EQ(unicode::normalize("\xcd\x84", NormalForm::NFC),
             "\xcc\x88\xcc\x81");
@@ -148,9 +145,8 @@ TEST(UnicodeNormalizeTest, CompatibilityForms) {
             "\xef\xbc\xa1");
   EXPECT_EQ(unicode::normalize("\xef\xac\x81", NormalForm::NFKC), "fi");
   // U+00BD VULGAR FRACTION ONE HALF: "1" U+2044 "2".
-  EXPECT_EQ(unicode::normalize("\xc2\xbd", NormalForm::NFKD),
-            "1\xe2\x81\x84"
-            "2");
+  EXPECT_EQ(unicode::normalize("\xc2\xbd", NormalForm::NFKD), "1\xe2\x81\x84"
+                                                              "2");
 }
 
 TEST(UnicodeNormalizeTest, KeepsInvalidBytes) {
@@ -196,7 +192,7 @@ TEST(NormalizerTest, Lowercase) {
   // Rust's char::to_lowercase: U+0130 (I with dot) is "i" + U+0307, final
   // sigma is not context-dependent.
   EXPECT_EQ(run({step(Kind::Lowercase)}, "\xc3\x80"
-                                     "BC \xc4\xb0 \xce\xa3\xce\xa3"),
+                                         "BC \xc4\xb0 \xce\xa3\xce\xa3"),
             "\xc3\xa0"
             "bc i\xcc\x87 \xcf\x83\xcf\x83");
   EXPECT_EQ(run({step(Kind::Lowercase)}, "already lower"), "already lower");
@@ -228,8 +224,7 @@ TEST(NormalizerTest, Replace) {
   // Regex patterns (tokenizer.json {"Regex": ...}).
   EXPECT_EQ(run({replace(" {2,}", " ", /*regex=*/true)}, "a   b  c d"),
             "a b c d");
-  EXPECT_EQ(run({replace("\\p{Nd}+", "#", /*regex=*/true)}, "x12y3"),
-            "x#y#");
+  EXPECT_EQ(run({replace("\\p{Nd}+", "#", /*regex=*/true)}, "x12y3"), "x#y#");
   // An empty match replaces nothing.
   EXPECT_EQ(run({replace("z*", "-", /*regex=*/true)}, "abzzc"), "ab-c");
 }
@@ -244,18 +239,17 @@ TEST(NormalizerTest, Prepend) {
 TEST(NormalizerTest, SequenceRunsInOrder) {
   NormalizerStep prepend{Kind::Prepend, "", "\xe2\x96\x81"};
   // Llama 2's normalizer: the prefix, then spaces escaped.
-  EXPECT_EQ(run({prepend, replace(" ", "\xe2\x96\x81")}, "a b"),
-            "\xe2\x96\x81"
-            "a\xe2\x96\x81"
-            "b");
+  EXPECT_EQ(run({prepend, replace(" ", "\xe2\x96\x81")}, "a b"), "\xe2\x96\x81"
+                                                                 "a\xe2\x96\x81"
+                                                                 "b");
   // The other way round the prefix is escaped by nothing: the same here,
   // but a Replace of the prefix itself shows the order.
-  EXPECT_EQ(run({replace("\xe2\x96\x81", "_"), prepend}, "a"),
-            "\xe2\x96\x81"
-            "a");
+  EXPECT_EQ(run({replace("\xe2\x96\x81", "_"), prepend}, "a"), "\xe2\x96\x81"
+                                                               "a");
   EXPECT_EQ(run({prepend, replace("\xe2\x96\x81", "_")}, "a"), "_a");
   // NFKC then Lowercase: full-width "Ａ" becomes "a".
-  EXPECT_EQ(run({step(Kind::NFKC), step(Kind::Lowercase)}, "\xef\xbc\xa1"), "a");
+  EXPECT_EQ(run({step(Kind::NFKC), step(Kind::Lowercase)}, "\xef\xbc\xa1"),
+            "a");
   EXPECT_EQ(run({step(Kind::NFD), step(Kind::NFC)}, "e\xcc\x81"), "\xc3\xa9");
 }
 
@@ -304,21 +298,20 @@ protected:
     }
     llvm::json::Array addedJson;
     for (size_t i = 0; i < added.size(); ++i)
-      addedJson.push_back(llvm::json::Object{
-          {"id", int64_t(256 + i)},
-          {"content", added[i].content},
-          {"special", added[i].special},
-          {"normalized", added[i].normalized},
-          {"lstrip", added[i].lstrip},
-          {"rstrip", added[i].rstrip},
-          {"single_word", added[i].singleWord}});
+      addedJson.push_back(
+          llvm::json::Object{{"id", int64_t(256 + i)},
+                             {"content", added[i].content},
+                             {"special", added[i].special},
+                             {"normalized", added[i].normalized},
+                             {"lstrip", added[i].lstrip},
+                             {"rstrip", added[i].rstrip},
+                             {"single_word", added[i].singleWord}});
     llvm::json::Object json{
         {"added_tokens", std::move(addedJson)},
         {"normalizer", std::move(normalizer)},
-        {"pre_tokenizer",
-         llvm::json::Object{{"type", "ByteLevel"},
-                            {"add_prefix_space", false},
-                            {"use_regex", true}}},
+        {"pre_tokenizer", llvm::json::Object{{"type", "ByteLevel"},
+                                             {"add_prefix_space", false},
+                                             {"use_regex", true}}},
         {"model", llvm::json::Object{{"type", "BPE"},
                                      {"vocab", std::move(vocab)},
                                      {"merges", llvm::json::Array{}}}}};
@@ -389,7 +382,9 @@ TEST_F(AddedTokensTest, NFCNormalizerComposesAccents) {
                              llvm::json::Object{{"type", "Lowercase"}}}}},
       {});
   ASSERT_TRUE(sequence);
-  EXPECT_EQ(ids(*sequence, "\xef\xbc\xa1" "Bc"), bytes("abc"));
+  EXPECT_EQ(ids(*sequence, "\xef\xbc\xa1"
+                           "Bc"),
+            bytes("abc"));
 }
 
 TEST_F(AddedTokensTest, UnsupportedNormalizerIsAnError) {
@@ -419,8 +414,8 @@ TEST_F(AddedTokensTest, LeftmostLongestMatch) {
   auto tok = make(nullptr, {{"ab"}, {"bcd"}, {"abc"}});
   ASSERT_TRUE(tok);
   EXPECT_EQ(ids(*tok, "abcd"), concat({{258}, bytes("d")}));
-  EXPECT_EQ(ids(*tok, "xbcd ab"), concat({bytes("x"), {257}, bytes(" "),
-                                          {256}}));
+  EXPECT_EQ(ids(*tok, "xbcd ab"),
+            concat({bytes("x"), {257}, bytes(" "), {256}}));
 }
 
 TEST_F(AddedTokensTest, SpecialTokensFollowParseSpecial) {
