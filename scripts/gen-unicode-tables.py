@@ -15,7 +15,9 @@ build needs nothing but the compiler:
   test/unittests/tokenizer/NormalizationTest.inc   Parts 0, 2 and 3 of
       NormalizationTest.txt and every 8th line of Part 1, for the unit tests
 
-Run from the repository root.
+Run from the repository root. Without installing the package:
+  apt-get download unicode-data && dpkg-deb -x unicode-data_*.deb ucd
+  scripts/gen-unicode-tables.py ucd/usr/share/unicode
 """
 import bz2
 import os
