@@ -426,9 +426,11 @@ llvm::Error Tokenizer::encodeFragment(StringRef raw, bool first,
     return llvm::Error::success();
   }
   // Every raw fragment starts the text or follows a special token, which
-  // is where llama.cpp prefixes the space.
+  // is where llama.cpp prefixes the space. tokenizers' Metaspace prefixes
+  // none to text that starts with a space (already a U+2581).
   std::string escaped;
-  if (spacePrefix && (!spacePrefixFirstOnly || first))
+  if (spacePrefix && (!spacePrefixFirstOnly || first) &&
+      !(hfAddedTokens && raw.starts_with(" ")))
     escaped = kSpaceMarker.str();
   for (char c : raw) {
     if (c == ' ')
