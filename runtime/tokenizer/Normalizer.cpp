@@ -99,8 +99,48 @@ static size_t trailingSpace(StringRef text) {
   return text.size() - end;
 }
 
+/// How large normalized text may grow: the normal forms expand a character
+/// at most 18-fold (U+FDFA in NFKD) and real Replace and Prepend steps add a
+/// few bytes, but a hostile tokenizer.json could ask for gigabytes.
+static size_t maxNormalizedBytes(size_t inputBytes) {
+  return 32 * inputBytes + 65536;
+}
+
+static llvm::Error tooLarge(llvm::StringRef step, size_t inputBytes) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      step + " normalizer makes more than " +
+          llvm::Twine(maxNormalizedBytes(inputBytes)) + " bytes of " +
+          llvm::Twine(inputBytes) + " bytes of text");
+}
+
+/// The step's type as tokenizer.json names it.
+static llvm::StringRef stepName(NormalizerStep::Kind kind) {
+  using Kind = NormalizerStep::Kind;
+  switch (kind) {
+  case Kind::NFC:
+    return "NFC";
+  case Kind::NFD:
+    return "NFD";
+  case Kind::NFKC:
+    return "NFKC";
+  case Kind::NFKD:
+    return "NFKD";
+  case Kind::Lowercase:
+    return "Lowercase";
+  case Kind::Strip:
+    return "Strip";
+  case Kind::Replace:
+    return "Replace";
+  case Kind::Prepend:
+    return "Prepend";
+  }
+  return "?";
+}
+
 llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
   using Kind = NormalizerStep::Kind;
+  const size_t limit = maxNormalizedBytes(input.size());
   std::string text = input.str();
   for (size_t i = 0; i < stepList.size(); ++i) {
     const NormalizerStep &step = stepList[i];
@@ -130,8 +170,11 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
       break;
     }
     case Kind::Prepend:
-      if (!text.empty())
-        text.insert(0, step.content);
+      if (text.empty())
+        break;
+      if (text.size() > limit || step.content.size() > limit - text.size())
+        return tooLarge("Prepend", input.size());
+      text.insert(0, step.content);
       break;
     case Kind::Replace: {
       std::string out;
@@ -142,6 +185,8 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
         for (size_t at = view.find(step.pattern); at != StringRef::npos;
              at = view.find(step.pattern, last)) {
           out.append(text, last, at - last);
+          if (out.size() + step.content.size() > limit)
+            return tooLarge("Replace", input.size());
           out += step.content;
           last = at + step.pattern.size();
         }
@@ -179,6 +224,10 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
           continue;
         }
         out.append(text, last, begin - last);
+        if (out.size() + step.content.size() > limit) {
+          pcre2_match_data_free(match);
+          return tooLarge("Replace", input.size());
+        }
         out += step.content;
         last = offset = end;
       }
@@ -188,6 +237,8 @@ llvm::Expected<std::string> Normalizer::apply(StringRef input) const {
       break;
     }
     }
+    if (text.size() > limit)
+      return tooLarge(stepName(step.kind), input.size());
   }
   return text;
 }

@@ -253,6 +253,33 @@ TEST(NormalizerTest, SequenceRunsInOrder) {
   EXPECT_EQ(run({step(Kind::NFD), step(Kind::NFC)}, "e\xcc\x81"), "\xc3\xa9");
 }
 
+TEST(NormalizerTest, RefusesRunawayGrowth) {
+  // A hostile tokenizer.json: every "a" becomes 100 kB.
+  std::string huge(100000, 'x');
+  auto normalizer = Normalizer::create({replace("a", huge)});
+  ASSERT_TRUE(bool(normalizer));
+  EXPECT_EQ(*(*normalizer)->apply("b"), "b");
+  llvm::Expected<std::string> out = (*normalizer)->apply("aaaa");
+  ASSERT_FALSE(out);
+  EXPECT_EQ(llvm::toString(out.takeError()),
+            "Replace normalizer makes more than 65664 bytes of 4 bytes of "
+            "text");
+  auto regex = Normalizer::create({replace("a+", huge, /*regex=*/true)});
+  ASSERT_TRUE(bool(regex));
+  EXPECT_FALSE(bool((*regex)->apply("a b")));
+  llvm::consumeError((*regex)->apply("a b").takeError());
+  NormalizerStep prepend{Kind::Prepend, "", huge};
+  auto prepending = Normalizer::create({prepend});
+  ASSERT_TRUE(bool(prepending));
+  llvm::Expected<std::string> prepended = (*prepending)->apply("x");
+  ASSERT_FALSE(prepended);
+  EXPECT_EQ(llvm::toString(prepended.takeError()),
+            "Prepend normalizer makes more than 65568 bytes of 1 bytes of "
+            "text");
+  // Real growth is far below the bound: NFKD of U+FDFA is 33 bytes.
+  EXPECT_EQ(run({step(Kind::NFKD)}, "\xef\xb7\xba").size(), 33u);
+}
+
 TEST(NormalizerTest, RefusesBadPatterns) {
   llvm::Expected<std::unique_ptr<Normalizer>> empty =
       Normalizer::create({replace("", "x")});
