@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares two `quant-run kld --json` outputs of the same BASE: the KL
-divergences (mean, 99th percentile, max) within an absolute tolerance, OTHER's
-perplexity within a relative one, top-1 agreement and scored tokens exactly.
+divergences (mean, 99th percentile, max) within a tolerance (absolute up to 1,
+relative above), OTHER's perplexity within a relative one, top-1 agreement,
+scored tokens and BASE's perplexity exactly.
 
     compare-kld.py A.json B.json [--tol 1e-6] [--min-mean-kld X]
 
@@ -24,7 +25,7 @@ a, b = (json.load(open(p)) for p in (args.a, args.b))
 ok = True
 for key in ("mean_kld", "p99_kld", "max_kld"):
     d = abs(a[key] - b[key])
-    good = d <= args.tol
+    good = d <= args.tol * max(1.0, abs(b[key]))
     ok &= good
     print(f"{key}: {a[key]:.9g} vs {b[key]:.9g}, |diff| {d:.3g}",
           "ok" if good else f"over {args.tol:g}")
