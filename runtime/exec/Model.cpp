@@ -118,8 +118,7 @@ public:
       return cached->second;
     auto plan = planSimulation(weight, importance);
     if (!plan)
-      return loadError("model '" + op.getSymName() +
-                       "': " + llvm::toString(plan.takeError()));
+      return plan.takeError();
     if (!*plan)
       return source;
     progress->step(numSimulated++, weight.getSymName());

@@ -34,23 +34,28 @@ llmq::runtime::planSimulation(mlir::llmq::WeightOp weight,
     if (auto scale = weight.getRowScaleAttr())
       plan.rowScale = static_cast<float>(scale.getValueAsDouble());
   }
-  llvm::StringRef name = weight.getSymName();
+  // Errors name the model and the weight (the importance reader's name the
+  // imatrix file).
+  llvm::StringRef symbol = weight.getSymName();
+  std::string name = "weight '" + symbol.str();
+  if (auto model = weight->getParentOfType<mlir::llmq::ModelOp>())
+    name = "model '" + model.getSymName().str() + "': " + name;
   llvm::ArrayRef<int64_t> shape = weight.getTensorType().getShape();
   int64_t cols = shape.back();
   // Every format holds a value in at most 4 bytes plus its scales: a bound
   // on what the quantized copy may take.
   std::optional<uint64_t> values = checkedProduct(shape);
   if (!values || !checkedMul(*values, 8) || *values * 8 > uint64_t(INT64_MAX))
-    return simulationError("weight '" + name +
+    return simulationError(name +
                            "' is too large to quantize in memory");
   plan.format = *chosen;
   if (chosen->isGrouped()) {
     if (std::string reason = chosen->invalidReason(); !reason.empty())
-      return simulationError("weight '" + name + "' has format " +
+      return simulationError(name + "' has format " +
                              chosen->name() + ": " + reason);
     if (!chosen->fits(cols))
       return simulationError(
-          "weight '" + name + "' has " + Twine(cols) + " columns, which " +
+          name + "' has " + Twine(cols) + " columns, which " +
           chosen->name() + " cannot hold (whole groups of " +
           Twine(chosen->group ? chosen->group : 32 / chosen->bits) +
           " and whole int32 words of codes per row)");
@@ -60,7 +65,7 @@ llmq::runtime::planSimulation(mlir::llmq::WeightOp weight,
     Format fallback = ggmlFallback(chosen->ggml, cols);
     if (fallback != chosen->ggml) {
       llvm::WithColor::warning(llvm::errs())
-          << "'" << name << "' has " << cols << " columns, not a multiple of "
+          << "'" << symbol << "' has " << cols << " columns, not a multiple of "
           << getFormatTraits(chosen->ggml).blockElems << " as "
           << getFormatTraits(chosen->ggml).name << " needs; simulating "
           << getFormatTraits(fallback).name << "\n";
