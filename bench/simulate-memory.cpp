@@ -6,8 +6,9 @@
 // printing its peak resident memory (wait4's ru_maxrss) and time next to the
 // budget the design sets: the quantized bytes of the matrices (what the
 // runtime keeps instead of an f32 copy) plus 64 MiB plus the largest source
-// tensor (resident while it is quantized) plus each thread's working strip. The same run with
-// --ignore-formats, which maps the whole bf16 file, is printed for scale.
+// tensor (resident while it is quantized) plus each thread's working strip.
+// The same run with --ignore-formats, which maps the whole bf16 file, is
+// printed for scale.
 //
 //   simulate-memory [--gib N] [--threads T] [--tools DIR] [--work DIR] [--keep]
 //
@@ -124,8 +125,8 @@ int main(int argc, char **argv) {
     int64_t stripRows = format.kind == llmq::FormatKind::FP8Block ? 128
                         : format.kind == llmq::FormatKind::Int    ? 16
                                                                   : 1;
-    double strips = threads * stripRows * std::max(shape.hidden, shape.ffn) *
-                    5.0 / mib;
+    double strips =
+        threads * stripRows * std::max(shape.hidden, shape.ffn) * 5.0 / mib;
     double budget = quantized / mib + 64 + largest / mib + strips;
     bool within = kib / 1024.0 < budget;
     printf("%-10s simulated: peak RSS %7.1f MiB, %5.1f s (budget: quantized "
@@ -135,10 +136,10 @@ int main(int argc, char **argv) {
            within ? "within" : "OVER");
     status |= !within;
     if (!strcmp(c.name, "q4_K")) {
-      long plain = runMeasured({tools + "/quant-run", "logits", ir, "--ids",
-                                "1", "--top", "1", threadArg,
-                                "--ignore-formats"},
-                               &seconds);
+      long plain =
+          runMeasured({tools + "/quant-run", "logits", ir, "--ids", "1",
+                       "--top", "1", threadArg, "--ignore-formats"},
+                      &seconds);
       printf("%-10s --ignore-formats (the bf16 file mapped): peak RSS %7.1f "
              "MiB, %5.1f s\n",
              "", plain / 1024.0, seconds);

@@ -122,8 +122,7 @@ public:
     if (!*plan)
       return source;
     progress->step(numSimulated++, weight.getSymName());
-    model.simulated.push_back(
-        SimulatedWeight::quantize(source, **plan, *pool));
+    model.simulated.push_back(SimulatedWeight::quantize(source, **plan, *pool));
     WeightView v = model.simulated.back()->view();
     simulatedViews[weight.getSymName()] = v;
     // Only the quantized copy is read from now on: hand the source's pages

@@ -46,17 +46,16 @@ llmq::runtime::planSimulation(mlir::llmq::WeightOp weight,
   // on what the quantized copy may take.
   std::optional<uint64_t> values = checkedProduct(shape);
   if (!values || !checkedMul(*values, 8) || *values * 8 > uint64_t(INT64_MAX))
-    return simulationError(name +
-                           "' is too large to quantize in memory");
+    return simulationError(name + "' is too large to quantize in memory");
   plan.format = *chosen;
   if (chosen->isGrouped()) {
     if (std::string reason = chosen->invalidReason(); !reason.empty())
-      return simulationError(name + "' has format " +
-                             chosen->name() + ": " + reason);
+      return simulationError(name + "' has format " + chosen->name() + ": " +
+                             reason);
     if (!chosen->fits(cols))
       return simulationError(
-          name + "' has " + Twine(cols) + " columns, which " +
-          chosen->name() + " cannot hold (whole groups of " +
+          name + "' has " + Twine(cols) + " columns, which " + chosen->name() +
+          " cannot hold (whole groups of " +
           Twine(chosen->group ? chosen->group : 32 / chosen->bits) +
           " and whole int32 words of codes per row)");
   } else {
@@ -81,7 +80,8 @@ llmq::runtime::planSimulation(mlir::llmq::WeightOp weight,
     }
   }
   // Bytes in the wanted format already are copied by the exporters.
-  if (plan.format == mlir::llmq::sourceFormat(weight) && plan.scaledRows.empty())
+  if (plan.format == mlir::llmq::sourceFormat(weight) &&
+      plan.scaledRows.empty())
     return std::nullopt;
   return plan;
 }
@@ -165,8 +165,7 @@ SimulatedWeight::quantize(const WeightView &source, const SimulationPlan &plan,
       int64_t scaleOffset = s * scaleRowsPerStrip * scaleCols;
       std::copy(q.scales.begin(), q.scales.end(),
                 w->scales.begin() + scaleOffset);
-      std::copy(q.zeros.begin(), q.zeros.end(),
-                w->zeros.begin() + scaleOffset);
+      std::copy(q.zeros.begin(), q.zeros.end(), w->zeros.begin() + scaleOffset);
     }
   });
   w->grouped.codes = w->codes.data();

@@ -1,4 +1,5 @@
-//===- SimulatedWeight.h - A weight quantized in memory as exported -*- C++ -*-===//
+//===- SimulatedWeight.h - A weight quantized in memory as exported -*- C++
+//-*-===//
 //
 // Simulated quantization: a weight whose IR carries a `format` chosen by a
 // pass is quantized in memory exactly as the exporter of that format writes
@@ -70,9 +71,9 @@ public:
   /// Quantizes the rows of `source` (any view: f32/f16/bf16, ggml blocks or
   /// grouped) as `plan` says, in parallel over rows (fp8: over strips of
   /// block rows); the bytes do not depend on the threads.
-  static std::unique_ptr<SimulatedWeight>
-  quantize(const WeightView &source, const SimulationPlan &plan,
-           ThreadPool &pool);
+  static std::unique_ptr<SimulatedWeight> quantize(const WeightView &source,
+                                                   const SimulationPlan &plan,
+                                                   ThreadPool &pool);
 
   SimulatedWeight(const SimulatedWeight &) = delete;
   SimulatedWeight &operator=(const SimulatedWeight &) = delete;

@@ -1,4 +1,5 @@
-//===- SimulatedQuantizationTest.cpp - The runtime evaluates chosen formats ===//
+//===- SimulatedQuantizationTest.cpp - The runtime evaluates chosen formats
+//===//
 //
 // A model whose weights carry formats, loaded with simulation, computes the
 // same logits, bit for bit, as the same model run in f32 over a dequantized
@@ -33,8 +34,8 @@ using namespace llmq::runtime;
 namespace {
 
 /// Token ids of kjv-tiny's vocabulary, a short passage.
-const std::vector<int32_t> kTokens = {0,  298, 397, 383, 320, 332, 14,
-                                      1423, 86, 358, 41, 1027, 5,  77};
+const std::vector<int32_t> kTokens = {0,    298, 397, 383, 320,  332, 14,
+                                      1423, 86,  358, 41,  1027, 5,   77};
 
 mlir::OwningOpRef<mlir::ModuleOp> importKjvTiny(mlir::MLIRContext &context) {
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
@@ -154,8 +155,8 @@ TEST_P(SimulatedFormat, EqualsRunOverDequantizedCopy) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, SimulatedFormat,
                          ::testing::Values("fp8_block", "fp8_block_64x128",
-                                           "int4_g128", "int4_g32_asym",
-                                           "int8", "q8_0", "q4_0"));
+                                           "int4_g128", "int4_g32_asym", "int8",
+                                           "q8_0", "q4_0"));
 
 /// What the memory claim rests on: a simulated weight holds its storage
 /// bytes (codes, f32 scales, zero levels), not an f32 copy.
@@ -171,15 +172,16 @@ TEST(SimulatedWeight, HoldsStorageBytes) {
   source.rows = rows;
   source.cols = cols;
   ThreadPool pool(2);
-  for (const char *name : {"fp8_block", "int4_g128", "int4_g32_asym", "int8",
-                           "q4_K", "q8_0"}) {
+  for (const char *name :
+       {"fp8_block", "int4_g128", "int4_g32_asym", "int8", "q4_K", "q8_0"}) {
     SimulationPlan plan;
     plan.format = *TensorFormat::parse(name);
     auto w = SimulatedWeight::quantize(source, plan, pool);
     uint64_t expected = plan.format.storageBytes(rows, cols);
     // Zero points are kept as one level a byte, not packed.
     if (plan.format.kind == FormatKind::Int && !plan.format.symmetric)
-      expected += rows * (cols / plan.format.group) * (8 - plan.format.bits) / 8;
+      expected +=
+          rows * (cols / plan.format.group) * (8 - plan.format.bits) / 8;
     EXPECT_EQ(w->bytes(), expected) << name;
     EXPECT_LT(w->bytes(), values.size() * sizeof(float) / 3) << name;
   }
