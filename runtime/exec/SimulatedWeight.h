@@ -1,5 +1,4 @@
-//===- SimulatedWeight.h - A weight quantized in memory as exported -*- C++
-//-*-===//
+//===- SimulatedWeight.h - A weight quantized as exported ------*- C++ -*-===//
 //
 // Simulated quantization: a weight whose IR carries a `format` chosen by a
 // pass is quantized in memory exactly as the exporter of that format writes

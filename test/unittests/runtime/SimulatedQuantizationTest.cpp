@@ -1,4 +1,4 @@
-//===- SimulatedQuantizationTest.cpp - The runtime evaluates chosen formats
+//===- SimulatedQuantizationTest.cpp - Formats the runtime evaluates ------===//
 //===//
 //
 // A model whose weights carry formats, loaded with simulation, computes the
