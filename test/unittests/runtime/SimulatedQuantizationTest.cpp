@@ -22,6 +22,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
 
@@ -37,9 +38,10 @@ namespace {
 const std::vector<int32_t> kTokens = {0,    298, 397, 383, 320,  332, 14,
                                       1423, 86,  358, 41,  1027, 5,   77};
 
-mlir::OwningOpRef<mlir::ModuleOp> importKjvTiny(mlir::MLIRContext &context) {
+mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &context,
+                                              llvm::StringRef directory) {
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
-  auto module = importHF(LLMQ_TEST_MODELS_DIR "/kjv-tiny", context);
+  auto module = importHF(directory, context);
   if (!module) {
     ADD_FAILURE() << llvm::toString(module.takeError());
     return nullptr;
@@ -125,11 +127,16 @@ class SimulatedFormat : public ::testing::TestWithParam<const char *> {};
 
 } // namespace
 
-TEST_P(SimulatedFormat, EqualsRunOverDequantizedCopy) {
-  std::optional<TensorFormat> format = TensorFormat::parse(GetParam());
-  ASSERT_TRUE(format.has_value()) << GetParam();
+/// The checks of one model and format: simulated logits equal those over
+/// dequantized copies, differ from the sources', and do not depend on the
+/// threads; `blocks` is the model's block count.
+void checkFormat(llvm::StringRef directory, const char *name,
+                 unsigned blocks) {
+  SCOPED_TRACE(directory.str() + " " + name);
+  std::optional<TensorFormat> format = TensorFormat::parse(name);
+  ASSERT_TRUE(format.has_value());
   mlir::MLIRContext context;
-  auto module = importKjvTiny(context);
+  auto module = importModel(context, directory);
   ASSERT_TRUE(module);
   mlir::llmq::ModelOp op = modelOf(*module);
 
@@ -137,20 +144,35 @@ TEST_P(SimulatedFormat, EqualsRunOverDequantizedCopy) {
   assignFormat(op, *format);
   std::unique_ptr<Model> simulated = load(op, true, 2);
   ASSERT_TRUE(simulated);
-  // Every matrix: 4 blocks of 7, the embedding and the head.
-  EXPECT_EQ(simulated->numSimulated(), 30u);
+  // Every matrix: 7 a block, the embedding and the head.
+  EXPECT_EQ(simulated->numSimulated(), 7 * blocks + 2);
   std::vector<float> logits = logitsOf(*simulated, 1);
 
-  expectBitIdentical(logits, dequantizedCopyLogits(op), GetParam());
+  expectBitIdentical(logits, dequantizedCopyLogits(op), name);
   // Quantization changed the function...
   size_t changed = 0;
   for (size_t i = 0; i < logits.size(); ++i)
     changed += logits[i] != plain[i];
-  EXPECT_GT(changed, logits.size() / 2) << GetParam();
+  EXPECT_GT(changed, logits.size() / 2);
   // ...but --ignore-formats runs the sources.
   expectBitIdentical(plain, logitsOf(*load(op, false), 1), "ignored");
   // Threads change neither the quantized bytes nor the logits.
   expectBitIdentical(logits, logitsOf(*load(op, true, 1), 2), "threads");
+}
+
+TEST_P(SimulatedFormat, EqualsRunOverDequantizedCopy) {
+  checkFormat(LLMQ_TEST_MODELS_DIR "/kjv-tiny", GetParam(), 4);
+}
+
+/// Issue 13's model, where the checkout has the shared models beside it (as
+/// lit's `shared` feature).
+TEST(SimulatedFormatKjvLlama5m, EqualsRunOverDequantizedCopy) {
+  std::string directory =
+      LLMQ_TEST_MODELS_DIR "/../../../shared/models/kjv-llama-5m";
+  if (!llvm::sys::fs::is_directory(directory))
+    GTEST_SKIP() << directory << " is absent";
+  for (const char *name : {"fp8_block", "int4_g128"})
+    checkFormat(directory, name, 6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, SimulatedFormat,
