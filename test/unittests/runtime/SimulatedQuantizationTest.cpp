@@ -130,8 +130,7 @@ class SimulatedFormat : public ::testing::TestWithParam<const char *> {};
 /// The checks of one model and format: simulated logits equal those over
 /// dequantized copies, differ from the sources', and do not depend on the
 /// threads; `blocks` is the model's block count.
-void checkFormat(llvm::StringRef directory, const char *name,
-                 unsigned blocks) {
+void checkFormat(llvm::StringRef directory, const char *name, unsigned blocks) {
   SCOPED_TRACE(directory.str() + " " + name);
   std::optional<TensorFormat> format = TensorFormat::parse(name);
   ASSERT_TRUE(format.has_value());
