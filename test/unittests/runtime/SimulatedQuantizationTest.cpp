@@ -145,6 +145,18 @@ void checkFormat(llvm::StringRef directory, const char *name, unsigned blocks) {
   ASSERT_TRUE(simulated);
   // Every matrix: 7 a block, the embedding and the head.
   EXPECT_EQ(simulated->numSimulated(), 7 * blocks + 2);
+  // It holds the matrices' storage bytes (zero points a level a byte).
+  uint64_t storage = 0;
+  for (auto weight : op.getBody().getOps<mlir::llmq::WeightOp>()) {
+    llvm::ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+    if (shape.size() == 2)
+      storage += format->storageBytes(shape[0], shape[1]) +
+                 (format->kind == FormatKind::Int && !format->symmetric
+                      ? shape[0] * (shape[1] / format->group) *
+                            (8 - format->bits) / 8
+                      : 0);
+  }
+  EXPECT_EQ(simulated->simulatedBytes(), storage);
   std::vector<float> logits = logitsOf(*simulated, 1);
 
   expectBitIdentical(logits, dequantizedCopyLogits(op), name);
