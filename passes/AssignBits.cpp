@@ -1,13 +1,12 @@
-//===- AssignBits.cpp - llama-quantize's per-tensor types -----------------===//
+//===- AssignBits.cpp - A storage format for every weight -----------------===//
 //
-// `preset=q4_k_m` (and the other file types) sets `format` on every weight
-// to the ggml type llama-quantize would write for that tensor in a file of
-// that type. The rules are llama.cpp's src/llama-quant.cpp
-// (llama_tensor_get_type, llama_tensor_get_type_impl, tensor_type_fallback,
-// tensor_allows_quantization) at ggml-org/llama.cpp commit 007dbbf3fd17,
-// restated for the file types llmq can write; see docs/passes/assign-bits.md.
-// Only the branches these file types reach are kept: no IQ file types, no
-// MXFP4, and no Falcon / 70B / 8-expert special cases except where written.
+// `preset=q4_k_m` (and the other llama.cpp file types) sets `format` on every
+// weight to the ggml type llama-quantize would write for that tensor in a
+// file of that type (the rules: assign/LlamaCppTypes.h); `preset=fp8`,
+// `preset=w4a16` and `type=T` put one format on every quantizable matrix;
+// `tensor-type=REGEX=FORMAT` overrides per tensor as llama-quantize's
+// --tensor-type; `target-bpw` / `target-bytes` choose by measured error
+// under a size budget. See docs/passes/assign-bits.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,8 +17,11 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/CheckedArith.h"
 #include "formats/Formats.h"
+#include "formats/TensorFormat.h"
 #include "formats/files/Imatrix.h"
+#include "passes/assign/LlamaCppTypes.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
 #include "runtime/exec/Kernels.h"
@@ -28,15 +30,16 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
+#include <memory>
 #include <thread>
 
 #define DEBUG_TYPE "llmq-assign-bits"
@@ -49,50 +52,31 @@ namespace mlir::llmq {
 using namespace mlir;
 using namespace mlir::llmq;
 using ::llmq::Format;
+using namespace mlir::llmq::llamacpp;
 
 namespace {
-/// llama_ftype values this pass knows (the presets).
-enum class FileType {
-  Q2_K,
-  Q3_K_S,
-  Q3_K_M,
-  Q3_K_L,
-  Q4_0,
-  Q4_K_S,
-  Q4_K_M,
-  Q5_K_S,
-  Q5_K_M,
-  Q6_K,
-  Q8_0,
-};
-
-/// llama.cpp's tensor_category: broad roles by GGUF tensor name.
-enum class Category {
-  TokenEmbd,
-  AttnQ,
-  AttnV,
-  AttnK,
-  AttnQKV,
-  AttnKVB,
-  AttnOutput,
-  FfnUp,
-  FfnGate,
-  FfnDown,
-  Output,
-  Other,
-};
-
-/// The counters of llama.cpp's quantize_state_impl.
-struct QuantizeState {
-  bool tiedEmbeddings = true; ///< until a tensor named output.weight is seen
-  bool hasImatrix = false;
-  int64_t nGqa = 1;
-  int nAttentionWv = 0, iAttentionWv = 0;
-  int nFfnDown = 0, iFfnDown = 0;
-  int nFallback = 0;
-};
-
 struct Item;
+
+/// What `preset=` or `type=` asks for: llama.cpp's rules for a file type, or
+/// one format on every quantizable matrix.
+struct Plan {
+  std::optional<FileType> fileType; ///< a llama.cpp preset
+  ::llmq::TensorFormat uniform;     ///< otherwise: the one format
+  std::string option;               ///< "preset=q4_k_m", "type=int4_g128"
+  /// llama.cpp's world: never-quantized tensors get f32 and the output and
+  /// embeddings are quantized. Otherwise (FP8 blocks, integer groups) they
+  /// keep their source format.
+  bool ggml() const { return fileType || uniform.isGgml(); }
+};
+
+/// One `tensor-type` pattern, REGEX=FORMAT.
+struct Override {
+  std::string spec; ///< as given, for diagnostics
+  /// Shared so the pass stays copyable (llvm::Regex is not).
+  std::shared_ptr<llvm::Regex> regex;
+  ::llmq::TensorFormat format;
+  bool used = false;
+};
 
 struct AssignBitsPass
     : public mlir::llmq::impl::AssignBitsBase<AssignBitsPass> {
@@ -100,229 +84,203 @@ struct AssignBitsPass
   void runOnOperation() override;
 
 private:
-  LogicalResult apply(ModelOp model);
+  LogicalResult apply(ModelOp model, const Plan &plan);
   LogicalResult optimize(ModelOp model);
   LogicalResult weighBySensitivity(ModelOp model, std::vector<Item> &items,
                                    ::llmq::runtime::ThreadPool &pool);
+  LogicalResult parseOverrides();
+  Override *matchOverride(StringRef ggufName);
+  LogicalResult writeTotals(ModelOp model, StringRef mode);
+
+  std::vector<Override> overrides;
 };
 } // namespace
 
-static std::optional<FileType> parsePreset(StringRef preset) {
-  return llvm::StringSwitch<std::optional<FileType>>(preset.lower())
-      .Case("q2_k", FileType::Q2_K)
-      .Case("q3_k_s", FileType::Q3_K_S)
-      .Case("q3_k_m", FileType::Q3_K_M)
-      .Case("q3_k_l", FileType::Q3_K_L)
-      .Case("q4_0", FileType::Q4_0)
-      .Case("q4_k_s", FileType::Q4_K_S)
-      .Case("q4_k_m", FileType::Q4_K_M)
-      .Case("q5_k_s", FileType::Q5_K_S)
-      .Case("q5_k_m", FileType::Q5_K_M)
-      .Case("q6_k", FileType::Q6_K)
-      .Case("q8_0", FileType::Q8_0)
-      .Default(std::nullopt);
+static constexpr const char *kPresetNames =
+    "q2_k, q3_k_s, q3_k_m, q3_k_l, q4_0, q4_k_s, q4_k_m, q5_k_s, q5_k_m, "
+    "q6_k, q8_0, fp8, w4a16";
+static constexpr const char *kFormatExamples =
+    "a ggml type such as q4_K or q8_0, fp8_block, fp8_block_64x128, "
+    "int4_g128, int4_g128_asym, int8_g32 or int8";
+
+/// The plan of `preset=` (a llama.cpp file type, `fp8`: FP8 e4m3 in
+/// 128x128 blocks, `w4a16`: int4 in symmetric groups of 128), if it names
+/// one.
+static std::optional<Plan> parsePreset(StringRef preset) {
+  Plan plan;
+  plan.option = ("preset=" + preset).str();
+  std::string lower = preset.lower();
+  if ((plan.fileType = parseFileType(lower)))
+    return plan;
+  if (lower == "fp8")
+    plan.uniform = ::llmq::TensorFormat::fp8Block(128, 128);
+  else if (lower == "w4a16")
+    plan.uniform = ::llmq::TensorFormat::integer(4, 128, /*symmetric=*/true);
+  else
+    return std::nullopt;
+  return plan;
 }
 
-/// llama_ftype_get_default_type.
-static Format defaultType(FileType ftype) {
-  switch (ftype) {
-  case FileType::Q2_K:
-    return Format::Q2_K;
-  case FileType::Q3_K_S:
-  case FileType::Q3_K_M:
-  case FileType::Q3_K_L:
-    return Format::Q3_K;
-  case FileType::Q4_0:
-    return Format::Q4_0;
-  case FileType::Q4_K_S:
-  case FileType::Q4_K_M:
-    return Format::Q4_K;
-  case FileType::Q5_K_S:
-  case FileType::Q5_K_M:
-    return Format::Q5_K;
-  case FileType::Q6_K:
-    return Format::Q6_K;
-  case FileType::Q8_0:
-    return Format::Q8_0;
+/// Compiles every `tensor-type=REGEX=FORMAT` (split at the last '=': no
+/// format name has one).
+LogicalResult AssignBitsPass::parseOverrides() {
+  overrides.clear();
+  for (const std::string &spec : tensorTypes) {
+    auto fail = [&](const Twine &message) {
+      getOperation().emitError("llmq-assign-bits: tensor-type '")
+          << spec << "' " << message;
+      return failure();
+    };
+    size_t eq = StringRef(spec).rfind('=');
+    if (eq == StringRef::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("is not REGEX=FORMAT");
+    StringRef pattern = StringRef(spec).take_front(eq);
+    StringRef formatName = StringRef(spec).drop_front(eq + 1);
+    std::optional<::llmq::TensorFormat> format =
+        ::llmq::TensorFormat::parse(formatName);
+    if (!format)
+      return fail("names no storage format '" + formatName + "' (" +
+                  kFormatExamples + ")");
+    std::string error;
+    std::string posix = toPosixRegex(pattern, error);
+    auto regex = std::make_shared<llvm::Regex>(posix, llvm::Regex::IgnoreCase);
+    if (error.empty())
+      regex->isValid(error);
+    if (!error.empty())
+      return fail("has an invalid regex '" + pattern + "': " + error);
+    overrides.push_back({spec, std::move(regex), *format, false});
   }
-  llvm_unreachable("unknown file type");
+  return success();
 }
 
-/// The GGUF name the exporter gives a weight symbol.
-static std::string ggufName(StringRef symbol) {
-  if (symbol.ends_with(".bias"))
-    return symbol.str();
-  return symbol.str() + ".weight";
-}
-
-/// tensor_get_category.
-static Category categoryOf(StringRef name) {
-  if (name == "output.weight")
-    return Category::Output;
-  if (name == "token_embd.weight" || name == "per_layer_token_embd.weight")
-    return Category::TokenEmbd;
-  if (name.contains("attn_qkv.weight"))
-    return Category::AttnQKV;
-  if (name.contains("attn_kv_b.weight"))
-    return Category::AttnKVB;
-  if (name.contains("attn_v.weight"))
-    return Category::AttnV;
-  if (name.contains("attn_k.weight"))
-    return Category::AttnK;
-  if (name.contains("attn_q.weight"))
-    return Category::AttnQ;
-  if (name.contains("attn_output.weight"))
-    return Category::AttnOutput;
-  if (name.contains("ffn_up"))
-    return Category::FfnUp;
-  if (name.contains("ffn_gate"))
-    return Category::FfnGate;
-  if (name.contains("ffn_down"))
-    return Category::FfnDown;
-  return Category::Other;
-}
-
-/// category_is_attn_v: the V-like tensors that get more bits.
-static bool isAttnVLike(Category category) {
-  return category == Category::AttnV || category == Category::AttnQKV ||
-         category == Category::AttnKVB;
-}
-
-/// tensor_allows_quantization, for the names llmq's architectures have:
-/// 2-D (or more) tensors whose name ends in "weight", except norms.
-static bool allowsQuantization(StringRef name, int64_t rank) {
-  if (rank < 2)
-    return false;
-  if (!name.ends_with("weight"))
-    return false;
-  return !name.contains("_norm.weight") &&
-         !name.contains("ffn_gate_inp.weight") &&
-         !name.contains("attn_rel_b.weight");
-}
-
-/// use_more_bits: the first and last eighth of the layers and every third
-/// layer in between.
-static bool useMoreBits(int iLayer, int nLayers) {
-  return iLayer < nLayers / 8 || iLayer >= 7 * nLayers / 8 ||
-         (iLayer - nLayers / 8) % 3 == 2;
-}
-
-/// tensor_type_fallback (formats/TensorFormat.h), counting the tensors
-/// that needed one as llama.cpp does.
-static Format fallback(QuantizeState &qs, Format type, int64_t cols) {
-  Format result = ::llmq::ggmlFallback(type, cols);
-  if (result != type)
-    ++qs.nFallback;
-  return result;
-}
-
-/// llama_tensor_get_type_impl, for the file types of FileType and a dense
-/// (non-expert), non-Falcon model of less than 70B parameters.
-static Format chooseType(QuantizeState &qs, FileType ftype, Format type,
-                         Category category, int64_t cols, StringRef arch) {
-  bool falcon = arch == "falcon";
-  if (category == Category::Output ||
-      (qs.tiedEmbeddings && category == Category::TokenEmbd)) {
-    // The output (or the tied embeddings that serve as it): q6_K unless the
-    // file is q8_0, and q8_0 when a row does not split into the file type's
-    // blocks.
-    if (falcon || !::llmq::rowFits(type, cols))
-      return Format::Q8_0;
-    if (type != Format::Q8_0)
-      return Format::Q6_K;
-    return type;
-  }
-  if (category == Category::TokenEmbd)
-    return type; // only IQ/TQ file types change untied embeddings
-  if (isAttnVLike(category)) {
-    if (ftype == FileType::Q2_K)
-      type = qs.nGqa >= 4 ? Format::Q4_K : Format::Q3_K;
-    else if (ftype == FileType::Q3_K_M)
-      type = qs.iAttentionWv < 2 ? Format::Q5_K : Format::Q4_K;
-    else if (ftype == FileType::Q3_K_L)
-      type = Format::Q5_K;
-    else if ((ftype == FileType::Q4_K_M || ftype == FileType::Q5_K_M) &&
-             useMoreBits(qs.iAttentionWv, qs.nAttentionWv))
-      type = Format::Q6_K;
-    else if (ftype == FileType::Q4_K_S && qs.iAttentionWv < 4)
-      type = Format::Q5_K;
-    ++qs.iAttentionWv;
-    return type;
-  }
-  if (category == Category::FfnDown) {
-    // Dense models: the layer is the running count of ffn_down tensors,
-    // which llama.cpp visits in layer order.
-    int iLayer = qs.iFfnDown, nLayer = qs.nFfnDown;
-    if (ftype == FileType::Q2_K)
-      type = Format::Q3_K;
-    else if (ftype == FileType::Q3_K_M)
-      type = iLayer < nLayer / 16                       ? Format::Q5_K
-             : !falcon || useMoreBits(iLayer, nLayer) ? Format::Q4_K
-                                                        : Format::Q3_K;
-    else if (ftype == FileType::Q3_K_L)
-      type = falcon ? Format::Q4_K : Format::Q5_K;
-    else if (ftype == FileType::Q4_K_M) {
-      if (falcon)
-        type = iLayer < nLayer / 16            ? Format::Q6_K
-               : useMoreBits(iLayer, nLayer) ? Format::Q5_K
-                                               : Format::Q4_K;
-      else if (useMoreBits(iLayer, nLayer))
-        type = Format::Q6_K;
-    } else if (ftype == FileType::Q5_K_M && useMoreBits(iLayer, nLayer))
-      type = Format::Q6_K;
-    else if (ftype == FileType::Q4_K_S && !falcon && iLayer < nLayer / 8)
-      type = Format::Q5_K;
-    else if (ftype == FileType::Q4_0 && qs.hasImatrix && iLayer < nLayer / 8)
-      type = Format::Q4_1;
-    ++qs.iFfnDown;
-    return type;
-  }
-  if (category == Category::AttnOutput) {
-    if (!falcon) {
-      if (ftype == FileType::Q2_K)
-        type = Format::Q3_K;
-      else if (ftype == FileType::Q3_K_M)
-        type = Format::Q4_K;
-      else if (ftype == FileType::Q3_K_L)
-        type = Format::Q5_K;
-    } else if (ftype == FileType::Q3_K_L) {
-      type = Format::Q4_K;
+/// llama.cpp's manual override: the first pattern found in `name`.
+Override *AssignBitsPass::matchOverride(StringRef name) {
+  for (Override &o : overrides)
+    if (o.regex->match(name)) {
+      o.used = true;
+      return &o;
     }
-    return type;
+  return nullptr;
+}
+
+/// "16x48".
+static std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(shape, os, "x");
+  return text;
+}
+
+/// Why a matrix with rows of `cols` values cannot be stored as integer
+/// format `format` ("" when it can): compressed-tensors packs 32/bits codes
+/// per int32 along a row, and groups must split a row.
+static std::string intMisfit(const ::llmq::TensorFormat &format, int64_t cols) {
+  if (format.group && cols % format.group != 0)
+    return "rows of " + std::to_string(cols) +
+           " values do not split into groups of " +
+           std::to_string(format.group);
+  unsigned perWord = 32 / format.bits;
+  if (cols % perWord != 0)
+    return "rows of " + std::to_string(cols) +
+           " values do not pack into int32 words of " +
+           std::to_string(perWord) + " codes";
+  return "";
+}
+
+/// `format` for `weight`, whose rows have `cols` values: a ggml type
+/// through llama.cpp's row fallback (counted in `qs`); FP8 blocks always
+/// (blocks at the edges may be partial); an integer format only when its
+/// groups and packing split a row, else an error naming the weight and
+/// `origin`, the option that asked for it.
+static FailureOr<::llmq::TensorFormat>
+fitFormat(QuantizeState &qs, const ::llmq::TensorFormat &format,
+          WeightOp weight, int64_t cols, StringRef origin) {
+  if (format.isGgml())
+    return ::llmq::TensorFormat::ggmlFormat(fallback(qs, format.ggml, cols));
+  if (format.kind != ::llmq::FormatKind::Int)
+    return format;
+  std::string why = intMisfit(format, cols);
+  if (why.empty())
+    return format;
+  weight.emitError("llmq-assign-bits: cannot store '")
+      << weight.getSymName() << "' ("
+      << shapeText(weight.getTensorType().getShape()) << ") as "
+      << format.name() << " (" << origin << "): " << why;
+  return failure();
+}
+
+/// The bytes of `weight` stored as `format`, every tensor of it (codes,
+/// scales, zero points) counted; nullopt when they overflow.
+static std::optional<uint64_t> weightBytes(WeightOp weight,
+                                           const ::llmq::TensorFormat &format) {
+  ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+  // No format takes more than 5 bytes per value (f32: 4; fp8 in 1x1
+  // blocks: 1 + 4), so this bound keeps storageBytes from overflowing.
+  uint64_t limit = uint64_t(INT64_MAX) / 8;
+  if (shape.empty())
+    return format.storageBytes(1, 1);
+  std::optional<uint64_t> rows =
+      ::llmq::checkedProduct(shape.drop_back(), limit);
+  if (!::llmq::checkedProduct(shape, limit) || !rows)
+    return std::nullopt;
+  return format.storageBytes(static_cast<int64_t>(*rows), shape.back());
+}
+
+/// Sets `assigned_bytes` and `assigned_bpw` from the formats now on the
+/// weights and prints them on one line; `mode` says how they were chosen.
+LogicalResult AssignBitsPass::writeTotals(ModelOp model, StringRef mode) {
+  uint64_t bytes = 0, elements = 0;
+  for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
+    std::optional<::llmq::TensorFormat> format = chosenFormat(weight);
+    std::optional<uint64_t> b =
+        weightBytes(weight, format ? *format : sourceFormat(weight));
+    std::optional<uint64_t> n =
+        ::llmq::checkedProduct(weight.getTensorType().getShape());
+    std::optional<uint64_t> sumBytes =
+        b ? ::llmq::checkedAdd(bytes, *b) : std::nullopt;
+    std::optional<uint64_t> sumElements =
+        n ? ::llmq::checkedAdd(elements, *n) : std::nullopt;
+    if (!sumBytes || !sumElements || *sumBytes > uint64_t(INT64_MAX))
+      return weight.emitError("llmq-assign-bits: '")
+             << weight.getSymName() << "' ("
+             << shapeText(weight.getTensorType().getShape())
+             << ") makes the model's size overflow 64 bits";
+    bytes = *sumBytes;
+    elements = *sumElements;
   }
-  // attn_q, attn_k, ffn_gate, ffn_up and the rest: only IQ file types
-  // change them. (attn_qkv never gets here: it is V-like above.)
-  return type;
+  double bpw = elements ? 8.0 * static_cast<double>(bytes) /
+                              static_cast<double>(elements)
+                        : 0.0;
+  MLIRContext *ctx = model.getContext();
+  auto *dialect = ctx->getLoadedDialect<LlmqDialect>();
+  Builder builder(ctx);
+  dialect->getAssignedBytesAttrHelper().setAttr(
+      model, builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
+  dialect->getAssignedBpwAttrHelper().setAttr(model,
+                                              builder.getF64FloatAttr(bpw));
+  llvm::errs() << llvm::formatv(
+      "llmq-assign-bits: {0}: {1}, assigned {2} bytes ({3:F4} bpw)\n",
+      model.getSymName(), mode, bytes, bpw);
+  return success();
 }
 
-/// llama.cpp's weights_map order: by layer ("blk.N.", -1 for the rest),
-/// then by name.
-static bool llamaCppOrder(const std::pair<std::string, WeightOp> &a,
-                          const std::pair<std::string, WeightOp> &b) {
-  auto layer = [](const std::string &name) {
-    int l = -1;
-    std::sscanf(name.c_str(), "blk.%d.", &l);
-    return l;
-  };
-  int la = layer(a.first), lb = layer(b.first);
-  if (la != lb)
-    return la < lb;
-  return a.first < b.first;
+/// The token embedding(s) and the output head, which FP8 and integer-group
+/// checkpoints leave unquantized (`ignore: [lm_head]`; embeddings are no
+/// Linear layer).
+static bool isHeadOrEmbedding(Category category) {
+  return category == Category::Output || category == Category::TokenEmbd;
 }
 
-LogicalResult AssignBitsPass::apply(ModelOp model) {
-  std::optional<FileType> ftype = parsePreset(preset);
-  if (!ftype)
-    return model.emitError("llmq-assign-bits: preset='")
-           << preset
-           << "', expected one of q2_k, q3_k_s, q3_k_m, q3_k_l, q4_0, "
-              "q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k, q8_0";
-  Format defaultFormat = defaultType(*ftype);
+LogicalResult AssignBitsPass::apply(ModelOp model, const Plan &plan) {
+  Format defaultFormat =
+      plan.fileType ? defaultType(*plan.fileType) : plan.uniform.ggml;
 
   SmallVector<std::pair<std::string, WeightOp>> weights;
   for (WeightOp weight : model.getBody().getOps<WeightOp>())
     weights.emplace_back(ggufName(weight.getSymName()), weight);
-  llvm::stable_sort(weights, llamaCppOrder);
+  llvm::stable_sort(weights, [](const auto &a, const auto &b) {
+    return precedes(a.first, b.first);
+  });
 
   // init_quantize_state_counters.
   QuantizeState qs;
@@ -338,23 +296,55 @@ LogicalResult AssignBitsPass::apply(ModelOp model) {
   }
   qs.nFfnDown = static_cast<int>(model.getNumLayers());
 
-  Builder builder(model.getContext());
+  MLIRContext *ctx = model.getContext();
   for (auto &[name, weight] : weights) {
     RankedTensorType type = weight.getTensorType();
-    Format chosen = Format::F32;
-    if (allowsQuantization(name, type.getRank())) {
-      // The shapes are in HF order; ggml's ne[0] is the last dimension.
-      int64_t cols = type.getShape().back();
-      chosen = chooseType(qs, *ftype, defaultFormat, categoryOf(name), cols,
-                          model.getArch());
-      chosen = fallback(qs, chosen, cols);
-      ++numQuantized;
+    ::llmq::TensorFormat chosen;
+    if (!allowsQuantization(name, type.getRank())) {
+      // Never quantized: f32 as llama.cpp writes them, or as stored.
+      chosen = plan.ggml() ? ::llmq::TensorFormat::ggmlFormat(Format::F32)
+                           : sourceFormat(weight);
+      weight.setFormatAttr(FormatAttr::get(ctx, chosen));
+      continue;
     }
-    weight.setFormatAttr(
-        FormatAttr::get(model.getContext(), chosen));
+    // The shapes are in HF order; ggml's ne[0] is the last dimension.
+    int64_t cols = type.getShape().back();
+    Category category = categoryOf(name);
+    if (Override *o = matchOverride(name)) {
+      // llama.cpp skips its rules for a manual override, so the attn_v and
+      // ffn_down counters do not advance either.
+      FailureOr<::llmq::TensorFormat> f = fitFormat(
+          qs, o->format, weight, cols, "tensor-type '" + o->spec + "'");
+      if (failed(f))
+        return failure();
+      chosen = *f;
+      ++numOverridden;
+    } else if (plan.fileType) {
+      chosen = ::llmq::TensorFormat::ggmlFormat(
+          fallback(qs,
+                   chooseType(qs, *plan.fileType, defaultFormat, category, cols,
+                              model.getArch()),
+                   cols));
+    } else if (plan.uniform.isGgml()) {
+      // llama-quantize --pure: the default type everywhere, output and
+      // embeddings included, with the row fallback.
+      chosen =
+          ::llmq::TensorFormat::ggmlFormat(fallback(qs, defaultFormat, cols));
+    } else if (isHeadOrEmbedding(category)) {
+      chosen = sourceFormat(weight);
+    } else {
+      FailureOr<::llmq::TensorFormat> f =
+          fitFormat(qs, plan.uniform, weight, cols, plan.option);
+      if (failed(f))
+        return failure();
+      chosen = *f;
+    }
+    if (!chosen.isFloat())
+      ++numQuantized;
+    weight.setFormatAttr(FormatAttr::get(ctx, chosen));
   }
   numFallbacks += qs.nFallback;
-  return success();
+  return writeTotals(model, plan.option);
 }
 
 //===----------------------------------------------------------------------===//
@@ -366,7 +356,7 @@ namespace {
 /// cost the knapsack minimises (the error, or the error scaled by the
 /// weight's measured sensitivity).
 struct Candidate {
-  Format format;
+  ::llmq::TensorFormat format;
   uint64_t bytes = 0;
   double error = 0;
   double cost = 0;
@@ -377,8 +367,11 @@ struct Item {
   WeightOp weight;
   std::string name;
   int64_t rows = 0, cols = 0;
-  bool quantizable = false;
-  std::vector<Candidate> candidates; ///< one (f32) when not quantizable
+  bool quantizable = false; ///< chosen by the knapsack (and probed)
+  bool fixed = false;       ///< quantizable, but a tensor-type pattern chose
+  bool measured = false;    ///< its candidates' errors are measured
+  /// one (f32 or the override's format) when not chosen by the knapsack
+  std::vector<Candidate> candidates;
   size_t chosen = 0;
   /// The source rows, as stored, and how they are quantized: importance per
   /// column (empty: 1) and the logit mask's row scale.
@@ -415,8 +408,7 @@ static void measure(Item &item, ::llmq::runtime::ThreadPool &pool) {
   size_t k = item.candidates.size();
   int64_t rows = item.rows, cols = item.cols;
   std::vector<double> rowError(k * rows, 0.0);
-  const float *imp =
-      item.importance.empty() ? nullptr : item.importance.data();
+  const float *imp = item.importance.empty() ? nullptr : item.importance.data();
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> x(cols), y(cols);
     std::vector<uint8_t> packed(cols * sizeof(float) + 64);
@@ -427,7 +419,7 @@ static void measure(Item &item, ::llmq::runtime::ThreadPool &pool) {
           v *= rowScale;
       for (size_t i = 0; i < k; ++i) {
         const ::llmq::FormatTraits &t =
-            ::llmq::getFormatTraits(item.candidates[i].format);
+            ::llmq::getFormatTraits(item.candidates[i].format.ggml);
         t.quantizeRow(x.data(), packed.data(), cols, imp);
         t.dequantizeRow(packed.data(), y.data(), cols);
         double e = 0;
@@ -460,8 +452,7 @@ static std::vector<uint8_t> quantizeTensor(const Item &item, Format format,
   size_t rowBytes = ::llmq::rowBytes(format, cols);
   std::vector<uint8_t> packed(rowBytes * rows);
   std::vector<double> rowError(rows, 0.0);
-  const float *imp =
-      item.importance.empty() ? nullptr : item.importance.data();
+  const float *imp = item.importance.empty() ? nullptr : item.importance.data();
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> x(cols), y(cols);
     for (int64_t r = begin; r < end; ++r) {
@@ -551,8 +542,8 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
   auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
   if (!tokenizer)
     return fail(llvm::toString(tokenizer.takeError()));
-  auto stream = ::llmq::runtime::encodeFile(**tokenizer,
-                                            tokenizerAttr.getBos(), textFile);
+  auto stream = ::llmq::runtime::encodeFile(**tokenizer, tokenizerAttr.getBos(),
+                                            textFile);
   if (!stream)
     return fail(llvm::toString(stream.takeError()));
   int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
@@ -579,7 +570,7 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
                   "' is no matrix the runtime multiplies by");
     // The smallest candidate: the largest error, so the KLD it causes is
     // well above rounding and the ratio is measured where it matters most.
-    Format probeFormat = item.candidates.front().format;
+    Format probeFormat = item.candidates.front().format.ggml;
     double error = 0;
     std::vector<uint8_t> packed =
         quantizeTensor(item, probeFormat, pool, error);
@@ -597,8 +588,8 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     item.sensitivity = error > 0 ? *kld / error : 0.0;
     LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
                    "{0}: {1} error {2:E4} kld {3:E4} sensitivity {4:E4}\n",
-                   item.name, ::llmq::getFormatTraits(probeFormat).name,
-                   error, *kld, item.sensitivity));
+                   item.name, ::llmq::getFormatTraits(probeFormat).name, error,
+                   *kld, item.sensitivity));
     for (Candidate &c : item.candidates)
       c.cost = c.error * item.sensitivity;
   }
@@ -623,6 +614,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     hasOutput |= ggufName(weight.getSymName()) == "output.weight";
   std::vector<Item> items;
   uint64_t totalElements = 0;
+  QuantizeState overrideState;
   for (WeightOp weight : model.getBody().getOps<WeightOp>()) {
     Item item;
     item.weight = weight;
@@ -632,29 +624,59 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     item.rows = item.cols == 0 ? 0 : type.getNumElements() / item.cols;
     totalElements += type.getNumElements();
     item.quantizable = allowsQuantization(item.name, type.getRank());
-    if (item.quantizable) {
+    Override *override = item.quantizable ? matchOverride(item.name) : nullptr;
+    if (override) {
+      // Fixed by the pattern, outside the knapsack; its error is measured
+      // when it is a ggml type (the only ones measure() quantizes).
+      FailureOr<::llmq::TensorFormat> f =
+          fitFormat(overrideState, override->format, weight, item.cols,
+                    "tensor-type '" + override->spec + "'");
+      if (failed(f))
+        return failure();
+      std::optional<uint64_t> bytes = weightBytes(weight, *f);
+      if (!bytes)
+        return fail("'" + weight.getSymName() + "' (" +
+                    shapeText(type.getShape()) + ") is too large");
+      item.quantizable = false;
+      item.fixed = true;
+      item.measured = f->isGgml();
+      item.candidates.push_back({*f, *bytes, 0.0});
+      ++numOverridden;
+    } else if (item.quantizable) {
       // Rule without sensitivity probes: the output head (and tied
       // embeddings serving as it) keeps q6_K or better, as in every preset:
       // its error reaches the logits directly, which the per-tensor error
       // does not see. The probes measure exactly that, so they lift it.
       Category category = categoryOf(item.name);
       bool head = (category == Category::Output ||
-                  (category == Category::TokenEmbd && !hasOutput)) &&
+                   (category == Category::TokenEmbd && !hasOutput)) &&
                   !probing;
-      for (Format f : candidateFormats(item.cols))
-        if (!head || ::llmq::bitsPerWeight(f) >= 6.5)
-          item.candidates.push_back(
-            {f, ::llmq::rowBytes(f, item.cols) * item.rows, 0.0});
+      item.measured = true;
+      for (Format f : candidateFormats(item.cols)) {
+        if (head && ::llmq::bitsPerWeight(f) < 6.5)
+          continue;
+        ::llmq::TensorFormat t = ::llmq::TensorFormat::ggmlFormat(f);
+        std::optional<uint64_t> bytes = weightBytes(weight, t);
+        if (!bytes)
+          return fail("'" + weight.getSymName() + "' (" +
+                      shapeText(type.getShape()) + ") is too large");
+        item.candidates.push_back({t, *bytes, 0.0});
+      }
     } else {
-      item.candidates.push_back(
-          {Format::F32, uint64_t(type.getNumElements()) * 4, 0.0});
+      ::llmq::TensorFormat f32 = ::llmq::TensorFormat::ggmlFormat(Format::F32);
+      std::optional<uint64_t> bytes = weightBytes(weight, f32);
+      if (!bytes)
+        return fail("'" + weight.getSymName() + "' (" +
+                    shapeText(type.getShape()) + ") is too large");
+      item.candidates.push_back({f32, *bytes, 0.0});
     }
     items.push_back(std::move(item));
   }
-  uint64_t budget = targetBytes > 0
-                        ? static_cast<uint64_t>(targetBytes)
-                        : static_cast<uint64_t>(
-                              std::floor(targetBpw * totalElements / 8.0));
+  numFallbacks += overrideState.nFallback;
+  uint64_t budget =
+      targetBytes > 0
+          ? static_cast<uint64_t>(targetBytes)
+          : static_cast<uint64_t>(std::floor(targetBpw * totalElements / 8.0));
 
   // Measure every candidate of every quantizable weight.
   unsigned numThreads =
@@ -662,7 +684,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   ::llmq::runtime::ThreadPool pool(numThreads);
   auto sources = std::make_unique<WeightSources>();
   for (Item &item : items) {
-    if (!item.quantizable)
+    if (!item.measured)
       continue;
     auto source = sources->resolve(item.weight);
     if (!source)
@@ -672,6 +694,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     view.rows = source->rows;
     view.cols = source->cols;
     view.data = source->data;
+    view.grouped = source->grouped;
     if (auto rows = item.weight.getScaledRowsAttr()) {
       item.scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       if (auto s = item.weight.getRowScaleAttr())
@@ -689,6 +712,10 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       for (int64_t c = 0; c < (*entry)->cols; ++c)
         importance.push_back((*entry)->mean2(c));
     measure(item, pool);
+    // An override's error counts in assigned_error; with no sensitivity of
+    // its own it adds nothing to the cost the knapsack minimises.
+    if (item.fixed)
+      item.candidates[0].cost = 0;
     ++numQuantized;
   }
   if (probing)
@@ -718,8 +745,8 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   }
   if (budget < minBytes)
     return fail("budget of " + Twine(budget) +
-                " bytes is below the smallest assignment, " +
-                Twine(minBytes) + " bytes");
+                " bytes is below the smallest assignment, " + Twine(minBytes) +
+                " bytes");
   // Units: the model's largest assignment in at most 2^17 units; they depend
   // on the model only, so a larger budget never has fewer feasible choices.
   uint64_t unit = std::max<uint64_t>(1, (maxBytes + (1u << 17) - 1) >> 17);
@@ -739,12 +766,12 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
     bytes += c.bytes;
     error += c.error;
     cost += c.cost;
-    item.weight.setFormatAttr(
-        FormatAttr::get(ctx, c.format));
+    item.weight.setFormatAttr(FormatAttr::get(ctx, c.format));
+    if (item.measured)
+      dialect->getQuantErrorAttrHelper().setAttr(
+          item.weight, builder.getF64FloatAttr(c.error));
     if (!item.quantizable)
       continue;
-    dialect->getQuantErrorAttrHelper().setAttr(
-        item.weight, builder.getF64FloatAttr(c.error));
     if (probing)
       dialect->getSensitivityAttrHelper().setAttr(
           item.weight, builder.getF64FloatAttr(item.sensitivity));
@@ -754,11 +781,11 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       model, builder.getI64IntegerAttr(static_cast<int64_t>(bytes)));
   dialect->getAssignedBpwAttrHelper().setAttr(model,
                                               builder.getF64FloatAttr(bpw));
-  dialect->getAssignedErrorAttrHelper().setAttr(
-      model, builder.getF64FloatAttr(error));
+  dialect->getAssignedErrorAttrHelper().setAttr(model,
+                                                builder.getF64FloatAttr(error));
   if (probing)
-    dialect->getEstimatedKldAttrHelper().setAttr(
-        model, builder.getF64FloatAttr(cost));
+    dialect->getEstimatedKldAttrHelper().setAttr(model,
+                                                 builder.getF64FloatAttr(cost));
   llvm::errs() << llvm::formatv(
       "llmq-assign-bits: {0}: budget {1} bytes, assigned {2} bytes "
       "({3:F4} bpw), error {4:E6}",
@@ -781,13 +808,36 @@ void AssignBitsPass::runOnOperation() {
   if (targetBytes < 0)
     return refuse("target-bytes=" + Twine(targetBytes.getValue()) +
                   " must be > 0");
-  int modes = !preset.empty() + (targetBpw != 0) + (targetBytes != 0);
-  if (modes != 1) {
-    getOperation().emitError("llmq-assign-bits: give exactly one of preset, "
-                             "target-bpw and target-bytes");
-    return signalPassFailure();
+  int modes = !preset.empty() + !uniformType.empty() + (targetBpw != 0) +
+              (targetBytes != 0);
+  if (modes != 1)
+    return refuse("give exactly one of preset, type, target-bpw and "
+                  "target-bytes");
+  std::optional<Plan> plan;
+  if (!preset.empty()) {
+    plan = parsePreset(preset);
+    if (!plan)
+      return refuse("unknown preset '" + preset + "' (one of " + kPresetNames +
+                    ")");
+  } else if (!uniformType.empty()) {
+    std::optional<::llmq::TensorFormat> format =
+        ::llmq::TensorFormat::parse(uniformType);
+    if (!format)
+      return refuse("type='" + uniformType + "' names no storage format (" +
+                    kFormatExamples + ")");
+    plan.emplace();
+    plan->uniform = *format;
+    plan->option = "type=" + uniformType;
   }
+  if (failed(parseOverrides()))
+    return signalPassFailure();
   for (ModelOp model : getOperation().getOps<ModelOp>())
-    if (failed(preset.empty() ? optimize(model) : apply(model)))
+    if (failed(plan ? apply(model, *plan) : optimize(model)))
       return signalPassFailure();
+  // llama-quantize ignores a pattern that matches nothing; a warning says
+  // so, since it is most often a misspelt name.
+  for (const Override &o : overrides)
+    if (!o.used)
+      getOperation().emitWarning("llmq-assign-bits: tensor-type '")
+          << o.spec << "' matches no quantizable weight";
 }

@@ -150,8 +150,10 @@ def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
 }
 
 def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
-  let summary = "Sets every weight's format to llama-quantize's choice for a file type";
+  let summary = "Sets every weight's format: llama-quantize's choice for a file type, FP8 blocks, int groups, one format, or a measured mix";
   let description = [{
+    Exactly one of four modes; docs/passes/assign-bits.md states every rule.
+
     `preset=q2_k|q3_k_s|q3_k_m|q3_k_l|q4_0|q4_k_s|q4_k_m|q5_k_s|q5_k_m|q6_k|q8_0`:
     every `llmq.weight` gets the `format` llama-quantize writes for that
     tensor in a file of that type (llama.cpp's llama_tensor_get_type: the
@@ -159,6 +161,25 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     use_more_bits, attn_output, the GQA rule, and the fallback for rows a
     type's blocks do not fit). Tensors llama.cpp never quantizes (1-D,
     norms) get f32. Existing formats are overwritten.
+
+    `preset=fp8` (`#llmq.format<fp8_e4m3, block = [128, 128]>`) and
+    `preset=w4a16` (`#llmq.format<int4, group = 128>`): that format on every
+    quantizable matrix except the token embedding and the LM head (the
+    usual `ignore: [lm_head]`; embeddings are no Linear layer), which keep
+    their source format, as do norms and biases.
+
+    `type=T` (any TensorFormat name: `q4_K`, `fp8_block`, `int4_g128`,
+    `int8_g128_asym`, `int8`, ...): T on every quantizable matrix, like
+    llama-quantize `--pure`; ggml types with llama.cpp's row fallback, the
+    output and embeddings included; other formats as `preset=fp8`. A group
+    format whose groups do not divide a weight's rows is refused naming it.
+
+    `tensor-type=REGEX=FORMAT,...`: overrides, as llama-quantize's
+    `--tensor-type`: matched (searched, case-insensitive) against each
+    quantizable weight's GGUF name with `.weight` appended, first match
+    wins; the weight gets FORMAT (ggml types with the row fallback; a group
+    format that does not fit is refused) and is left out of the preset's
+    rules and of the optimizer's choice.
 
     `target-bpw=X` or `target-bytes=N` (instead of a preset): measures, for
     every quantizable weight and each of q2_K, q3_K, q4_K, q5_K, q6_K, q8_0
@@ -174,12 +195,17 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     model and the model with only that weight at its smallest candidate, per
     unit of that candidate's error; the knapsack then minimises the
     estimated KLD, and the output head is no longer held at q6_K or better.
-    Sets the model attributes `assigned_bytes`, `assigned_bpw`,
-    `assigned_error` (and `estimated_kld` and each weight's `sensitivity`
-    with the probes).
+    Sets `assigned_error` (and `estimated_kld` and each weight's
+    `sensitivity` with the probes).
+
+    Every mode sets the model attributes `assigned_bytes` and `assigned_bpw`
+    (all tensors of every weight, scales and zero points included) and
+    prints them on one line on stderr.
   }];
   let options = [
-    Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...)">,
+    Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...), fp8 or w4a16">,
+    Option<"uniformType", "type", "std::string", "\"\"", "one format on every quantizable matrix (q4_K, fp8_block, int4_g128, ...), as llama-quantize --pure">,
+    ListOption<"tensorTypes", "tensor-type", "std::string", "REGEX=FORMAT overrides, first match wins (GGUF names with .weight)">,
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
@@ -190,6 +216,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
     Statistic<"numFallbacks", "num-fallbacks", "weights whose rows forced a fallback type">,
+    Statistic<"numOverridden", "num-overridden", "weights whose format a tensor-type pattern set">,
   ];
 }
 

@@ -118,6 +118,7 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
     view.rows = source->rows;
     view.cols = source->cols;
     view.data = source->data;
+    view.grouped = source->grouped;
 
     llvm::DenseSet<int64_t> scaled;
     double scale = 1.0;
@@ -127,6 +128,7 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
         scale = rowScale.getValueAsDouble();
     }
     Stats s = computeStats(view, scaled, scale);
+    sources.release(*source);
     NamedAttribute entries[] = {
         builder.getNamedAttr("count", builder.getI64IntegerAttr(s.count)),
         builder.getNamedAttr("kurtosis", builder.getF64FloatAttr(s.kurtosis)),

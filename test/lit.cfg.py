@@ -35,6 +35,8 @@ config.environment["LLMQ_NODE"] = node  # for the helper scripts that run it
 if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
     config.available_features.add("llama-cpp")
 config.substitutions.append(("%python", "python3"))
+# Test tools built under build/test/bin (test/CMakeLists.txt).
+config.substitutions.append(("%zip-directory", os.path.join(config.llmq_obj_root, "test", "bin", "zip-directory")))
 
 # llama.cpp's own command-line tools (llama-quantize, llama-perplexity,
 # llama-imatrix), built by scripts/setup.sh --with-llama-tools into a cache

@@ -415,7 +415,6 @@ public:
     int64_t cols = source->cols, rows = source->rows;
     uint64_t srcRowBytes = source->rowBytes;
     const uint8_t *base = source->data;
-    const FormatTraits &in = getFormatTraits(from);
     const FormatTraits &out = getFormatTraits(t.format);
     // Rows the logit mask amplified are scaled while converting.
     llvm::SmallDenseSet<int64_t> scaled;
@@ -426,7 +425,8 @@ public:
     }
     // Bytes already in the output format are copied as they are: re-rounding
     // them (with or without importance) could only lose precision.
-    bool copy = from == t.format && t.permuteHeads == 0 && scaled.empty();
+    bool copy = from == t.format && !source->grouped && t.permuteHeads == 0 &&
+                scaled.empty();
     uint64_t dstRowBytes = rowBytes(t.format, cols);
     // Work through whole heads at a time when permuting, so each chunk
     // reads exactly its own source rows and can hand their pages back.
@@ -446,7 +446,7 @@ public:
           thread_local std::vector<float> row;
           row.resize(cols);
           int64_t src = sourceRow(first + r, rows, t.permuteHeads);
-          in.dequantizeRow(base + src * srcRowBytes, row.data(), cols);
+          source->dequantizeRow(src, row.data());
           if (scaled.contains(first + r))
             for (float &v : row)
               v *= rowScale;
@@ -460,6 +460,7 @@ public:
       source->file->release(source->offset + first * srcRowBytes,
                             count * srcRowBytes);
     }
+    sources.release(*source);
     return llvm::Error::success();
   }
 

@@ -81,6 +81,8 @@ public:
   /// Binds `symbol`; rows are then read with row().
   llvm::Error bind(StringRef symbol) {
     mlir::llmq::WeightOp op = model.lookupWeight(symbol);
+    sources.release(source); // the previous weight's scales
+    source = {};
     auto resolved = sources.resolve(op);
     if (!resolved)
       return resolved.takeError();
@@ -88,7 +90,7 @@ public:
     // A vector reads as a column (one element per row), as the plan splits
     // it; vectors are stored in float formats, one element per block.
     if (op.getTensorType().getRank() == 1) {
-      if (getFormatTraits(source.format).blockElems != 1)
+      if (source.grouped || getFormatTraits(source.format).blockElems != 1)
         return shardError(source.file->path() + ": vector '" + symbol +
                           "' is stored in a block format");
       source.rows = source.cols;
@@ -104,8 +106,7 @@ public:
       std::fill(out, out + cols, 0.0f);
       return;
     }
-    getFormatTraits(source.format)
-        .dequantizeRow(source.data + r * source.rowBytes, out, cols);
+    source.dequantizeRow(r, out);
   }
   /// Hands back the pages of rows [first, end).
   void release(int64_t first, int64_t end) const {
@@ -114,6 +115,25 @@ public:
     if (end > first)
       source.file->release(source.offset + first * source.rowBytes,
                            (end - first) * source.rowBytes);
+  }
+  /// The source's FP8 codes and block scales when a shard of `w` can be
+  /// copied from them: the source is in `w`'s format (fp8 128x128 blocks)
+  /// and the shard's edges fall on its block edges.
+  const GroupedView *fp8Copy(const ShardedWeight &w,
+                             const ShardedWeight::Slice &s) const {
+    const GroupedView *g = source.grouped;
+    if (!g || *g->format != w.format || w.reblocked ||
+        shardCodec(w.format) != ShardCodec::FP8Block)
+      return nullptr;
+    auto onEdge = [](int64_t at, int64_t end, int64_t block) {
+      return at % block == 0 || at == end;
+    };
+    int64_t br = g->format->blockRows, bc = g->format->blockCols;
+    if (!onEdge(s.rowBegin, g->rows, br) || !onEdge(s.rowEnd, g->rows, br) ||
+        !onEdge(s.colBegin, g->cols, bc) || !onEdge(s.colEnd, g->cols, bc) ||
+        s.rowEnd > g->rows)
+      return nullptr;
+    return g;
   }
   int64_t cols = 0;
 
@@ -153,11 +173,26 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
       shardCodec(w.format) == ShardCodec::FP8Block
           ? 128
           : std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(src.cols, 1));
+  // An FP8 source in the artifact's blocks keeps its bytes: requantizing
+  // dequantized values would usually, not always, give them back.
+  const GroupedView *copyFrom = src.fp8Copy(w, s);
   for (int64_t first = 0; first < rows; first += stripRows) {
     int64_t n = std::min(stripRows, rows - first);
     int64_t row0 = s.rowBegin + first;
     switch (*shardCodec(w.format)) {
     case ShardCodec::FP8Block: {
+      if (copyFrom) {
+        for (int64_t r = row0; r < row0 + n; ++r)
+          out.write(
+              asBytes(copyFrom->codes + r * copyFrom->cols + s.colBegin, cols));
+        int64_t scaleCols = groupedScaleCols(*copyFrom->format, copyFrom->cols);
+        const float *blockRow =
+            copyFrom->scales + (row0 / copyFrom->format->blockRows) * scaleCols;
+        int64_t bc = copyFrom->format->blockCols;
+        scales.insert(scales.end(), blockRow + s.colBegin / bc,
+                      blockRow + (s.colEnd + bc - 1) / bc);
+        break;
+      }
       readStrip(src, s, row0, n, strip);
       FP8BlockTensor q = quantizeFP8Block(strip.data(), n, cols);
       out.write(q.weight);

@@ -24,10 +24,10 @@ static const struct {
   StringRef name;
   std::optional<Format> format;
   unsigned bytes;
-} kDTypes[] = {{"F32", Format::F32, 4}, {"F16", Format::F16, 2},
+} kDTypes[] = {{"F32", Format::F32, 4},   {"F16", Format::F16, 2},
                {"BF16", Format::BF16, 2}, {"F8_E4M3", std::nullopt, 1},
                {"I8", std::nullopt, 1},   {"U8", std::nullopt, 1},
-               {"I32", std::nullopt, 4}};
+               {"I32", std::nullopt, 4},  {"I64", std::nullopt, 8}};
 
 StringRef llmq::safetensorsDType(Format format) {
   for (const auto &d : kDTypes)

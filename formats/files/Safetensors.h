@@ -45,7 +45,8 @@ struct SafetensorsHeader {
 /// Errors name the file and the tensor. Refuses non-regular files and
 /// headers over kMaxSafetensorsHeaderBytes before reading them.
 /// Only F32, F16 and BF16 tensors are accepted unless `anyDType`, which also
-/// admits F8_E4M3, I8, U8 and I32 (the components of group formats).
+/// admits F8_E4M3, I8, U8, I32 and I64 (the components of group formats;
+/// compressed-tensors' `weight_shape` is I64).
 /// Without `checkExtents`, a tensor that runs past the end of the file is
 /// kept (its offset and size still checked arithmetic), for a caller that
 /// checks each tensor it reads and names it then (WeightSources).

@@ -11,24 +11,28 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
-#include "formats/files/JsonFile.h"
-#include "formats/files/ReadFile.h"
-#include "formats/files/OutputPaths.h"
 #include "dialects/Llmq/RopeScaling.h"
+#include "formats/TensorFormat.h"
+#include "formats/files/JsonFile.h"
+#include "formats/files/MappedFile.h"
+#include "formats/files/OutputPaths.h"
+#include "formats/files/ReadFile.h"
 #include "formats/files/Safetensors.h"
 #include "frontends/ModelLimits.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 
 #include "formats/files/Json.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 using namespace llmq;
@@ -65,6 +69,26 @@ static llvm::Expected<Json> readJson(StringRef path, bool required,
 }
 
 namespace {
+/// One config_groups entry of a compressed-tensors checkpoint.
+struct QuantGroup {
+  std::string name;
+  std::vector<std::string> targets;
+  TensorFormat format;
+};
+
+/// config.json's quantization_config, in llmq's terms.
+struct QuantConfig {
+  enum Kind { None, FP8, CompressedTensors } kind = None;
+  /// FP8: the block shape of `weight_scale_inv`.
+  TensorFormat fp8;
+  /// compressed-tensors: the weight schemes in the file's order.
+  std::vector<QuantGroup> groups;
+  /// FP8's modules_to_not_convert, compressed-tensors' ignore.
+  std::vector<std::string> ignore;
+};
+} // namespace
+
+namespace {
 /// The hyperparameters of config.json, in llmq's terms.
 struct HFConfig {
   const ArchInfo *arch = nullptr;
@@ -78,6 +102,7 @@ struct HFConfig {
   /// whether the layer skips RoPE.
   std::vector<int64_t> slidingWindow;
   std::vector<bool> noRope;
+  QuantConfig quant;
 };
 
 static std::string numberText(double value) {
@@ -184,6 +209,182 @@ public:
   std::string path;
 };
 } // namespace
+
+/// Whether `module` is named by `pattern`: the module itself, or a
+/// compressed-tensors "re:" regular expression matched at its start (Python's
+/// re.match); FP8's modules_to_not_convert also names modules by a part of
+/// their name (transformers' should_convert_module).
+static bool namesModule(StringRef pattern, StringRef module, bool bySubstring) {
+  if (pattern.consume_front("re:"))
+    return llvm::Regex(("^(" + pattern + ")").str()).match(module);
+  if (bySubstring)
+    return module.contains(pattern);
+  return pattern == module;
+}
+
+/// A list of strings at `key` of `object` (missing or null: empty).
+static llvm::Error readStringList(const Json &object, StringRef key,
+                                  StringRef where,
+                                  std::vector<std::string> &out) {
+  auto it = object.find(key.str());
+  if (it == object.end() || it->is_null())
+    return llvm::Error::success();
+  if (!it->is_array())
+    return importError(where + " '" + key + "' is " + shown(*it) +
+                       ", not a list of strings");
+  for (const Json &entry : *it) {
+    if (!entry.is_string())
+      return importError(where + " '" + key + "' holds " + shown(entry) +
+                         ", not a string");
+    std::string text = entry.get<std::string>();
+    if (StringRef(text).starts_with("re:")) {
+      std::string error;
+      if (!llvm::Regex(StringRef(text).drop_front(3)).isValid(error))
+        return importError(where + " '" + key + "' holds '" + text +
+                           "', not a valid regular expression (" + error + ")");
+    }
+    out.push_back(std::move(text));
+  }
+  return llvm::Error::success();
+}
+
+/// HF fine-grained FP8 (transformers' FineGrainedFP8Config, DeepSeek-V3 and
+/// Qwen3-FP8 checkpoints): e4m3 weights with one scale per block.
+static llvm::Error readFP8Config(const Json &q, StringRef where,
+                                 QuantConfig &out) {
+  out.kind = QuantConfig::FP8;
+  std::string fmt = getString(q, "fmt", "e4m3");
+  if (fmt != "e4m3" && fmt != "float8_e4m3fn")
+    return importError(where + " 'fmt' is " + shown(member(q, "fmt")) +
+                       " (supported: \"e4m3\")");
+  const Json &scheme = member(q, "activation_scheme");
+  if (!scheme.is_null() &&
+      !(scheme.is_string() && scheme.get<std::string>() == "dynamic"))
+    return importError(where + " 'activation_scheme' is " + shown(scheme) +
+                       " (supported: \"dynamic\"; static activation scales "
+                       "are not read)");
+  const Json &block = member(q, "weight_block_size");
+  if (block.is_null())
+    return importError(where + " has no 'weight_block_size' (per-tensor FP8 "
+                               "is not supported; expected blocks such as "
+                               "[128, 128])");
+  if (!block.is_array() || block.size() != 2 ||
+      !block[0].is_number_unsigned() || !block[1].is_number_unsigned())
+    return importError(where + " 'weight_block_size' is " + shown(block) +
+                       ", not two positive integers");
+  uint64_t rows = block[0].get<uint64_t>(), cols = block[1].get<uint64_t>();
+  if (rows < 1 || rows > 4096 || cols < 1 || cols > 4096)
+    return importError(where + " 'weight_block_size' is [" + Twine(rows) +
+                       ", " + Twine(cols) +
+                       "], block edges must lie in [1, 4096]");
+  out.fp8 = TensorFormat::fp8Block(rows, cols);
+  return readStringList(q, "modules_to_not_convert", where, out.ignore);
+}
+
+/// compressed-tensors' pack-quantized int4/int8 weights (W4A16, W8A16).
+static llvm::Error readCompressedTensorsConfig(const Json &q, StringRef where,
+                                               QuantConfig &out) {
+  out.kind = QuantConfig::CompressedTensors;
+  std::string format = getString(q, "format");
+  if (format != "pack-quantized")
+    return importError(where + " 'format' is " + shown(member(q, "format")) +
+                       " (supported: \"pack-quantized\")");
+  const Json &sparsity = member(q, "sparsity_config");
+  if (!sparsity.is_null() && !(sparsity.is_object() && sparsity.empty()))
+    return importError(where + " has a 'sparsity_config' (sparse weights are "
+                               "not supported)");
+  const Json &groups = member(q, "config_groups");
+  if (!groups.is_object() || groups.empty())
+    return importError(where + " has no 'config_groups' object");
+  for (auto &[name, group] : groups.items()) {
+    std::string at = where.str() + " config group '" + name + "'";
+    if (!group.is_object())
+      return importError(at + " is " + shown(group) + ", not an object");
+    for (const char *activations : {"input_activations", "output_activations"})
+      if (!member(group, activations).is_null())
+        return importError(at + " quantizes '" + activations +
+                           "' (supported: weight-only schemes such as W4A16)");
+    std::string groupFormat = getString(group, "format", "pack-quantized");
+    if (groupFormat != "pack-quantized")
+      return importError(at + " 'format' is " + shown(member(group, "format")) +
+                         " (supported: \"pack-quantized\")");
+    const Json &w = member(group, "weights");
+    if (!w.is_object())
+      return importError(at + " has no 'weights' object");
+    std::string type = getString(w, "type", "int");
+    if (type != "int")
+      return importError(at + " weights 'type' is " + shown(member(w, "type")) +
+                         " (supported: \"int\")");
+    const Json &bits = member(w, "num_bits");
+    if (!bits.is_number_integer() ||
+        (bits.get<int64_t>() != 4 && bits.get<int64_t>() != 8))
+      return importError(at + " weights 'num_bits' is " + shown(bits) +
+                         " (supported: 4, 8)");
+    const Json &dynamic = member(w, "dynamic");
+    if (!dynamic.is_null() && !(dynamic.is_boolean() && !dynamic.get<bool>()))
+      return importError(at + " weights 'dynamic' is " + shown(dynamic) +
+                         " (weights must be quantized statically)");
+    const Json &actorder = member(w, "actorder");
+    if (actorder.is_string() && actorder.get<std::string>() == "group")
+      return importError(at + " weights 'actorder' is \"group\" (grouped "
+                              "activation order with g_idx is not supported)");
+    const Json &symmetric = member(w, "symmetric");
+    if (!symmetric.is_null() && !symmetric.is_boolean())
+      return importError(at + " weights 'symmetric' is " + shown(symmetric) +
+                         ", not a boolean");
+    bool sym = symmetric.is_null() || symmetric.get<bool>();
+    std::string strategy = getString(w, "strategy");
+    uint32_t groupSize = 0;
+    if (strategy == "group") {
+      const Json &size = member(w, "group_size");
+      if (!size.is_number_unsigned() || size.get<uint64_t>() > 4096)
+        return importError(at + " weights 'group_size' is " + shown(size) +
+                           ", not a group size");
+      groupSize = static_cast<uint32_t>(size.get<uint64_t>());
+    } else if (strategy != "channel") {
+      return importError(at + " weights 'strategy' is " +
+                         shown(member(w, "strategy")) +
+                         " (supported: \"group\", \"channel\")");
+    }
+    QuantGroup entry{
+        name,
+        {},
+        TensorFormat::integer(static_cast<uint8_t>(bits.get<int64_t>()),
+                              groupSize, sym)};
+    std::string invalid = entry.format.invalidReason();
+    if (!invalid.empty())
+      return importError(at + ": " + invalid);
+    if (llvm::Error err = readStringList(group, "targets", at, entry.targets))
+      return err;
+    out.groups.push_back(std::move(entry));
+  }
+  return readStringList(q, "ignore", where, out.ignore);
+}
+
+/// Reads quantization_config; an unquantized checkpoint has none.
+static llvm::Expected<QuantConfig> readQuantConfig(const Json &config,
+                                                   StringRef path) {
+  QuantConfig out;
+  const Json &q = member(config, "quantization_config");
+  if (q.is_null())
+    return out;
+  std::string where = path.str() + ": quantization_config";
+  if (!q.is_object())
+    return importError(where + " is " + shown(q) + ", not an object");
+  std::string method = getString(q, "quant_method");
+  if (method == "fp8") {
+    if (llvm::Error err = readFP8Config(q, where, out))
+      return std::move(err);
+  } else if (method == "compressed-tensors") {
+    if (llvm::Error err = readCompressedTensorsConfig(q, where, out))
+      return std::move(err);
+  } else {
+    return importError(where + " 'quant_method' is " +
+                       shown(member(q, "quant_method")) +
+                       " (supported: \"fp8\", \"compressed-tensors\")");
+  }
+  return out;
+}
 
 /// Reads the rope scaling block: transformers 5.x keeps it in
 /// rope_parameters (with rope_theta), 4.x in rope_scaling.
@@ -367,6 +568,10 @@ static llvm::Expected<HFConfig> readConfig(StringRef directory,
 
   if (llvm::Error err = readLayerTypes(config, out))
     return std::move(err);
+  llvm::Expected<QuantConfig> quant = readQuantConfig(*json, path);
+  if (!quant)
+    return quant.takeError();
+  out.quant = std::move(*quant);
 
   auto bos = config.tokenId("bos_token_id");
   auto eos = config.tokenId("eos_token_id");
@@ -418,7 +623,8 @@ static llvm::Error checkShardName(StringRef indexPath, StringRef name) {
   return llvm::Error::success();
 }
 
-static llvm::Expected<TensorIndex> readTensorIndex(StringRef directory) {
+static llvm::Expected<TensorIndex> readTensorIndex(StringRef directory,
+                                                   bool quantized) {
   TensorIndex index;
   std::string indexPath = joinPath(directory, "model.safetensors.index.json");
   llvm::SmallVector<std::string, 8> shardNames;
@@ -465,7 +671,7 @@ static llvm::Expected<TensorIndex> readTensorIndex(StringRef directory) {
   };
   for (const std::string &name : shardNames) {
     llvm::Expected<SafetensorsHeader> header =
-        readSafetensorsHeader(absoluteShard(name));
+        readSafetensorsHeader(absoluteShard(name), /*anyDType=*/quantized);
     if (!header)
       return header.takeError();
     index.files.push_back(std::move(*header));
@@ -510,33 +716,253 @@ namespace {
 /// Emits weight symbols for tensors found in the index.
 class WeightEmitter {
 public:
-  WeightEmitter(const TensorIndex &index, OpBuilder &builder,
-                StringRef directory)
-      : index(index), builder(builder), directory(directory) {}
+  WeightEmitter(const TensorIndex &index, const QuantConfig &quant,
+                OpBuilder &builder, StringRef directory)
+      : index(index), quant(quant), builder(builder), directory(directory) {}
 
-  /// Emits `symbol` for HF tensor `key`, which must have `shape`.
+  /// Emits `symbol` for HF tensor `key`, which must have `shape`; a matrix
+  /// of a quantized checkpoint may be stored in the checkpoint's format.
   llvm::Error emit(StringRef symbol, StringRef key,
                    llvm::ArrayRef<int64_t> shape) {
-    auto found = index.tensors.find(key);
-    if (found == index.tensors.end())
+    StringRef module = key;
+    if (quant.kind != QuantConfig::None && shape.size() == 2 &&
+        module.consume_back(".weight")) {
+      if (quant.kind == QuantConfig::FP8)
+        return emitFP8(symbol, module, shape);
+      if (index.tensors.count((module + ".weight_packed").str()))
+        return emitPacked(symbol, module, shape);
+    }
+    const Entry *found = lookup(key);
+    if (!found)
       return importError(directory + ": tensor '" + key +
                          "' is missing from the checkpoint");
-    auto [file, tensor] = found->getValue();
-    if (llvm::ArrayRef<int64_t>(tensor->shape) != shape)
-      return importError(file->path + ": tensor '" + key + "' has shape " +
-                         shapeText(tensor->shape) + ", but config.json implies " +
-                         shapeText(shape));
-    MLIRContext &context = *builder.getContext();
-    auto type = RankedTensorType::get(shape, elementType(tensor->dtype, context));
-    auto source = SourceAttr::get(&context, file->path, key, tensor->offset,
-                                  FormatAttr(), "", "");
-    WeightOp::create(builder, FileLineColLoc::get(&context, file->path, 0, 0),
-                     symbol, type, source, FormatAttr(),
-                     DenseI64ArrayAttr(), FloatAttr());
+    auto [file, tensor] = *found;
+    if (llvm::Error err = checkShape(*found, key, shape))
+      return err;
+    if (tensor->dtypeName != "F32" && tensor->dtypeName != "F16" &&
+        tensor->dtypeName != "BF16")
+      return importError(file->path + ": tensor '" + key + "' has dtype " +
+                         tensor->dtypeName + ", expected F32, F16 or BF16" +
+                         (shape.size() == 2 && quant.kind != QuantConfig::None
+                              ? " (or the checkpoint's quantized layout)"
+                              : ""));
+    create(symbol, *found, key, shape, tensor->dtype, FormatAttr(), "", "");
     return llvm::Error::success();
   }
 
+private:
+  using Entry = std::pair<const SafetensorsHeader *, const SafetensorsTensor *>;
+
+  const Entry *lookup(StringRef key) const {
+    auto found = index.tensors.find(key);
+    return found == index.tensors.end() ? nullptr : &found->getValue();
+  }
+
+  llvm::Error checkShape(const Entry &entry, StringRef key,
+                         llvm::ArrayRef<int64_t> shape) const {
+    if (llvm::ArrayRef<int64_t>(entry.second->shape) == shape)
+      return llvm::Error::success();
+    return importError(entry.first->path + ": tensor '" + key + "' has shape " +
+                       shapeText(entry.second->shape) +
+                       ", but config.json implies " + shapeText(shape));
+  }
+
+  /// The component `key` of the weight in `codes`' file: present, in the
+  /// same file, of one of `dtypes` and of `shape`.
+  llvm::Expected<const Entry *> component(const Entry &codes, StringRef key,
+                                          StringRef weightKey,
+                                          llvm::ArrayRef<StringRef> dtypes,
+                                          llvm::ArrayRef<int64_t> shape,
+                                          StringRef what) const {
+    const Entry *found = lookup(key);
+    if (!found)
+      return importError(codes.first->path + ": tensor '" + key +
+                         "' is missing (the " + what + " of '" + weightKey +
+                         "')");
+    if (found->first != codes.first)
+      return importError(found->first->path + ": tensor '" + key +
+                         "' is not in the file of '" + weightKey + "' (" +
+                         codes.first->path + ")");
+    if (!llvm::is_contained(dtypes, StringRef(found->second->dtypeName))) {
+      std::string expected;
+      for (StringRef d : dtypes)
+        expected += (expected.empty() ? "" : " or ") + d.str();
+      return importError(found->first->path + ": tensor '" + key +
+                         "' has dtype " + found->second->dtypeName +
+                         ", expected " + expected);
+    }
+    if (llvm::ArrayRef<int64_t>(found->second->shape) != shape)
+      return importError(found->first->path + ": tensor '" + key +
+                         "' has shape " + shapeText(found->second->shape) +
+                         ", expected " + shapeText(shape) + " (the " + what +
+                         " of '" + weightKey + "')");
+    return found;
+  }
+
+  bool ignored(StringRef module, bool bySubstring) const {
+    return llvm::any_of(quant.ignore, [&](const std::string &pattern) {
+      return namesModule(pattern, module, bySubstring);
+    });
+  }
+
+  /// An FP8 checkpoint's `<m>.weight` (F8_E4M3) and `<m>.weight_scale_inv`
+  /// (one dequantization multiplier per block).
+  llvm::Error emitFP8(StringRef symbol, StringRef module,
+                      llvm::ArrayRef<int64_t> shape) {
+    std::string key = (module + ".weight").str();
+    const Entry *codes = lookup(key);
+    if (!codes)
+      return importError(directory + ": tensor '" + key +
+                         "' is missing from the checkpoint");
+    if (llvm::Error err = checkShape(*codes, key, shape))
+      return err;
+    std::string scaleKey = (module + ".weight_scale_inv").str();
+    StringRef dtype = codes->second->dtypeName;
+    if (dtype != "F8_E4M3") {
+      if (dtype != "F32" && dtype != "F16" && dtype != "BF16")
+        return importError(codes->first->path + ": tensor '" + key +
+                           "' has dtype " + dtype +
+                           ", expected F8_E4M3 (or F32, F16, BF16 for a "
+                           "module not converted)");
+      if (!ignored(module, /*bySubstring=*/true) && lookup(scaleKey))
+        return importError(codes->first->path + ": tensor '" + key +
+                           "' has dtype " + dtype + " but has a '" + scaleKey +
+                           "', expected F8_E4M3");
+      return emitPlain(symbol, key, shape);
+    }
+    if (ignored(module, /*bySubstring=*/true))
+      return importError(codes->first->path + ": tensor '" + key +
+                         "' is F8_E4M3 but quantization_config's "
+                         "modules_to_not_convert names '" +
+                         module + "'");
+    const TensorFormat &f = quant.fp8;
+    int64_t scaleShape[] = {
+        (shape[0] + int64_t(f.blockRows) - 1) / int64_t(f.blockRows),
+        (shape[1] + int64_t(f.blockCols) - 1) / int64_t(f.blockCols)};
+    auto scale = component(*codes, scaleKey, key, {"F32", "BF16", "F16"},
+                           scaleShape, "block scales");
+    if (!scale)
+      return scale.takeError();
+    create(symbol, *codes, key, shape, Format::F32,
+           FormatAttr::get(builder.getContext(), f), scaleKey, "");
+    return llvm::Error::success();
+  }
+
+  /// A compressed-tensors pack-quantized module: `<m>.weight_packed` (I32
+  /// words of 32/bits levels), `<m>.weight_scale`, `<m>.weight_zero_point`
+  /// when asymmetric (packed along the output dimension), `<m>.weight_shape`.
+  llvm::Error emitPacked(StringRef symbol, StringRef module,
+                         llvm::ArrayRef<int64_t> shape) {
+    std::string key = (module + ".weight_packed").str();
+    const Entry &codes = *lookup(key);
+    StringRef path = codes.first->path;
+    if (ignored(module, /*bySubstring=*/false))
+      return importError(
+          path + ": tensor '" + key +
+          "' is packed but quantization_config's ignore names '" + module +
+          "'");
+    const QuantGroup *group = nullptr;
+    for (const QuantGroup &g : quant.groups) {
+      bool matches = llvm::any_of(g.targets, [&](const std::string &t) {
+        return t == "Linear" || namesModule(t, module, /*bySubstring=*/false);
+      });
+      if (matches) {
+        group = &g;
+        break;
+      }
+    }
+    if (!group)
+      return importError(path + ": tensor '" + key +
+                         "' is packed but no quantization_config group "
+                         "targets '" +
+                         module + "'");
+    const TensorFormat &f = group->format;
+    int64_t perWord = 32 / f.bits;
+    if (codes.second->dtypeName != "I32")
+      return importError(path + ": tensor '" + key + "' has dtype " +
+                         codes.second->dtypeName + ", expected I32");
+    if (shape[1] % perWord != 0 || (f.group && shape[1] % f.group != 0))
+      return importError(path + ": tensor '" + key + "' packs rows of " +
+                         Twine(shape[1]) + " values, not whole " +
+                         (f.group ? "groups of " + Twine(f.group)
+                                  : "words of " + Twine(perWord)) +
+                         " (" + f.name() + ")");
+    int64_t packedShape[] = {shape[0], shape[1] / perWord};
+    if (llvm::Error err = checkShape(codes, key, packedShape))
+      return err;
+    // weight_shape records the unpacked [out, in].
+    std::string shapeKey = (module + ".weight_shape").str();
+    int64_t two[] = {2};
+    auto recorded =
+        component(codes, shapeKey, key, {"I64", "I32"}, two, "shape");
+    if (!recorded)
+      return recorded.takeError();
+    auto mapped = MappedFile::open(path);
+    if (!mapped)
+      return mapped.takeError();
+    const SafetensorsTensor &st = *(*recorded)->second;
+    int64_t dims[2];
+    for (int i = 0; i < 2; ++i) {
+      if (st.dtypeName == "I64") {
+        std::memcpy(&dims[i], (*mapped)->data() + st.offset + 8 * i, 8);
+      } else {
+        int32_t d;
+        std::memcpy(&d, (*mapped)->data() + st.offset + 4 * i, 4);
+        dims[i] = d;
+      }
+    }
+    if (llvm::ArrayRef<int64_t>(dims) != shape)
+      return importError(path + ": tensor '" + shapeKey + "' says " +
+                         shapeText(dims) + ", but config.json implies " +
+                         shapeText(shape));
+    std::string scaleKey = (module + ".weight_scale").str();
+    int64_t scaleShape[] = {shape[0], f.group ? shape[1] / f.group : 1};
+    auto scale = component(codes, scaleKey, key, {"F32", "BF16", "F16"},
+                           scaleShape, "scales");
+    if (!scale)
+      return scale.takeError();
+    std::string zeroKey;
+    if (!f.symmetric) {
+      zeroKey = (module + ".weight_zero_point").str();
+      const Entry *zero = lookup(zeroKey);
+      bool unpacked = zero && zero->second->dtypeName == "I8";
+      int64_t zeroShape[] = {unpacked ? shape[0]
+                                      : (shape[0] + perWord - 1) / perWord,
+                             scaleShape[1]};
+      auto zeros = component(codes, zeroKey, key, {"I32", "I8"}, zeroShape,
+                             "zero points");
+      if (!zeros)
+        return zeros.takeError();
+    }
+    create(symbol, codes, key, shape, Format::F32,
+           FormatAttr::get(builder.getContext(), f), scaleKey, zeroKey);
+    return llvm::Error::success();
+  }
+
+  /// A module kept in high precision in a quantized checkpoint.
+  llvm::Error emitPlain(StringRef symbol, StringRef key,
+                        llvm::ArrayRef<int64_t> shape) {
+    const Entry &entry = *lookup(key);
+    create(symbol, entry, key, shape, entry.second->dtype, FormatAttr(), "",
+           "");
+    return llvm::Error::success();
+  }
+
+  void create(StringRef symbol, const Entry &entry, StringRef key,
+              llvm::ArrayRef<int64_t> shape, Format element, FormatAttr stored,
+              StringRef scale, StringRef zeroPoint) {
+    MLIRContext &context = *builder.getContext();
+    auto type = RankedTensorType::get(shape, elementType(element, context));
+    auto source =
+        SourceAttr::get(&context, entry.first->path, key, entry.second->offset,
+                        stored, scale, zeroPoint);
+    WeightOp::create(
+        builder, FileLineColLoc::get(&context, entry.first->path, 0, 0), symbol,
+        type, source, FormatAttr(), DenseI64ArrayAttr(), FloatAttr());
+  }
+
   const TensorIndex &index;
+  const QuantConfig &quant;
   OpBuilder &builder;
   StringRef directory;
 };
@@ -608,7 +1034,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
   llvm::Expected<HFConfig> config = readConfig(directory, context);
   if (!config)
     return config.takeError();
-  llvm::Expected<TensorIndex> index = readTensorIndex(directory);
+  llvm::Expected<TensorIndex> index =
+      readTensorIndex(directory, config->quant.kind != QuantConfig::None);
   if (!index)
     return index.takeError();
   llvm::Expected<TokenizerAttr> tokenizer =
@@ -640,7 +1067,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 
-  WeightEmitter weights(*index, builder, directory);
+  WeightEmitter weights(*index, config->quant, builder, directory);
   int64_t vocabByHidden[] = {dims.vocab, dims.hidden};
   if (llvm::Error err = weights.emit(kEmbeddingName, kHFEmbedding, vocabByHidden))
     return std::move(err);

@@ -103,6 +103,7 @@ public:
     v.rows = source->rows;
     v.cols = source->cols;
     v.data = source->data;
+    v.grouped = source->grouped;
     if (options.simulateFormats)
       return simulate(weight, v, *source);
     return v;

@@ -96,6 +96,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t bytes = tensor->rowBytes * uint64_t(tensor->rows);
     if (bytes)
       sink += tensor->data[0] + tensor->data[bytes - 1];
+    // A grouped source's last row reads its last scales and zero points.
+    if (tensor->grouped && tensor->rows > 0 && tensor->cols > 0) {
+      std::vector<float> row(tensor->cols);
+      tensor->dequantizeRow(tensor->rows - 1, row.data());
+      sink += row.back() != 0;
+    }
     // The bytes must be the named tensor's own, not its neighbours'.
     mlir::llmq::SourceAttr source = weight.getSource();
     if (!source.getFile().ends_with(".safetensors"))
