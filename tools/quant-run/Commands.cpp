@@ -132,6 +132,13 @@ cl::opt<int64_t> compareTokens("tokens",
 cl::opt<bool> stopAtEos("stop-at-eos", cl::desc("Stop after the eos token"),
                         cl::sub(generateCommand),
     cl::cat(runCategory));
+cl::opt<std::string> parseSpecial(
+    "parse-special",
+    cl::desc("Read special-token text in --prompt (<|begin_of_text|>) as the "
+             "token, as transformers does (default true; false: as plain "
+             "text, transformers' split_special_tokens=True)"),
+    cl::value_desc("true|false"), cl::init("true"), cl::sub(generateCommand),
+    cl::sub(tokenizeCommand), cl::sub(speedCommand), cl::cat(runCategory));
 
 cl::list<std::string>
     speedPrompts("prompt",
@@ -178,6 +185,9 @@ llvm::Error checkOptions() {
                                         " is outside [0, " +
                                         llvm::Twine(kMaxThreads) +
                                         "] (0: all cores)");
+  if (parseSpecial != "true" && parseSpecial != "false")
+    return optionError("--parse-special",
+                       "'" + parseSpecial + "' is not true or false");
   if (logitsCommand) {
     if (ids.empty())
       return optionError("--ids", "give at least one token id");
@@ -333,7 +343,7 @@ llvm::Expected<std::vector<int32_t>> encodePrompt(const LoadedModel &loaded,
   if (loaded.addBos && loaded.bos >= 0)
     ids.push_back(loaded.bos);
   llvm::Expected<std::vector<int32_t>> encoded =
-      loaded.tokenizer->encode(text, false);
+      loaded.tokenizer->encode(text, false, parseSpecial == "true");
   if (!encoded)
     return encoded.takeError();
   ids.insert(ids.end(), encoded->begin(), encoded->end());
@@ -572,7 +582,7 @@ llvm::Error runTokenize() {
     if (loaded->addBos && loaded->bos >= 0)
       ids.push_back(loaded->bos);
     llvm::Expected<std::vector<int32_t>> text =
-        loaded->tokenizer->encode(prompt, false);
+        loaded->tokenizer->encode(prompt, false, parseSpecial == "true");
     if (!text)
       return text.takeError();
     ids.insert(ids.end(), text->begin(), text->end());

@@ -3,6 +3,7 @@
 #include "tools/quant-translate/Translations.h"
 
 #include "backends/GGUF/ExportGGUF.h"
+#include "backends/HF/ExportHF.h"
 #include "backends/NPU/ExportNPUArtifact.h"
 #include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
@@ -19,7 +20,9 @@ static cl::opt<std::string> ggufType(
     cl::desc("Format of 2-D weights without a chosen format: f32, f16, bf16, "
              "q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs "
              "(export-gguf; default: a weight read from a GGUF file keeps "
-             "its format and bytes, any other is f32)"),
+             "its format and bytes, any other is f32); f32, f16 or bf16 "
+             "(export-hf; default: the source's dtype, bf16 for GGUF "
+             "quantized weights)"),
     cl::cat(exportCategory));
 
 static cl::opt<bool> strict(
@@ -45,9 +48,35 @@ static cl::opt<int64_t> repeatLastN(
 static cl::opt<bool> force(
     "force",
     cl::desc("Replace an existing output directory, once the new one is "
-             "complete (export-npu-artifact); output files are always "
+             "complete (export-npu-artifact, export-hf); output files are always "
              "replaced atomically"),
     cl::cat(exportCategory));
+
+static cl::OptionCategory hfCategory("Hugging Face checkpoint options");
+
+static cl::opt<std::string> zipFile(
+    "zip",
+    cl::desc("Also write the checkpoint as a zip whose only top-level entry "
+             "is model/; without -o, only the zip (export-hf)"),
+    cl::value_desc("file"), cl::cat(hfCategory));
+
+static cl::opt<std::string> maxShardSize(
+    "max-shard-size",
+    cl::desc("Largest safetensors shard: 5GB (default, as transformers), "
+             "500MB, 2GiB or bytes (export-hf)"),
+    cl::init("5GB"), cl::cat(hfCategory));
+
+static cl::opt<double> repetitionPenalty(
+    "repetition-penalty",
+    cl::desc("transformers' repetition_penalty, > 0 (1: off), written into "
+             "generation_config.json and the vLLM sidecar (export-hf)"),
+    cl::value_desc("penalty"), cl::cat(hfCategory));
+
+static cl::opt<int64_t> noRepeatNgramSize(
+    "no-repeat-ngram-size",
+    cl::desc("transformers' no_repeat_ngram_size, >= 0 (0: off), written "
+             "into generation_config.json (export-hf)"),
+    cl::value_desc("n"), cl::cat(hfCategory));
 
 static cl::OptionCategory npuCategory("NPU artifact options");
 
@@ -98,7 +127,7 @@ static unsigned requestedThreads() {
 }
 
 llvm::SmallVector<const cl::OptionCategory *> llmq::translationCategories() {
-  return {&exportCategory, &npuCategory};
+  return {&exportCategory, &hfCategory, &npuCategory};
 }
 
 void llmq::describeThreadsOption() {
@@ -134,6 +163,33 @@ static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
   if (llvm::Error err = checkRepetitionOptions(options))
     return err;
   return exportGGUF(module, output, options);
+}
+
+static llvm::Error exportHFWithOptions(mlir::ModuleOp module,
+                                       llvm::StringRef output) {
+  HFExportOptions options;
+  if (ggufType.getNumOccurrences()) {
+    std::optional<Format> format = lookupFormat(ggufType);
+    if (!format || !TensorFormat::ggmlFormat(*format).isFloat())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--type: '" + ggufType +
+                                         "' is not f32, f16 or bf16 "
+                                         "(export-hf)");
+    options.type = *format;
+  }
+  auto shardBytes = parseShardSize(maxShardSize);
+  if (!shardBytes)
+    return shardBytes.takeError();
+  options.maxShardBytes = *shardBytes;
+  options.replaceExisting = force;
+  options.threads = requestedThreads();
+  if (repetitionPenalty.getNumOccurrences())
+    options.generation.repetitionPenalty = repetitionPenalty;
+  if (noRepeatNgramSize.getNumOccurrences())
+    options.generation.noRepeatNgramSize = noRepeatNgramSize;
+  if (!zipFile.empty())
+    return exportHFZip(module, output, zipFile, options);
+  return exportHF(module, output, options);
 }
 
 static llvm::Error exportNPUWithOptions(mlir::ModuleOp module,
@@ -175,6 +231,9 @@ llvm::ArrayRef<Translation> llmq::registerAllTranslations() {
       {"import-gguf", "Import a GGUF file", importGGUF, nullptr},
       {"export-gguf", "Export to a GGUF v3 file for llama.cpp", nullptr,
        exportGGUFWithOptions},
+      {"export-hf",
+       "Export a Hugging Face checkpoint directory for transformers and vLLM",
+       nullptr, exportHFWithOptions},
       {"export-npu-artifact",
        "Export a tensor/pipeline-parallel NPU artifact directory", nullptr,
        exportNPUWithOptions},
