@@ -3,12 +3,17 @@
 #include "runtime/exec/Model.h"
 
 #include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/RopeScaling.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/CheckedArith.h"
+#include "formats/files/MappedFile.h"
+#include "formats/files/Progress.h"
 #include "runtime/exec/Session.h"
-
+#include "runtime/exec/SimulatedWeight.h"
+#include "runtime/exec/ThreadPool.h"
 
 using namespace llmq;
 using namespace llmq::runtime;
@@ -50,6 +55,13 @@ void Model::finishLogits(float *logits, int64_t count) const {
                  logits, count, config.vocab);
 }
 
+uint64_t Model::simulatedBytes() const {
+  uint64_t bytes = 0;
+  for (const std::unique_ptr<SimulatedWeight> &w : simulated)
+    bytes += w->bytes();
+  return bytes;
+}
+
 llvm::SmallVector<WeightView *, 2> Model::matrixViews(StringRef symbol) {
   llvm::SmallVector<WeightView *, 2> views;
   auto it = bindings.find(symbol);
@@ -65,7 +77,18 @@ namespace llmq::runtime {
 /// Resolves weight symbols into views of mapped files.
 class ModelLoader {
 public:
-  ModelLoader(Model &model, ModelOp op) : model(model), op(op) {}
+  ModelLoader(Model &model, ModelOp op, const LoadOptions &options)
+      : model(model), op(op), options(options) {
+    if (!options.simulateFormats)
+      return;
+    uint64_t count = 0;
+    for (WeightOp weight : op.getBody().getOps<WeightOp>())
+      count += chosenFormat(weight).has_value();
+    if (count == 0)
+      return;
+    pool = std::make_unique<ThreadPool>(std::max(1u, options.threads));
+    progress = std::make_unique<::llmq::Progress>("simulate", count);
+  }
 
   llvm::Expected<WeightView> view(StringRef symbol) {
     WeightOp weight = op.lookupWeight(symbol);
@@ -81,7 +104,40 @@ public:
     v.cols = source->cols;
     v.data = source->data;
     v.grouped = source->grouped;
+    if (options.simulateFormats)
+      return simulate(weight, v, *source);
     return v;
+  }
+
+  /// `source` quantized in memory for the format `weight`'s plan chose (the
+  /// source view itself where there is none), once per symbol: a tied
+  /// embedding and head share one copy.
+  llvm::Expected<WeightView> simulate(WeightOp weight, const WeightView &source,
+                                      const SourceTensor &tensor) {
+    auto cached = simulatedViews.find(weight.getSymName());
+    if (cached != simulatedViews.end())
+      return cached->second;
+    auto plan = planSimulation(weight, importance);
+    if (!plan)
+      return plan.takeError();
+    if (!*plan)
+      return source;
+    progress->step(numSimulated++, weight.getSymName());
+    model.simulated.push_back(SimulatedWeight::quantize(source, **plan, *pool));
+    WeightView v = model.simulated.back()->view();
+    simulatedViews[weight.getSymName()] = v;
+    // Only the quantized copy is read from now on: hand the source's pages
+    // back so memory holds one weight's source at a time.
+    if (std::optional<uint64_t> bytes =
+            ::llmq::checkedMul(tensor.rowBytes, tensor.rows))
+      tensor.file->release(tensor.offset, *bytes);
+    return v;
+  }
+
+  /// Whether `symbol`'s view is a simulated copy (its scaled rows are in
+  /// the bytes then, not applied to logits).
+  bool isSimulated(StringRef symbol) const {
+    return simulatedViews.count(symbol);
   }
 
   llvm::Expected<std::vector<float>> vector(StringRef symbol) {
@@ -138,10 +194,18 @@ public:
 
   Model &model;
   ModelOp op;
+  const LoadOptions &options;
+  /// Simulation's state, only where some weight has a chosen format.
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<::llmq::Progress> progress;
+  ImportanceReader importance;
+  llvm::StringMap<WeightView> simulatedViews;
+  uint64_t numSimulated = 0;
 };
 } // namespace llmq::runtime
 
-llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
+llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op,
+                                                   const LoadOptions &options) {
   std::unique_ptr<Model> model(new Model());
   ModelConfig &c = model->config;
   c.name = op.getSymName().str();
@@ -157,7 +221,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
   c.ropeInterleaved = op.getRopeInterleaved();
   model->invFreq = ropeScaledInverseFrequencies(op);
 
-  ModelLoader loader(*model, op);
+  ModelLoader loader(*model, op, options);
   for (mlir::Operation &nested : op.getBody().front()) {
     if (auto e = mlir::dyn_cast<EmbeddingOp>(nested)) {
       auto v = loader.view(e.getWeight());
@@ -182,7 +246,10 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(ModelOp op) {
       model->lmHead = *v;
       model->bindings[h.getWeight()].push_back({-1, nullptr, &Model::lmHead});
       WeightOp weight = op.lookupWeight(h.getWeight());
-      if (auto rows = weight.getScaledRowsAttr()) {
+      // A simulated head has its scaled rows in its bytes, as an exported
+      // file has.
+      auto rows = weight.getScaledRowsAttr();
+      if (rows && !loader.isSimulated(h.getWeight())) {
         model->headScaledRows.assign(rows.asArrayRef().begin(),
                                      rows.asArrayRef().end());
         model->headRowScale =

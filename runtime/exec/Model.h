@@ -26,6 +26,7 @@ class WeightSources;
 } // namespace mlir::llmq
 
 namespace llmq::runtime {
+class SimulatedWeight;
 
 struct LayerWeights {
   WeightView q, k, v, o, gate, up, down;
@@ -46,9 +47,22 @@ struct ModelConfig {
   bool ropeInterleaved = false;
 };
 
+/// How Model::load binds weights.
+struct LoadOptions {
+  /// Evaluate the formats passes chose (a weight's `format`): each such
+  /// weight is quantized in memory as its exporter writes it and read back
+  /// through that format's dequantizer (SimulatedWeight.h). Off: every weight
+  /// runs as its source bytes.
+  bool simulateFormats = false;
+  /// Threads that quantize simulated weights (the bytes do not depend on
+  /// them).
+  unsigned threads = 1;
+};
+
 class Model : public LanguageModel {
 public:
-  static llvm::Expected<std::unique_ptr<Model>> load(mlir::llmq::ModelOp op);
+  static llvm::Expected<std::unique_ptr<Model>>
+  load(mlir::llmq::ModelOp op, const LoadOptions &options = {});
   ~Model() override;
 
   llvm::StringRef modelName() const override { return config.name; }
@@ -85,10 +99,17 @@ public:
   /// alive and restores the old view.
   llvm::SmallVector<WeightView *, 2> matrixViews(llvm::StringRef symbol);
 
+  /// Weights quantized in memory for their chosen formats, and the bytes
+  /// they hold.
+  size_t numSimulated() const { return simulated.size(); }
+  uint64_t simulatedBytes() const;
+
 private:
   Model();
   /// The mapped source files the views point into.
   std::unique_ptr<mlir::llmq::WeightSources> sources;
+  /// The bytes of simulated weights the views point into.
+  std::vector<std::unique_ptr<SimulatedWeight>> simulated;
   /// Where each matrix symbol is bound: a layer index and member, or layer
   /// -1 and &Model::embedding / &Model::lmHead.
   struct Binding {

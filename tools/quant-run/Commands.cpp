@@ -110,6 +110,15 @@ cl::opt<bool> ggmlActivations(
     cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
     cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand),
     cl::cat(runCategory));
+cl::opt<bool> ignoreFormats(
+    "ignore-formats",
+    cl::desc("Run every weight as its source bytes, ignoring the formats "
+             "passes chose (by default a weight with a format is quantized "
+             "in memory as its exporter would write it: simulated "
+             "quantization)"),
+    cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
+    cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand),
+    cl::cat(runCategory));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
@@ -258,6 +267,12 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      path + ": --ggml-activations applies to "
                                             "models, not NPU artifacts");
+    if (ignoreFormats)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + ": --ignore-formats applies to "
+                                            "models, not NPU artifacts (an "
+                                            "artifact holds its formats' "
+                                            "bytes)");
     auto artifact = Artifact::open(path, context);
     if (!artifact)
       return artifact.takeError();
@@ -296,7 +311,10 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
     loaded.eos = attr.getEos();
     loaded.addBos = attr.getAddBos().getValue();
   }
-  auto model = Model::load(op);
+  LoadOptions options;
+  options.simulateFormats = !ignoreFormats;
+  options.threads = threadCount();
+  auto model = Model::load(op, options);
   if (!model)
     return model.takeError();
   if (ggmlActivations)
