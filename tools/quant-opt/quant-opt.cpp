@@ -84,6 +84,15 @@ int main(int argc, char **argv) {
                   mlir::func::FuncDialect>();
   mlir::llmq::registerLlmqPasses();
 
+  // --help shows llmq's passes and MLIR's own options, not the back-end
+  // options libLLVM registers when it loads (AMDGPU, ARM, Polly...), as
+  // CIRCT's drivers do. MLIR puts its options in llvm::cl's general category
+  // beside LLVM's, so a category list cannot tell them apart; but MLIR
+  // registers them only when asked (below, and in registerAndParseCLIOptions),
+  // so every option registered by now, other than the generic ones (--help,
+  // --version), is libLLVM's and is hidden. The options still work.
+  llvm::cl::HideUnrelatedOptions(llvm::ArrayRef<const llvm::cl::OptionCategory *>{});
+
   // The op's text (for a model, the whole module) only with
   // --mlir-print-op-on-diagnostic.
   mlir::registerMLIRContextCLOptions();
