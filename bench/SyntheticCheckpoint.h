@@ -13,8 +13,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
 #include <string>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +158,87 @@ inline long runMeasured(const std::vector<std::string> &args,
   return usage.ru_maxrss;
 }
 
+/// What every memory bench takes: `--tools DIR` (default: the directory of
+/// this program, where the tools are built), `--work DIR`, `--keep` (leave
+/// the files), and `--NAME VALUE` pairs each bench reads with get().
+struct BenchOptions {
+  std::string tools, work;
+  bool keep = false;
+  std::map<std::string, std::string> values;
+
+  std::string get(const std::string &name, const std::string &fallback) const {
+    auto it = values.find(name);
+    return it == values.end() ? fallback : it->second;
+  }
+};
+
+inline BenchOptions parseBenchOptions(int argc, char **argv,
+                                      const std::string &defaultWork) {
+  BenchOptions o;
+  char self[4096] = {0};
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  o.tools = n > 0 ? std::string(self, n) : std::string("build/bin/x");
+  o.tools = o.tools.substr(0, o.tools.rfind('/'));
+  o.work = defaultWork;
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--keep")) {
+      o.keep = true;
+    } else if (!strncmp(argv[i], "--", 2) && i + 1 < argc) {
+      o.values[argv[i] + 2] = argv[i + 1];
+      ++i;
+    }
+  }
+  o.tools = o.get("tools", o.tools);
+  o.work = o.get("work", o.work);
+  return o;
+}
+
+/// Llama-3-70B's dimensions with `layers` blocks.
+inline Shape llama70BShape(int64_t layers) {
+  Shape s;
+  s.hidden = 8192;
+  s.heads = 64;
+  s.kvHeads = 8;
+  s.ffn = 28672;
+  s.vocab = 128256;
+  s.layers = layers;
+  return s;
+}
+
+/// The default shape with as many blocks as make about `gib` GiB (the
+/// embedding and head are fixed).
+inline Shape shapeOfGiB(double gib) {
+  Shape shape;
+  uint64_t perLayer = 0, fixed = 0;
+  for (const Tensor &t : makeTensors(shape))
+    (t.name.rfind("model.layers.", 0) == 0 ? perLayer : fixed) += t.bytes();
+  double target = gib * (1ull << 30);
+  shape.layers = std::max<int64_t>(1, (int64_t)((target - fixed) / perLayer));
+  return shape;
+}
+
+/// Writes `shape` into WORK/ckpt and prints a line saying what it is;
+/// returns the directory, or "" (with a line naming `bench`) on failure.
+/// `largestTensor` receives the bytes of its largest tensor.
+inline std::string writeBenchCheckpoint(const BenchOptions &o,
+                                        const Shape &shape, const char *bench,
+                                        const char *what,
+                                        uint64_t *largestTensor = nullptr) {
+  std::string dir = o.work + "/ckpt";
+  mkdir(o.work.c_str(), 0755);
+  mkdir(dir.c_str(), 0755);
+  uint64_t total = 0, largest = 0;
+  if (!writeCheckpoint(dir, shape, total, largest)) {
+    fprintf(stderr, "%s: cannot write %s\n", bench, dir.c_str());
+    return "";
+  }
+  double mib = 1024.0 * 1024.0;
+  printf("checkpoint: %s%lld blocks, %.1f MiB bf16, largest tensor %.1f MiB\n",
+         what, (long long)shape.layers, total / mib, largest / mib);
+  if (largestTensor)
+    *largestTensor = largest;
+  return dir;
+}
 
 } // namespace bench
 

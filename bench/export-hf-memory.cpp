@@ -52,42 +52,14 @@ static bool assignFormat(const std::string &from, const std::string &to,
 }
 
 int main(int argc, char **argv) {
-  // The tools are built next to this program.
-  char self[4096] = {0};
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string tools = n > 0 ? std::string(self, n) : std::string("build/bin/x");
-  tools = tools.substr(0, tools.rfind('/'));
-  std::string work = "/tmp/llmq-bench-hf-memory";
-  bool keep = false;
-  for (int i = 1; i < argc; ++i)
-    if (!strcmp(argv[i], "--keep"))
-      keep = true;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--tools"))
-      tools = argv[i + 1];
-    else if (!strcmp(argv[i], "--work"))
-      work = argv[i + 1];
-  }
-  Shape shape;
-  shape.hidden = 8192;
-  shape.heads = 64;
-  shape.kvHeads = 8;
-  shape.ffn = 28672;
-  shape.vocab = 128256;
-  shape.layers = 2;
-
-  std::string dir = work + "/ckpt";
-  mkdir(work.c_str(), 0755);
-  mkdir(dir.c_str(), 0755);
-  uint64_t total = 0, largest = 0;
-  if (!writeCheckpoint(dir, shape, total, largest)) {
-    fprintf(stderr, "export-hf-memory: cannot write %s\n", dir.c_str());
+  BenchOptions o = parseBenchOptions(argc, argv, "/tmp/llmq-bench-hf-memory");
+  std::string tools = o.tools, work = o.work;
+  bool keep = o.keep;
+  Shape shape = llama70BShape(2);
+  std::string dir = writeBenchCheckpoint(o, shape, "export-hf-memory",
+                                         "Llama-3-70B dimensions, ");
+  if (dir.empty())
     return 1;
-  }
-  double mib = 1024.0 * 1024.0;
-  printf("checkpoint: Llama-3-70B dimensions, %lld blocks, %.1f MiB bf16, "
-         "largest tensor %.1f MiB\n",
-         (long long)shape.layers, total / mib, largest / mib);
   long importKiB = runMeasured({tools + "/quant-translate", "--import-hf", dir,
                                 "-o", work + "/m.mlir"});
   printf("import-hf                 peak RSS %7.1f MiB\n", importKiB / 1024.0);
