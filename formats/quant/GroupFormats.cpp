@@ -14,43 +14,51 @@ uint8_t llmq::fp32ToFp8E4M3(float x) {
   uint32_t bits;
   std::memcpy(&bits, &x, 4);
   uint8_t sign = (bits >> 24) & 0x80;
-  if (std::isnan(x))
+  uint32_t magnitude = bits & 0x7fffffffu;
+  // NaN, and everything past the rounding midpoint above 448 (464 = 0x43e80000):
+  // the encoding has no infinity.
+  if (magnitude >= 0x43e80000u)
     return sign | 0x7f;
-  float a = std::fabs(x);
-  if (a >= 464.0f) // past the rounding midpoint above 448: no infinity
-    return sign | 0x7f;
-  // Smallest normal is 2^-6; below it the step is 2^-9 (subnormals).
-  if (a < 0.015625f) {
-    // Round a / 2^-9 to the nearest integer, ties to even (0..8).
-    float q = std::nearbyint(a * 512.0f); // default rounding mode: RNE
-    return sign | static_cast<uint8_t>(q); // q == 8 is the smallest normal
+  // Below the smallest normal (2^-6 = 0x3c800000) the step is 2^-9
+  // (subnormals): round |x| / 2^-9, ties to even, to 0..8 (8 is the smallest
+  // normal's code).
+  if (magnitude < 0x3c800000u) {
+    float a;
+    std::memcpy(&a, &magnitude, 4);
+    return sign | static_cast<uint8_t>(std::nearbyint(a * 512.0f));
   }
-  int exponent;
-  std::frexp(a, &exponent); // a = m * 2^exponent, m in [0.5, 1)
-  int e = exponent - 1;     // a in [2^e, 2^(e+1))
-  // 3 mantissa bits: step 2^(e-3); rounding may carry into the exponent.
-  float step = std::ldexp(1.0f, e - 3);
-  float q = std::nearbyint(a / step); // 8..16
-  if (q == 16.0f) {
-    q = 8.0f;
-    ++e;
-  }
-  int biased = e + 7;
-  uint8_t mantissa = static_cast<uint8_t>(q) - 8;
-  uint8_t code = static_cast<uint8_t>((biased << 3) | mantissa);
+  // Normal: keep 3 of the 23 mantissa bits, rounding to nearest even on the
+  // bits dropped; a carry moves into the exponent by itself. Then rebias the
+  // exponent from 127 to 7: (e + 127) << 3 becomes (e + 7) << 3.
+  uint32_t rounded = (magnitude + 0x7ffffu + ((magnitude >> 20) & 1)) >> 20;
+  uint32_t code = rounded - (120u << 3);
   if (code >= 0x7f) // 0x7f would be NaN: 448 is the largest finite value
     code = 0x7e;
-  return sign | code;
+  return sign | static_cast<uint8_t>(code);
 }
 
+namespace {
+/// The 256 e4m3 values, decoded once.
+struct FP8Table {
+  float values[256];
+  FP8Table() {
+    for (int v = 0; v < 256; ++v) {
+      float sign = (v & 0x80) ? -1.0f : 1.0f;
+      int exponent = (v >> 3) & 0xf, mantissa = v & 7;
+      if (exponent == 0xf && mantissa == 7)
+        values[v] = NAN;
+      else if (exponent == 0)
+        values[v] = sign * std::ldexp(static_cast<float>(mantissa), -9);
+      else
+        values[v] = sign * std::ldexp(1.0f + mantissa / 8.0f, exponent - 7);
+    }
+  }
+};
+} // namespace
+
 float llmq::fp8E4M3ToFp32(uint8_t v) {
-  float sign = (v & 0x80) ? -1.0f : 1.0f;
-  int exponent = (v >> 3) & 0xf, mantissa = v & 7;
-  if (exponent == 0xf && mantissa == 7)
-    return NAN;
-  if (exponent == 0)
-    return sign * std::ldexp(static_cast<float>(mantissa), -9);
-  return sign * std::ldexp(1.0f + mantissa / 8.0f, exponent - 7);
+  static const FP8Table table;
+  return table.values[v];
 }
 
 //===----------------------------------------------------------------------===//
