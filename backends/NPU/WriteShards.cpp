@@ -12,6 +12,7 @@
 #include "backends/NPU/WriteShards.h"
 
 #include "backends/NPU/ShardCodec.h"
+#include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/GroupFormats.h"
@@ -78,9 +79,20 @@ class SourceReader {
 public:
   explicit SourceReader(mlir::llmq::ModelOp model) : model(model) {}
 
-  /// Binds `symbol`; rows are then read with row().
-  llvm::Error bind(StringRef symbol) {
+  /// Binds `w`'s weight; rows are then read with row(), and a ggml block
+  /// format quantizes them with importance() as the GGUF exporter does.
+  llvm::Error bind(const ShardedWeight &w) {
+    StringRef symbol = w.symbol;
     mlir::llmq::WeightOp op = model.lookupWeight(symbol);
+    columnImportance.clear();
+    if (w.format.isGgml() && getFormatTraits(w.format.ggml).blockElems > 1) {
+      llvm::Expected<const ImatrixEntry *> entry = importanceReader.lookup(op);
+      if (!entry)
+        return entry.takeError();
+      if (*entry)
+        for (int64_t c = 0; c < (*entry)->cols; ++c)
+          columnImportance.push_back((*entry)->mean2(c));
+    }
     sources.release(source); // the previous weight's scales
     source = {};
     auto resolved = sources.resolve(op);
@@ -99,6 +111,11 @@ public:
     }
     cols = source.cols;
     return llvm::Error::success();
+  }
+  /// The bound weight's importance from column `col` on (its imatrix entry,
+  /// llmq.importance), or null without one.
+  const float *importance(int64_t col) const {
+    return columnImportance.empty() ? nullptr : columnImportance.data() + col;
   }
   /// Row `r` (zeros past the last row: vocabulary padding) into `out`.
   void row(int64_t r, float *out) const {
@@ -141,6 +158,8 @@ private:
   mlir::llmq::ModelOp model;
   mlir::llmq::WeightSources sources;
   mlir::llmq::SourceTensor source;
+  mlir::llmq::ImportanceReader importanceReader;
+  std::vector<float> columnImportance;
 };
 } // namespace
 
@@ -225,9 +244,10 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
       size_t bytes = rowBytes(w.format.ggml, cols);
       std::vector<uint8_t> buffer(bytes * n);
       // Rows are independent: the bytes do not depend on the threads.
+      const float *importance = src.importance(s.colBegin);
       llvm::parallelFor(0, n, [&](int64_t i) {
         t.quantizeRow(strip.data() + i * cols, buffer.data() + i * bytes, cols,
-                      nullptr);
+                      importance);
       });
       out.write(buffer);
       break;
@@ -274,7 +294,7 @@ llmq::npu::writeShards(mlir::llmq::ModelOp model, const ArtifactPlan &plan,
     if (!writer)
       return writer.takeError();
     for (const ShardRecord &record : rf.tensors) {
-      if (llvm::Error err = src.bind(record.weight->symbol))
+      if (llvm::Error err = src.bind(*record.weight))
         return std::move(err);
       writeShard(src, *record.weight, record.slice, **writer);
     }
