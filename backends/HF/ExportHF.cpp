@@ -33,12 +33,6 @@ static llvm::Error exportError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static std::string pathIn(StringRef dir, StringRef name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
-
 llvm::Expected<uint64_t> llmq::parseShardSize(StringRef text) {
   StringRef number = text.trim();
   StringRef digits = number.take_while(llvm::isDigit);

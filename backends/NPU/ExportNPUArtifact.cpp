@@ -30,12 +30,6 @@ static llvm::Error exportError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static std::string pathIn(StringRef dir, StringRef name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
-
 /// Writes `text` to `path` and returns its SHA-256 (hex).
 static llvm::Expected<std::string> writeFile(const std::string &path,
                                              StringRef text) {

@@ -15,8 +15,12 @@
 #ifndef LLMQ_FORMATS_FILES_OUTPUTPATHS_H
 #define LLMQ_FORMATS_FILES_OUTPUTPATHS_H
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/Path.h"
+
+#include <string>
 
 namespace llmq {
 
@@ -37,6 +41,14 @@ llvm::Error checkOutputFile(llvm::StringRef path);
 /// that exists but is not a directory, or that exists at all unless
 /// `replaceExisting` (--force).
 llvm::Error checkOutputDirectory(llvm::StringRef path, bool replaceExisting);
+
+/// `name` inside the directory `dir` (the paths of an output directory's
+/// files, and of an artifact's files when it is read back).
+inline std::string pathIn(llvm::StringRef dir, llvm::StringRef name) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
 
 } // namespace llmq
 

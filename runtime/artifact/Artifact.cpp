@@ -12,6 +12,7 @@
 #include "formats/files/MappedFile.h"
 #include "formats/files/Safetensors.h"
 #include "formats/files/ReadFile.h"
+#include "formats/files/OutputPaths.h"
 
 #include "backends/NPU/ArtifactLimits.h"
 
@@ -34,12 +35,6 @@ using json::Json;
 
 static llvm::Error loadError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-static std::string pathIn(StringRef dir, StringRef name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
 }
 
 Artifact::~Artifact() = default;
