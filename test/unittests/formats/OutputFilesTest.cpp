@@ -10,6 +10,8 @@
 #include "formats/files/SignalCleanup.h"
 #include "formats/files/StagingDirectory.h"
 
+#include "ScratchDirectoryTest.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -25,33 +27,11 @@ using namespace llmq;
 namespace fs = llvm::sys::fs;
 
 namespace {
-class OutputFilesTest : public ::testing::Test {
+class OutputFilesTest : public llmq::test::ScratchDirectoryTest {
 protected:
-  void SetUp() override {
-    clearProtectedInputs();
-    ASSERT_FALSE(fs::createUniqueDirectory("llmq-output-files", root));
-  }
-  void TearDown() override {
-    clearProtectedInputs();
-    removeTree(root.c_str());
-  }
-  std::string path(llvm::StringRef name) const {
-    llvm::SmallString<256> p(root);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  void write(llvm::StringRef name, llvm::StringRef text) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path(name), ec);
-    ASSERT_FALSE(ec);
-    os << text;
-  }
-  llvm::SmallString<256> root;
+  OutputFilesTest() : ScratchDirectoryTest("llmq-output-files") {}
 };
-
-std::string message(llvm::Error err) {
-  return err ? llvm::toString(std::move(err)) : std::string();
-}
+using llmq::test::message;
 } // namespace
 
 TEST_F(OutputFilesTest, RemoveTreeDoesNotFollowLinks) {

@@ -12,6 +12,8 @@
 #include "formats/files/OutputPaths.h"
 #include "formats/files/SignalCleanup.h"
 
+#include "ScratchDirectoryTest.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -153,11 +155,13 @@ ReadArchive readZip(llvm::StringRef z) {
   return archive;
 }
 
-class ZipWriterTest : public ::testing::Test {
+class ZipWriterTest : public llmq::test::ScratchDirectoryTest {
 protected:
+  ZipWriterTest() : ScratchDirectoryTest("llmq-zip-writer") {}
   void SetUp() override {
-    clearProtectedInputs();
-    ASSERT_FALSE(fs::createUniqueDirectory("llmq-zip-writer", root));
+    ScratchDirectoryTest::SetUp();
+    if (HasFatalFailure())
+      return;
     ASSERT_FALSE(fs::create_directories(path("tree/sub/deeper")));
     ASSERT_FALSE(fs::create_directories(path("tree/empty-folder")));
     write("tree/config.json", "{\"num_hidden_layers\": 29}\n");
@@ -170,31 +174,12 @@ protected:
     write("tree/sub/deeper/x", "x");
     write("tree/sub.txt", "sorts before sub/");
   }
-  void TearDown() override {
-    clearProtectedInputs();
-    removeTree(root.c_str());
-  }
-  std::string path(llvm::StringRef name) const {
-    llvm::SmallString<256> p(root);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  void write(llvm::StringRef name, llvm::StringRef text) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path(name), ec);
-    ASSERT_FALSE(ec);
-    os << text;
-  }
   std::string read(llvm::StringRef name) {
     auto buffer = llvm::MemoryBuffer::getFile(path(name));
     return buffer ? (*buffer)->getBuffer().str() : std::string("<missing>");
   }
-  llvm::SmallString<256> root;
 };
-
-std::string message(llvm::Error err) {
-  return err ? llvm::toString(std::move(err)) : std::string();
-}
+using llmq::test::message;
 
 const std::vector<std::string> kExpectedNames = {
     "model/",
