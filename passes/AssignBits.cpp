@@ -22,8 +22,7 @@
 #include "formats/TensorFormat.h"
 #include "formats/files/Imatrix.h"
 #include "passes/assign/LlamaCppTypes.h"
-#include "runtime/eval/Corpus.h"
-#include "runtime/eval/Evaluate.h"
+#include "passes/assign/Sensitivity.h"
 #include "runtime/exec/Kernels.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
@@ -531,58 +530,20 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     model.emitError("llmq-assign-bits: ") << message;
     return failure();
   };
-  if (contextSize < 1 ||
-      contextSize > static_cast<int64_t>(model.getContextLength()))
-    return fail("ctx=" + Twine(contextSize.getValue()) + " is outside [1, " +
-                Twine(model.getContextLength()) + "]");
-  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
-  if (!tokenizerAttr)
-    return fail("model '" + model.getSymName() +
-                "' has no tokenizer to read the calibration text with");
-  auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
-  if (!tokenizer)
-    return fail(llvm::toString(tokenizer.takeError()));
-  auto stream = ::llmq::runtime::encodeFile(**tokenizer, tokenizerAttr.getBos(),
-                                            textFile);
-  if (!stream)
-    return fail(llvm::toString(stream.takeError()));
-  int64_t usable = std::min<int64_t>(stream->size(), sensitivityTokens);
-  if (usable < contextSize)
-    return fail("'" + textFile + "' holds " + Twine(stream->size()) +
-                " tokens, fewer than one window of ctx=" +
-                Twine(contextSize.getValue()));
-  auto runtimeModel = ::llmq::runtime::Model::load(model);
-  if (!runtimeModel)
-    return fail(llvm::toString(runtimeModel.takeError()));
-  auto probe = ::llmq::runtime::DivergenceProbe::create(
-      **runtimeModel, pool, ArrayRef<int32_t>(*stream).take_front(usable),
-      contextSize);
-  if (!probe)
-    return fail(llvm::toString(probe.takeError()));
-
+  auto probes = assign::SensitivityProbes::create(
+      model, textFile, sensitivityTokens, contextSize, pool);
+  if (!probes)
+    return fail(llvm::toString(probes.takeError()));
   for (Item &item : items) {
     if (!item.quantizable)
       continue;
-    llvm::SmallVector<::llmq::runtime::WeightView *, 2> views =
-        (*runtimeModel)->matrixViews(item.weight.getSymName());
-    if (views.empty())
-      return fail("weight '" + item.weight.getSymName() +
-                  "' is no matrix the runtime multiplies by");
     // The smallest candidate: the largest error, so the KLD it causes is
     // well above rounding and the ratio is measured where it matters most.
     Format probeFormat = item.candidates.front().format.ggml;
     double error = 0;
     std::vector<uint8_t> packed =
         quantizeTensor(item, probeFormat, pool, error);
-    std::vector<::llmq::runtime::WeightView> saved;
-    for (::llmq::runtime::WeightView *v : views) {
-      saved.push_back(*v);
-      v->data = packed.data();
-      v->format = probeFormat;
-    }
-    auto kld = probe->meanKLD(**runtimeModel);
-    for (size_t i = 0; i < views.size(); ++i)
-      *views[i] = saved[i];
+    auto kld = (*probes)->kld(item.weight.getSymName(), probeFormat, packed);
     if (!kld)
       return fail(llvm::toString(kld.takeError()));
     item.sensitivity = error > 0 ? *kld / error : 0.0;
@@ -593,6 +554,14 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     for (Candidate &c : item.candidates)
       c.cost = c.error * item.sensitivity;
   }
+  numProbes += (*probes)->numProbes();
+  numProbeBlockTokens += (*probes)->blockTokens();
+  LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
+                 "{0} probes over {1} positions: {2} block x token "
+                 "evaluations ({3} as full forward passes), {4} bytes kept\n",
+                 (*probes)->numProbes(), (*probes)->positions(),
+                 (*probes)->blockTokens(),
+                 (*probes)->fullForwardBlockTokens(), (*probes)->keptBytes()));
   return success();
 }
 

@@ -217,6 +217,8 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
     Statistic<"numFallbacks", "num-fallbacks", "weights whose rows forced a fallback type">,
     Statistic<"numOverridden", "num-overridden", "weights whose format a tensor-type pattern set">,
+    Statistic<"numProbes", "num-probes", "sensitivity probes run (one per quantizable weight)">,
+    Statistic<"numProbeBlockTokens", "num-probe-block-tokens", "block x token evaluations the sensitivity probes ran">,
   ];
 }
 

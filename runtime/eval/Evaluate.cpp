@@ -4,11 +4,14 @@
 
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Decoder.h"
+#include "runtime/exec/Session.h"
+#include "formats/CheckedArith.h"
 #include "runtime/exec/ThreadPool.h"
 #include "formats/files/Progress.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <random>
 
 using namespace llmq;
@@ -173,6 +176,50 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
   return result;
 }
 
+/// The probe's windows of `stream` and the base's log-probabilities over
+/// them, from `decoder` (a decoder of `base`); `beforeWindow` is told each
+/// window's index before it runs.
+static llvm::Error
+fillBase(const LanguageModel &base, Decoder &decoder, ThreadPool &pool,
+         llvm::ArrayRef<int32_t> tokens, int64_t ctx, int64_t windows,
+         std::vector<float> &baseLogProbs,
+         llvm::function_ref<void(int64_t)> beforeWindow) {
+  int64_t vocab = base.vocabSize();
+  std::vector<float> logits;
+  for (int64_t w = 0; w < windows; ++w) {
+    beforeWindow(w);
+    decoder.reset();
+    if (llvm::Error err =
+            decoder.forward(tokens.slice(w * ctx, ctx), logits,
+                            /*allLogits=*/true))
+      return err;
+    float *out = baseLogProbs.data() + w * ctx * vocab;
+    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
+      std::vector<double> logProbs;
+      for (int64_t t = begin; t < end; ++t) {
+        logSoftmax(logits.data() + t * vocab, vocab, logProbs);
+        for (int64_t i = 0; i < vocab; ++i)
+          out[t * vocab + i] = static_cast<float>(logProbs[i]);
+      }
+    });
+  }
+  return llvm::Error::success();
+}
+
+/// `count` x `size` floats, or an error saying what would not fit.
+static llvm::Error allocate(std::vector<float> &out, int64_t count,
+                            int64_t size, const char *what) {
+  std::optional<uint64_t> n =
+      checkedMul(static_cast<uint64_t>(count), static_cast<uint64_t>(size));
+  if (!n || *n > uint64_t(PTRDIFF_MAX) / sizeof(float))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the probe's %s (%lld x %lld floats) do not fit in memory", what,
+        static_cast<long long>(count), static_cast<long long>(size));
+  out.resize(*n);
+  return llvm::Error::success();
+}
+
 llvm::Expected<DivergenceProbe>
 DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
                         llvm::ArrayRef<int32_t> stream, int64_t ctx) {
@@ -188,49 +235,75 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
         static_cast<long long>(ctx));
   probe.vocab = base.vocabSize();
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  probe.baseLogProbs.resize(probe.positions() * probe.vocab);
+  if (llvm::Error err = allocate(probe.baseLogProbs, probe.positions(),
+                                 probe.vocab, "base log-probabilities"))
+    return std::move(err);
   auto session = base.newDecoder(pool, ctx);
   if (!session)
     return session.takeError();
-  std::vector<float> logits;
-  for (int64_t w = 0; w < probe.windows; ++w) {
-    (*session)->reset();
-    if (llvm::Error err = (*session)->forward(
-            llvm::ArrayRef<int32_t>(probe.tokens).slice(w * ctx, ctx), logits,
-            /*allLogits=*/true))
-      return std::move(err);
-    float *out = probe.baseLogProbs.data() + w * ctx * probe.vocab;
-    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
-      std::vector<double> logProbs;
-      for (int64_t t = begin; t < end; ++t) {
-        logSoftmax(logits.data() + t * probe.vocab, probe.vocab, logProbs);
-        for (int64_t i = 0; i < probe.vocab; ++i)
-          out[t * probe.vocab + i] = static_cast<float>(logProbs[i]);
-      }
-    });
-  }
+  if (llvm::Error err =
+          fillBase(base, **session, pool, probe.tokens, ctx, probe.windows,
+                   probe.baseLogProbs, [](int64_t) {}))
+    return std::move(err);
   return probe;
 }
 
-llvm::Expected<double>
-DivergenceProbe::meanKLD(const LanguageModel &other) const {
-  if (other.vocabSize() != vocab)
+llvm::Expected<DivergenceProbe>
+DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
+                                       llvm::ArrayRef<int32_t> stream,
+                                       int64_t ctx) {
+  if (llvm::Error err = checkContext(base, ctx))
+    return std::move(err);
+  DivergenceProbe probe(pool);
+  probe.ctx = ctx;
+  probe.windows = static_cast<int64_t>(stream.size()) / ctx;
+  if (probe.windows == 0)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "model '%s' has %lld tokens, the probe's base %lld",
-        other.modelName().str().c_str(),
-        static_cast<long long>(other.vocabSize()),
-        static_cast<long long>(vocab));
-  auto session = other.newDecoder(*pool, ctx);
-  if (!session)
-    return session.takeError();
+        "%zu tokens make no window of %lld", stream.size(),
+        static_cast<long long>(ctx));
+  probe.vocab = base.vocabSize();
+  probe.hidden = base.config.hidden;
+  probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
+  if (llvm::Error err = allocate(probe.baseLogProbs, probe.positions(),
+                                 probe.vocab, "base log-probabilities"))
+    return std::move(err);
+  probe.blockInputs.resize(base.layers.size());
+  for (std::vector<float> &inputs : probe.blockInputs)
+    if (llvm::Error err = allocate(inputs, probe.positions(), probe.hidden,
+                                   "block inputs"))
+      return std::move(err);
+  // Block b's output is block b + 1's input (the last: the final hidden
+  // states), exactly as the next block reads it.
+  Session session(base, pool, ctx);
+  int64_t window = 0;
+  session.setBlockObserver([&](int64_t block, const float *, const float *out,
+                               int64_t n) {
+    float *to = probe.blockInputs[block].data() +
+                (window * ctx + session.size()) * probe.hidden;
+    std::copy(out, out + n * probe.hidden, to);
+  });
+  if (llvm::Error err = fillBase(base, session, pool, probe.tokens, ctx,
+                                 probe.windows, probe.baseLogProbs,
+                                 [&](int64_t w) { window = w; }))
+    return std::move(err);
+  return probe;
+}
+
+uint64_t DivergenceProbe::keptBytes() const {
+  uint64_t floats = baseLogProbs.size();
+  for (const std::vector<float> &inputs : blockInputs)
+    floats += inputs.size();
+  return floats * sizeof(float);
+}
+
+llvm::Expected<double> DivergenceProbe::score(
+    llvm::function_ref<llvm::Error(int64_t, std::vector<float> &)> run)
+    const {
   std::vector<float> logits;
   std::vector<double> klds(positions());
   for (int64_t w = 0; w < windows; ++w) {
-    (*session)->reset();
-    if (llvm::Error err = (*session)->forward(
-            llvm::ArrayRef<int32_t>(tokens).slice(w * ctx, ctx), logits,
-            /*allLogits=*/true))
+    if (llvm::Error err = run(w, logits))
       return std::move(err);
     const float *base = baseLogProbs.data() + w * ctx * vocab;
     pool->parallelFor(ctx, [&](int64_t begin, int64_t end) {
@@ -245,6 +318,61 @@ DivergenceProbe::meanKLD(const LanguageModel &other) const {
   for (double k : klds)
     sum += k;
   return klds.empty() ? 0.0 : sum / klds.size();
+}
+
+static llvm::Error checkVocab(const LanguageModel &other, int64_t vocab) {
+  if (other.vocabSize() == vocab)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "model '%s' has %lld tokens, the probe's base %lld",
+      other.modelName().str().c_str(),
+      static_cast<long long>(other.vocabSize()),
+      static_cast<long long>(vocab));
+}
+
+llvm::Expected<double>
+DivergenceProbe::meanKLD(const LanguageModel &other) const {
+  if (llvm::Error err = checkVocab(other, vocab))
+    return std::move(err);
+  auto session = other.newDecoder(*pool, ctx);
+  if (!session)
+    return session.takeError();
+  return score([&](int64_t w, std::vector<float> &logits) {
+    (*session)->reset();
+    return (*session)->forward(llvm::ArrayRef<int32_t>(tokens).slice(w * ctx, ctx),
+                               logits, /*allLogits=*/true);
+  });
+}
+
+llvm::Expected<double> DivergenceProbe::meanKLDFrom(const Model &other,
+                                                    int64_t block) const {
+  if (llvm::Error err = checkVocab(other, vocab))
+    return std::move(err);
+  int64_t blocks = blockInputs.size();
+  if (other.config.hidden != hidden ||
+      static_cast<int64_t>(other.layers.size()) != blocks)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "model '%s' (%zu blocks of %lld) is not the probe's base (%lld "
+        "blocks of %lld), or the probe keeps no block inputs",
+        other.modelName().str().c_str(), other.layers.size(),
+        static_cast<long long>(other.config.hidden),
+        static_cast<long long>(blocks), static_cast<long long>(hidden));
+  if (block < 0 || block > blocks)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "block %lld is outside [0, %lld]",
+                                   static_cast<long long>(block),
+                                   static_cast<long long>(blocks));
+  if (block == 0)
+    return meanKLD(other);
+  Session session(other, *pool, ctx);
+  const std::vector<float> &inputs = blockInputs[block - 1];
+  return score([&](int64_t w, std::vector<float> &logits) {
+    session.reset();
+    return session.forwardFrom(block, inputs.data() + w * ctx * hidden, ctx,
+                               logits, /*allLogits=*/true);
+  });
 }
 
 /// The token to emit from `logits`: argmax (lowest id on ties) or a sample.

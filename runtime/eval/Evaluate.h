@@ -9,6 +9,7 @@
 #define LLMQ_RUNTIME_EVAL_EVALUATE_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 namespace llmq::runtime {
 class LanguageModel;
+class Model;
 class ThreadPool;
 
 /// The windows a stream of `length` tokens is scored in: window w covers
@@ -62,17 +64,40 @@ public:
                                                 ThreadPool &pool,
                                                 llvm::ArrayRef<int32_t> stream,
                                                 int64_t ctx);
+  /// As create(), and keeps the residual stream entering every block but
+  /// the first, and the final hidden states, at every position, so that
+  /// meanKLDFrom() can restart a variant at the first block it changes:
+  /// positions() x hidden f32 values per block. f32, because a restart must
+  /// see exactly what the full forward pass saw.
+  static llvm::Expected<DivergenceProbe>
+  createWithBlockInputs(const Model &base, ThreadPool &pool,
+                        llvm::ArrayRef<int32_t> stream, int64_t ctx);
   /// Mean KL(base || other) over the positions; summed in position order,
   /// so the result does not depend on the pool's threads.
   llvm::Expected<double> meanKLD(const LanguageModel &other) const;
+  /// meanKLD(other), bit for bit, for a variant `other` of the base model
+  /// that differs from it only in blocks `block`.. and the head (e.g. the
+  /// base with one weight of block `block` rebound to a quantized copy):
+  /// runs only those, from the kept block inputs. `block` = the number of
+  /// blocks runs the head alone; 0 runs the whole model.
+  llvm::Expected<double> meanKLDFrom(const Model &other, int64_t block) const;
   int64_t positions() const { return windows * ctx; }
+  /// Bytes kept: the base's log-probabilities and any block inputs.
+  uint64_t keptBytes() const;
 
 private:
   DivergenceProbe(ThreadPool &pool) : pool(&pool) {}
+  /// Mean KL(base || the logits `run` writes for each window).
+  llvm::Expected<double> score(
+      llvm::function_ref<llvm::Error(int64_t window, std::vector<float> &)>
+          run) const;
   ThreadPool *pool;
   std::vector<int32_t> tokens;
-  int64_t ctx = 0, windows = 0, vocab = 0;
+  int64_t ctx = 0, windows = 0, vocab = 0, hidden = 0;
   std::vector<float> baseLogProbs; ///< positions() x vocab
+  /// [b - 1]: positions() x hidden, the residual stream entering block b;
+  /// the last: the final hidden states (before the final norm).
+  std::vector<std::vector<float>> blockInputs;
 };
 
 struct SamplingOptions {

@@ -43,15 +43,42 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
                                      "token id %d is outside the vocabulary "
                                      "[0, %lld)",
                                      id, static_cast<long long>(c.vocab));
+  std::vector<float> x(n * c.hidden);
+  for (int64_t t = 0; t < n; ++t)
+    model.embedding.dequantizeRow(tokens[t], x.data() + t * c.hidden);
+  return run(0, x, n, logits, allLogits);
+}
+
+llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
+                                 std::vector<float> &logits, bool allLogits) {
+  int64_t blocks = model.layers.size();
+  if (block < 0 || block > blocks)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "block %lld is outside [0, %lld]",
+                                   static_cast<long long>(block),
+                                   static_cast<long long>(blocks));
+  if (n <= 0)
+    return llvm::Error::success();
+  if (n > maxPositions - position)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%lld positions exceed the context of %lld",
+        static_cast<long long>(position + n),
+        static_cast<long long>(maxPositions));
+  std::vector<float> x(hidden, hidden + n * model.config.hidden);
+  return run(block, x, n, logits, allLogits);
+}
+
+llvm::Error Session::run(size_t firstBlock, std::vector<float> &x, int64_t n,
+                         std::vector<float> &logits, bool allLogits) {
+  const ModelConfig &c = model.config;
   int64_t hidden = c.hidden, dim = c.headDim;
   int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
-  std::vector<float> x(n * hidden), h(n * hidden), q(n * qDim), k(n * kvDim),
-      v(n * kvDim), attn(n * qDim), gate(n * c.ffn), up(n * c.ffn);
-  for (int64_t t = 0; t < n; ++t)
-    model.embedding.dequantizeRow(tokens[t], x.data() + t * hidden);
+  std::vector<float> h(n * hidden), q(n * qDim), k(n * kvDim), v(n * kvDim),
+      attn(n * qDim), gate(n * c.ffn), up(n * c.ffn);
 
   std::vector<float> blockInput;
-  for (size_t l = 0; l < model.layers.size(); ++l) {
+  for (size_t l = firstBlock; l < model.layers.size(); ++l) {
     const LayerWeights &layer = model.layers[l];
     if (blockObserver)
       blockInput = x;

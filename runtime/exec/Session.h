@@ -31,6 +31,16 @@ public:
   llvm::Error forward(llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
                       bool allLogits) override;
 
+  /// Runs `n` tokens whose residual stream entering block `block` is
+  /// `hidden` (n x hidden floats: what a BlockObserver saw as `in` for that
+  /// block in a forward() of the same tokens at the same positions) through
+  /// blocks `block`.. and the head. The logits are forward()'s, bit for bit,
+  /// when only weights of those blocks and the head differ; the KV caches of
+  /// earlier blocks are left untouched. `block` = the number of blocks runs
+  /// the head alone on the final hidden states.
+  llvm::Error forwardFrom(int64_t block, const float *hidden, int64_t n,
+                          std::vector<float> &logits, bool allLogits);
+
   /// Called after each block with the residual stream before and after it
   /// (n x hidden floats each), for analyses such as block influence.
   using BlockObserver = std::function<void(int64_t block, const float *in,
@@ -56,6 +66,10 @@ public:
   int64_t capacity() const { return maxPositions; }
 
 private:
+  /// Blocks `firstBlock`.. and the head over the residual stream `x` (n tokens).
+  llvm::Error run(size_t firstBlock, std::vector<float> &x, int64_t n,
+                  std::vector<float> &logits, bool allLogits);
+
   const Model &model;
   ThreadPool &pool;
   int64_t maxPositions;
