@@ -98,9 +98,13 @@ void checkModel(llvm::StringRef directory, unsigned threads) {
   EXPECT_EQ(kept->positions(), 3 * ctx);
   int64_t blocks = model.layers.size();
   ASSERT_GT(blocks, 1);
-  // The base against itself: 0 from every block.
+  // The base against itself: the rounding floor of the f32 base
+  // log-probabilities, the same from every block.
+  double self = value(kept->meanKLD(model));
+  EXPECT_GE(self, 0.0);
+  EXPECT_LT(self, 1e-6);
   for (int64_t b = 0; b <= blocks; ++b)
-    EXPECT_EQ(value(kept->meanKLDFrom(model, b)), 0.0) << "block " << b;
+    EXPECT_EQ(value(kept->meanKLDFrom(model, b)), self) << "block " << b;
 
   // One weight of each block, quantized: the restart from that block
   // equals the full pass, and both probes agree on the base.
@@ -111,12 +115,12 @@ void checkModel(llvm::StringRef directory, unsigned threads) {
     std::vector<uint8_t> data = quantized(model.layers[b].*member);
     Rebind rebind({&(model.layers[b].*member)}, data);
     double full = value(kept->meanKLD(model));
-    EXPECT_GT(full, 0.0) << "block " << b;
+    EXPECT_GT(full, 10 * self) << "block " << b;
     EXPECT_EQ(value(kept->meanKLDFrom(model, b)), full) << "block " << b;
     EXPECT_EQ(value(plain->meanKLD(model)), full) << "block " << b;
     // Restarting after the changed block reads the base's kept stream:
     // the change is not seen at all.
-    EXPECT_EQ(value(kept->meanKLDFrom(model, b + 1)), 0.0) << "block " << b;
+    EXPECT_EQ(value(kept->meanKLDFrom(model, b + 1)), self) << "block " << b;
   }
 
   // The head: alone when untied, with the embedding (from block 0) when
@@ -128,7 +132,7 @@ void checkModel(llvm::StringRef directory, unsigned threads) {
     views.push_back(&model.embedding);
   Rebind rebind(views, data);
   double full = value(kept->meanKLD(model));
-  EXPECT_GT(full, 0.0);
+  EXPECT_GT(full, 10 * self);
   EXPECT_EQ(value(kept->meanKLDFrom(model, tied ? 0 : blocks)), full);
   EXPECT_EQ(value(plain->meanKLD(model)), full);
 
@@ -175,7 +179,7 @@ TEST(DivergenceProbe, SameAtOneAndTwoThreads) {
     Rebind rebind({&model.layers[1].gate}, data);
     results.push_back(value(kept->meanKLDFrom(model, 1)));
   }
-  EXPECT_GT(results[0], 0.0);
+  EXPECT_GT(results[0], 1e-6);
   EXPECT_EQ(results[0], results[1]);
 }
 
