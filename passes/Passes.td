@@ -189,12 +189,15 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     per weight minimising the total error with the tensor bytes of all
     weights at most the budget (exact dynamic programming over sizes in
     small units, rounded up). With `text=FILE` (calibration text) and
-    `sensitivity-tokens=N` > 0 (default 4096), each weight's errors are
+    `sensitivity-tokens=N` > 0 (default 1024), each weight's errors are
     scaled by its measured sensitivity: the mean KL divergence, over the
     first N tokens of the text in windows of `ctx`, between the unquantized
     model and the model with only that weight at its smallest candidate, per
     unit of that candidate's error; the knapsack then minimises the
     estimated KLD, and the output head is no longer held at q6_K or better.
+    The unquantized model runs over the tokens once and the residual
+    stream entering every block is kept, so a probe of a weight of block b
+    runs blocks b.. and the head only (the same numbers as a full pass).
     Sets `assigned_error` (and `estimated_kld` and each weight's
     `sensitivity` with the probes).
 
@@ -210,7 +213,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
     Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
-    Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "4096", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
+    Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
   ];
   let statistics = [
