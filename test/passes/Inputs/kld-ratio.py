@@ -1,6 +1,6 @@
-"""Reads llama-perplexity --kl-divergence logs of a llama.cpp preset and of
-the optimizer's file at no larger size, and prints both mean KLDs, their
-ratio, and whether the ratio is at most MAX_RATIO.
+"""Reads llama-perplexity --kl-divergence logs (Inputs/llama-kld.py's) of a
+llama.cpp preset and of the optimizer's file at no larger size, and prints
+both mean KLDs, their ratio, and whether the ratio is at most MAX_RATIO.
 
   kld-ratio.py LABEL PRESET.log OPTIMIZER.log MAX_RATIO"""
 import re, sys
@@ -9,7 +9,8 @@ label, preset_log, optimizer_log, max_ratio = sys.argv[1:5]
 
 
 def mean_kld(path):
-    found = re.findall(r"^Mean\s+KLD:\s+(-?[0-9.]+)", open(path).read(), re.M)
+    text = open(path, errors="replace").read()
+    found = re.findall(r"^Mean\s+KLD:\s+(-?[0-9.]+)", text, re.M)
     if not found:
         sys.exit(f"error: {path}: no 'Mean    KLD:' line")
     return float(found[-1])
