@@ -26,13 +26,39 @@ std::vector<float> WeightView::toFloat() const {
   return values;
 }
 
-/// Rows of weights dequantized together, so each activation row loaded is
-/// used for several outputs.
-static constexpr int64_t kRowTile = 4;
+/// Weight rows converted to f32 together (a panel): about this many bytes of
+/// f32, so that a panel stays in the L2 cache while every token of the call
+/// streams past it.
+static constexpr int64_t kPanelBytes = 128 * 1024;
+/// Tokens of activations that pass a panel together (their rows stay in L1/L2
+/// while the panel's row tiles go by).
+static constexpr int64_t kTokenBlock = 24;
+
+/// Rows per panel for `cols` columns: a multiple of 4 from 4 to 64.
+static int64_t panelRows(int64_t cols) {
+  int64_t rows = kPanelBytes / (4 * std::max<int64_t>(cols, 1));
+  return std::clamp<int64_t>(rows / 4 * 4, 4, 64);
+}
+
+/// Rows [r0, r0 + count) of `w` as f32 into `panel` (row stride w.cols).
+static void convertRows(const WeightView &w, const DotKernels &kernels,
+                        int64_t r0, int64_t count, float *panel) {
+  int64_t cols = w.cols;
+  if (!w.grouped && (w.format == Format::F16 || w.format == Format::BF16)) {
+    HalfToFloatFn convert =
+        w.format == Format::F16 ? kernels.f16ToF32 : kernels.bf16ToF32;
+    for (int64_t k = 0; k < count; ++k)
+      convert(reinterpret_cast<const uint16_t *>(w.data) + (r0 + k) * cols,
+              panel + k * cols, cols);
+    return;
+  }
+  for (int64_t k = 0; k < count; ++k)
+    w.dequantizeRow(r0 + k, panel + k * cols);
+}
 
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
-  static const DotTileFn dotTile = selectDotTile();
+  static const DotKernels &kernels = selectDotKernels();
   int64_t rows = w.rows, cols = w.cols;
   std::vector<float> rounded;
   if (w.ggmlActivations && !w.grouped && ggmlRoundsActivations(w.format)) {
@@ -41,22 +67,26 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
       roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
     x = rounded.data();
   }
-  int64_t tiles = (rows + kRowTile - 1) / kRowTile;
+  int64_t panel = panelRows(cols);
+  int64_t panels = (rows + panel - 1) / panel;
   bool direct = w.format == Format::F32 && !w.grouped;
-  pool.parallelFor(tiles, [&](int64_t begin, int64_t end) {
-    std::vector<float> buffer(direct ? 0 : kRowTile * cols);
-    for (int64_t t = begin; t < end; ++t) {
-      int64_t r0 = t * kRowTile, tile = std::min(kRowTile, rows - r0);
-      const float *rowPtr[kRowTile];
-      for (int64_t k = 0; k < tile; ++k) {
-        if (direct) {
-          rowPtr[k] = reinterpret_cast<const float *>(w.data) + (r0 + k) * cols;
-        } else {
-          w.dequantizeRow(r0 + k, buffer.data() + k * cols);
-          rowPtr[k] = buffer.data() + k * cols;
-        }
-      }
-      dotTile(rowPtr, tile, x, n, cols, out + r0, rows);
+  // Each thread owns whole panels: every output element is computed by one
+  // dotBlock call in DotKernels.h's fixed order, whatever the split.
+  pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> buffer;
+    if (!direct && buffer.size() < static_cast<size_t>(panel * cols))
+      buffer.resize(panel * cols);
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t r0 = p * panel, count = std::min(panel, rows - r0);
+      const float *weights =
+          direct ? reinterpret_cast<const float *>(w.data) + r0 * cols
+                 : buffer.data();
+      if (!direct)
+        convertRows(w, kernels, r0, count, buffer.data());
+      for (int64_t t = 0; t < n; t += kTokenBlock)
+        kernels.dotBlock(weights, cols, count, x + t * cols, cols,
+                         std::min(kTokenBlock, n - t), cols,
+                         out + t * rows + r0, rows);
     }
   });
 }
@@ -109,7 +139,7 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
   int64_t heads = shape.numHeads, dim = shape.headDim;
   int64_t kvDim = shape.numKVHeads * dim, group = heads / shape.numKVHeads;
   float scale = 1.0f / std::sqrt(static_cast<float>(dim));
-  static const DotTileFn dotTile = selectDotTile();
+  static const DotKernels &kernels = selectDotKernels();
   pool.parallelFor(n * heads, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(first + n);
     for (int64_t job = begin; job < end; ++job) {
@@ -119,14 +149,10 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
                          ? std::max<int64_t>(0, pos - shape.slidingWindow + 1)
                          : 0;
       const float *qh = q + (t * heads + h) * dim;
-      // q . k_j for four keys at a time, with matmul's kernel.
-      for (int64_t j = from; j <= pos; j += 4) {
-        const float *rows[4];
-        int64_t count = std::min<int64_t>(4, pos + 1 - j);
-        for (int64_t r = 0; r < count; ++r)
-          rows[r] = keys + (j + r) * kvDim + kvHead * dim;
-        dotTile(rows, count, qh, 1, dim, scores.data() + j, 0);
-      }
+      // q . k_j for every key, with matmul's kernel and summation order.
+      kernels.dotBlock(keys + from * kvDim + kvHead * dim, kvDim,
+                       pos + 1 - from, qh, dim, 1, dim, scores.data() + from,
+                       0);
       float maxScore = -INFINITY;
       for (int64_t j = from; j <= pos; ++j) {
         scores[j] *= scale;
