@@ -132,6 +132,9 @@ void llmq::runtime::applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
   }
 }
 
+/// Queries of one head whose scores against the keys are computed together.
+static constexpr int64_t kQueryBlock = 16;
+
 void llmq::runtime::attention(const AttentionShape &shape, const float *q,
                               int64_t n, int64_t first, const float *keys,
                               const float *values, float *out,
@@ -140,36 +143,51 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
   int64_t kvDim = shape.numKVHeads * dim, group = heads / shape.numKVHeads;
   float scale = 1.0f / std::sqrt(static_cast<float>(dim));
   static const DotKernels &kernels = selectDotKernels();
-  pool.parallelFor(n * heads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(first + n);
+  auto firstKey = [&](int64_t pos) {
+    return shape.slidingWindow > 0
+               ? std::max<int64_t>(0, pos - shape.slidingWindow + 1)
+               : 0;
+  };
+  int64_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
+  // One job per (head, block of queries). The scores of a block come from
+  // one dotBlock call over the keys any of its queries sees (matmul's
+  // summation order, so a score does not depend on the block); each query
+  // then uses only its own causal (and sliding-window) range.
+  pool.parallelFor(heads * blocks, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores;
     for (int64_t job = begin; job < end; ++job) {
-      int64_t t = job / heads, h = job % heads;
-      int64_t pos = first + t, kvHead = h / group;
-      int64_t from = shape.slidingWindow > 0
-                         ? std::max<int64_t>(0, pos - shape.slidingWindow + 1)
-                         : 0;
-      const float *qh = q + (t * heads + h) * dim;
-      // q . k_j for every key, with matmul's kernel and summation order.
-      kernels.dotBlock(keys + from * kvDim + kvHead * dim, kvDim,
-                       pos + 1 - from, qh, dim, 1, dim, scores.data() + from,
-                       0);
-      float maxScore = -INFINITY;
-      for (int64_t j = from; j <= pos; ++j) {
-        scores[j] *= scale;
-        maxScore = std::max(maxScore, scores[j]);
-      }
-      float sum = 0;
-      for (int64_t j = from; j <= pos; ++j) {
-        scores[j] = std::exp(scores[j] - maxScore);
-        sum += scores[j];
-      }
-      float *oh = out + (t * heads + h) * dim;
-      std::fill(oh, oh + dim, 0.0f);
-      for (int64_t j = from; j <= pos; ++j) {
-        const float *vj = values + j * kvDim + kvHead * dim;
-        float p = scores[j] / sum;
-        for (int64_t d = 0; d < dim; ++d)
-          oh[d] += p * vj[d];
+      int64_t h = job / blocks, t0 = job % blocks * kQueryBlock;
+      int64_t count = std::min(kQueryBlock, n - t0), kvHead = h / group;
+      int64_t from = firstKey(first + t0), last = first + t0 + count - 1;
+      int64_t span = last + 1 - from;
+      scores.resize(count * span);
+      kernels.dotBlock(keys + from * kvDim + kvHead * dim, kvDim, span,
+                       q + (t0 * heads + h) * dim, heads * dim, count, dim,
+                       scores.data(), span);
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t t = t0 + i, pos = first + t;
+        // Keys [lo, hi] of this query, as offsets into its row of scores.
+        int64_t lo = firstKey(pos) - from, hi = pos - from;
+        float *row = scores.data() + i * span;
+        float maxScore = -INFINITY;
+        for (int64_t j = lo; j <= hi; ++j) {
+          row[j] *= scale;
+          maxScore = std::max(maxScore, row[j]);
+        }
+        float sum = 0;
+        for (int64_t j = lo; j <= hi; ++j) {
+          row[j] = std::exp(row[j] - maxScore);
+          sum += row[j];
+        }
+        // P . V summed in position order.
+        float *oh = out + (t * heads + h) * dim;
+        std::fill(oh, oh + dim, 0.0f);
+        for (int64_t j = lo; j <= hi; ++j) {
+          const float *vj = values + (from + j) * kvDim + kvHead * dim;
+          float p = row[j] / sum;
+          for (int64_t d = 0; d < dim; ++d)
+            oh[d] += p * vj[d];
+        }
       }
     }
   });
