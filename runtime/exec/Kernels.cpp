@@ -29,7 +29,7 @@ std::vector<float> WeightView::toFloat() const {
 /// Weight rows converted to f32 together (a panel): about this many bytes of
 /// f32, so that a panel stays in the L2 cache while every token of the call
 /// streams past it.
-static constexpr int64_t kPanelBytes = 128 * 1024;
+static constexpr int64_t kPanelBytes = 256 * 1024;
 /// Tokens of activations that pass a panel together (their rows stay in L1/L2
 /// while the panel's row tiles go by).
 static constexpr int64_t kTokenBlock = 24;
@@ -38,6 +38,28 @@ static constexpr int64_t kTokenBlock = 24;
 static int64_t panelRows(int64_t cols) {
   int64_t rows = kPanelBytes / (4 * std::max<int64_t>(cols, 1));
   return std::clamp<int64_t>(rows / 4 * 4, 4, 64);
+}
+
+/// The stored bytes of rows [r0, r0 + count) of `w` (null for a grouped
+/// format, whose rows the view assembles).
+static std::pair<const char *, size_t> storedRows(const WeightView &w,
+                                                  int64_t r0, int64_t count) {
+  if (w.grouped || count <= 0)
+    return {nullptr, 0};
+  size_t bytes = w.rowBytes();
+  return {reinterpret_cast<const char *>(w.data) + r0 * bytes, count * bytes};
+}
+
+/// Asks for part `part` of `parts` of [begin, begin + size) to be brought into
+/// the L2 cache, so that the next panel's conversion does not wait on memory.
+static void prefetchPart(std::pair<const char *, size_t> range, int64_t part,
+                         int64_t parts) {
+  if (!range.first)
+    return;
+  size_t from = range.second * part / parts,
+         to = range.second * (part + 1) / parts;
+  for (size_t offset = from / 64 * 64; offset < to; offset += 64)
+    __builtin_prefetch(range.first + offset, /*rw=*/0, /*locality=*/2);
 }
 
 /// Rows [r0, r0 + count) of `w` as f32 into `panel` (row stride w.cols).
@@ -83,10 +105,18 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                  : buffer.data();
       if (!direct)
         convertRows(w, kernels, r0, count, buffer.data());
-      for (int64_t t = 0; t < n; t += kTokenBlock)
+      // While this panel computes, the next one's bytes come from memory.
+      auto next = p + 1 < end ? storedRows(w, r0 + panel,
+                                           std::min(panel, rows - r0 - panel))
+                              : std::pair<const char *, size_t>{nullptr, 0};
+      int64_t blocks = (n + kTokenBlock - 1) / kTokenBlock;
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t t = b * kTokenBlock;
+        prefetchPart(next, b, blocks);
         kernels.dotBlock(weights, cols, count, x + t * cols, cols,
                          std::min(kTokenBlock, n - t), cols,
                          out + t * rows + r0, rows);
+      }
     }
   });
 }

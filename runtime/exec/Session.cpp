@@ -45,12 +45,14 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
                                      id, static_cast<long long>(c.vocab));
   int64_t hidden = c.hidden, dim = c.headDim;
   int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
-  std::vector<float> x(n * hidden), h(n * hidden), q(n * qDim), k(n * kvDim),
-      v(n * kvDim), attn(n * qDim), gate(n * c.ffn), up(n * c.ffn);
+  // Every element is written before it is read; resize only grows.
+  for (auto [buffer, size] :
+       {std::pair{&x, hidden}, {&h, hidden}, {&q, qDim}, {&k, kvDim},
+        {&v, kvDim}, {&attn, qDim}, {&gate, c.ffn}, {&up, c.ffn}})
+    buffer->resize(n * size);
   for (int64_t t = 0; t < n; ++t)
     model.embedding.dequantizeRow(tokens[t], x.data() + t * hidden);
 
-  std::vector<float> blockInput;
   for (size_t l = 0; l < model.layers.size(); ++l) {
     const LayerWeights &layer = model.layers[l];
     if (blockObserver)
