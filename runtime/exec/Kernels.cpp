@@ -82,7 +82,7 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
   static const DotKernels &kernels = selectDotKernels();
   int64_t rows = w.rows, cols = w.cols;
-  std::vector<float> rounded;
+  FloatBuffer rounded;
   if (w.ggmlActivations && !w.grouped && ggmlRoundsActivations(w.format)) {
     rounded.assign(x, x + n * cols);
     for (int64_t t = 0; t < n; ++t)
@@ -95,7 +95,7 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
   // Each thread owns whole panels: every output element is computed by one
   // dotBlock call in DotKernels.h's fixed order, whatever the split.
   pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
-    thread_local std::vector<float> buffer;
+    thread_local FloatBuffer buffer;
     if (!direct && buffer.size() < static_cast<size_t>(panel * cols))
       buffer.resize(panel * cols);
     for (int64_t p = begin; p < end; ++p) {

@@ -12,8 +12,8 @@ using namespace llmq::runtime;
 Session::Session(const Model &model, ThreadPool &pool, int64_t maxPositions)
     : model(model), pool(pool), maxPositions(maxPositions) {
   int64_t kvDim = model.config.numKVHeads * model.config.headDim;
-  keys.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
-  values.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
+  keys.assign(model.layers.size(), FloatBuffer(maxPositions * kvDim));
+  values.assign(model.layers.size(), FloatBuffer(maxPositions * kvDim));
 }
 
 static void addBias(float *x, int64_t n, const std::vector<float> &bias) {

@@ -60,10 +60,10 @@ private:
   ThreadPool &pool;
   int64_t maxPositions;
   int64_t position = 0;
-  std::vector<std::vector<float>> keys, values; ///< per layer [pos][kvDim]
+  std::vector<FloatBuffer> keys, values; ///< per layer [pos][kvDim]
   /// Activations of the last forward, kept so that the next one reuses their
   /// memory instead of zeroing and faulting in fresh pages each call.
-  std::vector<float> x, h, q, k, v, attn, gate, up, blockInput;
+  FloatBuffer x, h, q, k, v, attn, gate, up, blockInput;
   BlockObserver blockObserver;
   MatmulObserver matmulObserver;
 };
