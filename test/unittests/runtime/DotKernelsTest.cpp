@@ -50,7 +50,7 @@ static bool sameBits(float a, float b) {
 TEST(DotKernels, VariantsEqualPortableBits) {
   if (fastVariants().empty())
     GTEST_SKIP() << "this CPU runs only the portable variant";
-  for (int64_t cols : {1, 5, 16, 17, 33, 64, 100, 2048}) {
+  for (int64_t cols : {1, 5, 16, 17, 33, 64, 100, 1037, 2048}) {
     for (int64_t rows : {1, 3, 4, 9, 37}) {
       for (int64_t tokens : {1, 2, 7, 256}) {
         // Strides wider than cols, as attention's keys have.
@@ -78,21 +78,26 @@ TEST(DotKernels, VariantsEqualPortableBits) {
 // The portable order is the documented one: 16 lanes of fma chains, then
 // (l, l + 8), (l, l + 4), (l, l + 2), (0, 1).
 TEST(DotKernels, PortableOrderIsTheDocumentedOne) {
-  int64_t cols = 45;
-  std::vector<float> w = randomValues(cols, 3), x = randomValues(cols, 4);
-  float acc[16] = {};
-  for (int64_t c = 0; c < 48; ++c)
-    acc[c % 16] = c < cols ? std::fma(w[c], x[c], acc[c % 16])
-                           : std::fma(0.0f, 0.0f, acc[c % 16]);
-  float s8[8], s4[4];
-  for (int i = 0; i < 8; ++i)
-    s8[i] = acc[i] + acc[i + 8];
-  for (int i = 0; i < 4; ++i)
-    s4[i] = s8[i] + s8[i + 4];
-  float want = (s4[0] + s4[2]) + (s4[1] + s4[3]), got;
-  genericDotKernels().dotBlock(w.data(), cols, 1, x.data(), cols, 1, cols,
-                               &got, 1);
-  EXPECT_TRUE(sameBits(want, got)) << got << " vs " << want;
+  for (int64_t cols : {45, 100, 333})
+    for (unsigned seed = 0; seed < 20; ++seed) {
+      std::vector<float> w = randomValues(cols, 3 + seed),
+                         x = randomValues(cols, 100 + seed);
+      float acc[16] = {};
+      for (int64_t c = 0; c < (cols + 15) / 16 * 16; ++c)
+        acc[c % 16] = c < cols ? std::fma(w[c], x[c], acc[c % 16])
+                               : std::fma(0.0f, 0.0f, acc[c % 16]);
+      float s8[8], s4[4];
+      for (int i = 0; i < 8; ++i)
+        s8[i] = acc[i] + acc[i + 8];
+      for (int i = 0; i < 4; ++i)
+        s4[i] = s8[i] + s8[i + 4];
+      float want = (s4[0] + s4[2]) + (s4[1] + s4[3]), got;
+      genericDotKernels().dotBlock(w.data(), cols, 1, x.data(), cols, 1, cols,
+                                   &got, 1);
+      ASSERT_TRUE(sameBits(want, got))
+          << "cols " << cols << " seed " << seed << ": " << got << " vs "
+          << want;
+    }
 }
 
 TEST(DotKernels, HalfConversionsAreExact) {
