@@ -16,10 +16,33 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace llmq::runtime {
 class ThreadPool;
+
+/// Allocates on 64-byte (cache line) boundaries, so that the kernels' 16-float
+/// loads of activation and weight rows (whole multiples of 16 floats in real
+/// models) never straddle two lines.
+template <typename T> struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlignment{64};
+  CacheLineAllocator() = default;
+  template <typename U> CacheLineAllocator(const CacheLineAllocator<U> &) {}
+  T *allocate(size_t n) {
+    return static_cast<T *>(::operator new(n * sizeof(T), kAlignment));
+  }
+  void deallocate(T *p, size_t) { ::operator delete(p, kAlignment); }
+  template <typename U> bool operator==(const CacheLineAllocator<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const CacheLineAllocator<U> &) const {
+    return false;
+  }
+};
+/// Activations and caches the kernels read.
+using FloatBuffer = std::vector<float, CacheLineAllocator<float>>;
 
 /// A matrix (or vector, rows = 1) as stored in a mapped file.
 struct WeightView {

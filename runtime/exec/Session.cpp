@@ -12,8 +12,8 @@ using namespace llmq::runtime;
 Session::Session(const Model &model, ThreadPool &pool, int64_t maxPositions)
     : model(model), pool(pool), maxPositions(maxPositions) {
   int64_t kvDim = model.config.numKVHeads * model.config.headDim;
-  keys.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
-  values.assign(model.layers.size(), std::vector<float>(maxPositions * kvDim));
+  keys.assign(model.layers.size(), FloatBuffer(maxPositions * kvDim));
+  values.assign(model.layers.size(), FloatBuffer(maxPositions * kvDim));
 }
 
 static void addBias(float *x, int64_t n, const std::vector<float> &bias) {
@@ -43,10 +43,10 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
                                      "token id %d is outside the vocabulary "
                                      "[0, %lld)",
                                      id, static_cast<long long>(c.vocab));
-  std::vector<float> x(n * c.hidden);
+  resizeActivations(n);
   for (int64_t t = 0; t < n; ++t)
     model.embedding.dequantizeRow(tokens[t], x.data() + t * c.hidden);
-  return run(0, x, n, logits, allLogits);
+  return run(0, n, logits, allLogits);
 }
 
 llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
@@ -65,19 +65,27 @@ llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
         "%lld positions exceed the context of %lld",
         static_cast<long long>(position + n),
         static_cast<long long>(maxPositions));
-  std::vector<float> x(hidden, hidden + n * model.config.hidden);
-  return run(block, x, n, logits, allLogits);
+  resizeActivations(n);
+  std::memcpy(x.data(), hidden, n * model.config.hidden * sizeof(float));
+  return run(block, n, logits, allLogits);
 }
 
-llvm::Error Session::run(size_t firstBlock, std::vector<float> &x, int64_t n,
+void Session::resizeActivations(int64_t n) {
+  const ModelConfig &c = model.config;
+  int64_t hidden = c.hidden, dim = c.headDim;
+  int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
+  // Every element is written before it is read; resize only grows.
+  for (auto [buffer, size] :
+       {std::pair{&x, hidden}, {&h, hidden}, {&q, qDim}, {&k, kvDim},
+        {&v, kvDim}, {&attn, qDim}, {&gate, c.ffn}, {&up, c.ffn}})
+    buffer->resize(n * size);
+}
+
+llvm::Error Session::run(size_t firstBlock, int64_t n,
                          std::vector<float> &logits, bool allLogits) {
   const ModelConfig &c = model.config;
   int64_t hidden = c.hidden, dim = c.headDim;
   int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
-  std::vector<float> h(n * hidden), q(n * qDim), k(n * kvDim), v(n * kvDim),
-      attn(n * qDim), gate(n * c.ffn), up(n * c.ffn);
-
-  std::vector<float> blockInput;
   for (size_t l = firstBlock; l < model.layers.size(); ++l) {
     const LayerWeights &layer = model.layers[l];
     if (blockObserver)

@@ -66,15 +66,21 @@ public:
   int64_t capacity() const { return maxPositions; }
 
 private:
-  /// Blocks `firstBlock`.. and the head over the residual stream `x` (n tokens).
-  llvm::Error run(size_t firstBlock, std::vector<float> &x, int64_t n,
-                  std::vector<float> &logits, bool allLogits);
+  /// Sizes the activation buffers for n tokens.
+  void resizeActivations(int64_t n);
+  /// Blocks `firstBlock`.. and the head over the residual stream in `x` (n
+  /// tokens).
+  llvm::Error run(size_t firstBlock, int64_t n, std::vector<float> &logits,
+                  bool allLogits);
 
   const Model &model;
   ThreadPool &pool;
   int64_t maxPositions;
   int64_t position = 0;
-  std::vector<std::vector<float>> keys, values; ///< per layer [pos][kvDim]
+  std::vector<FloatBuffer> keys, values; ///< per layer [pos][kvDim]
+  /// Activations of the last forward, kept so that the next one reuses their
+  /// memory instead of zeroing and faulting in fresh pages each call.
+  FloatBuffer x, h, q, k, v, attn, gate, up, blockInput;
   BlockObserver blockObserver;
   MatmulObserver matmulObserver;
 };

@@ -2,37 +2,70 @@
 
 #include "runtime/exec/arch/DotKernels.h"
 
+#include "formats/Float.h"
+
+#include <cmath>
+
+using namespace llmq;
 using namespace llmq::runtime;
 
 namespace {
-constexpr int64_t kLanes = 8;
+constexpr int64_t kLanes = 16;
 } // namespace
 
-void llmq::runtime::dotTileGeneric(const float *const *w, int64_t rows,
-                                   const float *x, int64_t tokens,
-                                   int64_t cols, float *out,
-                                   int64_t outStride) {
-  for (int64_t t = 0; t < tokens; ++t) {
-    const float *xt = x + t * cols;
-    for (int64_t k = 0; k < rows; ++k) {
-      float acc[kLanes] = {};
-      int64_t c = 0;
-      for (; c + kLanes <= cols; c += kLanes)
-        for (int64_t l = 0; l < kLanes; ++l)
-          acc[l] += w[k][c + l] * xt[c + l];
-      float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-                  ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-      for (; c < cols; ++c)
-        sum += w[k][c] * xt[c];
-      out[t * outStride + k] = sum;
+/// One output element in the documented order.
+static float dotGeneric(const float *w, const float *x, int64_t cols) {
+  float acc[kLanes] = {};
+  for (int64_t c = 0; c < cols; c += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) {
+      bool inside = c + l < cols;
+      acc[l] = std::fma(inside ? w[c + l] : 0.0f, inside ? x[c + l] : 0.0f,
+                        acc[l]);
     }
-  }
+  float s8[8], s4[4];
+  for (int i = 0; i < 8; ++i)
+    s8[i] = acc[i] + acc[i + 8];
+  for (int i = 0; i < 4; ++i)
+    s4[i] = s8[i] + s8[i + 4];
+  float s20 = s4[0] + s4[2], s21 = s4[1] + s4[3];
+  return s20 + s21;
 }
 
-DotTileFn llmq::runtime::selectDotTile() {
-#if defined(__x86_64__) && defined(LLMQ_HAVE_AVX2_KERNELS)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return dotTileAVX2;
+static void dotBlockGeneric(const float *w, int64_t ldw, int64_t rows,
+                            const float *x, int64_t ldx, int64_t tokens,
+                            int64_t cols, float *out, int64_t ldo) {
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t r = 0; r < rows; ++r)
+      out[t * ldo + r] = dotGeneric(w + r * ldw, x + t * ldx, cols);
+}
+
+static void f16ToF32Generic(const uint16_t *in, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = fp16ToFp32(in[i]);
+}
+
+static void bf16ToF32Generic(const uint16_t *in, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = bf16ToFp32(in[i]);
+}
+
+const DotKernels &llmq::runtime::genericDotKernels() {
+  static const DotKernels kernels = {"generic", dotBlockGeneric,
+                                     f16ToF32Generic, bf16ToF32Generic};
+  return kernels;
+}
+
+#if !(defined(__x86_64__) && defined(LLMQ_HAVE_AVX2_KERNELS))
+const DotKernels *llmq::runtime::avx2DotKernels() { return nullptr; }
 #endif
-  return dotTileGeneric;
+#if !(defined(__x86_64__) && defined(LLMQ_HAVE_AVX512_KERNELS))
+const DotKernels *llmq::runtime::avx512DotKernels() { return nullptr; }
+#endif
+
+const DotKernels &llmq::runtime::selectDotKernels() {
+  if (const DotKernels *k = avx512DotKernels())
+    return *k;
+  if (const DotKernels *k = avx2DotKernels())
+    return *k;
+  return genericDotKernels();
 }

@@ -1,0 +1,164 @@
+//===- DotKernelsTest.cpp - Every kernel variant equals the portable one --===//
+//
+// DotKernels.h fixes the summation order of every output element; the AVX2
+// and AVX-512 variants (where this CPU has them) must give the portable
+// variant's bits on shapes that exercise the tails: columns not a multiple of
+// 16, rows not a multiple of the register tile, 1, 2, 7 and 256 tokens.
+// matmul must give the same bits whether tokens come one at a time or in a
+// window, and at any thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/exec/Kernels.h"
+#include "runtime/exec/ThreadPool.h"
+#include "runtime/exec/arch/DotKernels.h"
+
+#include "formats/Float.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace llmq;
+using namespace llmq::runtime;
+
+static std::vector<float> randomValues(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+static std::vector<const DotKernels *> fastVariants() {
+  std::vector<const DotKernels *> variants;
+  if (const DotKernels *k = avx2DotKernels())
+    variants.push_back(k);
+  if (const DotKernels *k = avx512DotKernels())
+    variants.push_back(k);
+  return variants;
+}
+
+static bool sameBits(float a, float b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+TEST(DotKernels, VariantsEqualPortableBits) {
+  if (fastVariants().empty())
+    GTEST_SKIP() << "this CPU runs only the portable variant";
+  for (int64_t cols : {1, 5, 16, 17, 33, 64, 100, 1037, 2048}) {
+    for (int64_t rows : {1, 3, 4, 9, 37}) {
+      for (int64_t tokens : {1, 2, 7, 256}) {
+        // Strides wider than cols, as attention's keys have.
+        int64_t ldw = cols + 3, ldx = cols + 5, ldo = rows + 2;
+        std::vector<float> w = randomValues(rows * ldw, 1 + cols + rows);
+        std::vector<float> x = randomValues(tokens * ldx, 7 + cols + tokens);
+        std::vector<float> want(tokens * ldo, -1.0f);
+        genericDotKernels().dotBlock(w.data(), ldw, rows, x.data(), ldx,
+                                     tokens, cols, want.data(), ldo);
+        for (const DotKernels *k : fastVariants()) {
+          std::vector<float> got(tokens * ldo, -1.0f);
+          k->dotBlock(w.data(), ldw, rows, x.data(), ldx, tokens, cols,
+                      got.data(), ldo);
+          for (int64_t i = 0; i < tokens * ldo; ++i)
+            ASSERT_TRUE(sameBits(want[i], got[i]))
+                << k->name << " cols " << cols << " rows " << rows
+                << " tokens " << tokens << " element " << i << ": "
+                << got[i] << " vs " << want[i];
+        }
+      }
+    }
+  }
+}
+
+// The portable order is the documented one: 16 lanes of fma chains, then
+// (l, l + 8), (l, l + 4), (l, l + 2), (0, 1).
+TEST(DotKernels, PortableOrderIsTheDocumentedOne) {
+  for (int64_t cols : {45, 100, 333})
+    for (unsigned seed = 0; seed < 20; ++seed) {
+      std::vector<float> w = randomValues(cols, 3 + seed),
+                         x = randomValues(cols, 100 + seed);
+      float acc[16] = {};
+      for (int64_t c = 0; c < (cols + 15) / 16 * 16; ++c)
+        acc[c % 16] = c < cols ? std::fma(w[c], x[c], acc[c % 16])
+                               : std::fma(0.0f, 0.0f, acc[c % 16]);
+      float s8[8], s4[4];
+      for (int i = 0; i < 8; ++i)
+        s8[i] = acc[i] + acc[i + 8];
+      for (int i = 0; i < 4; ++i)
+        s4[i] = s8[i] + s8[i + 4];
+      float want = (s4[0] + s4[2]) + (s4[1] + s4[3]), got;
+      genericDotKernels().dotBlock(w.data(), cols, 1, x.data(), cols, 1, cols,
+                                   &got, 1);
+      ASSERT_TRUE(sameBits(want, got))
+          << "cols " << cols << " seed " << seed << ": " << got << " vs "
+          << want;
+    }
+}
+
+TEST(DotKernels, HalfConversionsAreExact) {
+  std::vector<uint16_t> halves(1000);
+  for (size_t i = 0; i < halves.size(); ++i)
+    halves[i] = static_cast<uint16_t>(i * 65 + 3);
+  for (const DotKernels *k : fastVariants())
+    for (int64_t n : {1, 15, 16, 17, 1000}) {
+      std::vector<float> f16(n), bf16(n);
+      k->f16ToF32(halves.data() + 1, f16.data(), n);
+      k->bf16ToF32(halves.data() + 1, bf16.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        float a = fp16ToFp32(halves[i + 1]), b = bf16ToFp32(halves[i + 1]);
+        if (!std::isnan(a))
+          EXPECT_TRUE(sameBits(f16[i], a)) << k->name << " f16 " << i;
+        EXPECT_TRUE(sameBits(bf16[i], b)) << k->name << " bf16 " << i;
+      }
+    }
+}
+
+// A token's outputs do not depend on how many tokens share the call or on
+// the thread count, for each weight storage the runtime converts.
+TEST(DotKernels, MatmulIndependentOfBatchAndThreads) {
+  int64_t rows = 75, cols = 200, n = 13;
+  for (Format format : {Format::F32, Format::F16, Format::BF16, Format::Q8_0,
+                        Format::Q4_K}) {
+    int64_t c = format == Format::Q4_K   ? 256
+                : format == Format::Q8_0 ? 224
+                                         : cols;
+    std::vector<float> source = randomValues(rows * c, 13);
+    std::vector<float> xs = randomValues(n * c, 14);
+    std::vector<uint8_t> bytes(rows * rowBytes(format, c));
+    for (int64_t r = 0; r < rows; ++r)
+      getFormatTraits(format).quantizeRow(source.data() + r * c,
+                                          bytes.data() + r * rowBytes(format, c),
+                                          c, nullptr);
+    WeightView w;
+    w.data = bytes.data();
+    w.format = format;
+    w.rows = rows;
+    w.cols = c;
+    ThreadPool one(1), three(3);
+    std::vector<float> window(n * rows), threaded(n * rows), single(rows);
+    matmul(w, xs.data(), n, window.data(), one);
+    matmul(w, xs.data(), n, threaded.data(), three);
+    for (int64_t t = 0; t < n; ++t) {
+      matmul(w, xs.data() + t * c, 1, single.data(), three);
+      for (int64_t r = 0; r < rows; ++r) {
+        ASSERT_TRUE(sameBits(single[r], window[t * rows + r]))
+            << getFormatTraits(format).name.str() << " token " << t << " row " << r;
+        ASSERT_TRUE(sameBits(threaded[t * rows + r], window[t * rows + r]))
+            << getFormatTraits(format).name.str() << " token " << t << " row " << r;
+      }
+    }
+    // And the value is the dot product of the dequantized row.
+    std::vector<float> row(c);
+    w.dequantizeRow(5, row.data());
+    double want = 0;
+    for (int64_t k = 0; k < c; ++k)
+      want += static_cast<double>(row[k]) * xs[2 * c + k];
+    EXPECT_NEAR(window[2 * rows + 5], want, 1e-4 * (1 + std::fabs(want)))
+        << getFormatTraits(format).name.str();
+  }
+}
