@@ -13,10 +13,16 @@ compares quant-run against on the CPU.
 Loading. AutoModelForCausalLM.from_pretrained(DIR, dtype=float32,
 attn_implementation="eager") with TF32 off: a bf16 checkpoint is computed in
 fp32; an FP8 block checkpoint goes through transformers' fine-grained FP8
-path (FP8Linear: e4m3 weights with their 128x128 scales, activations
-quantized per token in groups of 128, a Triton block matmul), a
-compressed-tensors checkpoint through the compressed-tensors quantizer
-(CompressedLinear); the script never dequantizes anything itself. The
+quantizer (FP8Linear modules holding the e4m3 weights and their scales); a
+compressed-tensors checkpoint through the compressed-tensors quantizer; the
+script never dequantizes anything itself. transformers 5.17's FP8Linear.forward
+has no matmul of its own: it fetches the Triton kernel
+kernels-community/finegrained-fp8 from the Hugging Face Hub through the
+`kernels` package. Where that fails (the GPU machine has neither the package
+nor a network), the FP8Linear load is recorded (the `fp8` key: its module
+classes, loading report and the forward's error) and the checkpoint is loaded
+again through the same quantizer with FineGrainedFP8Config(dequantize=True),
+which dequantizes the e4m3 weights with their weight_scale_inv itself. The
 loading report (output_loading_info: missing, unexpected, mismatched keys,
 error messages) and every warning transformers logs while loading are
 recorded; any missing/unexpected/mismatched key, or a warning that names
@@ -96,8 +102,9 @@ def versions():
     for name in ("compressed_tensors", "triton", "tokenizers", "safetensors", "pydantic",
                  "accelerate"):
         try:
-            mod = __import__(name)
-            v[name] = getattr(mod, "__version__", "?")
+            import importlib.metadata
+            __import__(name)
+            v[name] = importlib.metadata.version(name)
         except Exception as e:  # recorded, not fatal: only some checkpoints need them
             v[name] = "unavailable: %s" % type(e).__name__
     return v
@@ -255,6 +262,15 @@ def evaluate(model, tok, bos, args, device):
     }
 
 
+def fp8_dequantize_config(model_dir):
+    from transformers import FineGrainedFP8Config
+    with open(os.path.join(model_dir, "config.json")) as f:
+        q = json.load(f)["quantization_config"]
+    return FineGrainedFP8Config(weight_block_size=q["weight_block_size"],
+                                modules_to_not_convert=q.get("modules_to_not_convert"),
+                                dequantize=True)
+
+
 def variants(model_dir, quant_method, tok, bos, args, device, main):
     """Diagnostics, not the reference: the same checkpoint dequantized by
     transformers' own code (FineGrainedFP8Config(dequantize=True): bf16->f32
@@ -266,12 +282,7 @@ def variants(model_dir, quant_method, tok, bos, args, device, main):
     out = {}
     try:
         if quant_method == "fp8":
-            from transformers import FineGrainedFP8Config
-            with open(os.path.join(model_dir, "config.json")) as f:
-                q = json.load(f)["quantization_config"]
-            qc = FineGrainedFP8Config(weight_block_size=q["weight_block_size"],
-                                      modules_to_not_convert=q.get("modules_to_not_convert"),
-                                      dequantize=True)
+            qc = fp8_dequantize_config(model_dir)
             name = "fp8_dequantize_true"
         elif quant_method == "compressed-tensors":
             from transformers import CompressedTensorsConfig
@@ -329,6 +340,27 @@ def reference(model_dir, args, device):
     files = {f: sha256(os.path.join(model_dir, f)) for f in sorted(os.listdir(model_dir))
              if os.path.isfile(os.path.join(model_dir, f))}
     model, desc, problems = load(model_dir, args.tp, device)
+    fp8_note = None
+    if desc["quant_method"] == "fp8":
+        # transformers 5.17's FP8Linear has no matmul of its own: its forward loads
+        # the Triton kernel kernels-community/finegrained-fp8 from the Hugging Face
+        # Hub through the `kernels` package. Without it (no network on the GPU
+        # machine), the checkpoint is loaded again through the same quantizer with
+        # FineGrainedFP8Config(dequantize=True): transformers itself turns each
+        # e4m3 weight and its weight_scale_inv into a float weight.
+        try:
+            with torch.no_grad():
+                model(input_ids=torch.tensor([[bos]], device=device), use_cache=False)
+        except ImportError as e:
+            fp8_note = {"fp8linear_load": desc, "fp8linear_load_problems": list(problems),
+                        "fp8linear_forward_error": "%s: %s" % (type(e).__name__, e),
+                        "computed_with": "FineGrainedFP8Config(dequantize=True)"}
+            log("%s: FP8Linear loaded (%s) but cannot run: %s; loading again with "
+                "dequantize=True" % (name, desc["module_classes"], e))
+            del model
+            torch.cuda.empty_cache()
+            model, desc, problems2 = load(model_dir, args.tp, device, fp8_dequantize_config(model_dir))
+            problems = problems + problems2
     log("%s: loaded in %.1f s, dtype %s, quant %s, classes %s" % (
         name, desc["load_seconds"], desc["dtype"], desc["quant_method"], desc["module_classes"]))
     for m in desc["messages"]:
@@ -338,6 +370,7 @@ def reference(model_dir, args, device):
             log("ERROR %s: %s" % (name, p))
     ref = {"name": name, "source": "scripts/hf-reference.py", "files_sha256": files,
            "load": desc, "load_problems": problems, "generation_config": gen_cfg,
+           "fp8": fp8_note,
            "prompts_tokenized_equal": True}
     prompts = prompts_from(args.prompts)
     pids = {}
@@ -380,7 +413,8 @@ def reference(model_dir, args, device):
         ev["eval_ppl"], ev["windows"], ev["eval_scored_tokens"], ev["eval_seconds"]))
     del model
     torch.cuda.empty_cache()
-    ref["variants"] = variants(model_dir, desc["quant_method"], tok, bos, args, device, ev)
+    if fp8_note is None:
+        ref["variants"] = variants(model_dir, desc["quant_method"], tok, bos, args, device, ev)
     return ref, problems
 
 
