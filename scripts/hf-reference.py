@@ -145,6 +145,8 @@ def load(model_dir, tp, device, quantization_config=None):
     tlog.removeHandler(cap)
     transformers.logging.set_verbosity_warning()
     model, info = res if isinstance(res, tuple) else (res, {})
+    if tp and next(model.parameters()).device.type == "cpu":
+        model.to(device)  # world size 1: tp_plan shards nothing and leaves the model on the CPU
     model.eval()
     messages = cap.records + ["python warning: %s" % w.message for w in wrec]
     printed = (out.getvalue() + err.getvalue()).strip()
