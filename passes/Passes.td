@@ -110,6 +110,8 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numMatrices", "num-matrices", "matrices in the imatrix">,
+    Statistic<"numForwardMs", "num-forward-ms", "milliseconds in the runtime's forward passes, the observer excluded">,
+    Statistic<"numObserverMs", "num-observer-ms", "milliseconds adding activations to the sums (the matmul observer)">,
   ];
 }
 
