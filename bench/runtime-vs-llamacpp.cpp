@@ -84,16 +84,6 @@ double jsonNumber(const std::string &json, const std::string &key) {
   return strtod(json.c_str() + at + key.size() + 3, nullptr);
 }
 
-/// The number printed before `name` on the line of MLIR's pass statistics
-/// ("  (S) 1234 num-forward-ms - ..."); NaN if absent.
-double statistic(const std::string &log, const std::string &name) {
-  size_t at = log.find(" " + name + " ");
-  if (at == std::string::npos)
-    return NAN;
-  size_t start = log.rfind(' ', at - 1);
-  return strtod(log.c_str() + start + 1, nullptr);
-}
-
 /// Seconds of the timestamp ("M.SS.mmm.uuu", llama.cpp's --log-timestamps)
 /// on the first line holding `marker`; NaN if absent.
 double llamaTimestamp(const std::string &log, const std::string &marker) {
@@ -245,6 +235,7 @@ double rssMiB(const Run &r) { return r.rssKiB / 1024.0; }
 } // namespace
 
 int main(int argc, char **argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows; nothing to fork
   BenchOptions o =
       parseBenchOptions(argc, argv, "/tmp/llmq-bench-runtime",
                         {"quick", "reuse", "skip-imatrix", "skip-optimizer"});
@@ -498,8 +489,9 @@ int main(int argc, char **argv) {
                     "--llmq-imatrix=text=" + calibPath +
                         " tokens=" + std::to_string(chunks * ctx) +
                         " ctx=" + std::to_string(ctx) + " out=" + o.work +
-                        "/imatrix-llmq.gguf threads=" + threads,
-                    "--mlir-pass-statistics", "-o", "/dev/null"});
+                        "/imatrix-llmq.gguf print-timing=true threads=" +
+                        threads,
+                    "-o", "/dev/null"});
     Run theirs = run(o, "imatrix-llama",
                      {imatrixTool, "-m", gguf["f16"], "-f", calibPath, "-c",
                       std::to_string(ctx), "--chunks", std::to_string(chunks),
@@ -510,8 +502,13 @@ int main(int argc, char **argv) {
       return 1;
     imatrixLlmq = mine.seconds;
     imatrixLlama = theirs.seconds;
-    double forward = statistic(mine.err, "num-forward-ms") / 1000.0,
-           observer = statistic(mine.err, "num-observer-ms") / 1000.0;
+    double forward = NAN, observer = NAN;
+    size_t timing = mine.err.find("llmq-imatrix: ");
+    if (timing != std::string::npos)
+      sscanf(mine.err.c_str() + timing,
+             "llmq-imatrix: %*lld windows of %*lld tokens: forward %lf s, "
+             "observer %lf s",
+             &forward, &observer);
     printf("\nimportance matrix over %lld tokens (%lld windows of %lld) of "
            "the f16 file\n",
            (long long)(chunks * ctx), (long long)chunks, (long long)ctx);
@@ -538,6 +535,7 @@ int main(int argc, char **argv) {
 
   // Optimizer.
   double optimizerZero = NAN, optimizerProjected = NAN, perProbe = NAN;
+  double probeFixed = NAN, probeRate = NAN;
   double probes = NAN;
   if (o.get("skip-optimizer", "") != "1") {
     // About Q4_K_M's size: 4.85 bits per weight over the matrices.
@@ -561,7 +559,8 @@ int main(int argc, char **argv) {
       if (!probed.ok())
         return 1;
     }
-    probes = statistic(zero.err, "num-quantized");
+    // The probed weights: the block matrices and the (tied) embedding.
+    probes = 7.0 * shape.layers + 1;
     optimizerZero = zero.seconds;
     printf("\noptimizer: quant-opt --llmq-assign-bits target-bytes=%lld "
            "(4.85 bits per weight)\n",
@@ -571,8 +570,6 @@ int main(int argc, char **argv) {
            rssMiB(zero));
     if (probeTokens > 0) {
       perProbe = (probed.seconds - zero.seconds) / (probes + 1);
-      optimizerProjected =
-          zero.seconds + (probed.seconds - zero.seconds) * 4096.0 / probeTokens;
       char label[128];
       snprintf(label, sizeof label, "with probes over %lld tokens (ctx %lld)",
                (long long)probeTokens, (long long)probeCtx);
@@ -581,14 +578,27 @@ int main(int argc, char **argv) {
       printf("  %.0f weights probed (and one reference pass): %.2f s per "
              "probe of %lld tokens\n",
              probes, perProbe, (long long)probeTokens);
-      if (probeTokens == 4096)
+      if (probeTokens == 4096) {
+        optimizerProjected = probed.seconds;
         printf("  measured at the default sensitivity-tokens=4096: %.1f s "
                "(%.1f min)\n",
                probed.seconds, probed.seconds / 60);
-      else
-        printf("  projected to the default sensitivity-tokens=4096 (probe "
-               "time scaled by tokens): %.0f s (%.1f min)\n",
-               optimizerProjected, optimizerProjected / 60);
+      } else {
+        // A probe quantizes its weight (fixed) and runs the tokens with
+        // every logit, as ppl does: its forward part is taken at llmq's
+        // ppl rate of this run (bf16, as the imported checkpoint).
+        double rate = llmqRate.count("bf16") ? llmqRate["bf16"]
+                      : llmqRate.empty()     ? NAN
+                                             : llmqRate.begin()->second;
+        probeFixed = std::max(0.0, perProbe - probeTokens / rate);
+        probeRate = rate;
+        optimizerProjected =
+            zero.seconds + (probes + 1) * (probeFixed + 4096 / rate);
+        printf("  projected to the default sensitivity-tokens=4096 (not "
+               "measured): per probe %.2f s fixed + 4096 tokens at llmq's "
+               "ppl rate %.1f tokens/s = %.0f s (%.1f min) in all\n",
+               probeFixed, rate, optimizerProjected, optimizerProjected / 60);
+      }
     }
     fflush(stdout);
   }
@@ -618,11 +628,16 @@ int main(int argc, char **argv) {
     double bigProbes = probes * (7.0 * big.layers + 2) / (7.0 * shape.layers + 1);
     double errors = optimizerZero * bigCost.weights / cost.weights;
     printf("  optimizer: error measurement %.0f s", errors);
-    if (!std::isnan(perProbe))
-      printf(", %.0f probes of 4096 tokens %.0f s, total %.1f h",
-             bigProbes, bigProbes * perProbe * flops * 4096.0 / probeTokens,
-             (errors + bigProbes * perProbe * flops * 4096.0 / probeTokens) /
-                 3600);
+    if (!std::isnan(probeFixed)) {
+      // Quantizing a weight scales with its size (weights per probe), the
+      // forward with the FLOPs.
+      double perWeight = (bigCost.weights / (7.0 * big.layers + 2)) /
+                         (cost.weights / probes);
+      double probing = (bigProbes + 1) *
+                       (probeFixed * perWeight + 4096 / (probeRate / flops));
+      printf(", %.0f probes of 4096 tokens %.0f s, total %.1f h", bigProbes,
+             probing, (errors + probing) / 3600);
+    }
     printf("\n");
   }
   if (!o.keep && !reuse) {

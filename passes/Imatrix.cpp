@@ -20,6 +20,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <thread>
@@ -229,11 +231,17 @@ LogicalResult ImatrixPass::run(ModelOp model) {
         return fail(llvm::toString(std::move(err)));
       running += Clock::now() - start;
     }
-    auto milliseconds = [](Clock::duration d) {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-    };
-    numObserverMs += milliseconds(observing);
-    numForwardMs += milliseconds(running - observing);
+    if (printTiming) {
+      auto seconds = [](Clock::duration d) {
+        return std::chrono::duration<double>(d).count();
+      };
+      llvm::errs() << llvm::format(
+          "llmq-imatrix: %lld windows of %lld tokens: forward %.3f s, "
+          "observer %.3f s, %u threads\n",
+          static_cast<long long>(chunks),
+          static_cast<long long>(contextSize.getValue()),
+          seconds(running - observing), seconds(observing), pool.size());
+    }
     imatrix.datasets.push_back(textFile);
     imatrix.chunkCount = static_cast<uint32_t>(chunks);
     imatrix.chunkSize = static_cast<uint32_t>(contextSize);
