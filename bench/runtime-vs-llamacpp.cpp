@@ -544,7 +544,7 @@ int main(int argc, char **argv) {
                           " threads=" + threads;
     Run zero = run(o, "assign-bits-0",
                    {bin + "/quant-opt", mlir, "--llmq-assign-bits=" + options,
-                    "--mlir-pass-statistics", "-o", "/dev/null"});
+                    "-o", "/dev/null"});
     if (!zero.ok())
       return 1;
     int64_t probeCtx = std::min(ctx, std::max<int64_t>(probeTokens, 1));
@@ -555,7 +555,7 @@ int main(int argc, char **argv) {
                     "--llmq-assign-bits=" + options + " text=" + calibPath +
                         " sensitivity-tokens=" + std::to_string(probeTokens) +
                         " ctx=" + std::to_string(probeCtx),
-                    "--mlir-pass-statistics", "-o", "/dev/null"});
+                    "-o", "/dev/null"});
       if (!probed.ok())
         return 1;
     }
