@@ -1,9 +1,16 @@
 //===- SyntheticCheckpoint.h - A fake Llama checkpoint for benches -*- C++ -*-===//
 //
-// Shared by the memory benches: writes a Hugging Face checkpoint directory
-// (model.safetensors with small non-zero bf16 values, config.json, a minimal
-// tokenizer.json) of any Llama shape, and runs a tool as a child process to
-// read its peak resident memory. Header-only: benches are single files.
+// Shared by the benches: writes a Hugging Face checkpoint directory
+// (model.safetensors, config.json, a minimal tokenizer.json or a real one
+// copied in) of any Llama shape, and runs a tool as a child process to read
+// its wall time and peak resident memory. Header-only: benches are single
+// files.
+//
+// Values: by default small positive bf16 values (what the memory benches
+// need: non-zero, cheap to write). With Shape::signedValues, matrices get
+// signed uniform values of standard deviation Shape::stddev from a fixed
+// generator and norms get 1.0, as a freshly initialised model: what the
+// speed benches run, so that activations and quantizers see realistic data.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +48,17 @@ struct Tensor {
 struct Shape {
   int64_t hidden = 2048, heads = 16, kvHeads = 8, ffn = 5632, vocab = 32000;
   int64_t layers = 1;
+  /// No lm_head.weight; config says tie_word_embeddings.
+  bool tied = false;
+  /// Signed values of standard deviation `stddev` (norms 1.0) instead of
+  /// small positive ones.
+  bool signedValues = false;
+  double stddev = 0.02;
+  int64_t bos = 1, eos = 2, maxPositions = 4096;
+  double ropeTheta = 10000.0;
+  /// A directory holding tokenizer.json (and tokenizer_config.json) to copy
+  /// into the checkpoint instead of the minimal tokenizer.
+  std::string tokenizerDir;
 };
 
 inline std::vector<Tensor> makeTensors(const Shape &s) {
@@ -60,7 +78,8 @@ inline std::vector<Tensor> makeTensors(const Shape &s) {
     t.push_back({p + "mlp.down_proj.weight", {s.hidden, s.ffn}});
   }
   t.push_back({"model.norm.weight", {s.hidden}});
-  t.push_back({"lm_head.weight", {s.vocab, s.hidden}});
+  if (!s.tied)
+    t.push_back({"lm_head.weight", {s.vocab, s.hidden}});
   return t;
 }
 
@@ -71,6 +90,46 @@ inline bool writeFile(const std::string &path, const std::string &text) {
   bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
   return fclose(f) == 0 && ok;
 }
+
+inline bool copyFile(const std::string &from, const std::string &to) {
+  FILE *in = fopen(from.c_str(), "rb");
+  if (!in)
+    return false;
+  FILE *out = fopen(to.c_str(), "wb");
+  if (!out) {
+    fclose(in);
+    return false;
+  }
+  std::vector<char> buffer(1 << 20);
+  bool ok = true;
+  for (size_t n; (n = fread(buffer.data(), 1, buffer.size(), in)) > 0;)
+    ok = ok && fwrite(buffer.data(), 1, n, out) == n;
+  ok = ok && !ferror(in);
+  fclose(in);
+  return fclose(out) == 0 && ok;
+}
+
+/// Signed uniform bf16 values of standard deviation `stddev` from a 64-bit
+/// xorshift generator, rounded to nearest even: the same stream on every
+/// machine.
+struct SignedBf16Generator {
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  float scale;
+  explicit SignedBf16Generator(double stddev)
+      // uniform on [-a, a] has standard deviation a / sqrt(3); 2^-31 maps
+      // int32 onto [-1, 1).
+      : scale(static_cast<float>(stddev * 1.7320508075688772 / 2147483648.0)) {}
+  uint16_t next() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    float v = static_cast<float>(static_cast<int32_t>(state >> 32)) * scale;
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    bits += 0x7fff + ((bits >> 16) & 1);
+    return static_cast<uint16_t>(bits >> 16);
+  }
+};
 
 /// Writes model.safetensors with small non-zero bf16 values.
 inline bool writeCheckpoint(const std::string &dir, const Shape &s,
@@ -100,46 +159,81 @@ inline bool writeCheckpoint(const std::string &dir, const Shape &s,
   fwrite(&length, 8, 1, f); // little-endian hosts only, as llmq itself
   fwrite(header.data(), 1, header.size(), f);
   std::vector<uint16_t> block(1 << 19);
-  uint32_t state = 12345;
-  for (uint16_t &v : block) {
-    state = state * 1103515245u + 12345u;
-    v = 0x3c00 | ((state >> 16) & 0x00ff); // about 0.0078 .. 0.0156
+  bool ok = true;
+  if (s.signedValues) {
+    SignedBf16Generator random(s.stddev);
+    for (const Tensor &t : tensors) {
+      bool norm = t.shape.size() == 1;
+      for (uint64_t done = 0, count = t.bytes() / 2; done < count;) {
+        uint64_t n = std::min<uint64_t>(count - done, block.size());
+        for (uint64_t i = 0; i < n; ++i)
+          block[i] = norm ? 0x3f80 : random.next(); // 1.0 for norms
+        ok = ok && fwrite(block.data(), 2, n, f) == n;
+        done += n;
+      }
+    }
+  } else {
+    uint32_t state = 12345;
+    for (uint16_t &v : block) {
+      state = state * 1103515245u + 12345u;
+      v = 0x3c00 | ((state >> 16) & 0x00ff); // about 0.0078 .. 0.0156
+    }
+    for (uint64_t done = 0; done < offset;) {
+      uint64_t n = std::min<uint64_t>(offset - done, block.size() * 2);
+      ok = ok && fwrite(block.data(), 1, n, f) == n;
+      done += n;
+    }
   }
-  for (uint64_t done = 0; done < offset;) {
-    uint64_t n = std::min<uint64_t>(offset - done, block.size() * 2);
-    fwrite(block.data(), 1, n, f);
-    done += n;
-  }
-  if (fclose(f) != 0)
+  if (fclose(f) != 0 || !ok)
     return false;
   char config[1024];
   snprintf(config, sizeof config,
            "{\"model_type\":\"llama\",\"hidden_size\":%lld,"
            "\"num_attention_heads\":%lld,\"num_key_value_heads\":%lld,"
            "\"intermediate_size\":%lld,\"vocab_size\":%lld,"
-           "\"num_hidden_layers\":%lld,\"max_position_embeddings\":4096,"
-           "\"rms_norm_eps\":1e-5,\"rope_theta\":10000.0,"
-           "\"bos_token_id\":1,\"eos_token_id\":2}",
+           "\"num_hidden_layers\":%lld,\"max_position_embeddings\":%lld,"
+           "\"rms_norm_eps\":1e-5,\"rope_theta\":%.1f,"
+           "\"tie_word_embeddings\":%s,"
+           "\"bos_token_id\":%lld,\"eos_token_id\":%lld}",
            (long long)s.hidden, (long long)s.heads, (long long)s.kvHeads,
-           (long long)s.ffn, (long long)s.vocab, (long long)s.layers);
+           (long long)s.ffn, (long long)s.vocab, (long long)s.layers,
+           (long long)s.maxPositions, s.ropeTheta, s.tied ? "true" : "false",
+           (long long)s.bos, (long long)s.eos);
   // A minimal byte-level BPE tokenizer; the exporter pads the vocabulary.
   std::string tokenizer =
       "{\"added_tokens\":[{\"id\":1,\"content\":\"<s>\",\"special\":true},"
       "{\"id\":2,\"content\":\"</s>\",\"special\":true}],"
       "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"use_regex\":true},"
       "\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":3,\"b\":4},\"merges\":[]}}";
-  return writeFile(dir + "/config.json", config) &&
-         writeFile(dir + "/tokenizer.json", tokenizer);
+  if (!writeFile(dir + "/config.json", config))
+    return false;
+  if (s.tokenizerDir.empty())
+    return writeFile(dir + "/tokenizer.json", tokenizer);
+  return copyFile(s.tokenizerDir + "/tokenizer.json", dir + "/tokenizer.json") &&
+         copyFile(s.tokenizerDir + "/tokenizer_config.json",
+                  dir + "/tokenizer_config.json");
 }
 
 /// Runs argv; returns its peak RSS in KiB, or -1 if it failed. `seconds`
-/// receives its wall-clock time.
+/// receives its wall-clock time. Its standard output and error go to
+/// `stdoutPath` and `stderrPath` where given (else they are inherited).
 inline long runMeasured(const std::vector<std::string> &args,
-                        double *seconds = nullptr) {
+                        double *seconds = nullptr,
+                        const std::string &stdoutPath = "",
+                        const std::string &stderrPath = "") {
   timespec start, end;
   clock_gettime(CLOCK_MONOTONIC, &start);
   pid_t pid = fork();
   if (pid == 0) {
+    auto redirect = [](const std::string &path, int fd) {
+      if (path.empty())
+        return;
+      FILE *f = fopen(path.c_str(), "wb");
+      if (!f || dup2(fileno(f), fd) < 0)
+        _exit(126);
+    };
+    redirect(stdoutPath, 1);
+    redirect(stderrPath, 2);
     std::vector<char *> argv;
     for (const std::string &a : args)
       argv.push_back(const_cast<char *>(a.c_str()));
@@ -172,8 +266,11 @@ struct BenchOptions {
   }
 };
 
+/// `flags` names options that take no value (besides --keep); get() gives
+/// "1" for those present.
 inline BenchOptions parseBenchOptions(int argc, char **argv,
-                                      const std::string &defaultWork) {
+                                      const std::string &defaultWork,
+                                      const std::vector<std::string> &flags = {}) {
   BenchOptions o;
   char self[4096] = {0};
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -183,6 +280,10 @@ inline BenchOptions parseBenchOptions(int argc, char **argv,
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--keep")) {
       o.keep = true;
+    } else if (!strncmp(argv[i], "--", 2) &&
+               std::find(flags.begin(), flags.end(), argv[i] + 2) !=
+                   flags.end()) {
+      o.values[argv[i] + 2] = "1";
     } else if (!strncmp(argv[i], "--", 2) && i + 1 < argc) {
       o.values[argv[i] + 2] = argv[i + 1];
       ++i;

@@ -78,20 +78,28 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
   unsigned workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   ::llmq::runtime::ThreadPool pool(workers);
   ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+  // Each token's cosine is computed on its own (the pool splits the
+  // tokens), then added in token order: the same sums at any thread count.
+  std::vector<double> cosines;
   session.setBlockObserver([&](int64_t block, const float *in, const float *out,
                                int64_t n) {
-    for (int64_t t = 0; t < n; ++t) {
-      const float *a = in + t * hidden, *b = out + t * hidden;
-      double dot = 0, na = 0, nb = 0;
-      for (int64_t i = 0; i < hidden; ++i) {
-        dot += static_cast<double>(a[i]) * b[i];
-        na += static_cast<double>(a[i]) * a[i];
-        nb += static_cast<double>(b[i]) * b[i];
+    cosines.resize(n);
+    pool.parallelFor(n, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const float *a = in + t * hidden, *b = out + t * hidden;
+        double dot = 0, na = 0, nb = 0;
+        for (int64_t i = 0; i < hidden; ++i) {
+          dot += static_cast<double>(a[i]) * b[i];
+          na += static_cast<double>(a[i]) * a[i];
+          nb += static_cast<double>(b[i]) * b[i];
+        }
+        double cosine = dot / std::sqrt(na * nb);
+        cosines[t] = std::max(-1.0, std::min(1.0, cosine));
       }
-      double cosine = dot / std::sqrt(na * nb);
-      cosine = std::max(-1.0, std::min(1.0, cosine));
-      cosSum[block] += cosine;
-      angleSum[block] += std::acos(cosine) / M_PI;
+    });
+    for (int64_t t = 0; t < n; ++t) {
+      cosSum[block] += cosines[t];
+      angleSum[block] += std::acos(cosines[t]) / M_PI;
     }
   });
   std::vector<float> logits;

@@ -106,6 +106,7 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
     Option<"contextSize", "ctx", "int64_t", "256", "tokens per window (llama.cpp's chunk size)">,
     Option<"outFile", "out", "std::string", "", "write the imatrix GGUF here">,
     Option<"inFile", "in", "std::string", "", "read this imatrix GGUF instead of computing one">,
+    Option<"printTiming", "print-timing", "bool", "false", "print on stderr the seconds spent in the forward passes and in the observer">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
   ];
   let statistics = [
