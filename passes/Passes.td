@@ -125,7 +125,10 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     `duo-scaling`, over mean|w|^(1-alpha)) on a grid of `grid=` points of
     alpha in [0, 1), keeping the s that minimises the group's output error
     with each linear rounded to its assigned format (AutoAWQ's
-    _search_best_scale). The scales are folded exactly: the norm's weight
+    _search_best_scale). With `clip` (default) each quantization group is
+    then clipped to the range that rounds with the least output error
+    (AutoAWQ's apply_clip; q and k only with `clip-qk`), which changes the
+    weights. The scales are folded exactly: the norm's weight
     (or v's / up's rows) divided by s, the linears' columns multiplied by
     s. Folded tensors go, as f32, to the safetensors parameter file
     `out=FILE`, and their weights' sources point there; formats stay. Groups
