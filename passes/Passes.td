@@ -114,6 +114,51 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
   ];
 }
 
+def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
+  let summary = "Activation-aware weight scaling (AWQ), folded exactly before quantization";
+  let description = [{
+    Runs the model over calibration text (`text=FILE`, at most `tokens=N`, in
+    whole windows of `ctx=` tokens), takes the mean |x| of every input
+    channel of each block's matrix products and the first `samples=` token
+    rows as a sample, and per group of linears reading one input (q/k/v
+    after the attention norm, o after v, gate/up after the FFN norm, down
+    after up) searches per-channel scales s = mean|x|^alpha (with
+    `duo-scaling`, over mean|w|^(1-alpha)) on a grid of `grid=` points of
+    alpha in [0, 1), keeping the s that minimises the group's output error
+    with each linear rounded to its assigned format (AutoAWQ's
+    _search_best_scale). With `clip` (default) each quantization group is
+    then clipped to the range that rounds with the least output error
+    (AutoAWQ's apply_clip; q and k only with `clip-qk`), which changes the
+    weights. The scales are folded exactly: the norm's weight
+    (or v's / up's rows) divided by s, the linears' columns multiplied by
+    s. Folded tensors go, as f32, to the safetensors parameter file
+    `out=FILE`, and their weights' sources point there; formats stay. Groups
+    with no norm right before them (post-norm blocks), o where v has a bias,
+    and groups without an assigned format are left alone. `json=FILE`
+    writes each group's alpha and errors. Run it after the pass that assigns
+    formats and before --llmq-imatrix (an imatrix measured before the
+    folding no longer matches the folded columns: folded weights lose it).
+  }];
+  let options = [
+    Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,
+    Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
+    Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
+    Option<"sampleRows", "samples", "int64_t", "1024", "token rows of each input the output error is measured on">,
+    Option<"grid", "grid", "int64_t", "20", "grid points of alpha in [0, 1)">,
+    Option<"duoScaling", "duo-scaling", "bool", "false", "divide by the weights' normalised magnitude too (AutoAWQ's duo_scaling, its default; worse on kjv-llama-5m, docs/passes/awq.md)">,
+    Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
+    Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
+    Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
+    Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+  ];
+  let statistics = [
+    Statistic<"numGroups", "num-groups", "groups of linears searched">,
+    Statistic<"numScaled", "num-scaled", "groups whose best scales are not 1">,
+    Statistic<"numSkipped", "num-skipped", "groups left alone">,
+  ];
+}
+
 def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
   let summary = "Finds super weights and pins them";
   let description = [{

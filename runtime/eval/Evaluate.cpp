@@ -393,6 +393,22 @@ static int32_t pick(const float *logits, int64_t vocab,
   for (int64_t i = 0; i < k; ++i)
     weights[i] = std::exp((logits[order[i]] - logits[order[0]]) /
                           options.temperature);
+  if (options.topP < 1) {
+    // The nucleus: the shortest prefix of the k candidates (sorted by
+    // partial_sort, most likely first) holding topP of their mass.
+    double mass = 0;
+    for (double wgt : weights)
+      mass += wgt;
+    double kept = 0;
+    int64_t nucleus = 0;
+    while (nucleus < k) {
+      kept += weights[nucleus++];
+      if (kept >= options.topP * mass)
+        break;
+    }
+    k = nucleus;
+    weights.resize(k);
+  }
   // Drawn by hand rather than with std::discrete_distribution, whose
   // algorithm is left to the standard library: the same seed gives the same
   // text everywhere.
@@ -426,6 +442,10 @@ llmq::runtime::generate(const LanguageModel &model, ThreadPool &pool,
         "%lld",
         static_cast<double>(options.temperature),
         static_cast<long long>(options.topK));
+  if (!(options.topP > 0 && options.topP <= 1))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "sampling needs top-p in (0, 1], not %g",
+                                   static_cast<double>(options.topP));
   // Compared without adding: a huge count must not wrap the sum.
   if (count > model.contextSize() - static_cast<int64_t>(prompt.size()))
     return llvm::createStringError(

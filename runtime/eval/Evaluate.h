@@ -103,6 +103,9 @@ private:
 struct SamplingOptions {
   float temperature = 0; ///< 0: greedy (argmax, lowest id on ties)
   int64_t topK = 0;      ///< 0: whole vocabulary
+  /// Nucleus sampling: keep the most likely tokens (after top-k) whose
+  /// probabilities first add up to at least `topP`; 1: keep them all.
+  float topP = 1.0f;
   uint64_t seed = 0;
   int32_t stopToken = -1; ///< stop after emitting it; -1: never
   /// Run the whole sequence from an empty cache at every step instead of

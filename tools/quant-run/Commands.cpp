@@ -5,10 +5,12 @@
 #include "tools/quant-run/ModelInput.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "formats/files/AtomicOutputFile.h"
 #include "formats/files/ReadFile.h"
 #include "runtime/artifact/Artifact.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/eval/Evaluate.h"
+#include "runtime/eval/SelfCalibration.h"
 #include "runtime/eval/Speed.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
@@ -50,6 +52,10 @@ cl::SubCommand speedCommand(
     "and threads, and OTHER's speedup: its rate over BASE's (above 1: OTHER "
     "is faster; a compressed model's speedup over its base, the seed's "
     "1.177x)");
+cl::SubCommand calibrationCommand(
+    "generate-calibration",
+    "Sample calibration passages from the model: a text file (one passage a "
+    "line) that every pass's text= reads, and optionally JSONL");
 
 cl::OptionCategory runCategory("quant-run options");
 
@@ -59,13 +65,14 @@ cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model>..."),
                                  cl::sub(tokenizeCommand),
                                  cl::sub(compareCommand),
                                  cl::sub(speedCommand),
+                                 cl::sub(calibrationCommand),
     cl::cat(runCategory));
 cl::opt<int64_t> threads("threads",
                          cl::desc("Worker threads (default 0: all cores)"),
                          cl::init(0), cl::sub(logitsCommand),
                          cl::sub(pplCommand), cl::sub(kldCommand),
                          cl::sub(generateCommand), cl::sub(compareCommand),
-                         cl::sub(speedCommand),
+                         cl::sub(speedCommand), cl::sub(calibrationCommand),
     cl::cat(runCategory));
 cl::list<int32_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
                       cl::sub(logitsCommand),
@@ -100,8 +107,13 @@ cl::opt<int64_t> topK("top-k", cl::desc("Sample from the K most likely tokens"),
                       cl::init(0), cl::sub(generateCommand),
     cl::cat(runCategory));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
-                       cl::sub(generateCommand),
+                       cl::sub(generateCommand), cl::sub(calibrationCommand),
     cl::cat(runCategory));
+cl::opt<float> topP("top-p",
+                    cl::desc("Nucleus sampling: keep the most likely tokens "
+                             "whose probabilities add up to P (1: all)"),
+                    cl::init(1), cl::sub(generateCommand),
+                    cl::cat(runCategory));
 cl::opt<bool> ggmlActivations(
     "ggml-activations",
     cl::desc("Round matrix-product activations as llama.cpp's CPU backend "
@@ -118,7 +130,7 @@ cl::opt<bool> ignoreFormats(
              "quantization)"),
     cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
     cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand),
-    cl::cat(runCategory));
+    cl::sub(calibrationCommand), cl::cat(runCategory));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
@@ -148,7 +160,7 @@ cl::list<std::string>
     cl::cat(runCategory));
 cl::opt<std::string> speedPromptFile(
     "prompts", cl::desc("A file of prompts, one a line (empty lines skipped)"),
-    cl::value_desc("file"), cl::sub(speedCommand),
+    cl::value_desc("file"), cl::sub(speedCommand), cl::sub(calibrationCommand),
     cl::cat(runCategory));
 cl::opt<int64_t> speedTokens("n", cl::desc("Tokens to generate per prompt"),
                              cl::init(32), cl::sub(speedCommand),
@@ -163,12 +175,47 @@ cl::opt<bool> speedJson("json", cl::desc("Print one JSON object"),
                         cl::sub(speedCommand),
     cl::cat(runCategory));
 
+cl::opt<std::string> calibOutput("o", cl::desc("Write the passages here"),
+                                 cl::value_desc("file"),
+                                 cl::sub(calibrationCommand),
+                                 cl::cat(runCategory));
+cl::opt<std::string> calibJsonl(
+    "jsonl", cl::desc("Also write them as JSONL ({\"text\": ...} a line)"),
+    cl::value_desc("file"), cl::sub(calibrationCommand), cl::cat(runCategory));
+cl::opt<int64_t> calibPassages("passages", cl::desc("How many passages"),
+                               cl::init(64), cl::sub(calibrationCommand),
+                               cl::cat(runCategory));
+cl::opt<int64_t> calibLength("length",
+                             cl::desc("Tokens sampled per passage"),
+                             cl::init(128), cl::sub(calibrationCommand),
+                             cl::cat(runCategory));
+cl::opt<float> calibTemperature("temperature",
+                                cl::desc("Sampling temperature (> 0)"),
+                                cl::init(1), cl::sub(calibrationCommand),
+                                cl::cat(runCategory));
+cl::opt<float> calibTopP("top-p",
+                         cl::desc("Nucleus sampling: keep the most likely "
+                                  "tokens whose probabilities add up to P"),
+                         cl::init(0.95f), cl::sub(calibrationCommand),
+                         cl::cat(runCategory));
+cl::opt<int64_t> calibTopK("top-k",
+                           cl::desc("Sample from the K most likely tokens "
+                                    "(0: the whole vocabulary)"),
+                           cl::init(0), cl::sub(calibrationCommand),
+                           cl::cat(runCategory));
+
 /// The most worker threads --threads may ask for.
 constexpr int64_t kMaxThreads = 1024;
 
 unsigned threadCount() {
   return threads ? static_cast<unsigned>(threads)
                  : std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string formatFloat(double value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
 }
 
 llvm::Error optionError(const llvm::Twine &option, const llvm::Twine &what) {
@@ -214,6 +261,29 @@ llvm::Error checkOptions() {
     }
     if (topK < 0)
       return optionError("--top-k", llvm::Twine(topK.getValue()) +
+                                        " is negative (0: the whole "
+                                        "vocabulary)");
+    if (!(topP > 0 && topP <= 1))
+      return optionError("--top-p", formatFloat(topP) + " is outside (0, 1]");
+  }
+  if (calibrationCommand) {
+    if (calibOutput.empty())
+      return optionError("-o", "give the file to write the passages to");
+    if (calibPassages < 1)
+      return optionError("--passages", llvm::Twine(calibPassages.getValue()) +
+                                           " is not a positive count");
+    if (calibLength < 1)
+      return optionError("--length", llvm::Twine(calibLength.getValue()) +
+                                         " is not a positive number of "
+                                         "tokens");
+    if (!std::isfinite(calibTemperature.getValue()) || calibTemperature <= 0)
+      return optionError("--temperature", formatFloat(calibTemperature) +
+                                              " is not a finite number > 0");
+    if (!(calibTopP > 0 && calibTopP <= 1))
+      return optionError("--top-p",
+                         formatFloat(calibTopP) + " is outside (0, 1]");
+    if (calibTopK < 0)
+      return optionError("--top-k", llvm::Twine(calibTopK.getValue()) +
                                         " is negative (0: the whole "
                                         "vocabulary)");
   }
@@ -541,6 +611,7 @@ llvm::Error runGenerate() {
   SamplingOptions options;
   options.temperature = temperature;
   options.topK = topK;
+  options.topP = topP;
   options.seed = seed;
   options.stopToken = stopAtEos ? loaded->eos : -1;
   options.recompute = recompute;
@@ -767,6 +838,56 @@ llvm::Error runSpeed() {
 
 llvm::cl::OptionCategory &llmq::commandCategory() { return runCategory; }
 
+/// Samples --passages passages of --length tokens and writes them (atomically)
+/// to -o, and to --jsonl when given.
+llvm::Error runGenerateCalibration() {
+  if (llvm::Error err = expectModels(1))
+    return err;
+  mlir::MLIRContext context;
+  auto loaded = load(modelPaths[0], context, /*needTokenizer=*/true);
+  if (!loaded)
+    return loaded.takeError();
+  SelfCalibrationOptions options;
+  options.passages = calibPassages;
+  options.length = calibLength;
+  options.seed = seed;
+  options.temperature = calibTemperature;
+  options.topP = calibTopP;
+  options.topK = calibTopK;
+  if (!speedPromptFile.empty()) {
+    auto prompts = speedPromptTexts();
+    if (!prompts)
+      return prompts.takeError();
+    options.prompts = std::move(*prompts);
+  }
+  ThreadPool pool(threadCount());
+  auto passages = generateCalibration(
+      *loaded->model, pool, *loaded->tokenizer,
+      loaded->addBos ? loaded->bos : -1, loaded->eos, options);
+  if (!passages)
+    return passages.takeError();
+  auto text = AtomicOutputFile::create(calibOutput);
+  if (!text)
+    return text.takeError();
+  writeCalibrationText(*passages, (*text)->os());
+  std::unique_ptr<AtomicOutputFile> jsonl;
+  if (!calibJsonl.empty()) {
+    auto file = AtomicOutputFile::create(calibJsonl);
+    if (!file)
+      return file.takeError();
+    jsonl = std::move(*file);
+    writeCalibrationJsonl(*passages, jsonl->os());
+  }
+  if (llvm::Error err = (*text)->commit())
+    return err;
+  if (jsonl)
+    if (llvm::Error err = jsonl->commit())
+      return err;
+  llvm::errs() << "wrote " << passages->size() << " passages of up to "
+               << calibLength << " sampled tokens to " << calibOutput << "\n";
+  return llvm::Error::success();
+}
+
 llvm::Error llmq::runSelectedCommand() {
   if (llvm::Error err = checkOptions())
     return err;
@@ -784,8 +905,11 @@ llvm::Error llmq::runSelectedCommand() {
     return runGenerate();
   if (speedCommand)
     return runSpeed();
+  if (calibrationCommand)
+    return runGenerateCalibration();
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
       "choose a subcommand: logits, ppl, kld, "
-      "generate, compare, tokenize, speed (see --help)");
+      "generate, compare, tokenize, speed, generate-calibration (see "
+      "--help)");
 }
