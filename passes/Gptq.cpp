@@ -26,6 +26,7 @@
 #include "runtime/exec/ThreadPool.h"
 
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #define DEBUG_TYPE "llmq-gptq"
@@ -132,6 +133,53 @@ static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
       add(weight, model.getNumLayers(), Input::Head);
   }
   return targets;
+}
+
+/// A quantized weight kept in memory so that later layers' calibration
+/// runs read it (sequential mode): the bytes as the runtime reads a GGUF or
+/// pack-quantized tensor.
+struct KeptWeight {
+  std::vector<uint8_t> bytes; ///< ggml blocks, or packed int32 level words
+  TensorFormat format;
+  std::vector<float> scales;
+  std::vector<uint8_t> zeros;
+  ::llmq::GroupedView grouped;
+};
+
+/// Rebinds `symbol`'s views in `model` to `q` (kept in `kept`).
+static void rebind(::llmq::runtime::Model &model, StringRef symbol,
+                   const Target &t, ::llmq::gptq::Quantized &q,
+                   std::vector<std::unique_ptr<KeptWeight>> &kept) {
+  auto k = std::make_unique<KeptWeight>();
+  k->format = t.format;
+  ::llmq::runtime::WeightView view;
+  view.rows = t.rows;
+  view.cols = t.cols;
+  if (t.format.isGgml()) {
+    k->bytes = std::move(q.bytes);
+    view.format = t.format.ggml;
+  } else {
+    std::vector<int32_t> words = ::llmq::packLevels(
+        q.grouped.codes.data(), t.rows * t.cols, t.format.bits);
+    k->bytes.resize(words.size() * 4);
+    std::memcpy(k->bytes.data(), words.data(), k->bytes.size());
+    k->scales = std::move(q.grouped.scales);
+    k->zeros = std::move(q.grouped.zeros);
+    k->grouped.format = &k->format;
+    k->grouped.codes = k->bytes.data();
+    k->grouped.scales = k->scales.data();
+    k->grouped.zeros = k->zeros.empty() ? nullptr : k->zeros.data();
+    k->grouped.rows = t.rows;
+    k->grouped.cols = t.cols;
+    view.format = ::llmq::Format::F32;
+    view.grouped = &k->grouped;
+  }
+  view.data = k->bytes.data();
+  for (::llmq::runtime::WeightView *v : model.matrixViews(symbol)) {
+    view.ggmlActivations = v->ggmlActivations;
+    *v = view;
+  }
+  kept.push_back(std::move(k));
 }
 
 /// The weight's values as f32 (rows x cols), its source pages handed back.
@@ -241,11 +289,13 @@ LogicalResult GptqPass::run(ModelOp model) {
   double budget = double(hessianMiB) * 1024 * 1024;
 
   WeightSources sources;
+  std::vector<std::unique_ptr<KeptWeight>> kept;
   size_t next = 0; // targets are in block order
   for (int64_t first = 0; first < layers;) {
     int64_t last = first;
     double bytes = layerBytes(first);
-    while (last + 1 < layers && bytes + layerBytes(last + 1) <= budget)
+    while (!sequential && last + 1 < layers &&
+           bytes + layerBytes(last + 1) <= budget)
       bytes += layerBytes(++last);
     if (bytes == 0) {
       first = last + 1;
@@ -329,6 +379,8 @@ LogicalResult GptqPass::run(ModelOp model) {
                               : (*writer)->writeStrip(q.grouped, t.rows);
         if (err)
           return fail(llvm::toString(std::move(err)));
+        if (sequential)
+          rebind(**runtimeModel, t.weight.getSymName(), t, q, kept);
         ++numWeights;
       }
     }

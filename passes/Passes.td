@@ -126,10 +126,13 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     `damp` x mean(diag H), lazy batches of `block` columns, `act-order`:
     columns by decreasing H_ii, group scales chosen before the sweep).
     ggml blocks get their scales from ggml's own search with diag(H)/N (the
-    imatrix of the same text) as importance. Inputs come from the
-    unquantized model (not sequentially from the quantized one); layers are
-    processed in chunks whose Hessians fit `hessian-mib`, one calibration
-    run per chunk. The bytes go to the safetensors parameter file `out=`,
+    imatrix of the same text) as importance. By default inputs
+    come from the unquantized model, layers in chunks whose Hessians fit
+    `hessian-mib`, one calibration run per chunk. `sequential` (as GPTQ's
+    reference code does): layer by layer, each layer's inputs from the model
+    whose earlier layers are already quantized (kept in memory in their
+    formats, about the size of the output), one run per layer; on
+    kjv-llama-5m it measured no better (docs/passes/gptq.md). The bytes go to the safetensors parameter file `out=`,
     and each weight's source points at them with its stored format, so
     exporters copy them and quant-run simulates them in place. Weights with
     other formats, rows that do not split into the format's blocks, or
@@ -144,7 +147,8 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"actOrder", "act-order", "bool", "false", "quantize columns by decreasing H_ii (static groups)">,
     Option<"block", "block", "int64_t", "128", "columns per lazy batch update">,
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
-    Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "memory for the Hessians of one chunk of layers (MiB)">,
+    Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
+    Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
   ];
   let statistics = [

@@ -509,6 +509,7 @@ public:
       groupCols = format.group ? format.group : cols;
     }
     staticGroups = options.actOrder;
+    refinements = options.refinements;
     // Lazy batches hold whole groups, so a group's scales are chosen from
     // columns that have received every earlier update. (The result does
     // not depend on the width: each weight is updated in column order.)
@@ -545,7 +546,7 @@ public:
     }
 
     const float *u = factor.upper.data();
-    std::vector<float> groupValues(groupCols);
+    std::vector<float> trial(groupCols);
     for (int64_t b0 = 0; b0 < cols; b0 += batch) {
       int64_t b1 = std::min(cols, b0 + batch);
       for (int64_t j = b0; j < b1; ++j) {
@@ -555,8 +556,13 @@ public:
         for (int64_t r = 0; r < n; ++r) {
           float *wr = w.data() + r * cols;
           RowGrid &g = grids[r];
-          if (!staticGroups && c % groupCols == 0)
+          if (!staticGroups && c % groupCols == 0) {
             chooseGroup(wr + j, c, g, rowBlocks[r]);
+            for (int pass = 0; pass < refinements; ++pass) {
+              compensatedGroup(wr + j, j, g, u, trial);
+              chooseGroup(trial.data(), c, g, rowBlocks[r]);
+            }
+          }
           float x = wr[j];
           int level = g.nearest(c, x);
           g.q[c] = level;
@@ -603,6 +609,23 @@ public:
   }
 
 private:
+  /// The values the group starting at sweep position j would be rounded
+  /// from with the current grid: a trial sweep over the group alone (later
+  /// groups do not change them), for choosing the grid again from them.
+  void compensatedGroup(const float *w, int64_t j, const RowGrid &g,
+                        const float *u, std::vector<float> &out) const {
+    std::vector<float> &x = out;
+    x.assign(w, w + groupCols);
+    for (int64_t k = 0; k < groupCols; ++k) {
+      int64_t c = factor.order[j + k];
+      float v = g.value(c, g.nearest(c, x[k]));
+      const float *uj = u + (j + k) * cols;
+      float e = (x[k] - v) / uj[j + k];
+      for (int64_t m = k + 1; m < groupCols; ++m)
+        x[m] -= e * uj[j + m];
+    }
+  }
+
   /// Chooses the scales of the group at column c0 of row r from `values`
   /// (its groupCols current weights, in column order).
   void chooseGroup(const float *values, int64_t c0, RowGrid &g,
@@ -633,6 +656,7 @@ public:
   int64_t cols;
   int64_t groupCols = 0, blockBytes = 0, batch = 0;
   bool staticGroups = false;
+  int refinements = 0;
 };
 } // namespace
 

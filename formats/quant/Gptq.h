@@ -64,6 +64,10 @@ struct Options {
   double damp = 0.01;   ///< fraction of mean(diag H) added to the diagonal
   int64_t block = 128;  ///< columns per lazy batch update
   bool actOrder = false;
+  /// Without act-order: times a group's scales are chosen again from the
+  /// values a trial sweep of the group rounds (the weights with the
+  /// group's own compensation applied), before its real sweep.
+  int refinements = 0;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.

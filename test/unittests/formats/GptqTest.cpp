@@ -117,9 +117,11 @@ TEST_P(GptqFormatTest, BeatsRoundToNearestWithExactBytes) {
   std::vector<double> hm = h.matrix();
   std::vector<float> importance = h.meanSquares();
 
-  for (bool actOrder : {false, true}) {
+  for (int variant = 0; variant < 3; ++variant) {
+    bool actOrder = variant == 2;
     Options options;
     options.actOrder = actOrder;
+    options.refinements = variant == 1 ? 1 : 0;
     auto factor = factorHessian(hm, l.cols, options, serialFor);
     ASSERT_TRUE(bool(factor)) << llvm::toString(factor.takeError());
     Quantized q = quantize(*format, *factor, l.w.data(), l.rows,
@@ -135,8 +137,9 @@ TEST_P(GptqFormatTest, BeatsRoundToNearestWithExactBytes) {
                                             l.cols, importance.data());
     double gptqError = outputError(l, q.values);
     double rtnError = outputError(l, rtn);
-    std::printf("%-14s %-9s output error GPTQ/RTN = %.3f\n", GetParam(),
-                actOrder ? "act-order" : "in order", gptqError / rtnError);
+    std::printf("%-14s %-10s output error GPTQ/RTN = %.3f\n", GetParam(),
+                actOrder ? "act-order" : variant ? "refined" : "in order",
+                gptqError / rtnError);
     EXPECT_LT(gptqError, rtnError) << GetParam();
 
     // Two threads (Hessian and sweep), another batch width: same bytes.
