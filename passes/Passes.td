@@ -159,6 +159,51 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
   ];
 }
 
+def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
+  let summary = "Quantizes each planned weight with GPTQ's error compensation";
+  let description = [{
+    For every linear weight of a block with a format (`format`, chosen by
+    `--llmq-assign-bits`) that GPTQ produces (int4/int8 groups, q4_0, q5_0,
+    q8_0, q2_K..q6_K): runs the model over calibration text (`text=FILE`,
+    at most `tokens=N`, in windows of `ctx=`), accumulates the Hessian
+    H = 2 X^T X of the weight's input from the runtime's matmul observer,
+    and quantizes the weight column by column with the rounding error spread
+    over the later columns through the Cholesky factor of H^-1 (damping
+    `damp` x mean(diag H), lazy batches of `block` columns, `act-order`:
+    columns by decreasing H_ii, group scales chosen before the sweep).
+    ggml blocks get their scales from ggml's own search with diag(H)/N (the
+    imatrix of the same text) as importance. By default inputs
+    come from the unquantized model, layers in chunks whose Hessians fit
+    `hessian-mib`, one calibration run per chunk. `sequential` (as GPTQ's
+    reference code does): layer by layer, each layer's inputs from the model
+    whose earlier layers are already quantized (kept in memory in their
+    formats, about the size of the output), one run per layer; on
+    kjv-llama-5m it measured no better (docs/passes/gptq.md). The bytes go to the safetensors parameter file `out=`,
+    and each weight's source points at them with its stored format, so
+    exporters copy them and quant-run simulates them in place. Weights with
+    other formats, rows that do not split into the format's blocks, or
+    amplified rows are left to the exporter's rounding.
+    See docs/passes/gptq.md.
+  }];
+  let options = [
+    Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,
+    Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
+    Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
+    Option<"damp", "damp", "double", "0.01", "fraction of mean(diag H) added to the diagonal">,
+    Option<"actOrder", "act-order", "bool", "false", "quantize columns by decreasing H_ii (static groups)">,
+    Option<"block", "block", "int64_t", "128", "columns per lazy batch update">,
+    Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
+    Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
+    Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+  ];
+  let statistics = [
+    Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,
+    Statistic<"numSkipped", "num-skipped", "planned weights left to the exporter">,
+    Statistic<"numChunks", "num-chunks", "calibration runs (chunks of layers)">,
+  ];
+}
+
 def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
   let summary = "Finds super weights and pins them";
   let description = [{

@@ -423,10 +423,11 @@ public:
       scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       rowScale = t.weight.getRowScaleAttr().getValueAsDouble();
     }
-    // Bytes already in the output format are copied as they are: re-rounding
-    // them (with or without importance) could only lose precision.
-    bool copy = from == t.format && !source->grouped && t.permuteHeads == 0 &&
-                scaled.empty();
+    // Bytes already in the output format are copied as they are (Q and K
+    // rows in llama.cpp's order): re-rounding them (with or without
+    // importance) could only lose precision, and would undo the choices of
+    // a pass that wrote them (GPTQ's parameter file).
+    bool copy = from == t.format && !source->grouped && scaled.empty();
     uint64_t dstRowBytes = rowBytes(t.format, cols);
     // Work through whole heads at a time when permuting, so each chunk
     // reads exactly its own source rows and can hand their pages back.
@@ -437,8 +438,14 @@ public:
     for (int64_t first = 0; first < rows; first += chunkRows) {
       int64_t count = std::min(chunkRows, rows - first);
       const uint8_t *chunk = base + first * srcRowBytes;
-      if (copy) {
+      if (copy && t.permuteHeads == 0) {
         os.write(reinterpret_cast<const char *>(chunk), count * srcRowBytes);
+      } else if (copy) {
+        for (int64_t r = 0; r < count; ++r)
+          os.write(reinterpret_cast<const char *>(
+                       base + sourceRow(first + r, rows, t.permuteHeads) *
+                                  srcRowBytes),
+                   srcRowBytes);
       } else {
         buffer.resize(dstRowBytes * count);
         // Rows are independent, so the bytes do not depend on the threads.

@@ -126,14 +126,16 @@ namespace {
 class RowReader {
 public:
   RowReader(const mlir::llmq::SourceTensor &source, const NamedWeight &named)
-      : source(source), heads(named.permuteHeads),
-        traits(getFormatTraits(source.format)) {
+      : source(source), heads(named.permuteHeads) {
     mlir::llmq::WeightOp weight = named.weight;
     if (auto rows = weight.getScaledRowsAttr()) {
       scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
       rowScale = weight.getRowScaleAttr().getValueAsDouble();
     }
   }
+
+  /// Whether rows come in source order, unscaled.
+  bool keepsRows() const { return heads == 0 && scaled.empty(); }
 
   /// Whether the source bytes are the output's as they are.
   bool isVerbatim(Format out) const {
@@ -146,8 +148,9 @@ public:
     llvm::parallelFor(0, n, [&](int64_t i) {
       int64_t row = first + i;
       int64_t from = interleavedRowOf(row, source.rows, heads);
-      traits.dequantizeRow(source.data + from * source.rowBytes, dst + i * cols,
-                           cols);
+      // Through the source's own reader: a grouped source's rows are codes
+      // and scales, not a ggml row format.
+      source.dequantizeRow(from, dst + i * cols);
       if (scaled.contains(row))
         for (int64_t c = 0; c < cols; ++c)
           dst[i * cols + c] *= rowScale;
@@ -170,7 +173,6 @@ public:
 private:
   const mlir::llmq::SourceTensor &source;
   int64_t heads;
-  const FormatTraits &traits;
   llvm::SmallDenseSet<int64_t> scaled;
   float rowScale = 1.0f;
 };
@@ -231,7 +233,25 @@ static void writeGrouped(const PlannedTensor &t,
   std::vector<GroupedStrip> strips(batch);
   std::vector<float> scales;
   std::vector<uint8_t> zeros;
-  for (int64_t first = 0; first < rows; first += stripRows * batch) {
+  // A source already in this format (a parameter file GPTQ wrote, a
+  // checkpoint re-exported) is copied: requantizing its values would not
+  // give back its codes and scales.
+  const GroupedView *same = source.grouped &&
+                                    *source.grouped->format == format &&
+                                    reader.keepsRows()
+                                ? source.grouped
+                                : nullptr;
+  if (same) {
+    out.write(asBytes(same->codes, rows * same->codeRowBytes()));
+    scales.assign(same->scales, same->scales +
+                                    groupedScaleRows(format, rows) *
+                                        groupedScaleCols(format, cols));
+    if (same->zeros)
+      zeros.assign(same->zeros,
+                   same->zeros + rows * groupedScaleCols(format, cols));
+  }
+  for (int64_t first = same ? rows : 0; first < rows;
+       first += stripRows * batch) {
     int64_t n = std::min(stripRows * batch, rows - first);
     int64_t count = ceilDiv(n, stripRows);
     values.resize(n * cols);

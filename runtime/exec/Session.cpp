@@ -149,6 +149,8 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
   int64_t first = allLogits ? 0 : n - 1, count = n - first;
   float *last = x.data() + first * hidden;
   rmsNorm(last, count, hidden, model.finalNorm.data(), c.normEps);
+  if (headObserver)
+    headObserver(last, count, hidden);
   logits.resize(count * c.vocab);
   matmul(model.lmHead, last, count, logits.data(), pool);
   model.finishLogits(logits.data(), count);

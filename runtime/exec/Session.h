@@ -60,6 +60,14 @@ public:
   void setMatmulObserver(MatmulObserver observer) {
     matmulObserver = std::move(observer);
   }
+  /// Called with the LM head's input (the final-normed hidden states of the
+  /// positions whose logits are computed: all of them with `allLogits`),
+  /// n x hidden floats, before the multiply; for GPTQ's Hessian of the head.
+  using HeadObserver =
+      std::function<void(const float *x, int64_t n, int64_t cols)>;
+  void setHeadObserver(HeadObserver observer) {
+    headObserver = std::move(observer);
+  }
   /// Forgets every cached position.
   void reset() override { position = 0; }
   int64_t size() const { return position; }
@@ -83,6 +91,7 @@ private:
   FloatBuffer x, h, q, k, v, attn, gate, up, blockInput;
   BlockObserver blockObserver;
   MatmulObserver matmulObserver;
+  HeadObserver headObserver;
 };
 
 } // namespace llmq::runtime

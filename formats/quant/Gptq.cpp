@@ -1,0 +1,699 @@
+//===- Gptq.cpp - GPTQ: rounding with error compensation ------------------===//
+
+#include "formats/quant/Gptq.h"
+
+#include "formats/Float.h"
+#include "formats/Formats.h"
+#include "formats/quant/KQuantsImpl.h"
+#include "formats/quant/LegacyQuants.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+using namespace llmq;
+using namespace llmq::gptq;
+
+void llmq::gptq::serialFor(int64_t n,
+                           const std::function<void(int64_t, int64_t)> &fn) {
+  if (n > 0)
+    fn(0, n);
+}
+
+std::string llmq::gptq::unsupportedReason(const TensorFormat &format) {
+  if (format.kind == FormatKind::Int)
+    return format.invalidReason();
+  if (format.kind == FormatKind::FP8Block)
+    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q8_0 and "
+           "q2_K..q6_K, not fp8 blocks";
+  switch (format.ggml) {
+  case Format::Q4_0:
+  case Format::Q5_0:
+  case Format::Q8_0:
+  case Format::Q2_K:
+  case Format::Q3_K:
+  case Format::Q4_K:
+  case Format::Q5_K:
+  case Format::Q6_K:
+    return "";
+  default:
+    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q8_0 and "
+           "q2_K..q6_K, not " +
+           format.name();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Hessians
+//===----------------------------------------------------------------------===//
+
+HessianAccumulator::HessianAccumulator(int64_t cols)
+    : n(cols), sums(size_t(cols) * size_t(cols), 0.0) {}
+
+void HessianAccumulator::add(const float *x, int64_t count,
+                             const ParallelFor &parallelFor) {
+  // Row i of the upper triangle costs n - i: partition the rows in pairs
+  // (i, n-1-i) so each piece of work is about the same size.
+  int64_t pairs = (n + 1) / 2;
+  parallelFor(pairs, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t both[2] = {p, n - 1 - p};
+      for (int64_t i : llvm::ArrayRef<int64_t>(both, p == n - 1 - p ? 1 : 2)) {
+        double *row = sums.data() + i * n;
+        for (int64_t t = 0; t < count; ++t) {
+          const float *xt = x + t * n;
+          double xi = xt[i];
+          for (int64_t k = i; k < n; ++k)
+            row[k] += xi * double(xt[k]);
+        }
+      }
+    }
+  });
+  samples += count;
+}
+
+std::vector<double> HessianAccumulator::matrix() const {
+  std::vector<double> h(sums);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < i; ++k)
+      h[i * n + k] = h[k * n + i];
+  return h;
+}
+
+std::vector<float> HessianAccumulator::meanSquares() const {
+  std::vector<float> m(n);
+  for (int64_t i = 0; i < n; ++i)
+    m[i] = samples ? float(sums[i * n + i] / double(samples)) : 0.0f;
+  return m;
+}
+
+//===----------------------------------------------------------------------===//
+// The inverse Hessian's Cholesky factor
+//===----------------------------------------------------------------------===//
+
+/// sum a[k] * b[k] over k < n, in four fixed lanes: vectorizable and the
+/// same on every run.
+static double dot(const double *a, const double *b, int64_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += a[k] * b[k];
+    s1 += a[k + 1] * b[k + 1];
+    s2 += a[k + 2] * b[k + 2];
+    s3 += a[k + 3] * b[k + 3];
+  }
+  for (; k < n; ++k)
+    s0 += a[k] * b[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// Lower Cholesky factor of the n x n matrix `a` in place (its lower
+/// triangle; the upper is cleared). False if not positive definite.
+static bool choleskyLower(std::vector<double> &a, int64_t n,
+                          const ParallelFor &parallelFor) {
+  for (int64_t j = 0; j < n; ++j) {
+    double *rj = a.data() + j * n;
+    double d = rj[j] - dot(rj, rj, j);
+    if (!(d > 0) || !std::isfinite(d))
+      return false;
+    double ljj = std::sqrt(d);
+    rj[j] = ljj;
+    int64_t below = n - j - 1;
+    parallelFor(below, [&](int64_t begin, int64_t end) {
+      for (int64_t i = j + 1 + begin; i < j + 1 + end; ++i) {
+        double *ri = a.data() + i * n;
+        ri[j] = (ri[j] - dot(ri, rj, j)) / ljj;
+      }
+    });
+  }
+  for (int64_t i = 0; i < n; ++i)
+    std::fill(a.begin() + i * n + i + 1, a.begin() + (i + 1) * n, 0.0);
+  return true;
+}
+
+/// U (upper, positive diagonal) with U^T U = a^-1, or empty if `a` is not
+/// positive definite. With J the reversal, J a J = L L^T gives a = R R^T
+/// for the upper R = J L J, so a^-1 = (R^-1)^T R^-1 and U = R^-1.
+static std::vector<float> upperCholeskyOfInverse(std::vector<double> a,
+                                                 int64_t n,
+                                                 const ParallelFor &pf) {
+  std::vector<double> b(size_t(n) * size_t(n));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      b[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)];
+  a.clear();
+  a.shrink_to_fit();
+  if (!choleskyLower(b, n, pf))
+    return {};
+  // inv(L), kept transposed (row c is column c of the inverse) so that the
+  // sums read contiguous memory; columns are independent.
+  std::vector<double> inverseT(size_t(n) * size_t(n), 0.0);
+  pf(n, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      double *col = inverseT.data() + c * n;
+      col[c] = 1.0 / b[c * n + c];
+      for (int64_t i = c + 1; i < n; ++i)
+        col[i] = -dot(b.data() + i * n + c, col + c, i - c) / b[i * n + i];
+    }
+  });
+  std::vector<float> u(size_t(n) * size_t(n), 0.0f);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i; j < n; ++j)
+      u[i * n + j] = float(inverseT[(n - 1 - j) * n + (n - 1 - i)]);
+  return u;
+}
+
+llvm::Expected<Factor> llmq::gptq::factorHessian(std::vector<double> h,
+                                                 int64_t cols,
+                                                 const Options &options,
+                                                 const ParallelFor &pf) {
+  Factor f;
+  f.cols = cols;
+  f.dead.assign(cols, 0);
+  for (int64_t i = 0; i < cols; ++i)
+    if (h[i * cols + i] == 0) {
+      f.dead[i] = 1;
+      h[i * cols + i] = 1;
+    }
+  f.order.resize(cols);
+  std::iota(f.order.begin(), f.order.end(), 0);
+  if (options.actOrder)
+    std::sort(f.order.begin(), f.order.end(), [&](int64_t x, int64_t y) {
+      double hx = h[x * cols + x], hy = h[y * cols + y];
+      return hx != hy ? hx > hy : x < y; // ties in column order
+    });
+  std::vector<double> p(size_t(cols) * size_t(cols));
+  double meanDiag = 0;
+  for (int64_t i = 0; i < cols; ++i) {
+    for (int64_t j = 0; j < cols; ++j)
+      p[i * cols + j] = h[f.order[i] * cols + f.order[j]];
+    meanDiag += p[i * cols + i];
+  }
+  meanDiag /= double(cols);
+  h.clear();
+  h.shrink_to_fit();
+  double damp = options.damp;
+  for (int attempt = 0; attempt < 4; ++attempt, damp *= 10) {
+    std::vector<double> a(p);
+    for (int64_t i = 0; i < cols; ++i)
+      a[i * cols + i] += damp * meanDiag;
+    f.upper = upperCholeskyOfInverse(std::move(a), cols, pf);
+    if (!f.upper.empty()) {
+      f.damp = damp;
+      return f;
+    }
+  }
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "the Hessian (%lld columns) is not positive definite even with "
+      "damp=%g",
+      static_cast<long long>(cols), damp / 10);
+}
+
+//===----------------------------------------------------------------------===//
+// Grids: the levels a group's scales allow
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Per column of a row: value(q) = a * (q - z) - m for a level q in
+/// [lo, hi], computed as the format's dequantizer computes it (ggml
+/// formats: z = 0 and q signed where the format is; int groups: q is the
+/// stored level and z the group's zero level).
+struct RowGrid {
+  std::vector<float> a, m;
+  std::vector<int> q, z;
+  int lo = 0, hi = 0;
+  bool hasMin = false;
+
+  float value(int64_t c, int level) const {
+    float s = a[c] * float(level - z[c]);
+    return hasMin ? s - m[c] : s;
+  }
+  /// The level nearest to `x` in column c; the searched one where the
+  /// scale is 0.
+  int nearest(int64_t c, float x) const {
+    float s = a[c];
+    if (s == 0 || !std::isfinite(s))
+      return q[c];
+    float t = (hasMin ? x + m[c] : x) / s;
+    if (!std::isfinite(t))
+      return q[c];
+    t = std::nearbyint(t) + float(z[c]);
+    return int(std::clamp(t, float(lo), float(hi)));
+  }
+};
+
+using quant::kq::BlockQ2_K;
+using quant::kq::BlockQ3_K;
+using quant::kq::BlockQ4_K;
+using quant::kq::BlockQ5_K;
+using quant::kq::BlockQ6_K;
+using quant::BlockQ4_0;
+using quant::BlockQ5_0;
+
+/// q8_0's block (ggml's block_q8_0).
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[32];
+};
+static_assert(sizeof(BlockQ8_0) == 34, "q8_0 block must match ggml's");
+
+template <typename Block> Block load(const uint8_t *p) {
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+template <typename Block> void store(const Block &b, uint8_t *p) {
+  std::memcpy(p, &b, sizeof b);
+}
+
+/// ggml's get_scale_min_k4: sub-block j's 6-bit scale and min.
+void scaleMinK4(int j, const uint8_t *s, int &sc, int &m) {
+  if (j < 4) {
+    sc = s[j] & 63;
+    m = s[j + 4] & 63;
+  } else {
+    sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+void levelRange(Format f, RowGrid &g) {
+  switch (f) {
+  case Format::Q4_0: g.lo = -8, g.hi = 7; break;
+  case Format::Q5_0: g.lo = -16, g.hi = 15; break;
+  case Format::Q8_0: g.lo = -127, g.hi = 127; break;
+  case Format::Q2_K: g.lo = 0, g.hi = 3, g.hasMin = true; break;
+  case Format::Q3_K: g.lo = -4, g.hi = 3; break;
+  case Format::Q4_K: g.lo = 0, g.hi = 15, g.hasMin = true; break;
+  case Format::Q5_K: g.lo = 0, g.hi = 31, g.hasMin = true; break;
+  case Format::Q6_K: g.lo = -32, g.hi = 31; break;
+  default: break;
+  }
+}
+
+/// Reads block `p` of format `f` (columns c0..) into the grid: scales and
+/// the levels ggml's search chose.
+void decodeBlock(Format f, const uint8_t *p, int64_t c0, RowGrid &g) {
+  float *a = g.a.data() + c0, *m = g.m.data() + c0;
+  int *q = g.q.data() + c0;
+  switch (f) {
+  case Format::Q4_0: {
+    auto b = load<BlockQ4_0>(p);
+    float d = fp16ToFp32(b.d);
+    for (int j = 0; j < 16; ++j) {
+      q[j] = (b.qs[j] & 0xF) - 8;
+      q[j + 16] = (b.qs[j] >> 4) - 8;
+    }
+    std::fill(a, a + 32, d);
+    return;
+  }
+  case Format::Q5_0: {
+    auto b = load<BlockQ5_0>(p);
+    float d = fp16ToFp32(b.d);
+    uint32_t qh;
+    std::memcpy(&qh, b.qh, 4); // little-endian, as ggml stores it
+    for (int j = 0; j < 16; ++j) {
+      q[j] = ((b.qs[j] & 0xF) | ((qh >> j) & 1) << 4) - 16;
+      q[j + 16] = ((b.qs[j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - 16;
+    }
+    std::fill(a, a + 32, d);
+    return;
+  }
+  case Format::Q8_0: {
+    auto b = load<BlockQ8_0>(p);
+    float d = fp16ToFp32(b.d);
+    for (int j = 0; j < 32; ++j)
+      q[j] = b.qs[j];
+    std::fill(a, a + 32, d);
+    return;
+  }
+  case Format::Q2_K: {
+    auto b = load<BlockQ2_K>(p);
+    float d = fp16ToFp32(b.d), dmin = fp16ToFp32(b.dmin);
+    for (int j = 0; j < 256; ++j) {
+      int r = j % 128, byte = 32 * (j / 128) + r % 32, shift = 2 * (r / 32);
+      uint8_t sc = b.scales[j / 16];
+      q[j] = (b.qs[byte] >> shift) & 3;
+      a[j] = d * float(sc & 0xF);
+      m[j] = dmin * float(sc >> 4);
+    }
+    return;
+  }
+  case Format::Q3_K: {
+    auto b = load<BlockQ3_K>(p);
+    float d = fp16ToFp32(b.d);
+    int scales[16];
+    for (int j = 0; j < 16; ++j) {
+      int low = j < 8 ? b.scales[j] & 0xF : b.scales[j - 8] >> 4;
+      int high = (b.scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+      scales[j] = (low | (high << 4)) - 32;
+    }
+    for (int j = 0; j < 256; ++j) {
+      int r = j % 128, byte = 32 * (j / 128) + r % 32, shift = 2 * (r / 32);
+      bool high = b.hmask[j % 32] & (1 << (j / 32));
+      q[j] = ((b.qs[byte] >> shift) & 3) - (high ? 0 : 4);
+      a[j] = d * float(scales[j / 16]);
+    }
+    return;
+  }
+  case Format::Q4_K:
+  case Format::Q5_K: {
+    bool five = f == Format::Q5_K;
+    uint16_t dBits, minBits;
+    const uint8_t *scales, *qs, *qh = nullptr;
+    BlockQ4_K b4;
+    BlockQ5_K b5;
+    if (five) {
+      b5 = load<BlockQ5_K>(p);
+      dBits = b5.d, minBits = b5.dmin, scales = b5.scales, qs = b5.qs,
+      qh = b5.qh;
+    } else {
+      b4 = load<BlockQ4_K>(p);
+      dBits = b4.d, minBits = b4.dmin, scales = b4.scales, qs = b4.qs;
+    }
+    float d = fp16ToFp32(dBits), dmin = fp16ToFp32(minBits);
+    for (int j = 0; j < 256; ++j) {
+      int sub = j / 32, byte = 32 * (j / 64) + j % 32;
+      int sc, mn;
+      scaleMinK4(sub, scales, sc, mn);
+      int level = (sub % 2 ? qs[byte] >> 4 : qs[byte] & 0xF);
+      if (five && (qh[j % 32] & (1 << sub)))
+        level += 16;
+      q[j] = level;
+      a[j] = d * float(sc);
+      m[j] = dmin * float(mn);
+    }
+    return;
+  }
+  case Format::Q6_K: {
+    auto b = load<BlockQ6_K>(p);
+    float d = fp16ToFp32(b.d);
+    for (int j = 0; j < 256; ++j) {
+      int h = j / 128, r = j % 128, qd = r / 32, l = r % 32;
+      int byte = 64 * h + l + 32 * (qd & 1);
+      int low = qd >> 1 ? b.ql[byte] >> 4 : b.ql[byte] & 0xF;
+      int high = (b.qh[32 * h + l] >> (2 * qd)) & 3;
+      q[j] = (low | high << 4) - 32;
+      a[j] = d * float(b.scales[8 * h + l / 16 + 2 * qd]);
+    }
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+/// Writes the grid's levels for columns c0.. into block `p`, keeping its
+/// scales.
+void encodeBlock(Format f, const RowGrid &g, int64_t c0, uint8_t *p) {
+  const int *q = g.q.data() + c0;
+  switch (f) {
+  case Format::Q4_0: {
+    auto b = load<BlockQ4_0>(p);
+    for (int j = 0; j < 16; ++j)
+      b.qs[j] = uint8_t((q[j] + 8) | (q[j + 16] + 8) << 4);
+    return store(b, p);
+  }
+  case Format::Q5_0: {
+    auto b = load<BlockQ5_0>(p);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      int l0 = q[j] + 16, l1 = q[j + 16] + 16;
+      b.qs[j] = uint8_t((l0 & 0xF) | (l1 & 0xF) << 4);
+      qh |= uint32_t(l0 >> 4) << j | uint32_t(l1 >> 4) << (j + 16);
+    }
+    for (int i = 0; i < 4; ++i)
+      b.qh[i] = uint8_t(qh >> (8 * i));
+    return store(b, p);
+  }
+  case Format::Q8_0: {
+    auto b = load<BlockQ8_0>(p);
+    for (int j = 0; j < 32; ++j)
+      b.qs[j] = int8_t(q[j]);
+    return store(b, p);
+  }
+  case Format::Q2_K:
+  case Format::Q3_K: {
+    bool three = f == Format::Q3_K;
+    uint8_t qs[64] = {}, hmask[32] = {};
+    for (int j = 0; j < 256; ++j) {
+      int level = three ? q[j] + 4 : q[j];
+      int r = j % 128, byte = 32 * (j / 128) + r % 32, shift = 2 * (r / 32);
+      qs[byte] |= uint8_t((level & 3) << shift);
+      if (three && level > 3)
+        hmask[j % 32] |= uint8_t(1 << (j / 32));
+    }
+    if (three) {
+      auto b = load<BlockQ3_K>(p);
+      std::memcpy(b.qs, qs, 64);
+      std::memcpy(b.hmask, hmask, 32);
+      return store(b, p);
+    }
+    auto b = load<BlockQ2_K>(p);
+    std::memcpy(b.qs, qs, 64);
+    return store(b, p);
+  }
+  case Format::Q4_K:
+  case Format::Q5_K: {
+    uint8_t qs[128] = {}, qh[32] = {};
+    for (int j = 0; j < 256; ++j) {
+      int sub = j / 32, byte = 32 * (j / 64) + j % 32;
+      qs[byte] |= uint8_t((q[j] & 0xF) << (sub % 2 ? 4 : 0));
+      if (q[j] > 15)
+        qh[j % 32] |= uint8_t(1 << sub);
+    }
+    if (f == Format::Q5_K) {
+      auto b = load<BlockQ5_K>(p);
+      std::memcpy(b.qs, qs, 128);
+      std::memcpy(b.qh, qh, 32);
+      return store(b, p);
+    }
+    auto b = load<BlockQ4_K>(p);
+    std::memcpy(b.qs, qs, 128);
+    return store(b, p);
+  }
+  case Format::Q6_K: {
+    auto b = load<BlockQ6_K>(p);
+    std::memset(b.ql, 0, sizeof b.ql);
+    std::memset(b.qh, 0, sizeof b.qh);
+    for (int j = 0; j < 256; ++j) {
+      int level = q[j] + 32;
+      int h = j / 128, r = j % 128, qd = r / 32, l = r % 32;
+      int byte = 64 * h + l + 32 * (qd & 1);
+      b.ql[byte] |= uint8_t((level & 0xF) << (qd >> 1 ? 4 : 0));
+      b.qh[32 * h + l] |= uint8_t((level >> 4) << (2 * qd));
+    }
+    return store(b, p);
+  }
+  default:
+    return;
+  }
+}
+
+/// Quantizes one strip of rows: the sweep for rows [r0, r0 + n).
+class StripQuantizer {
+public:
+  StripQuantizer(const TensorFormat &format, const Factor &factor,
+                 const float *importance, const Options &options)
+      : format(format), factor(factor), importance(importance),
+        cols(factor.cols) {
+    if (format.isGgml()) {
+      const FormatTraits &t = getFormatTraits(format.ggml);
+      groupCols = t.blockElems;
+      blockBytes = t.blockBytes;
+    } else {
+      groupCols = format.group ? format.group : cols;
+    }
+    staticGroups = options.actOrder;
+    refinements = options.refinements;
+    // Lazy batches hold whole groups, so a group's scales are chosen from
+    // columns that have received every earlier update. (The result does
+    // not depend on the width: each weight is updated in column order.)
+    batch = std::max<int64_t>(options.block, 1);
+    batch = (batch + groupCols - 1) / groupCols * groupCols;
+  }
+
+  void run(const float *weights, int64_t r0, int64_t n, Quantized &out) {
+    std::vector<float> w(size_t(n) * cols), err(size_t(n) * batch);
+    std::vector<RowGrid> grids(n);
+    std::vector<std::vector<uint8_t>> rowBlocks(n);
+    std::vector<float> original(cols);
+    for (int64_t r = 0; r < n; ++r) {
+      RowGrid &g = grids[r];
+      g.a.assign(cols, 0);
+      g.m.assign(cols, 0);
+      g.q.assign(cols, 0);
+      g.z.assign(cols, 0);
+      if (format.isGgml()) {
+        levelRange(format.ggml, g);
+        rowBlocks[r].resize(cols / groupCols * blockBytes);
+      } else {
+        g.lo = 0;
+        g.hi = (1 << format.bits) - 1;
+      }
+      const float *src = weights + (r0 + r) * cols;
+      for (int64_t c = 0; c < cols; ++c)
+        original[c] = factor.dead[c] ? 0.0f : src[c];
+      for (int64_t j = 0; j < cols; ++j)
+        w[r * cols + j] = original[factor.order[j]];
+      if (staticGroups)
+        for (int64_t c0 = 0; c0 < cols; c0 += groupCols)
+          chooseGroup(original.data() + c0, c0, g, rowBlocks[r]);
+    }
+
+    const float *u = factor.upper.data();
+    std::vector<float> trial(groupCols);
+    for (int64_t b0 = 0; b0 < cols; b0 += batch) {
+      int64_t b1 = std::min(cols, b0 + batch);
+      for (int64_t j = b0; j < b1; ++j) {
+        int64_t c = factor.order[j];
+        const float *uj = u + j * cols;
+        float ujj = uj[j];
+        for (int64_t r = 0; r < n; ++r) {
+          float *wr = w.data() + r * cols;
+          RowGrid &g = grids[r];
+          if (!staticGroups && c % groupCols == 0) {
+            chooseGroup(wr + j, c, g, rowBlocks[r]);
+            for (int pass = 0; pass < refinements; ++pass) {
+              compensatedGroup(wr + j, j, g, u, trial);
+              chooseGroup(trial.data(), c, g, rowBlocks[r]);
+            }
+          }
+          float x = wr[j];
+          int level = g.nearest(c, x);
+          g.q[c] = level;
+          float v = g.value(c, level);
+          out.values[(r0 + r) * cols + c] = v;
+          float e = (x - v) / ujj;
+          err[r * batch + (j - b0)] = e;
+          for (int64_t k = j + 1; k < b1; ++k)
+            wr[k] -= e * uj[k];
+        }
+      }
+      // The rest of each row, once per batch, still in column order.
+      for (int64_t r = 0; r < n; ++r) {
+        float *wr = w.data() + r * cols;
+        for (int64_t j = b0; j < b1; ++j) {
+          float e = err[r * batch + (j - b0)];
+          const float *uj = u + j * cols;
+          for (int64_t k = b1; k < cols; ++k)
+            wr[k] -= e * uj[k];
+        }
+      }
+    }
+
+    for (int64_t r = 0; r < n; ++r) {
+      const RowGrid &g = grids[r];
+      if (format.isGgml()) {
+        for (int64_t c0 = 0; c0 < cols; c0 += groupCols)
+          encodeBlock(format.ggml, g, c0,
+                      rowBlocks[r].data() + c0 / groupCols * blockBytes);
+        std::memcpy(out.bytes.data() + (r0 + r) * rowBlocks[r].size(),
+                    rowBlocks[r].data(), rowBlocks[r].size());
+        continue;
+      }
+      int64_t groups = cols / groupCols;
+      for (int64_t c = 0; c < cols; ++c)
+        out.grouped.codes[(r0 + r) * cols + c] = uint8_t(g.q[c]);
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        out.grouped.scales[(r0 + r) * groups + gi] = g.a[gi * groupCols];
+        if (!format.symmetric)
+          out.grouped.zeros[(r0 + r) * groups + gi] =
+              uint8_t(g.z[gi * groupCols]);
+      }
+    }
+  }
+
+private:
+  /// The values the group starting at sweep position j would be rounded
+  /// from with the current grid: a trial sweep over the group alone (later
+  /// groups do not change them), for choosing the grid again from them.
+  void compensatedGroup(const float *w, int64_t j, const RowGrid &g,
+                        const float *u, std::vector<float> &out) const {
+    std::vector<float> &x = out;
+    x.assign(w, w + groupCols);
+    for (int64_t k = 0; k < groupCols; ++k) {
+      int64_t c = factor.order[j + k];
+      float v = g.value(c, g.nearest(c, x[k]));
+      const float *uj = u + (j + k) * cols;
+      float e = (x[k] - v) / uj[j + k];
+      for (int64_t m = k + 1; m < groupCols; ++m)
+        x[m] -= e * uj[j + m];
+    }
+  }
+
+  /// Chooses the scales of the group at column c0 of row r from `values`
+  /// (its groupCols current weights, in column order).
+  void chooseGroup(const float *values, int64_t c0, RowGrid &g,
+                   std::vector<uint8_t> &blocks) {
+    if (format.isGgml()) {
+      uint8_t *block = blocks.data() + c0 / groupCols * blockBytes;
+      getFormatTraits(format.ggml)
+          .quantizeRow(values, block, groupCols,
+                       importance ? importance + c0 : nullptr);
+      decodeBlock(format.ggml, block, c0, g);
+      return;
+    }
+    // GroupFormats' rule on the group alone (one row, one group).
+    TensorFormat one = TensorFormat::integer(format.bits, 0, format.symmetric);
+    GroupedStrip q = quantizeGrouped(one, values, 1, groupCols);
+    int zero = format.symmetric ? 1 << (format.bits - 1) : q.zeros[0];
+    for (int64_t i = 0; i < groupCols; ++i) {
+      g.a[c0 + i] = q.scales[0];
+      g.z[c0 + i] = zero;
+      g.q[c0 + i] = q.codes[i];
+    }
+  }
+
+public:
+  const TensorFormat &format;
+  const Factor &factor;
+  const float *importance;
+  int64_t cols;
+  int64_t groupCols = 0, blockBytes = 0, batch = 0;
+  bool staticGroups = false;
+  int refinements = 0;
+};
+} // namespace
+
+Quantized llmq::gptq::quantize(const TensorFormat &format, const Factor &factor,
+                               const float *weights, int64_t rows,
+                               const float *importance, const Options &options,
+                               const ParallelFor &parallelFor) {
+  int64_t cols = factor.cols;
+  Quantized out;
+  out.values.assign(size_t(rows) * size_t(cols), 0.0f);
+  if (format.isGgml()) {
+    out.bytes.assign(rows * rowBytes(format.ggml, cols), 0);
+  } else {
+    int64_t groups = groupedScaleCols(format, cols);
+    out.grouped.codes.assign(size_t(rows) * size_t(cols), 0);
+    out.grouped.scales.assign(size_t(rows) * size_t(groups), 0.0f);
+    if (!format.symmetric)
+      out.grouped.zeros.assign(size_t(rows) * size_t(groups), 0);
+  }
+  // Strips of rows share each row of U while it is in cache.
+  constexpr int64_t kStripRows = 16;
+  int64_t strips = (rows + kStripRows - 1) / kStripRows;
+  parallelFor(strips, [&](int64_t begin, int64_t end) {
+    StripQuantizer quantizer(format, factor, importance, options);
+    for (int64_t s = begin; s < end; ++s) {
+      int64_t r0 = s * kStripRows;
+      quantizer.run(weights, r0, std::min(kStripRows, rows - r0), out);
+    }
+  });
+  return out;
+}
+
+std::vector<float> llmq::gptq::roundToNearest(const TensorFormat &format,
+                                              const float *weights,
+                                              int64_t rows, int64_t cols,
+                                              const float *importance) {
+  std::vector<float> out(size_t(rows) * size_t(cols));
+  roundTripRows(format, weights, rows, cols, importance, out.data());
+  return out;
+}

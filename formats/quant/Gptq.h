@@ -1,0 +1,133 @@
+//===- Gptq.h - GPTQ: rounding with error compensation ----------*- C++ -*-===//
+//
+// GPTQ (Frantar et al., 2022, "GPTQ: Accurate Post-Training Quantization for
+// Generative Pre-trained Transformers"): a linear layer's weight W (rows x
+// cols, y = W x) is quantized column by column; the rounding error of each
+// column is spread over the columns not yet quantized through the upper
+// Cholesky factor U of the inverse of the layer's input Hessian
+// H = 2 X^T X, so that ||W X - Q X|| rather than ||W - Q|| is minimised.
+//
+// As implemented here:
+//   - H is accumulated in f64 (HessianAccumulator); dead columns (H_ii = 0)
+//     get H_ii = 1 and a zero weight column; damping adds damp * mean(diag)
+//     to the diagonal (retried at 10x, up to three times, if H is not
+//     positive definite); U is computed in f64 (one Cholesky of the
+//     reversed H and one triangular inverse) and kept in f32.
+//   - Rows are independent (each row's errors feed only that row), so rows
+//     are quantized in strips, in parallel over strips; each weight's
+//     updates are applied in column order, so the result depends neither on
+//     the thread count nor on the lazy-batch width `block` (updates inside a
+//     block of columns are immediate, the rest of the row is updated once
+//     per block).
+//   - Formats: int4/int8 groups (symmetric or asymmetric, group or per
+//     channel) with GroupFormats' scale and zero-point rule, and ggml's
+//     q4_0, q5_0, q8_0 and q2_K..q6_K. Without act-order, when the sweep
+//     reaches a group (a ggml block: 32 values; a K-quant super-block: 256)
+//     its scales (and mins) are chosen from the row as updated so far: by
+//     GroupFormats' rule, or by ggml's own search (the format's quantizer,
+//     with the importance as weights); the group's values are then rounded
+//     one column at a time to the nearest level of those scales, with the
+//     error fed forward. The bytes are ordinary blocks or groups: their
+//     dequantization is exactly the values the sweep used.
+//   - act-order sweeps columns by decreasing H_ii; group formats then use
+//     the "static groups" variant (AutoGPTQ's static_groups): every group's
+//     scales are chosen from the original row before the sweep, so groups
+//     stay contiguous runs of columns.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_FORMATS_QUANT_GPTQ_H
+#define LLMQ_FORMATS_QUANT_GPTQ_H
+
+#include "formats/GroupFormats.h"
+#include "formats/TensorFormat.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace llmq::gptq {
+
+/// Runs fn(begin, end) over a partition of [0, n) (runtime::ThreadPool's
+/// parallelFor, or a plain call); every result here is the same for any
+/// partition.
+using ParallelFor = std::function<void(
+    int64_t n, const std::function<void(int64_t, int64_t)> &fn)>;
+
+/// The default: one call over everything, on the caller's thread.
+void serialFor(int64_t n, const std::function<void(int64_t, int64_t)> &fn);
+
+struct Options {
+  double damp = 0.01;   ///< fraction of mean(diag H) added to the diagonal
+  int64_t block = 128;  ///< columns per lazy batch update
+  bool actOrder = false;
+  /// Without act-order: times a group's scales are chosen again from the
+  /// values a trial sweep of the group rounds (the weights with the
+  /// group's own compensation applied), before its real sweep.
+  int refinements = 0;
+};
+
+/// Whether GPTQ here can produce `format` (an empty string) or why not.
+std::string unsupportedReason(const TensorFormat &format);
+
+/// sum_t x_t x_t^T over a layer's inputs, f64, the upper triangle kept.
+class HessianAccumulator {
+public:
+  explicit HessianAccumulator(int64_t cols);
+  /// Adds `n` inputs of `cols` floats; rows of the sum are partitioned over
+  /// `parallelFor`, each summed in input order.
+  void add(const float *x, int64_t n, const ParallelFor &parallelFor);
+  int64_t cols() const { return n; }
+  int64_t count() const { return samples; }
+  /// The full symmetric matrix (cols x cols, row-major).
+  std::vector<double> matrix() const;
+  /// diag(H) / count: llama-imatrix's statistic (mean squared input).
+  std::vector<float> meanSquares() const;
+
+private:
+  int64_t n;
+  int64_t samples = 0;
+  std::vector<double> sums; ///< row-major, lower triangle unused
+};
+
+/// The inverse Hessian's upper Cholesky factor, in sweep order.
+struct Factor {
+  int64_t cols = 0;
+  std::vector<int64_t> order; ///< sweep position -> column
+  std::vector<uint8_t> dead;  ///< per column: no input ever reached it
+  std::vector<float> upper;   ///< cols x cols, row-major, U[i][j] for j >= i
+  double damp = 0;            ///< the damping fraction that succeeded
+};
+
+/// Factors `hessian` (cols x cols, symmetric, as HessianAccumulator gives
+/// it); an error says why when it is not positive definite even damped.
+llvm::Expected<Factor> factorHessian(std::vector<double> hessian, int64_t cols,
+                                     const Options &options,
+                                     const ParallelFor &parallelFor);
+
+/// A weight quantized by GPTQ: rows x cols in `format`.
+struct Quantized {
+  std::vector<uint8_t> bytes; ///< ggml formats: rows x rowBytes blocks
+  GroupedStrip grouped;       ///< int formats: levels, scales, zero levels
+  std::vector<float> values;  ///< rows x cols: what the bytes dequantize to
+};
+
+/// Quantizes `rows` x `cols` weights (row-major f32) with `factor`.
+/// `importance` (cols weights, or null) steers ggml's scale search as
+/// llama.cpp's imatrix does. Strips of rows go to `parallelFor`.
+Quantized quantize(const TensorFormat &format, const Factor &factor,
+                   const float *weights, int64_t rows, const float *importance,
+                   const Options &options, const ParallelFor &parallelFor);
+
+/// The round-to-nearest baseline in the same terms (the exporters' rule):
+/// what the format's own quantizer gives, dequantized.
+std::vector<float> roundToNearest(const TensorFormat &format,
+                                  const float *weights, int64_t rows,
+                                  int64_t cols, const float *importance);
+
+} // namespace llmq::gptq
+
+#endif // LLMQ_FORMATS_QUANT_GPTQ_H

@@ -1,0 +1,400 @@
+//===- Gptq.cpp - GPTQ quantization of planned weights --------------------===//
+//
+// Runs the model over calibration text, accumulates each block linear's
+// input Hessian from the runtime's matmul observer, quantizes the weight
+// with GPTQ (formats/quant/Gptq.h) in the format --llmq-assign-bits chose,
+// streams the bytes into a parameter file and points the weight's source
+// at them. The algorithm lives in the library; this pass chooses the
+// weights, runs the calibration in chunks of layers whose Hessians fit the
+// memory budget, and writes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Llmq/Architectures.h"
+#include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/ParameterFile.h"
+#include "dialects/Llmq/WeightFormats.h"
+#include "dialects/Llmq/WeightSources.h"
+#include "formats/files/MappedFile.h"
+#include "formats/quant/Gptq.h"
+#include "runtime/eval/Corpus.h"
+#include "runtime/exec/Model.h"
+#include "runtime/exec/Session.h"
+#include "runtime/exec/ThreadPool.h"
+
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#define DEBUG_TYPE "llmq-gptq"
+
+namespace mlir::llmq {
+#define GEN_PASS_DEF_GPTQ
+#include "passes/Passes.h.inc"
+} // namespace mlir::llmq
+
+using namespace mlir;
+using namespace mlir::llmq;
+using MatmulInput = ::llmq::runtime::Session::MatmulInput;
+using ::llmq::TensorFormat;
+
+namespace {
+struct GptqPass : public mlir::llmq::impl::GptqBase<GptqPass> {
+  using GptqBase::GptqBase;
+  void runOnOperation() override;
+
+private:
+  LogicalResult run(ModelOp model);
+};
+
+/// The input a weight multiplies: the runtime's matmul inputs, and the LM
+/// head's.
+enum class Input { Attention, AttnOutput, Ffn, FfnDown, Head };
+constexpr int kNumInputs = 5;
+
+/// A weight GPTQ quantizes; the LM head counts as a layer after the last.
+struct Target {
+  WeightOp weight;
+  int64_t block;
+  Input input;
+  TensorFormat format;
+  int64_t rows, cols;
+};
+} // namespace
+
+/// The input a block role multiplies, if it is a linear layer.
+static std::optional<Input> inputOf(Role role) {
+  switch (role) {
+  case Role::AttnQ:
+  case Role::AttnK:
+  case Role::AttnV:
+    return Input::Attention;
+  case Role::AttnOutput:
+    return Input::AttnOutput;
+  case Role::FfnGate:
+  case Role::FfnUp:
+    return Input::Ffn;
+  case Role::FfnDown:
+    return Input::FfnDown;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// Whether GPTQ produces `weight`'s chosen format for its shape; counts the
+/// planned weights it leaves to the exporter.
+static std::optional<TensorFormat> gptqFormat(WeightOp weight,
+                                              int64_t &skipped) {
+  std::optional<TensorFormat> format = chosenFormat(weight);
+  if (!format || format->isFloat() || weight.getTensorType().getRank() != 2)
+    return std::nullopt;
+  int64_t cols = weight.getTensorType().getShape()[1];
+  if (!::llmq::gptq::unsupportedReason(*format).empty() ||
+      !format->fits(cols) || weight.getScaledRowsAttr()) {
+    ++skipped;
+    return std::nullopt;
+  }
+  return format;
+}
+
+/// The block linears (and an untied LM head) with a format GPTQ produces,
+/// in layer order; counts the planned ones it leaves to the exporter.
+static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
+  std::vector<Target> targets;
+  auto add = [&](WeightOp weight, int64_t block, Input input) {
+    std::optional<TensorFormat> format = gptqFormat(weight, skipped);
+    if (!format)
+      return;
+    llvm::ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+    targets.push_back({weight, block, input, *format, shape[0], shape[1]});
+  };
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    for (NamedAttribute entry : block.getWeights()) {
+      std::optional<Role> role = lookupRole(entry.getName().getValue());
+      auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
+      if (!role || !symbol)
+        continue;
+      std::optional<Input> input = inputOf(*role);
+      WeightOp weight = model.lookupWeight(symbol.getValue());
+      if (input && weight)
+        add(weight, static_cast<int64_t>(block.getIndex()), *input);
+    }
+  }
+  // A head tied to the embedding is the embedding too: left to the exporter.
+  auto heads = model.getBody().getOps<LmHeadOp>();
+  auto embeddings = model.getBody().getOps<EmbeddingOp>();
+  if (!heads.empty()) {
+    StringRef head = (*heads.begin()).getWeight();
+    bool tied = !embeddings.empty() && (*embeddings.begin()).getWeight() == head;
+    if (WeightOp weight = model.lookupWeight(head); weight && !tied)
+      add(weight, model.getNumLayers(), Input::Head);
+  }
+  return targets;
+}
+
+/// A quantized weight kept in memory so that later layers' calibration
+/// runs read it (sequential mode): the bytes as the runtime reads a GGUF or
+/// pack-quantized tensor.
+struct KeptWeight {
+  std::vector<uint8_t> bytes; ///< ggml blocks, or packed int32 level words
+  TensorFormat format;
+  std::vector<float> scales;
+  std::vector<uint8_t> zeros;
+  ::llmq::GroupedView grouped;
+};
+
+/// Rebinds `symbol`'s views in `model` to `q` (kept in `kept`).
+static void rebind(::llmq::runtime::Model &model, StringRef symbol,
+                   const Target &t, ::llmq::gptq::Quantized &q,
+                   std::vector<std::unique_ptr<KeptWeight>> &kept) {
+  auto k = std::make_unique<KeptWeight>();
+  k->format = t.format;
+  ::llmq::runtime::WeightView view;
+  view.rows = t.rows;
+  view.cols = t.cols;
+  if (t.format.isGgml()) {
+    k->bytes = std::move(q.bytes);
+    view.format = t.format.ggml;
+  } else {
+    std::vector<int32_t> words = ::llmq::packLevels(
+        q.grouped.codes.data(), t.rows * t.cols, t.format.bits);
+    k->bytes.resize(words.size() * 4);
+    std::memcpy(k->bytes.data(), words.data(), k->bytes.size());
+    k->scales = std::move(q.grouped.scales);
+    k->zeros = std::move(q.grouped.zeros);
+    k->grouped.format = &k->format;
+    k->grouped.codes = k->bytes.data();
+    k->grouped.scales = k->scales.data();
+    k->grouped.zeros = k->zeros.empty() ? nullptr : k->zeros.data();
+    k->grouped.rows = t.rows;
+    k->grouped.cols = t.cols;
+    view.format = ::llmq::Format::F32;
+    view.grouped = &k->grouped;
+  }
+  view.data = k->bytes.data();
+  for (::llmq::runtime::WeightView *v : model.matrixViews(symbol)) {
+    view.ggmlActivations = v->ggmlActivations;
+    *v = view;
+  }
+  kept.push_back(std::move(k));
+}
+
+/// The weight's values as f32 (rows x cols), its source pages handed back.
+static llvm::Expected<std::vector<float>> readWeight(WeightSources &sources,
+                                                     Target &t) {
+  auto source = sources.resolve(t.weight);
+  if (!source)
+    return source.takeError();
+  std::vector<float> values(size_t(t.rows) * size_t(t.cols));
+  for (int64_t r = 0; r < t.rows; ++r)
+    source->dequantizeRow(r, values.data() + r * t.cols);
+  if (!source->grouped)
+    source->file->release(source->offset, source->rows * source->rowBytes);
+  sources.release(*source);
+  return values;
+}
+
+LogicalResult GptqPass::run(ModelOp model) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-gptq: ") << message;
+    return failure();
+  };
+  if (textFile.empty())
+    return fail("needs text=FILE (calibration text)");
+  if (outFile.empty())
+    return fail("needs out=FILE, the parameter file to write the weights to");
+  if (numTokens < 1)
+    return fail("tokens=" + llvm::Twine(numTokens.getValue()) +
+                " must be >= 1");
+  if (contextSize < 1 ||
+      contextSize > static_cast<int64_t>(model.getContextLength()))
+    return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
+                " is outside [1, " + llvm::Twine(model.getContextLength()) +
+                "]");
+  if (!std::isfinite(damp) || damp < 0 || damp > 1)
+    return fail("damp=" + formatOptionValue(damp) + " is outside [0, 1]");
+  if (block < 1)
+    return fail("block=" + llvm::Twine(block.getValue()) + " must be >= 1");
+  if (hessianMiB < 1)
+    return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
+                " must be >= 1");
+
+  int64_t skipped = 0;
+  std::vector<Target> targets = collectTargets(model, skipped);
+  numSkipped += skipped;
+  if (targets.empty())
+    return fail("model '" + model.getSymName() +
+                "' has no block weight with a format GPTQ produces (int4/int8 "
+                "groups, q4_0, q5_0, q8_0, q2_K..q6_K); run "
+                "--llmq-assign-bits first");
+
+  // The output is opened first: a path it may not replace fails before
+  // any work.
+  protectModelFiles(model);
+  std::vector<ParameterSpec> specs;
+  for (Target &t : targets)
+    specs.push_back({t.weight.getSymName().str(), t.format, t.rows, t.cols});
+  auto writer = ParameterFileWriter::create(outFile, specs);
+  if (!writer)
+    return fail(llvm::toString(writer.takeError()));
+
+  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+  if (!tokenizerAttr)
+    return fail("model '" + model.getSymName() + "' has no tokenizer");
+  auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
+  if (!tokenizer)
+    return fail(llvm::toString(tokenizer.takeError()));
+  auto stream = ::llmq::runtime::encodeFile(**tokenizer,
+                                            tokenizerAttr.getBos(), textFile);
+  if (!stream)
+    return fail(llvm::toString(stream.takeError()));
+  int64_t usable = std::min<int64_t>(stream->size(), numTokens);
+  int64_t windows = usable / contextSize;
+  if (windows == 0)
+    return fail("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
+                " tokens, fewer than one window of ctx=" +
+                llvm::Twine(contextSize.getValue()));
+  auto runtimeModel = ::llmq::runtime::Model::load(model);
+  if (!runtimeModel)
+    return fail(llvm::toString(runtimeModel.takeError()));
+
+  unsigned workers =
+      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  ::llmq::runtime::ThreadPool pool(workers);
+  ::llmq::gptq::ParallelFor parallelFor =
+      [&](int64_t n, const std::function<void(int64_t, int64_t)> &fn) {
+        pool.parallelFor(n, fn);
+      };
+  ::llmq::gptq::Options options;
+  options.damp = damp;
+  options.block = block;
+  options.actOrder = actOrder;
+
+  // Chunks of whole layers whose Hessians fit the budget (at least one
+  // layer each), one calibration run per chunk.
+  int64_t layers = model.getNumLayers() + 1; // the LM head's last
+  std::vector<std::array<int64_t, kNumInputs>> inputCols(
+      layers, std::array<int64_t, kNumInputs>{});
+  for (const Target &t : targets)
+    inputCols[t.block][static_cast<int>(t.input)] = t.cols;
+  auto layerBytes = [&](int64_t l) {
+    double bytes = 0;
+    for (int64_t c : inputCols[l])
+      bytes += 8.0 * double(c) * double(c);
+    return bytes;
+  };
+  double budget = double(hessianMiB) * 1024 * 1024;
+
+  WeightSources sources;
+  std::vector<std::unique_ptr<KeptWeight>> kept;
+  size_t next = 0; // targets are in block order
+  for (int64_t first = 0; first < layers;) {
+    int64_t last = first;
+    double bytes = layerBytes(first);
+    while (!sequential && last + 1 < layers &&
+           bytes + layerBytes(last + 1) <= budget)
+      bytes += layerBytes(++last);
+    if (bytes == 0) {
+      first = last + 1;
+      continue;
+    }
+    std::vector<std::array<std::unique_ptr<::llmq::gptq::HessianAccumulator>,
+                           kNumInputs>>
+        hessians(last - first + 1);
+    for (int64_t l = first; l <= last; ++l)
+      for (int i = 0; i < kNumInputs; ++i)
+        if (int64_t c = inputCols[l][i])
+          hessians[l - first][i] =
+              std::make_unique<::llmq::gptq::HessianAccumulator>(c);
+    ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+    session.setMatmulObserver([&](int64_t l, MatmulInput input, const float *x,
+                                  int64_t n, int64_t cols) {
+      if (l < first || l > last)
+        return;
+      auto &h = hessians[l - first][static_cast<int>(input)];
+      if (h && h->cols() == cols)
+        h->add(x, n, parallelFor);
+    });
+    // The head sees every position only when all logits are computed.
+    int64_t headLayer = layers - 1;
+    bool head = first <= headLayer && headLayer <= last &&
+                hessians[headLayer - first][int(Input::Head)];
+    if (head)
+      session.setHeadObserver([&](const float *x, int64_t n, int64_t cols) {
+        auto &h = hessians[headLayer - first][int(Input::Head)];
+        if (h->cols() == cols)
+          h->add(x, n, parallelFor);
+      });
+    std::vector<float> logits;
+    for (int64_t w = 0; w < windows; ++w) {
+      session.reset();
+      if (llvm::Error err = session.forward(
+              llvm::ArrayRef<int32_t>(*stream).slice(w * contextSize,
+                                                     contextSize),
+              logits, /*allLogits=*/head))
+        return fail(llvm::toString(std::move(err)));
+    }
+    ++numChunks;
+
+    // Per layer: each Hessian factored once for the weights that share its
+    // input, then the layer's weights quantized and written in the file's
+    // order (the targets' order).
+    for (int64_t l = first; l <= last; ++l) {
+      std::array<std::optional<::llmq::gptq::Factor>, kNumInputs> factors;
+      std::array<std::vector<float>, kNumInputs> importance;
+      for (int i = 0; i < kNumInputs; ++i) {
+        auto &h = hessians[l - first][i];
+        if (!h)
+          continue;
+        if (h->count() == 0)
+          return fail("the calibration never reached block " + llvm::Twine(l));
+        importance[i] = h->meanSquares();
+        auto factor = ::llmq::gptq::factorHessian(h->matrix(), h->cols(),
+                                                  options, parallelFor);
+        h.reset();
+        if (!factor)
+          return fail("block " + llvm::Twine(l) + ": " +
+                      llvm::toString(factor.takeError()));
+        factors[i] = std::move(*factor);
+      }
+      for (; next < targets.size() && targets[next].block == l; ++next) {
+        Target &t = targets[next];
+        const auto &factor = factors[static_cast<int>(t.input)];
+        if (!factor || factor->cols != t.cols)
+          return fail("'" + t.weight.getSymName() + "' has " +
+                      llvm::Twine(t.cols) +
+                      " columns, which its input in the runtime does not have");
+        auto values = readWeight(sources, t);
+        if (!values)
+          return fail(llvm::toString(values.takeError()));
+        ::llmq::gptq::Quantized q = ::llmq::gptq::quantize(
+            t.format, *factor, values->data(), t.rows,
+            importance[static_cast<int>(t.input)].data(), options,
+            parallelFor);
+        llvm::Error err = t.format.isGgml()
+                              ? (*writer)->writeRows(q.bytes)
+                              : (*writer)->writeStrip(q.grouped, t.rows);
+        if (err)
+          return fail(llvm::toString(std::move(err)));
+        if (sequential)
+          rebind(**runtimeModel, t.weight.getSymName(), t, q, kept);
+        ++numWeights;
+      }
+    }
+    first = last + 1;
+  }
+  if (llvm::Error err = (*writer)->commit())
+    return fail(llvm::toString(std::move(err)));
+  for (size_t k = 0; k < targets.size(); ++k)
+    repointSource(targets[k].weight, (*writer)->location(k));
+  return success();
+}
+
+void GptqPass::runOnOperation() {
+  for (ModelOp model : getOperation().getOps<ModelOp>())
+    if (failed(run(model)))
+      return signalPassFailure();
+}
