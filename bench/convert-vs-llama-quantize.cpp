@@ -282,6 +282,7 @@ bool runQuiet(const std::vector<std::string> &args, const std::string &log,
 } // namespace
 
 int main(int argc, char **argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows in a log as it comes
   BenchOptions o =
       parseBenchOptions(argc, argv, "/tmp/llmq-bench-convert");
   const std::string tools = o.tools, work = o.work;

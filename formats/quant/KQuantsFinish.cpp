@@ -269,6 +269,15 @@ void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
   uint8_t Ls[8], Lm[8];
   const float dBlock = makeQpQuants(8, 63, scales, Ls, sw);
   const float mBlock = makeQpQuants(8, 63, mins, Lm, sw);
+  finishQ45_KWeightedLevels(x, Ls, Lm, dBlock, mBlock, nmax, clampLevels, L, d,
+                            dmin, packedScales);
+}
+
+void finishQ45_KWeightedLevels(const float *x, const uint8_t *Ls,
+                               const uint8_t *Lm, float dBlock, float mBlock,
+                               int nmax, bool clampLevels, uint8_t *L,
+                               uint16_t &d, uint16_t &dmin,
+                               uint8_t *packedScales) {
   for (int j = 0; j < 8; ++j) {
     uint8_t ls = Ls[j];
     uint8_t lm = Lm[j];

@@ -155,6 +155,14 @@ void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
                          const float *sw, int nmax, bool clampLevels,
                          uint8_t *L, uint16_t &d, uint16_t &dmin,
                          uint8_t *packedScales);
+/// finishQ45_KWeighted after its two make_qp_quants (levels Ls and Lm of
+/// the sub-block scales and mins, and their scales dBlock and mBlock), for
+/// callers that ran those searches themselves.
+void finishQ45_KWeightedLevels(const float *x, const uint8_t *Ls,
+                               const uint8_t *Lm, float dBlock, float mBlock,
+                               int nmax, bool clampLevels, uint8_t *L,
+                               uint16_t &d, uint16_t &dmin,
+                               uint8_t *packedScales);
 /// quantize_row_q6_K_ref / _impl after the search (both finish alike).
 void finishQ6_K(const float *x, const float *scales, int8_t *L,
                 BlockQ6_K &block);
