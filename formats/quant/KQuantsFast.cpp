@@ -569,6 +569,83 @@ KQ_INLINE void importanceWeights(const VF<N> *xT, const float *qw, VF<N> sigma2,
   storeLanes<N>(sum, sw);
 }
 
+//===----------------------------------------------------------------------===//
+// Per-weight finish steps, 16 weights a vector
+//===----------------------------------------------------------------------===//
+//
+// requantizeQ45_K, requantizeQ6_K and the packing of KQuantsFinish.cpp,
+// written with vectors: every weight's arithmetic is the scalar one
+// (division included), so the levels are the same.
+
+using U8x32 = uint8_t __attribute__((vector_size(32)));
+using I8x16 = int8_t __attribute__((vector_size(16)));
+using U8x16 = uint8_t __attribute__((vector_size(16)));
+
+KQ_INLINE void requantizeQ45_KFast(const float *x, int nmax, uint16_t d16,
+                                   uint16_t dmin16, const uint8_t *packed,
+                                   uint8_t *L) {
+  const float dAll = fp16ToFp32(d16);
+  const float mAll = fp16ToFp32(dmin16);
+  for (int j = 0; j < 8; ++j) {
+    uint8_t sc, m;
+    unpackScaleMinK4(j, packed, sc, m);
+    const float d = dAll * static_cast<float>(sc);
+    if (d == 0.0f)
+      continue;
+    const float dm = mAll * static_cast<float>(m);
+    for (int h = 0; h < 32; h += 16) {
+      VF<16> xv;
+      std::memcpy(&xv, x + 32 * j + h, sizeof(xv));
+      const VI<16> l = clampI<16>(nearestIntV<16>((xv + dm) / d), 0, nmax);
+      const U8x16 b = __builtin_convertvector(l, U8x16);
+      std::memcpy(L + 32 * j + h, &b, sizeof(b));
+    }
+  }
+}
+
+KQ_INLINE void packQ4_KFast(const uint8_t *L, uint8_t *qs) {
+  for (int j = 0; j < kSuperBlock; j += 64) {
+    U8x32 lo, hi;
+    std::memcpy(&lo, L + j, 32);
+    std::memcpy(&hi, L + j + 32, 32);
+    const U8x32 q = lo | (hi << 4);
+    std::memcpy(qs + j / 2, &q, 32);
+  }
+}
+
+/// finishQ6_K: scalar scales, then vector re-quantization and packing.
+KQ_INLINE void finishQ6_KFast(const float *x, const float *scales, int8_t *L,
+                              BlockQ6_K &block) {
+  if (!scalesQ6_K(scales, block))
+    return;
+  const float dAll = fp16ToFp32(block.d);
+  for (int j = 0; j < 16; ++j) {
+    const float d = dAll * static_cast<float>(block.scales[j]);
+    if (d == 0.0f)
+      continue;
+    VF<16> xv;
+    std::memcpy(&xv, x + 16 * j, sizeof(xv));
+    const VI<16> l = clampI<16>(nearestIntV<16>(xv / d), -32, 31) + 32;
+    const I8x16 b = __builtin_convertvector(l, I8x16);
+    std::memcpy(L + 16 * j, &b, sizeof(b));
+  }
+  // Levels are 0..63 here (re-quantized, or the search's l + 32), so the
+  // unsigned shifts see what ggml's signed ones see.
+  for (int half = 0; half < 2; ++half) {
+    U8x32 a, b, c, d;
+    std::memcpy(&a, L + 128 * half, 32);
+    std::memcpy(&b, L + 128 * half + 32, 32);
+    std::memcpy(&c, L + 128 * half + 64, 32);
+    std::memcpy(&d, L + 128 * half + 96, 32);
+    const U8x32 ql0 = (a & 0xF) | ((c & 0xF) << 4);
+    const U8x32 ql1 = (b & 0xF) | ((d & 0xF) << 4);
+    const U8x32 qh = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((d >> 4) << 6);
+    std::memcpy(block.ql + 64 * half, &ql0, 32);
+    std::memcpy(block.ql + 64 * half + 32, &ql1, 32);
+    std::memcpy(block.qh + 32 * half, &qh, 32);
+  }
+}
+
 /// q2_K on super-blocks b .. b+B-1 of a row.
 template <int B>
 KQ_INLINE void groupQ2_K(const float *src, void *dst, int64_t b,
@@ -698,15 +775,15 @@ KQ_INLINE void groupQ45_K(const float *src, void *dst, int64_t b,
     const float *xk = x + k * kSuperBlock;
     uint8_t *Lk = L + k * kSuperBlock;
     if (!importance)
-      finishQ45_K(xk, scales + 8 * k, mins + 8 * k, Nmax, Lk, block.d,
-                  block.dmin, block.scales);
+      scalesQ45_K(scales + 8 * k, mins + 8 * k, block.d, block.dmin,
+                  block.scales);
     else
-      finishQ45_KWeightedLevels(xk, qpLevels[k], qpLevels[B + k], qpScales[k],
-                                qpScales[B + k], Nmax,
-                                /*clampLevels=*/Nmax == 31, Lk, block.d,
-                                block.dmin, block.scales);
+      scalesQ45_KWeighted(qpLevels[k], qpLevels[B + k], qpScales[k],
+                          qpScales[B + k], /*clampLevels=*/Nmax == 31, block.d,
+                          block.dmin, block.scales);
+    requantizeQ45_KFast(xk, Nmax, block.d, block.dmin, block.scales, Lk);
     if constexpr (Nmax == 15)
-      packQ4_K(Lk, block.qs);
+      packQ4_KFast(Lk, block.qs);
     else
       packQ5_K(Lk, block.qs, block.qh);
     storeBlock(dst, b + k, block);
@@ -747,8 +824,8 @@ KQ_INLINE void groupQ6_K(const float *src, void *dst, int64_t b,
   transposeOut<N, Sub>(LT, L);
   for (int k = 0; k < B; ++k) {
     BlockQ6_K block;
-    finishQ6_K(x + k * kSuperBlock, scales + 16 * k, L + k * kSuperBlock,
-               block);
+    finishQ6_KFast(x + k * kSuperBlock, scales + 16 * k, L + k * kSuperBlock,
+                   block);
     storeBlock(dst, b + k, block);
   }
 }
