@@ -44,7 +44,9 @@ void quantizeRowF16(const float *src, void *dst, int64_t n,
   }
 }
 
-/// The portable f16 -> f32 conversion, the reference of the F16C one.
+namespace {
+/// The portable f16 -> f32 conversion (fp16ToFp32 per element); FormatsTest
+/// checks the F16C one against it on every f16 pattern.
 void dequantizeRowF16Ref(const void *src, float *dst, int64_t n) {
   const auto *in = static_cast<const unsigned char *>(src);
   for (int64_t i = 0; i < n; ++i) {
@@ -53,6 +55,8 @@ void dequantizeRowF16Ref(const void *src, float *dst, int64_t n) {
     dst[i] = fp16ToFp32(h);
   }
 }
+
+} // namespace
 
 #if LLMQ_FLOAT_F16C
 namespace {

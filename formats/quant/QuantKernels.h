@@ -23,9 +23,6 @@ void dequantizeRowF32(const void *src, float *dst, int64_t n);
 void quantizeRowF16(const float *src, void *dst, int64_t n,
                     const float *importance);
 void dequantizeRowF16(const void *src, float *dst, int64_t n);
-/// The portable conversion dequantizeRowF16 is tested against (it uses
-/// F16C where the CPU has it).
-void dequantizeRowF16Ref(const void *src, float *dst, int64_t n);
 void quantizeRowBF16(const float *src, void *dst, int64_t n,
                      const float *importance);
 void dequantizeRowBF16(const void *src, float *dst, int64_t n);
