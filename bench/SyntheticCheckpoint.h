@@ -341,6 +341,105 @@ inline std::string writeBenchCheckpoint(const BenchOptions &o,
   return dir;
 }
 
+//===----------------------------------------------------------------------===//
+// Realistic values, for benches whose speed depends on the data (the K-quant
+// searches converge differently on all-positive values)
+//===----------------------------------------------------------------------===//
+
+/// Llama-3.2-1B's dimensions (hidden 2048, 32 heads, 8 KV heads, FFN 8192,
+/// vocabulary 128256) with `layers` blocks; an untied output head.
+inline Shape llama32_1BShape(int64_t layers = 16) {
+  Shape s;
+  s.hidden = 2048;
+  s.heads = 32;
+  s.kvHeads = 8;
+  s.ffn = 8192;
+  s.vocab = 128256;
+  s.layers = layers;
+  return s;
+}
+
+/// bf16 of a float, rounded to nearest even (finite inputs only).
+inline uint16_t benchBf16(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+/// Rewrites the tensor data of the checkpoint writeCheckpoint() wrote in
+/// `dir` with signed values like a trained model's: matrices about
+/// N(0, 0.02) (a sum of four uniforms, deterministic per tensor) with about
+/// one weight in 16384 an outlier 10 to 40 times larger, norm weights about
+/// 1. Also replaces tokenizer.json by a byte-level BPE whose vocabulary is
+/// the 256 bytes (ids 3..258), so llama.cpp's tools can tokenize any text.
+inline bool fillRealisticValues(const std::string &dir, const Shape &s) {
+  FILE *f = fopen((dir + "/model.safetensors").c_str(), "r+b");
+  if (!f)
+    return false;
+  uint64_t length = 0;
+  if (fread(&length, 8, 1, f) != 1 || fseek(f, 8 + (long)length, SEEK_SET)) {
+    fclose(f);
+    return false;
+  }
+  std::vector<uint16_t> block(1 << 20);
+  uint64_t index = 0;
+  for (const Tensor &t : makeTensors(s)) {
+    uint64_t state = 0x9e3779b97f4a7c15ull * (++index) + 0x632be59bd9b14a4bull;
+    bool norm = t.shape.size() == 1;
+    for (uint64_t done = 0, total = t.bytes() / 2; done < total;) {
+      uint64_t n = std::min<uint64_t>(total - done, block.size());
+      for (uint64_t i = 0; i < n; ++i) {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        uint64_t r = state * 0x2545f4914f6cdd1dull;
+        // Four 16-bit uniforms: mean 2 * 65535, sd 65535 / sqrt(3).
+        float sum = float((r & 0xffff) + ((r >> 16) & 0xffff) +
+                          ((r >> 32) & 0xffff) + (r >> 48));
+        float g = (sum - 131070.0f) * (1.7320508f / 65535.0f);
+        float v = 0.02f * g;
+        if (norm)
+          v += 1.0f;
+        else if ((r & 0x3fff0000ull) == 0) // about 1 in 16384
+          v *= 10.0f + float((r >> 40) & 0x1f);
+        block[i] = benchBf16(v);
+      }
+      if (fwrite(block.data(), 2, n, f) != n) {
+        fclose(f);
+        return false;
+      }
+      done += n;
+    }
+  }
+  if (fclose(f) != 0)
+    return false;
+  // GPT-2's byte-to-character map: printable bytes stand for themselves,
+  // the others for 256 + k, in byte order.
+  std::string vocab;
+  int next = 0;
+  for (int b = 0; b < 256; ++b) {
+    bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) ||
+                     (b >= 174 && b <= 255);
+    unsigned cp = printable ? b : 256 + next++;
+    std::string ch;
+    if (cp == '"' || cp == '\\')
+      ch = std::string("\\") + char(cp);
+    else if (cp < 0x80)
+      ch = std::string(1, char(cp));
+    else
+      ch = {char(0xc0 | (cp >> 6)), char(0x80 | (cp & 0x3f))};
+    vocab += (b ? "," : "") + ("\"" + ch + "\":") + std::to_string(3 + b);
+  }
+  std::string tokenizer =
+      "{\"added_tokens\":[{\"id\":1,\"content\":\"<s>\",\"special\":true},"
+      "{\"id\":2,\"content\":\"</s>\",\"special\":true}],"
+      "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"use_regex\":true},"
+      "\"model\":{\"type\":\"BPE\",\"vocab\":{" +
+      vocab + "},\"merges\":[]}}";
+  return writeFile(dir + "/tokenizer.json", tokenizer);
+}
+
 } // namespace bench
 
 #endif // LLMQ_BENCH_SYNTHETICCHECKPOINT_H

@@ -5,7 +5,9 @@
 // on a 2048 x 4096 matrix of N(0, 0.02) values with a few outliers. Also
 // checks that both thread counts write the same bytes.
 //
-//   quantize-throughput [--rows R] [--cols C] [--imatrix]
+//   quantize-throughput [--rows R] [--cols C] [--imatrix] [--format NAME]
+//
+// --format measures only the named format (e.g. to profile one).
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +50,7 @@ static double quantizeAll(const FormatTraits &t, const std::vector<float> &w,
 int main(int argc, char **argv) {
   int64_t rows = 2048, cols = 4096;
   bool withImatrix = false;
+  const char *only = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--rows") && i + 1 < argc)
       rows = atoll(argv[++i]);
@@ -55,6 +58,8 @@ int main(int argc, char **argv) {
       cols = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--imatrix"))
       withImatrix = true;
+    else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+      only = argv[++i];
   }
   std::mt19937 rng(42);
   std::normal_distribution<float> dist(0.0f, 0.02f);
@@ -73,7 +78,7 @@ int main(int argc, char **argv) {
          "speedup", "same bytes");
   for (unsigned i = 0; i < NumFormats; ++i) {
     const FormatTraits &t = getFormatTraits(static_cast<Format>(i));
-    if (cols % t.blockElems)
+    if (cols % t.blockElems || (only && t.name != only))
       continue;
     std::vector<uint8_t> one, two;
     const float *imp = withImatrix ? importance.data() : nullptr;

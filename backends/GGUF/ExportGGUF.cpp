@@ -401,6 +401,8 @@ namespace {
 class TensorStreamer {
   /// Bytes of converted output held at once.
   static constexpr uint64_t kChunkBytes = 1 << 20;
+  /// Weights converted by one parallel task (whole rows, at least one).
+  static constexpr int64_t kElementsPerTask = 16384;
 
 public:
   llvm::Error write(const PlannedTensor &t, llvm::raw_ostream &os) {
@@ -435,37 +437,78 @@ public:
     int64_t chunkRows = std::max<int64_t>(
         1, kChunkBytes / std::max<uint64_t>(dstRowBytes, 1) / align);
     chunkRows *= align;
-    for (int64_t first = 0; first < rows; first += chunkRows) {
-      int64_t count = std::min(chunkRows, rows - first);
-      const uint8_t *chunk = base + first * srcRowBytes;
-      if (copy && t.permuteHeads == 0) {
-        os.write(reinterpret_cast<const char *>(chunk), count * srcRowBytes);
-      } else if (copy) {
-        for (int64_t r = 0; r < count; ++r)
-          os.write(reinterpret_cast<const char *>(
-                       base + sourceRow(first + r, rows, t.permuteHeads) *
-                                  srcRowBytes),
-                   srcRowBytes);
-      } else {
-        buffer.resize(dstRowBytes * count);
-        // Rows are independent, so the bytes do not depend on the threads.
-        llvm::parallelFor(0, count, [&](int64_t r) {
-          thread_local std::vector<float> row;
-          row.resize(cols);
-          int64_t src = sourceRow(first + r, rows, t.permuteHeads);
-          source->dequantizeRow(src, row.data());
-          if (scaled.contains(first + r))
-            for (float &v : row)
-              v *= rowScale;
-          out.quantizeRow(row.data(), buffer.data() + r * dstRowBytes, cols,
-                          t.importance.empty() ? nullptr
-                                               : t.importance.data());
-        });
-        os.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
-      }
-      // Done with these source pages: resident memory stays at a chunk.
+    // Hands back the source pages of rows [first, first + count): resident
+    // memory stays at a chunk or two.
+    auto release = [&](int64_t first, int64_t count) {
       source->file->release(source->offset + first * srcRowBytes,
                             count * srcRowBytes);
+    };
+    if (copy) {
+      for (int64_t first = 0; first < rows; first += chunkRows) {
+        int64_t count = std::min(chunkRows, rows - first);
+        if (t.permuteHeads == 0)
+          os.write(reinterpret_cast<const char *>(base + first * srcRowBytes),
+                   count * srcRowBytes);
+        else // Q/K rows reordered whole (rotate-half to interleaved heads)
+          for (int64_t r = 0; r < count; ++r)
+            os.write(reinterpret_cast<const char *>(
+                         base + sourceRow(first + r, rows, t.permuteHeads) *
+                                    srcRowBytes),
+                     srcRowBytes);
+        release(first, count);
+      }
+      sources.release(*source);
+      return llvm::Error::success();
+    }
+    // Converting. The worker threads quantize chunk k into one buffer while
+    // this thread writes chunk k-1 from the other and releases its pages,
+    // so reading, quantizing and writing overlap; the chunks are written
+    // in order. Rows are independent, so the bytes do not depend on the
+    // threads. A task takes several rows of a narrow matrix: one row of
+    // 2048 weights quantizes in tens of microseconds, not much more than
+    // scheduling a task costs.
+    int64_t rowsPerTask = std::max<int64_t>(1, kElementsPerTask / cols);
+    const float *importance =
+        t.importance.empty() ? nullptr : t.importance.data();
+    int64_t pendingFirst = 0, pendingCount = 0; // written after the next
+    int slot = 0;
+    for (int64_t first = 0; first < rows; first += chunkRows) {
+      int64_t count = std::min(chunkRows, rows - first);
+      std::vector<uint8_t> &buffer = buffers[slot];
+      buffer.resize(dstRowBytes * count);
+      uint8_t *dst = buffer.data();
+      {
+        llvm::parallel::TaskGroup group;
+        for (int64_t begin = 0; begin < count; begin += rowsPerTask) {
+          int64_t end = std::min(count, begin + rowsPerTask);
+          group.spawn([&, begin, end] {
+            thread_local std::vector<float> row;
+            row.resize(cols);
+            for (int64_t r = begin; r < end; ++r) {
+              int64_t src = sourceRow(first + r, rows, t.permuteHeads);
+              source->dequantizeRow(src, row.data());
+              if (scaled.contains(first + r))
+                for (float &v : row)
+                  v *= rowScale;
+              out.quantizeRow(row.data(), dst + r * dstRowBytes, cols,
+                              importance);
+            }
+          });
+        }
+        if (pendingCount) {
+          const std::vector<uint8_t> &done = buffers[slot ^ 1];
+          os.write(reinterpret_cast<const char *>(done.data()), done.size());
+          release(pendingFirst, pendingCount);
+        }
+      } // waits for the chunk's tasks
+      pendingFirst = first;
+      pendingCount = count;
+      slot ^= 1;
+    }
+    if (pendingCount) {
+      const std::vector<uint8_t> &done = buffers[slot ^ 1];
+      os.write(reinterpret_cast<const char *>(done.data()), done.size());
+      release(pendingFirst, pendingCount);
     }
     sources.release(*source);
     return llvm::Error::success();
@@ -473,7 +516,8 @@ public:
 
 private:
   WeightSources sources;
-  std::vector<uint8_t> buffer;
+  /// Converted chunks: one being written, one being filled.
+  std::vector<uint8_t> buffers[2];
 };
 } // namespace
 

@@ -114,6 +114,42 @@ template <int N> KQ_INLINE VI<N> nearestIntV(VF<N> f) {
   return (__builtin_bit_cast(VI<N>, v) & 0x007fffff) - 0x00400000;
 }
 
+/// nearestInt per lane as a float, for lanes where |f| < 2^22: adding and
+/// removing 1.5 * 2^23 rounds to the nearest integer, ties to even, as the
+/// bit trick does in that range (outside it the two differ, so callers
+/// check the range first, see rangeSafe).
+template <int N> KQ_INLINE VF<N> nearestF(VF<N> f) {
+  return (f + 12582912.0f) - 12582912.0f;
+}
+
+/// Lanes where scale * v is within nearestF's exact range for every v with
+/// |v| <= maxAbs (the rounded product is monotonic in |v|); false for NaN.
+template <int N> KQ_INLINE VI<N> rangeSafe(VF<N> scale, VF<N> maxAbs) {
+  return __builtin_elementwise_abs(scale) * maxAbs < 2097152.0f; // 2^21
+}
+
+template <int N> KQ_INLINE bool all(VI<N> mask) {
+  return __builtin_reduce_and(mask) != 0;
+}
+
+/// Selects rather than fminf/fmaxf, whose NaN rules cost extra
+/// instructions on x86; the lanes that use it hold no NaN.
+template <int N> KQ_INLINE VF<N> maxF(VF<N> a, VF<N> b) { return a > b ? a : b; }
+
+template <int N> KQ_INLINE VF<N> clampF(VF<N> v, float lo, float hi) {
+  const VF<N> l = VF<N>{} + lo, h = VF<N>{} + hi;
+  v = v > l ? v : l;
+  return v < h ? v : h;
+}
+
+/// Lanes whose values are all finite (no inf, no NaN).
+template <int N, int n> KQ_INLINE VI<N> allFinite(const VF<N> *xT) {
+  VI<N> finite = VI<N>{} - 1;
+  for (int i = 0; i < n; ++i)
+    finite &= __builtin_elementwise_abs(xT[i]) <= 3.40282347e+38f;
+  return finite;
+}
+
 template <int N> KQ_INLINE VI<N> clampI(VI<N> v, int lo, int hi) {
   return __builtin_elementwise_max(__builtin_elementwise_min(v, splatI<N>(hi)),
                                    splatI<N>(lo));
@@ -194,6 +230,15 @@ KQ_INLINE void searchQkx(const VF<N> *xT, const VF<N> *wT, int nmax, float rmin,
     bestError += wT[i] * diff;
   }
 
+  // Lanes whose levels may take the float rounding (nearestF) at a step:
+  // finite data, |iscale * (x - min)| in range. Degenerate lanes are
+  // overwritten at the end, so whatever they compute is fine.
+  // (A scalar, so that the compiler cannot recompute it at every step.)
+  const bool finite = all<N>(allFinite<N, n>(xT) | degenerate);
+  F maxAbsXm = zero;
+  for (int i = 0; i < n; ++i)
+    maxAbsXm = maxF<N>(vabs<N>(xm[i]), maxAbsXm);
+
   F aux[n];
   for (int is = 0; is <= nstep; ++is) {
     // The lane-independent part of ggml's (rmin + rdelta*is + nmax) is the
@@ -201,21 +246,42 @@ KQ_INLINE void searchQkx(const VF<N> *xT, const VF<N> *wT, int nmax, float rmin,
     const float numerator = rmin + rdelta * static_cast<float>(is) + fnmax;
     iscale = splat<N>(numerator) / (max - min);
     F sumL = zero, sumL2 = zero, sumXL = zero;
-    for (int i = 0; i < n; ++i) {
-      const F v = iscale * xm[i];
-      I l;
-      if constexpr (Qkx3) {
-        const F clamped = v < vnmax ? v : vnmax;
-        l = v > zero ? nearestIntV<N>(clamped) : I{};
-      } else {
-        l = clampI<N>(nearestIntV<N>(v), 0, nmax);
+    // Both branches give the same levels: in range, rounding in float
+    // (two adds and a clamp) equals ggml's integer trick and clamp, which
+    // also needs two conversions; out of range only the trick is ggml's.
+    if (finite && all<N>(rangeSafe<N>(iscale, maxAbsXm) | degenerate)) {
+      for (int i = 0; i < n; ++i) {
+        const F v = iscale * xm[i];
+        F fl;
+        if constexpr (Qkx3) {
+          const F clamped = v < vnmax ? v : vnmax;
+          fl = v > zero ? nearestF<N>(clamped) : zero;
+        } else {
+          fl = clampF<N>(nearestF<N>(v), 0.0f, fnmax);
+        }
+        aux[i] = fl;
+        const F wl = wT[i] * fl;
+        sumL += wl;
+        sumL2 += wl * fl;
+        sumXL += wl * xT[i];
       }
-      const F fl = toFloat<N>(l);
-      aux[i] = fl;
-      const F wl = wT[i] * fl;
-      sumL += wl;
-      sumL2 += wl * fl;
-      sumXL += wl * xT[i];
+    } else {
+      for (int i = 0; i < n; ++i) {
+        const F v = iscale * xm[i];
+        I l;
+        if constexpr (Qkx3) {
+          const F clamped = v < vnmax ? v : vnmax;
+          l = v > zero ? nearestIntV<N>(clamped) : I{};
+        } else {
+          l = clampI<N>(nearestIntV<N>(v), 0, nmax);
+        }
+        const F fl = toFloat<N>(l);
+        aux[i] = fl;
+        const F wl = wT[i] * fl;
+        sumL += wl;
+        sumL2 += wl * fl;
+        sumXL += wl * xT[i];
+      }
     }
     const F D = sumW * sumL2 - sumL * sumL;
     const I positiveD = D > zero;
@@ -238,9 +304,11 @@ KQ_INLINE void searchQkx(const VF<N> *xT, const VF<N> *wT, int nmax, float rmin,
     bestError = better ? curError : bestError;
     scale = better ? thisScale : scale;
     min = better ? thisMin : min;
+    maxAbsXm = zero;
     for (int i = 0; i < n; ++i) {
       best[i] = better ? aux[i] : best[i];
       xm[i] = xT[i] - min;
+      maxAbsXm = maxF<N>(vabs<N>(xm[i]), maxAbsXm);
     }
   }
 
@@ -362,6 +430,91 @@ KQ_INLINE void searchQ3(const VF<N> *xT, int nmax, VI<N> *LT, float *scales) {
   storeLanes<N>(allZero ? zero : (suml2 > zero ? sumlx / suml2 : zero), scales);
 }
 
+/// make_qp_quants on M problems of n non-negative values at once (lane p
+/// is problem p; xT[i] and qT[i] hold value i and its weight of every
+/// problem). Writes the levels to LT as ggml's uint8_t array holds them
+/// (wrapped to 0..255) and the scales to `scales`.
+template <int M, int n>
+KQ_INLINE void searchQp(const VF<M> *xT, const VF<M> *qT, int nmax, VI<M> *LT,
+                        float *scales) {
+  using F = VF<M>;
+  using I = VI<M>;
+  const F zero = F{};
+  F max = zero;
+  for (int i = 0; i < n; ++i)
+    max = max > xT[i] ? max : xT[i]; // ggml's MAX, NaN included
+  const I allZero = max < splat<M>(kGroupMaxEps);
+
+  const float fnmax = static_cast<float>(nmax);
+  F iscale = splat<M>(fnmax) / max;
+  {
+    // The first levels land unclamped in uint8_t, and the error sees them
+    // wrapped.
+    const F scale = 1.0f / iscale;
+    F bestMse = zero;
+    for (int i = 0; i < n; ++i) {
+      const F fl = toFloat<M>(nearestIntV<M>(iscale * xT[i]) & 0xff);
+      const F diff = xT[i] - scale * fl;
+      bestMse += qT[i] * diff * diff;
+    }
+    for (int is = -4; is <= 4; ++is) {
+      if (is == 0)
+        continue;
+      const F iscaleIs =
+          splat<M>(0.1f * static_cast<float>(is) + fnmax) / max;
+      const F scaleIs = 1.0f / iscaleIs;
+      F mse = zero;
+      for (int i = 0; i < n; ++i) {
+        const I l = __builtin_elementwise_min(nearestIntV<M>(iscaleIs * xT[i]),
+                                              splatI<M>(nmax));
+        const F diff = xT[i] - scaleIs * toFloat<M>(l);
+        mse += qT[i] * diff * diff;
+      }
+      const I better = mse < bestMse;
+      bestMse = better ? mse : bestMse;
+      iscale = better ? iscaleIs : iscale;
+    }
+  }
+  F sumlx = zero, suml2 = zero;
+  for (int i = 0; i < n; ++i) {
+    const I l = __builtin_elementwise_min(nearestIntV<M>(iscale * xT[i]),
+                                          splatI<M>(nmax));
+    LT[i] = l & 0xff;
+    const F fl = toFloat<M>(l);
+    sumlx += qT[i] * xT[i] * fl;
+    suml2 += qT[i] * fl * fl;
+  }
+  // Coordinate descent as in searchQ3: a lane that changed nothing in a
+  // sweep would change nothing in the next, so sweeping on until no lane
+  // changes is ggml's early exit per lane.
+  for (int itry = 0; itry < 5; ++itry) {
+    I changed = I{};
+    for (int i = 0; i < n; ++i) {
+      const F w = qT[i];
+      const F li = toFloat<M>(LT[i]);
+      F slx = sumlx - w * xT[i] * li;
+      F sl2 = suml2 - w * li * li;
+      const I valid = (slx > zero) & (sl2 > zero);
+      const I newL = __builtin_elementwise_min(
+          nearestIntV<M>(xT[i] * sl2 / slx), splatI<M>(nmax));
+      const I moved = valid & (newL != LT[i]);
+      const F fl = toFloat<M>(newL);
+      slx += w * xT[i] * fl;
+      sl2 += w * fl * fl;
+      const I take = moved & (slx * slx * suml2 > sumlx * sumlx * sl2);
+      LT[i] = take ? (newL & 0xff) : LT[i];
+      sumlx = take ? slx : sumlx;
+      suml2 = take ? sl2 : suml2;
+      changed |= take;
+    }
+    if (!any<M>(changed))
+      break;
+  }
+  for (int i = 0; i < n; ++i)
+    LT[i] = allZero ? I{} : LT[i];
+  storeLanes<M>(allZero ? zero : (suml2 > zero ? sumlx / suml2 : zero), scales);
+}
+
 //===----------------------------------------------------------------------===//
 // Per-type drivers: transposes, weights, search, shared finish
 //===----------------------------------------------------------------------===//
@@ -414,6 +567,83 @@ KQ_INLINE void importanceWeights(const VF<N> *xT, const float *qw, VF<N> sigma2,
     sum += wT[i];
   }
   storeLanes<N>(sum, sw);
+}
+
+//===----------------------------------------------------------------------===//
+// Per-weight finish steps, 16 weights a vector
+//===----------------------------------------------------------------------===//
+//
+// requantizeQ45_K, requantizeQ6_K and the packing of KQuantsFinish.cpp,
+// written with vectors: every weight's arithmetic is the scalar one
+// (division included), so the levels are the same.
+
+using U8x32 = uint8_t __attribute__((vector_size(32)));
+using I8x16 = int8_t __attribute__((vector_size(16)));
+using U8x16 = uint8_t __attribute__((vector_size(16)));
+
+KQ_INLINE void requantizeQ45_KFast(const float *x, int nmax, uint16_t d16,
+                                   uint16_t dmin16, const uint8_t *packed,
+                                   uint8_t *L) {
+  const float dAll = fp16ToFp32(d16);
+  const float mAll = fp16ToFp32(dmin16);
+  for (int j = 0; j < 8; ++j) {
+    uint8_t sc, m;
+    unpackScaleMinK4(j, packed, sc, m);
+    const float d = dAll * static_cast<float>(sc);
+    if (d == 0.0f)
+      continue;
+    const float dm = mAll * static_cast<float>(m);
+    for (int h = 0; h < 32; h += 16) {
+      VF<16> xv;
+      std::memcpy(&xv, x + 32 * j + h, sizeof(xv));
+      const VI<16> l = clampI<16>(nearestIntV<16>((xv + dm) / d), 0, nmax);
+      const U8x16 b = __builtin_convertvector(l, U8x16);
+      std::memcpy(L + 32 * j + h, &b, sizeof(b));
+    }
+  }
+}
+
+KQ_INLINE void packQ4_KFast(const uint8_t *L, uint8_t *qs) {
+  for (int j = 0; j < kSuperBlock; j += 64) {
+    U8x32 lo, hi;
+    std::memcpy(&lo, L + j, 32);
+    std::memcpy(&hi, L + j + 32, 32);
+    const U8x32 q = lo | (hi << 4);
+    std::memcpy(qs + j / 2, &q, 32);
+  }
+}
+
+/// finishQ6_K: scalar scales, then vector re-quantization and packing.
+KQ_INLINE void finishQ6_KFast(const float *x, const float *scales, int8_t *L,
+                              BlockQ6_K &block) {
+  if (!scalesQ6_K(scales, block))
+    return;
+  const float dAll = fp16ToFp32(block.d);
+  for (int j = 0; j < 16; ++j) {
+    const float d = dAll * static_cast<float>(block.scales[j]);
+    if (d == 0.0f)
+      continue;
+    VF<16> xv;
+    std::memcpy(&xv, x + 16 * j, sizeof(xv));
+    const VI<16> l = clampI<16>(nearestIntV<16>(xv / d), -32, 31) + 32;
+    const I8x16 b = __builtin_convertvector(l, I8x16);
+    std::memcpy(L + 16 * j, &b, sizeof(b));
+  }
+  // Levels are 0..63 here (re-quantized, or the search's l + 32), so the
+  // unsigned shifts see what ggml's signed ones see.
+  for (int half = 0; half < 2; ++half) {
+    U8x32 a, b, c, d;
+    std::memcpy(&a, L + 128 * half, 32);
+    std::memcpy(&b, L + 128 * half + 32, 32);
+    std::memcpy(&c, L + 128 * half + 64, 32);
+    std::memcpy(&d, L + 128 * half + 96, 32);
+    const U8x32 ql0 = (a & 0xF) | ((c & 0xF) << 4);
+    const U8x32 ql1 = (b & 0xF) | ((d & 0xF) << 4);
+    const U8x32 qh = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((d >> 4) << 6);
+    std::memcpy(block.ql + 64 * half, &ql0, 32);
+    std::memcpy(block.ql + 64 * half + 32, &ql1, 32);
+    std::memcpy(block.qh + 32 * half, &qh, 32);
+  }
 }
 
 /// q2_K on super-blocks b .. b+B-1 of a row.
@@ -515,19 +745,45 @@ KQ_INLINE void groupQ45_K(const float *src, void *dst, int64_t b,
                             mins);
   }
   transposeOut<N, Sub>(LT, L);
+  // The weighted path quantizes each block's 8 scales and 8 mins with
+  // make_qp_quants: 2B problems, one lane each (scales of block k in lane
+  // k, its mins in lane B + k, both weighted by the block's sw).
+  constexpr int M = 2 * B;
+  uint8_t qpLevels[M][8];
+  alignas(64) float qpScales[M];
+  if (importance) {
+    alignas(64) float vx[8][M], vq[8][M];
+    for (int k = 0; k < B; ++k)
+      for (int j = 0; j < 8; ++j) {
+        vx[j][k] = scales[8 * k + j];
+        vx[j][B + k] = mins[8 * k + j];
+        vq[j][k] = vq[j][B + k] = sw[8 * k + j];
+      }
+    VF<M> xq[8], qq[8];
+    VI<M> Lq[8];
+    std::memcpy(xq, vx, sizeof(xq));
+    std::memcpy(qq, vq, sizeof(qq));
+    searchQp<M, 8>(xq, qq, 63, Lq, qpScales);
+    alignas(64) int32_t lq[8][M];
+    std::memcpy(lq, Lq, sizeof(lq));
+    for (int p = 0; p < M; ++p)
+      for (int j = 0; j < 8; ++j)
+        qpLevels[p][j] = static_cast<uint8_t>(lq[j][p]);
+  }
   for (int k = 0; k < B; ++k) {
     Block block;
     const float *xk = x + k * kSuperBlock;
     uint8_t *Lk = L + k * kSuperBlock;
     if (!importance)
-      finishQ45_K(xk, scales + 8 * k, mins + 8 * k, Nmax, Lk, block.d,
-                  block.dmin, block.scales);
+      scalesQ45_K(scales + 8 * k, mins + 8 * k, block.d, block.dmin,
+                  block.scales);
     else
-      finishQ45_KWeighted(xk, scales + 8 * k, mins + 8 * k, sw + 8 * k, Nmax,
-                          /*clampLevels=*/Nmax == 31, Lk, block.d, block.dmin,
-                          block.scales);
+      scalesQ45_KWeighted(qpLevels[k], qpLevels[B + k], qpScales[k],
+                          qpScales[B + k], /*clampLevels=*/Nmax == 31, block.d,
+                          block.dmin, block.scales);
+    requantizeQ45_KFast(xk, Nmax, block.d, block.dmin, block.scales, Lk);
     if constexpr (Nmax == 15)
-      packQ4_K(Lk, block.qs);
+      packQ4_KFast(Lk, block.qs);
     else
       packQ5_K(Lk, block.qs, block.qh);
     storeBlock(dst, b + k, block);
@@ -568,8 +824,8 @@ KQ_INLINE void groupQ6_K(const float *src, void *dst, int64_t b,
   transposeOut<N, Sub>(LT, L);
   for (int k = 0; k < B; ++k) {
     BlockQ6_K block;
-    finishQ6_K(x + k * kSuperBlock, scales + 16 * k, L + k * kSuperBlock,
-               block);
+    finishQ6_KFast(x + k * kSuperBlock, scales + 16 * k, L + k * kSuperBlock,
+                   block);
     storeBlock(dst, b + k, block);
   }
 }

@@ -130,16 +130,7 @@ void packScaleMinK4(int j, uint8_t ls, uint8_t lm, uint8_t *scales) {
   }
 }
 
-/// ggml's get_scale_min_k4.
-void unpackScaleMinK4(int j, const uint8_t *q, uint8_t &d, uint8_t &m) {
-  if (j < 4) {
-    d = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
-}
+} // namespace
 
 /// q4_K/q5_K's re-quantization to [0, nmax] against the stored scales.
 void requantizeQ45_K(const float *x, int nmax, uint16_t d16, uint16_t dmin16,
@@ -161,7 +152,6 @@ void requantizeQ45_K(const float *x, int nmax, uint16_t d16, uint16_t dmin16,
   }
 }
 
-} // namespace
 
 void finishQ2_K(const float *x, const float *scales, const float *mins,
                 uint8_t *L, BlockQ2_K &block) {
@@ -246,6 +236,12 @@ void finishQ3_KWeighted(const float *x, const float *scales, const float *sw,
 void finishQ45_K(const float *x, const float *scales, const float *mins,
                  int nmax, uint8_t *L, uint16_t &d, uint16_t &dmin,
                  uint8_t *packedScales) {
+  scalesQ45_K(scales, mins, d, dmin, packedScales);
+  requantizeQ45_K(x, nmax, d, dmin, packedScales, L);
+}
+
+void scalesQ45_K(const float *scales, const float *mins, uint16_t &d,
+                 uint16_t &dmin, uint8_t *packedScales) {
   const float maxScale = positiveMax(scales, 8);
   const float maxMin = positiveMax(mins, 8);
   const float invScale = maxScale > 0.0f ? 63.0f / maxScale : 0.0f;
@@ -259,7 +255,6 @@ void finishQ45_K(const float *x, const float *scales, const float *mins,
   }
   d = fp32ToFp16(maxScale / 63.0f);
   dmin = fp32ToFp16(maxMin / 63.0f);
-  requantizeQ45_K(x, nmax, d, dmin, packedScales, L);
 }
 
 void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
@@ -269,6 +264,14 @@ void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
   uint8_t Ls[8], Lm[8];
   const float dBlock = makeQpQuants(8, 63, scales, Ls, sw);
   const float mBlock = makeQpQuants(8, 63, mins, Lm, sw);
+  scalesQ45_KWeighted(Ls, Lm, dBlock, mBlock, clampLevels, d, dmin,
+                      packedScales);
+  requantizeQ45_K(x, nmax, d, dmin, packedScales, L);
+}
+
+void scalesQ45_KWeighted(const uint8_t *Ls, const uint8_t *Lm, float dBlock,
+                         float mBlock, bool clampLevels, uint16_t &d,
+                         uint16_t &dmin, uint8_t *packedScales) {
   for (int j = 0; j < 8; ++j) {
     uint8_t ls = Ls[j];
     uint8_t lm = Lm[j];
@@ -280,11 +283,17 @@ void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
   }
   d = fp32ToFp16(dBlock);
   dmin = fp32ToFp16(mBlock);
-  requantizeQ45_K(x, nmax, d, dmin, packedScales, L);
 }
 
 void finishQ6_K(const float *x, const float *scales, int8_t *L,
                 BlockQ6_K &block) {
+  if (!scalesQ6_K(scales, block))
+    return;
+  requantizeQ6_K(x, block, L);
+  packQ6_K(L, block);
+}
+
+bool scalesQ6_K(const float *scales, BlockQ6_K &block) {
   float maxScale = 0.0f;
   float maxAbsScale = 0.0f;
   for (int ib = 0; ib < 16; ++ib) {
@@ -296,7 +305,7 @@ void finishQ6_K(const float *x, const float *scales, int8_t *L,
   }
   if (maxAbsScale < kGroupMaxEps) {
     std::memset(&block, 0, sizeof(block));
-    return;
+    return false;
   }
   // As in q3_K, the largest-magnitude scale maps to -128; levels stop at
   // 127 on the other side.
@@ -306,6 +315,10 @@ void finishQ6_K(const float *x, const float *scales, int8_t *L,
     const int l = nearestInt(iscale * scales[ib]);
     block.scales[ib] = static_cast<int8_t>(127 < l ? 127 : l);
   }
+  return true;
+}
+
+void requantizeQ6_K(const float *x, const BlockQ6_K &block, int8_t *L) {
   const float dAll = fp16ToFp32(block.d);
   for (int j = 0; j < 16; ++j) {
     const float d = dAll * static_cast<float>(block.scales[j]);
@@ -318,6 +331,9 @@ void finishQ6_K(const float *x, const float *scales, int8_t *L,
       L[16 * j + ii] = static_cast<int8_t>(l + 32);
     }
   }
+}
+
+void packQ6_K(const int8_t *L, BlockQ6_K &block) {
   // Weights l, l+32, l+64, l+96 of each 128-weight half share: ql[l] (low
   // nibbles of the 1st and 3rd), ql[l+32] (2nd and 4th), qh[l] (top bits).
   uint8_t *ql = block.ql;

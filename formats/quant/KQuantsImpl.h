@@ -159,6 +159,40 @@ void finishQ45_KWeighted(const float *x, const float *scales, const float *mins,
 void finishQ6_K(const float *x, const float *scales, int8_t *L,
                 BlockQ6_K &block);
 
+// The finish steps in parts, for the vectorized quantizers, which do the
+// per-weight parts (re-quantization, packing) themselves:
+//   finishQ45_K         = scalesQ45_K + requantizeQ45_K
+//   finishQ45_KWeighted = make_qp_quants of scales and of mins
+//                         + scalesQ45_KWeighted + requantizeQ45_K
+//   finishQ6_K          = scalesQ6_K (false: the block is all zero, done)
+//                         + requantizeQ6_K + packQ6_K
+
+/// The fp16 super-block scales and the packed 6-bit sub-block levels.
+void scalesQ45_K(const float *scales, const float *mins, uint16_t &d,
+                 uint16_t &dmin, uint8_t *packedScales);
+/// The same from make_qp_quants' levels Ls, Lm and scales dBlock, mBlock.
+void scalesQ45_KWeighted(const uint8_t *Ls, const uint8_t *Lm, float dBlock,
+                         float mBlock, bool clampLevels, uint16_t &d,
+                         uint16_t &dmin, uint8_t *packedScales);
+/// Every weight re-quantized to [0, nmax] against the stored scales; a
+/// sub-block whose scale decodes to 0 keeps its levels in L.
+void requantizeQ45_K(const float *x, int nmax, uint16_t d16, uint16_t dmin16,
+                     const uint8_t *packedScales, uint8_t *L);
+bool scalesQ6_K(const float *scales, BlockQ6_K &block);
+void requantizeQ6_K(const float *x, const BlockQ6_K &block, int8_t *L);
+void packQ6_K(const int8_t *L, BlockQ6_K &block);
+
+/// ggml's get_scale_min_k4: sub-block j's 6-bit scale and min.
+inline void unpackScaleMinK4(int j, const uint8_t *q, uint8_t &d, uint8_t &m) {
+  if (j < 4) {
+    d = q[j] & 63;
+    m = q[j + 4] & 63;
+  } else {
+    d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
+  }
+}
+
 /// Packs 256 4-bit levels into q4_K's qs.
 void packQ4_K(const uint8_t *L, uint8_t *qs);
 /// Packs 256 5-bit levels into q5_K's qs and qh.

@@ -205,6 +205,29 @@ TEST(Float16, AllPatternsRoundTrip) {
   }
 }
 
+TEST(Float16, RowConversionIsElementwiseOnAllPatterns) {
+  // The registry's f16 row reader (F16C where the CPU has it) gives
+  // fp16ToFp32's bits for every pattern (subnormals, infinities, quiet and
+  // signalling NaNs), at every length and alignment of the row.
+  std::vector<uint16_t> all(0x10000 + 16);
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i] = static_cast<uint16_t>(i * 40503u); // covers all 2^16 values
+  const FormatTraits &f16 = getFormatTraits(Format::F16);
+  for (int64_t start : {0, 1, 3}) {
+    for (int64_t n : {int64_t(0x10000), int64_t(7), int64_t(9), int64_t(1)}) {
+      std::vector<float> out(n + 1, 42.0f);
+      f16.dequantizeRow(all.data() + start, out.data(), n);
+      int64_t bad = -1;
+      for (int64_t i = 0; i < n && bad < 0; ++i)
+        if (floatBits(out[i]) != floatBits(fp16ToFp32(all[start + i])))
+          bad = i;
+      EXPECT_EQ(bad, -1) << "start " << start << " n " << n << " pattern "
+                         << std::hex << all[start + (bad < 0 ? 0 : bad)];
+      EXPECT_EQ(out[n], 42.0f) << "wrote past the row";
+    }
+  }
+}
+
 TEST(BFloat16, AllPatternsRoundTrip) {
   for (uint32_t i = 0; i < 0x10000u; ++i) {
     const auto h = static_cast<uint16_t>(i);

@@ -324,6 +324,77 @@ TEST_P(KQuantFastTest, MatchesReferenceOnNonFiniteInput) {
   }
 }
 
+TEST_P(KQuantFastTest, MatchesReferenceOnEdgeBlocks) {
+  // One row of edge super-blocks, so that the vector paths see them side by
+  // side in one group: the float rounding of the qkx sweeps must step aside
+  // for the lanes it cannot take (constant sub-blocks, a group with huge
+  // values, near-constant sub-blocks whose scale search explodes) and the
+  // vectorized make_qp_quants, re-quantization and packing must see zero,
+  // tiny and outlier scales as the scalar steps do.
+  const KType &type = *GetParam();
+  constexpr int Blocks = 9;
+  std::mt19937 rng(77);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::vector<float> src(Blocks * kSuperBlock);
+  for (int b = 0; b < Blocks; ++b) {
+    float *x = src.data() + b * kSuperBlock;
+    for (int i = 0; i < kSuperBlock; ++i) {
+      const float g = normal(rng);
+      switch (b) {
+      case 0: // zeros, one Gaussian sub-block of 32
+        x[i] = i / 32 == 3 ? g : 0.0f;
+        break;
+      case 1: // all equal, positive
+        x[i] = 0.5f;
+        break;
+      case 2: // all equal, negative
+        x[i] = -0.25f;
+        break;
+      case 3: // subnormals of both signs
+        x[i] = static_cast<float>(i % 7 - 3) * 1e-41f;
+        break;
+      case 4: // realistic weights with a few outliers
+        x[i] = i % 61 == 5 ? (i % 2 ? 40.0f : -40.0f) * 0.02f : g;
+        break;
+      case 5: // near-constant negative: steps of one ulp around -1000
+        x[i] = std::nextafter(-1000.0f, i % 3 ? 0.0f : -2000.0f);
+        break;
+      case 6: // one sub-block huge, the rest realistic
+        x[i] = i < 16 ? g * 1e30f : g;
+        break;
+      case 7: // near-constant positive with one outlier per sub-block
+        x[i] = i % 16 == 0 ? 3.0f : 1.0f + std::ldexp(1.0f, -20) * (i % 5);
+        break;
+      default: // realistic
+        x[i] = g;
+        break;
+      }
+    }
+  }
+  std::vector<float> ones(Blocks * kSuperBlock, 1.0f);
+  const std::vector<float> random =
+      randomImportance(rng, Blocks * kSuperBlock, /*withZeros=*/true);
+  for (const float *qw : {static_cast<const float *>(nullptr),
+                          static_cast<const float *>(ones.data()),
+                          random.data()}) {
+    const std::vector<unsigned char> ref = quantizeRows(
+        type.quantizeRef, type, src.data(), 1, Blocks * kSuperBlock, qw);
+    for (kq::KQuantIsa isa : supportedIsas()) {
+      ScopedIsa scoped(isa);
+      const std::vector<unsigned char> fast = quantizeRows(
+          type.quantize, type, src.data(), 1, Blocks * kSuperBlock, qw);
+      const int64_t bad = firstMismatch(fast, ref);
+      EXPECT_EQ(bad, -1) << isaName(isa)
+                         << (qw == ones.data()     ? " with unit importance"
+                             : qw == random.data() ? " with importance"
+                                                   : "")
+                         << ": first differing byte " << bad << " (block "
+                         << (bad < 0 ? -1 : bad / int64_t(type.blockBytes))
+                         << ")";
+    }
+  }
+}
+
 TEST_P(KQuantFastTest, ZeroRowsGiveZeroBlocks) {
   const KType &type = *GetParam();
   const std::vector<float> src(2 * kSuperBlock, 0.0f);
