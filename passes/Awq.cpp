@@ -158,22 +158,6 @@ static std::vector<Group> findGroups(ModelOp model) {
   return groups;
 }
 
-/// A weight's values as f32, rows x cols (a vector is one row).
-static llvm::Expected<std::vector<float>>
-readFloats(WeightSources &sources, WeightOp weight, int64_t &rows,
-           int64_t &cols) {
-  auto source = sources.resolve(weight);
-  if (!source)
-    return source.takeError();
-  rows = source->rows;
-  cols = source->cols;
-  std::vector<float> values(rows * cols);
-  for (int64_t r = 0; r < rows; ++r)
-    source->dequantizeRow(r, values.data() + r * cols);
-  sources.release(*source);
-  return values;
-}
-
 LogicalResult AwqPass::run(ModelOp model) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-awq: ") << message;
@@ -281,7 +265,7 @@ LogicalResult AwqPass::run(ModelOp model) {
     int64_t cols = 0;
     for (WeightOp w : g.linears) {
       int64_t rows = 0, c = 0;
-      auto read = readFloats(sources, w, rows, c);
+      auto read = sources.readFloats(w, rows, c);
       if (!read)
         return fail(llvm::toString(read.takeError()));
       if (c != in.cols || (cols && c != cols))
@@ -359,7 +343,7 @@ LogicalResult AwqPass::run(ModelOp model) {
     for (WeightOp w : folded) {
       Fold &fold = folds[w];
       int64_t rows = 0, cols = 0;
-      auto values = readFloats(sources, w, rows, cols);
+      auto values = sources.readFloats(w, rows, cols);
       if (!values)
         return fail(llvm::toString(values.takeError()));
       // A vector (a norm) is one row of values, each divided by its scale.

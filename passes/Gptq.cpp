@@ -18,7 +18,6 @@
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
-#include "formats/files/MappedFile.h"
 #include "formats/quant/Gptq.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -180,21 +179,6 @@ static void rebind(::llmq::runtime::Model &model, StringRef symbol,
     *v = view;
   }
   kept.push_back(std::move(k));
-}
-
-/// The weight's values as f32 (rows x cols), its source pages handed back.
-static llvm::Expected<std::vector<float>> readWeight(WeightSources &sources,
-                                                     Target &t) {
-  auto source = sources.resolve(t.weight);
-  if (!source)
-    return source.takeError();
-  std::vector<float> values(size_t(t.rows) * size_t(t.cols));
-  for (int64_t r = 0; r < t.rows; ++r)
-    source->dequantizeRow(r, values.data() + r * t.cols);
-  if (!source->grouped)
-    source->file->release(source->offset, source->rows * source->rowBytes);
-  sources.release(*source);
-  return values;
 }
 
 LogicalResult GptqPass::run(ModelOp model) {
@@ -367,7 +351,8 @@ LogicalResult GptqPass::run(ModelOp model) {
           return fail("'" + t.weight.getSymName() + "' has " +
                       llvm::Twine(t.cols) +
                       " columns, which its input in the runtime does not have");
-        auto values = readWeight(sources, t);
+        int64_t rows = 0, cols = 0;
+        auto values = sources.readFloats(t.weight, rows, cols);
         if (!values)
           return fail(llvm::toString(values.takeError()));
         ::llmq::gptq::Quantized q = ::llmq::gptq::quantize(

@@ -164,6 +164,22 @@ void WeightSources::release(const SourceTensor &tensor) {
     }
 }
 
+llvm::Expected<std::vector<float>>
+WeightSources::readFloats(WeightOp weight, int64_t &rows, int64_t &cols) {
+  auto source = resolve(weight);
+  if (!source)
+    return source.takeError();
+  rows = source->rows;
+  cols = source->cols;
+  std::vector<float> values(size_t(rows) * size_t(cols));
+  for (int64_t r = 0; r < rows; ++r)
+    source->dequantizeRow(r, values.data() + r * cols);
+  if (!source->grouped)
+    source->file->release(source->offset, source->rows * source->rowBytes);
+  release(*source);
+  return values;
+}
+
 void SourceTensor::dequantizeRow(int64_t r, float *out) const {
   if (grouped)
     return grouped->dequantizeRow(r, out);

@@ -27,6 +27,7 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <vector>
 
 namespace llmq {
 class MappedFile;
@@ -66,6 +67,11 @@ public:
   /// their memory does not grow with the model. `tensor.grouped` dangles
   /// afterwards; resolving the weight again converts them again.
   void release(const SourceTensor &tensor);
+  /// The weight's values as f32, `rows` x `cols` (a vector is one row), for
+  /// a pass that needs a whole tensor at once; its source pages and grouped
+  /// scales are handed back afterwards, so memory holds one such copy.
+  llvm::Expected<std::vector<float>> readFloats(WeightOp weight, int64_t &rows,
+                                                int64_t &cols);
 
   /// A mapped source file and the byte extent of each tensor in it.
   struct File;
