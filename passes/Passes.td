@@ -328,11 +328,15 @@ def Report : Pass<"llmq-report", "::mlir::ModuleOp"> {
     SVG, no script, nothing fetched) with a bar chart per analysis per layer
     and per tensor, each bar a `rect.mark` with `data-layer` or
     `data-tensor`; a missing analysis is named instead of charted. The IR is
-    not changed.
+    not changed. With `compare=FILE` (another run's JSON report, or its IR),
+    the page opens with the two plans side by side: totals, bits per layer
+    as paired bars, and the tensors whose formats differ.
   }];
   let options = [
     Option<"htmlFile", "html", "std::string", "", "write the HTML page here">,
     Option<"jsonFile", "json", "std::string", "", "write the JSON report here">,
+    Option<"compareFile", "compare", "std::string", "",
+           "another plan to show beside this one: a JSON report or an IR file">,
   ];
 }
 
