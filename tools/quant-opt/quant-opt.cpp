@@ -25,6 +25,7 @@
 #include "tools/support/OneLineDiagnostics.h"
 #include "tools/support/Recipes.h"
 
+#include "conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -81,8 +82,11 @@ int main(int argc, char **argv) {
     return fail(std::move(err));
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
-                  mlir::func::FuncDialect>();
+                  mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+                  mlir::tensor::TensorDialect>();
   mlir::llmq::registerLlmqPasses();
+  mlir::llmq::registerLlmqConversionPasses();
 
   // --help shows llmq's passes and MLIR's own options, not the back-end
   // options libLLVM registers when it loads (AMDGPU, ARM, Polly...), as

@@ -111,6 +111,18 @@ static cl::opt<std::string> npuWeights(
              "int4-g128 or any GGUF type (default: each weight's IR format)"),
     cl::cat(npuCategory));
 
+enum class GraphDialect { LlmqGraph, Linalg };
+static cl::opt<GraphDialect> graphDialect(
+    "graph-dialect",
+    cl::desc("Dialects of the graphs written: llmq_graph (the interpreter's "
+             "form) or linalg (that form and, beside it, the graphs lowered "
+             "to func/linalg/tensor/arith/math for other MLIR compilers)"),
+    cl::values(clEnumValN(GraphDialect::LlmqGraph, "llmq_graph",
+                          "llmq_graph only"),
+               clEnumValN(GraphDialect::Linalg, "linalg",
+                          "llmq_graph and the lowered graphs")),
+    cl::init(GraphDialect::LlmqGraph), cl::cat(npuCategory));
+
 static cl::opt<bool> reblock(
     "reblock",
     cl::desc("Quantize each shard in blocks of its own where block scales "
@@ -220,6 +232,7 @@ static llvm::Error exportNPUWithOptions(mlir::ModuleOp module,
               "' (expected bf16, fp8-block, int8, int4-g128 or a GGUF type)");
   }
   options.reblock = reblock;
+  options.linalgGraphs = graphDialect == GraphDialect::Linalg;
   options.threads = requestedThreads();
   return exportNPUArtifact(module, output, options, /*replaceExisting=*/force);
 }
