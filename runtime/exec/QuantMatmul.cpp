@@ -14,6 +14,9 @@ using namespace llmq::runtime;
 /// About this many bytes of repacked weights per panel, so that a panel stays
 /// in the L2 cache while every token of the call goes past it.
 static constexpr int64_t kPanelBytes = 320 * 1024;
+/// Tokens per kernel call (a multiple of every variant's token tile), between
+/// which the next panel's bytes are prefetched.
+static constexpr int64_t kTokenBlock = 24;
 
 bool llmq::runtime::quantMatmulApplies(const WeightView &w) {
   return w.ggmlActivations && !w.grouped &&
@@ -84,7 +87,23 @@ static void run(const WeightView &w, const QuantActivations &x, int64_t n,
     for (int64_t p = begin; p < end; ++p) {
       int64_t r0 = p * panel, count = std::min(panel, rows - r0);
       repack(w.data, rowBytes, r0, count, cols, buffer.data());
-      gemm(buffer.data(), count, x, 0, n, out + r0, rows);
+      // While this panel computes, the next one's stored bytes come from
+      // memory (the repacking reads 16 rows at a time: too many streams
+      // for the hardware prefetcher).
+      const char *next = p + 1 < end ? reinterpret_cast<const char *>(w.data) +
+                                           (r0 + panel) * rowBytes
+                                     : nullptr;
+      size_t nextBytes =
+          next ? std::min(panel, rows - r0 - panel) * rowBytes : 0;
+      int64_t blocks = (n + kTokenBlock - 1) / kTokenBlock;
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t t = b * kTokenBlock;
+        size_t from = nextBytes * b / blocks, to = nextBytes * (b + 1) / blocks;
+        for (size_t offset = from / 64 * 64; offset < to; offset += 64)
+          __builtin_prefetch(next + offset, /*rw=*/0, /*locality=*/2);
+        gemm(buffer.data(), count, x, t, std::min(kTokenBlock, n - t),
+             out + t * rows + r0, rows);
+      }
     }
   });
 }
@@ -97,7 +116,7 @@ void llmq::runtime::quantMatmul(const WeightView &w, const float *x, int64_t n,
   Activations a;
   quantizeActivations(w.format, x, n, w.cols, a, pool);
   if (w.format == Format::Q4_K)
-    run<Q4KGroupBlock>(w, a.view, n, out, pool, repackQ4K, k.q4K);
+    run<Q4KGroupBlock>(w, a.view, n, out, pool, k.repackQ4K, k.q4K);
   else
-    run<Q8_0GroupBlock>(w, a.view, n, out, pool, repackQ8_0, k.q8_0);
+    run<Q8_0GroupBlock>(w, a.view, n, out, pool, k.repackQ8_0, k.q8_0);
 }

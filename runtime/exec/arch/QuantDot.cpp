@@ -221,7 +221,8 @@ static void q8_0Generic(const Q8_0GroupBlock *groups, int64_t rows,
 }
 
 const QuantDotKernels &llmq::runtime::genericQuantDotKernels() {
-  static const QuantDotKernels kernels = {"generic", q4KGeneric, q8_0Generic};
+  static const QuantDotKernels kernels = {"generic", q4KGeneric, q8_0Generic,
+                                          repackQ4K, repackQ8_0};
   return kernels;
 }
 

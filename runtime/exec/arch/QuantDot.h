@@ -115,11 +115,21 @@ using Q8_0GemmFn = void (*)(const Q8_0GroupBlock *groups, int64_t rows,
                             const QuantActivations &x, int64_t t0,
                             int64_t tokens, float *out, int64_t ldo);
 
-/// One instruction-set variant.
+/// repackQ4K's and repackQ8_0's signatures.
+using RepackQ4KFn = void (*)(const uint8_t *src, size_t rowBytes, int64_t r0,
+                             int64_t count, int64_t cols, Q4KGroupBlock *out);
+using RepackQ8_0Fn = void (*)(const uint8_t *src, size_t rowBytes, int64_t r0,
+                              int64_t count, int64_t cols,
+                              Q8_0GroupBlock *out);
+
+/// One instruction-set variant: its repacking (the same bytes as the
+/// portable functions above) and its kernels.
 struct QuantDotKernels {
   const char *name;
   Q4KGemmFn q4K;
   Q8_0GemmFn q8_0;
+  RepackQ4KFn repackQ4K;
+  RepackQ8_0Fn repackQ8_0;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

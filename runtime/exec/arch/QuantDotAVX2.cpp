@@ -180,7 +180,8 @@ static void gemm(const Block *groups, int64_t rows, const QuantActivations &x,
 const QuantDotKernels *llmq::runtime::avx2QuantDotKernels() {
   static const QuantDotKernels kernels = {
       "avx2", gemm<Q4KGroupBlock, kQ4KTokenTile, Q4KKernel>,
-      gemm<Q8_0GroupBlock, kQ8_0TokenTile, Q8_0Kernel>};
+      gemm<Q8_0GroupBlock, kQ8_0TokenTile, Q8_0Kernel>, repackQ4K,
+      repackQ8_0};
   static const bool supported =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return supported ? &kernels : nullptr;

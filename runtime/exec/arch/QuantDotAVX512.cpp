@@ -17,6 +17,8 @@
 #include <immintrin.h>
 
 #include <array>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -190,10 +192,159 @@ static void gemm(const Block *groups, int64_t rows, const QuantActivations &x,
   }
 }
 
+/// Gathers: lane k reads the 4 bytes at base + k * rowBytes + offset, for
+/// the first `count` lanes (0 elsewhere).
+static inline __m512i gather(const uint8_t *base, __m512i rowOffsets,
+                             __mmask16 valid, int64_t offset) {
+  return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid,
+                                     rowOffsets, base + offset, 1);
+}
+
+/// Rows whose byte offsets from r0's (16 of them) fit gather's int32
+/// indices; others take the portable repacking.
+static bool gatherable(size_t rowBytes) {
+  return rowBytes <= static_cast<size_t>(INT32_MAX) / kQuantGroupRows;
+}
+
+static inline __m512i rowOffsets(size_t rowBytes) {
+  return _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(static_cast<int32_t>(rowBytes)));
+}
+
+/// Two f16 in each dword (low, high) to f32.
+static inline void halves(__m512i v, float *low, float *high) {
+  _mm512_store_ps(low, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)));
+  _mm512_store_ps(high, _mm512_cvtph_ps(
+                            _mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))));
+}
+
+/// The 32 bytes at `offset` of each of the first `count` (<= 16) rows of
+/// `base` (0 for the others), transposed by dwords: out[i] holds dword i of
+/// row k in lane k. An 8 x 8 transpose in each 256-bit half (rows k and
+/// k + 8 share a register): 32-bit and 64-bit interleaves, then 128-bit
+/// lanes picked across registers.
+static inline void transpose16x8(const uint8_t *base, size_t rowBytes,
+                                 int64_t offset, int64_t count,
+                                 __m512i out[8]) {
+  auto row = [&](int64_t k) {
+    return k < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+                           base + k * rowBytes + offset))
+                     : _mm256_setzero_si256();
+  };
+  __m512i r[8];
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm512_inserti64x4(_mm512_castsi256_si512(row(i)), row(i + 8), 1);
+  __m512i t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // u[0..3]: dwords (0|4), (1|5), (2|6), (3|7) of rows 0-3 (and 8-11) per
+  // 128-bit lane; u[4..7] the same of rows 4-7 (12-15).
+  for (int h = 0; h < 2; ++h) {
+    __m512i a = t[4 * h], b = t[4 * h + 1], c = t[4 * h + 2], d = t[4 * h + 3];
+    u[4 * h + 0] = _mm512_unpacklo_epi64(a, c);
+    u[4 * h + 1] = _mm512_unpackhi_epi64(a, c);
+    u[4 * h + 2] = _mm512_unpacklo_epi64(b, d);
+    u[4 * h + 3] = _mm512_unpackhi_epi64(b, d);
+  }
+  const __m512i low = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+  const __m512i high = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  for (int d = 0; d < 4; ++d) {
+    out[d] = _mm512_permutex2var_epi64(u[d], low, u[d + 4]);
+    out[d + 4] = _mm512_permutex2var_epi64(u[d], high, u[d + 4]);
+  }
+}
+
+/// repackQ4K 16 rows at a time: scales and f16 scales by gathers (4 bytes of
+/// every row of the group), codes by 16 x 8 dword transposes, which give one
+/// step's dword per row once the nibbles are split.
+static void repackQ4KAVX512(const uint8_t *src, size_t rowBytes, int64_t r0,
+                            int64_t count, int64_t cols, Q4KGroupBlock *out) {
+  if (!gatherable(rowBytes))
+    return repackQ4K(src, rowBytes, r0, count, cols, out);
+  const int64_t blocks = cols / 256;
+  const __m512i offsets = rowOffsets(rowBytes);
+  const __m512i low4 = _mm512_set1_epi32(0x0F0F0F0F), six = _mm512_set1_epi32(63);
+  const __m512i four = _mm512_set1_epi32(0xF), two = _mm512_set1_epi32(3);
+  for (int64_t g = 0; g * 16 < count; ++g) {
+    __mmask16 valid = rowMask(count - g * 16);
+    const uint8_t *rows = src + (r0 + g * 16) * rowBytes;
+    for (int64_t b = 0; b < blocks; ++b) {
+      Q4KGroupBlock &o = out[g * blocks + b];
+      const uint8_t *base = rows + b * 144;
+      halves(gather(base, offsets, valid, 0), o.d, o.dmin);
+      __m512i s0 = gather(base, offsets, valid, 4),
+              s1 = gather(base, offsets, valid, 8),
+              s2 = gather(base, offsets, valid, 12);
+      __m512i mins[8];
+      for (int j = 0; j < 4; ++j) {
+        __m512i a = _mm512_srli_epi32(s0, 8 * j), m = _mm512_srli_epi32(s1, 8 * j),
+                c = _mm512_srli_epi32(s2, 8 * j);
+        _mm512_store_si512(o.scales[j], _mm512_and_si512(a, six));
+        mins[j] = _mm512_and_si512(m, six);
+        // Sub-block j + 4: low (scale) or high (min) nibble of byte j + 8,
+        // top two bits from byte j (scale) or j + 4 (min).
+        _mm512_store_si512(
+            o.scales[j + 4],
+            _mm512_or_si512(_mm512_and_si512(c, four),
+                            _mm512_slli_epi32(_mm512_and_si512(
+                                                  _mm512_srli_epi32(a, 6), two),
+                                              4)));
+        mins[j + 4] = _mm512_or_si512(
+            _mm512_and_si512(_mm512_srli_epi32(c, 4), four),
+            _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(m, 6), two),
+                              4));
+      }
+      for (int p = 0; p < 4; ++p)
+        _mm512_store_si512(o.mins[p],
+                           _mm512_or_si512(mins[2 * p],
+                                           _mm512_slli_epi32(mins[2 * p + 1],
+                                                             16)));
+      // Byte 32c + l holds columns 64c + l (low nibble) and 64c + 32 + l.
+      for (int c = 0; c < 4; ++c) {
+        __m512i v[8];
+        transpose16x8(rows, rowBytes, b * 144 + 16 + 32 * c, count - g * 16,
+                      v);
+        for (int i = 0; i < 8; ++i) {
+          _mm512_store_si512(o.q[16 * c + i], _mm512_and_si512(v[i], low4));
+          _mm512_store_si512(
+              o.q[16 * c + 8 + i],
+              _mm512_and_si512(_mm512_srli_epi32(v[i], 4), low4));
+        }
+      }
+    }
+  }
+}
+
+static void repackQ8_0AVX512(const uint8_t *src, size_t rowBytes, int64_t r0,
+                             int64_t count, int64_t cols,
+                             Q8_0GroupBlock *out) {
+  if (!gatherable(rowBytes))
+    return repackQ8_0(src, rowBytes, r0, count, cols, out);
+  const int64_t blocks = cols / 32;
+  const __m512i offsets = rowOffsets(rowBytes);
+  for (int64_t g = 0; g * 16 < count; ++g) {
+    __mmask16 valid = rowMask(count - g * 16);
+    const uint8_t *rows = src + (r0 + g * 16) * rowBytes;
+    for (int64_t b = 0; b < blocks; ++b) {
+      Q8_0GroupBlock &o = out[g * blocks + b];
+      const uint8_t *base = rows + b * 34;
+      __m512i d = gather(base, offsets, valid, 0);
+      _mm512_store_ps(o.d, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d)));
+      __m512i v[8];
+      transpose16x8(rows, rowBytes, b * 34 + 2, count - g * 16, v);
+      for (int s = 0; s < 8; ++s)
+        _mm512_store_si512(o.q[s], v[s]);
+    }
+  }
+}
+
 const QuantDotKernels *llmq::runtime::avx512QuantDotKernels() {
   static const QuantDotKernels kernels = {
       "avx512-vnni", gemm<Q4KGroupBlock, Q4KKernel>,
-      gemm<Q8_0GroupBlock, Q8_0Kernel>};
+      gemm<Q8_0GroupBlock, Q8_0Kernel>, repackQ4KAVX512, repackQ8_0AVX512};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") &&

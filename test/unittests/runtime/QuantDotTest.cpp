@@ -140,11 +140,13 @@ static std::vector<float> gemm(const QuantDotKernels &kernels, Format format,
   int64_t groups = (rows + 15) / 16;
   if (format == Format::Q4_K) {
     std::vector<Q4KGroupBlock> panel(groups * x.view.blocks);
-    repackQ4K(w.data(), rowBytes(format, cols), 0, rows, cols, panel.data());
+    kernels.repackQ4K(w.data(), rowBytes(format, cols), 0, rows, cols,
+                      panel.data());
     kernels.q4K(panel.data(), rows, x.view, t0, tokens, out.data(), ldo);
   } else {
     std::vector<Q8_0GroupBlock> panel(groups * x.view.blocks);
-    repackQ8_0(w.data(), rowBytes(format, cols), 0, rows, cols, panel.data());
+    kernels.repackQ8_0(w.data(), rowBytes(format, cols), 0, rows, cols,
+                       panel.data());
     kernels.q8_0(panel.data(), rows, x.view, t0, tokens, out.data(), ldo);
   }
   return out;
@@ -176,6 +178,41 @@ TEST(QuantDot, VariantsEqualPortableBits) {
                     << want[i];
             }
           }
+}
+
+// Each variant's repacking writes the portable one's bytes, from any first
+// row and for any count (the rows past it zero).
+TEST(QuantDot, RepackedBytesEqualPortable) {
+  for (Format format : {Format::Q4_K, Format::Q8_0})
+    for (int64_t count : {1, 15, 16, 17, 40})
+      for (int64_t r0 : {0, 3}) {
+        int64_t cols = 512, rows = r0 + count;
+        std::vector<uint8_t> w = weights(format, rows, cols, 31 + count, true);
+        size_t bytes = rowBytes(format, cols);
+        int64_t groups = (count + 15) / 16;
+        auto repack = [&](const QuantDotKernels &k) {
+          std::vector<uint8_t> out;
+          if (format == Format::Q4_K) {
+            std::vector<Q4KGroupBlock> panel(groups * 2);
+            std::memset(panel.data(), 0xAB, panel.size() * sizeof panel[0]);
+            k.repackQ4K(w.data(), bytes, r0, count, cols, panel.data());
+            auto *p = reinterpret_cast<const uint8_t *>(panel.data());
+            out.assign(p, p + panel.size() * sizeof panel[0]);
+          } else {
+            std::vector<Q8_0GroupBlock> panel(groups * 16);
+            std::memset(panel.data(), 0xAB, panel.size() * sizeof panel[0]);
+            k.repackQ8_0(w.data(), bytes, r0, count, cols, panel.data());
+            auto *p = reinterpret_cast<const uint8_t *>(panel.data());
+            out.assign(p, p + panel.size() * sizeof panel[0]);
+          }
+          return out;
+        };
+        std::vector<uint8_t> want = repack(genericQuantDotKernels());
+        for (const QuantDotKernels *k : fastVariants())
+          ASSERT_EQ(repack(*k), want)
+              << k->name << " " << getFormatTraits(format).name.str()
+              << " rows " << r0 << " + " << count;
+      }
 }
 
 // A window starting inside the activations (t0) is the same as its tokens
@@ -381,3 +418,4 @@ TEST(QuantDot, MatmulBatchThreadsAndTheRoundingMode) {
                      figure);
     }
 }
+
