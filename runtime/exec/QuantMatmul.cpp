@@ -20,7 +20,8 @@ static constexpr int64_t kTokenBlock = 24;
 
 bool llmq::runtime::quantMatmulApplies(const WeightView &w) {
   return w.ggmlActivations && !w.grouped &&
-         (w.format == Format::Q4_K || w.format == Format::Q8_0);
+         (w.format == Format::Q4_K || w.format == Format::Q6_K ||
+          w.format == Format::Q8_0);
 }
 
 namespace {
@@ -28,7 +29,7 @@ namespace {
 struct Activations {
   std::vector<int8_t> codes;
   std::vector<float> scales;
-  std::vector<int16_t> sums;
+  std::vector<int16_t> sums, sums16;
   std::vector<int32_t> correction;
   QuantActivations view;
 };
@@ -37,20 +38,23 @@ struct Activations {
 static void quantizeActivations(Format format, const float *x, int64_t n,
                                 int64_t cols, Activations &a,
                                 ThreadPool &pool) {
-  bool kQuant = format == Format::Q4_K;
+  bool kQuant = format != Format::Q8_0;
   int64_t blocks = cols / (kQuant ? 256 : 32);
   a.codes.resize(n * cols);
   a.scales.resize(n * blocks);
-  if (kQuant)
+  if (kQuant) {
     a.sums.resize(n * blocks * 8);
-  else
+    a.sums16.resize(n * blocks * 16);
+  } else {
     a.correction.resize(n * blocks);
+  }
   pool.parallelFor(n, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       if (kQuant)
         quantizeQ8K(x + t * cols, cols, a.codes.data() + t * cols,
                     a.scales.data() + t * blocks,
-                    a.sums.data() + t * blocks * 8);
+                    a.sums.data() + t * blocks * 8,
+                    a.sums16.data() + t * blocks * 16);
       else
         quantizeQ8_0(x + t * cols, cols, a.codes.data() + t * cols,
                      a.scales.data() + t * blocks,
@@ -60,6 +64,7 @@ static void quantizeActivations(Format format, const float *x, int64_t n,
   a.view.codes = a.codes.data();
   a.view.scales = a.scales.data();
   a.view.sums = kQuant ? a.sums.data() : nullptr;
+  a.view.sums16 = kQuant ? a.sums16.data() : nullptr;
   a.view.correction = kQuant ? nullptr : a.correction.data();
   a.view.cols = cols;
   a.view.blocks = blocks;
@@ -117,6 +122,8 @@ void llmq::runtime::quantMatmul(const WeightView &w, const float *x, int64_t n,
   quantizeActivations(w.format, x, n, w.cols, a, pool);
   if (w.format == Format::Q4_K)
     run<Q4KGroupBlock>(w, a.view, n, out, pool, k.repackQ4K, k.q4K);
+  else if (w.format == Format::Q6_K)
+    run<Q6KGroupBlock>(w, a.view, n, out, pool, k.repackQ6K, k.q6K);
   else
     run<Q8_0GroupBlock>(w, a.view, n, out, pool, k.repackQ8_0, k.q8_0);
 }

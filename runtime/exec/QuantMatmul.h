@@ -1,6 +1,6 @@
 //===- QuantMatmul.h - Integer matmul of the --ggml-activations mode -*- C++ -*-===//
 //
-// For q4_K and q8_0 weights under `--ggml-activations` (WeightView::
+// For q4_K, q6_K and q8_0 weights under `--ggml-activations` (WeightView::
 // ggmlActivations), matmul quantizes each token's activations once to the
 // weight's vec_dot_type and takes integer dot products with the weights'
 // own codes, as ggml's CPU backend does (arch/QuantDot.h: layouts, kernels

@@ -83,6 +83,49 @@ void llmq::runtime::repackQ4K(const uint8_t *src, size_t rowBytes, int64_t r0,
   }
 }
 
+void llmq::runtime::repackQ6K(const uint8_t *src, size_t rowBytes, int64_t r0,
+                              int64_t count, int64_t cols,
+                              Q6KGroupBlock *out) {
+  constexpr size_t kQ6KBytes = 210;
+  int64_t blocks = cols / kSuperBlock;
+  int64_t groups = (count + kQuantGroupRows - 1) / kQuantGroupRows;
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      Q6KGroupBlock &o = out[g * blocks + b];
+      for (int64_t k = 0; k < kQuantGroupRows; ++k) {
+        int64_t row = g * kQuantGroupRows + k;
+        uint8_t codes[256] = {};
+        int8_t scales[16] = {};
+        uint16_t d = 0;
+        if (row < count) {
+          const uint8_t *block = src + (r0 + row) * rowBytes + b * kQ6KBytes;
+          const uint8_t *ql = block, *qh = block + 128;
+          std::memcpy(scales, block + 192, 16);
+          std::memcpy(&d, block + 208, 2);
+          // Column 128h + 32s + l: 4 bits of ql, 2 of qh (ggml's layout).
+          for (int h = 0; h < 2; ++h, ql += 64, qh += 32)
+            for (int l = 0; l < 32; ++l) {
+              uint8_t *c = codes + 128 * h + l;
+              c[0] = (ql[l] & 0xF) | ((qh[l] & 3) << 4);
+              c[32] = (ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4);
+              c[64] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+              c[96] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+            }
+        }
+        for (int s = 0; s < 64; ++s)
+          std::memcpy(o.q[s][k], codes + 4 * s, 4);
+        for (int j = 0; j < 16; ++j)
+          o.scales[j][k] = scales[j];
+        for (int p = 0; p < 8; ++p) {
+          o.scalePairs[p][k][0] = scales[2 * p];
+          o.scalePairs[p][k][1] = scales[2 * p + 1];
+        }
+        o.d[k] = row < count ? fp16ToFp32(d) : 0.0f;
+      }
+    }
+  }
+}
+
 void llmq::runtime::repackQ8_0(const uint8_t *src, size_t rowBytes,
                                int64_t r0, int64_t count, int64_t cols,
                                Q8_0GroupBlock *out) {
@@ -113,7 +156,8 @@ void llmq::runtime::repackQ8_0(const uint8_t *src, size_t rowBytes,
 }
 
 void llmq::runtime::quantizeQ8K(const float *x, int64_t cols, int8_t *codes,
-                                float *scales, int16_t *sums) {
+                                float *scales, int16_t *sums,
+                                int16_t *sums16) {
   for (int64_t b = 0; b < cols / kSuperBlock; ++b) {
     const float *block = x + b * kSuperBlock;
     int8_t *q = codes + b * kSuperBlock;
@@ -139,12 +183,15 @@ void llmq::runtime::quantizeQ8K(const float *x, int64_t cols, int8_t *codes,
       // A non-finite value rounds to NaN there; here the block's scale does.
       scales[b] = finite ? d : NAN;
     }
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < 16; ++j) {
       int sum = 0;
-      for (int i = 0; i < 32; ++i)
-        sum += q[32 * j + i];
-      sums[b * 8 + j] = static_cast<int16_t>(sum);
+      for (int i = 0; i < 16; ++i)
+        sum += q[16 * j + i];
+      sums16[b * 16 + j] = static_cast<int16_t>(sum);
     }
+    for (int j = 0; j < 8; ++j)
+      sums[b * 8 + j] = static_cast<int16_t>(sums16[b * 16 + 2 * j] +
+                                             sums16[b * 16 + 2 * j + 1]);
   }
 }
 
@@ -197,6 +244,36 @@ static void q4KGeneric(const Q4KGroupBlock *groups, int64_t rows,
   }
 }
 
+static void q6KGeneric(const Q6KGroupBlock *groups, int64_t rows,
+                       const QuantActivations &x, int64_t t0, int64_t tokens,
+                       float *out, int64_t ldo) {
+  int64_t blocks = x.blocks;
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int8_t *codes = x.codes + (t0 + t) * x.cols;
+    for (int64_t r = 0; r < rows; ++r) {
+      const Q6KGroupBlock *row = groups + r / kQuantGroupRows * blocks;
+      int64_t k = r % kQuantGroupRows;
+      float acc = 0;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const Q6KGroupBlock &w = row[b];
+        const int8_t *xb = codes + b * kSuperBlock;
+        const int16_t *bsum = x.sums16 + ((t0 + t) * blocks + b) * 16;
+        int32_t s = 0, c = 0;
+        for (int j = 0; j < 16; ++j) {
+          int32_t sub = 0;
+          for (int i = 0; i < 16; ++i)
+            sub += w.q[(16 * j + i) / 4][k][i % 4] * xb[16 * j + i];
+          s += w.scales[j][k] * sub;
+          c += w.scalePairs[j / 2][k][j % 2] * bsum[j];
+        }
+        float dx = x.scales[(t0 + t) * blocks + b];
+        acc = std::fma(dx * w.d[k], static_cast<float>(s - 32 * c), acc);
+      }
+      out[t * ldo + r] = acc;
+    }
+  }
+}
+
 static void q8_0Generic(const Q8_0GroupBlock *groups, int64_t rows,
                         const QuantActivations &x, int64_t t0, int64_t tokens,
                         float *out, int64_t ldo) {
@@ -221,8 +298,9 @@ static void q8_0Generic(const Q8_0GroupBlock *groups, int64_t rows,
 }
 
 const QuantDotKernels &llmq::runtime::genericQuantDotKernels() {
-  static const QuantDotKernels kernels = {"generic", q4KGeneric, q8_0Generic,
-                                          repackQ4K, repackQ8_0};
+  static const QuantDotKernels kernels = {"generic",  q4KGeneric, q8_0Generic,
+                                          repackQ4K,  repackQ8_0, q6KGeneric,
+                                          repackQ6K};
   return kernels;
 }
 

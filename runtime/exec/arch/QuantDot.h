@@ -21,6 +21,12 @@
 //     S = sum_j sc_j * (sum_i q_i * x_i),  M = sum_j m_j * bsum_j  (int32,
 //     exact); acc starts at +0 and per super-block in order:
 //     acc = fma(dx * d, float(S), acc); acc = fma(-(dx * dmin), float(M), acc)
+//   q6_K (super-blocks of 256, 16 sub-blocks j of 16 columns, signed int8
+//   scale sc_j, f16 d; stored codes q in 0..63 stand for q - 32; q8_K
+//   activations, bsum16_j = sum of the 16 codes of sub-block j):
+//     S = sum_j sc_j * (sum_i q_i * x_i) - 32 * sum_j sc_j * bsum16_j
+//     (int32, exact); acc starts at +0 and per super-block in order:
+//     acc = fma(dx * d, float(S), acc)
 //   q8_0 (blocks of 32, f16 scale each; q8_0 activations, f16 scale dx):
 //     S = sum_i w_i * x_i (int32, exact); acc starts at +0 and per block in
 //     order: acc = fma(dx * d, float(S), acc)
@@ -63,6 +69,23 @@ static_assert(sizeof(Q4KGroupBlock) == 4096 + 512 + 256 + 128,
               "no padding in a repacked q4_K block");
 
 //===----------------------------------------------------------------------===//
+// Repacked q6_K: per group of 16 rows, per super-block of 256 columns:
+//===----------------------------------------------------------------------===//
+struct alignas(64) Q6KGroupBlock {
+  /// Unsigned codes 0..63 (the stored value before its -32), [column / 4]
+  /// [row][column % 4].
+  uint8_t q[64][kQuantGroupRows][4];
+  /// The 16 signed sub-block scales, [sub-block][row].
+  int32_t scales[16][kQuantGroupRows];
+  /// The same in int16 pairs (sc_2p, sc_2p+1) per row: [pair][row][2].
+  int16_t scalePairs[8][kQuantGroupRows][2];
+  /// The rows' f16 d as f32.
+  float d[kQuantGroupRows];
+};
+static_assert(sizeof(Q6KGroupBlock) == 4096 + 1024 + 512 + 64,
+              "no padding in a repacked q6_K block");
+
+//===----------------------------------------------------------------------===//
 // Repacked q8_0: per group of 16 rows, per block of 32 columns:
 //===----------------------------------------------------------------------===//
 struct alignas(64) Q8_0GroupBlock {
@@ -79,6 +102,9 @@ static_assert(sizeof(Q8_0GroupBlock) == 512 + 64,
 /// 256 blocks each; rows past `count` in the last group are zero.
 void repackQ4K(const uint8_t *src, size_t rowBytes, int64_t r0, int64_t count,
                int64_t cols, Q4KGroupBlock *out);
+/// The same for q6_K.
+void repackQ6K(const uint8_t *src, size_t rowBytes, int64_t r0, int64_t count,
+               int64_t cols, Q6KGroupBlock *out);
 /// The same for q8_0 (cols / 32 blocks per group).
 void repackQ8_0(const uint8_t *src, size_t rowBytes, int64_t r0,
                 int64_t count, int64_t cols, Q8_0GroupBlock *out);
@@ -93,6 +119,8 @@ struct QuantActivations {
   const int8_t *codes = nullptr;
   const float *scales = nullptr;
   const int16_t *sums = nullptr;       ///< q8_K
+  /// q8_K: the 16 sums of 16 codes, sums16[(t * blocks + b) * 16 + j].
+  const int16_t *sums16 = nullptr;
   const int32_t *correction = nullptr; ///< q8_0
   int64_t cols = 0, blocks = 0;
 };
@@ -100,7 +128,7 @@ struct QuantActivations {
 /// q8_K of one row (cols a multiple of 256), as GgmlActivations.cpp rounds
 /// it: d * code equals that rounding's value for every element.
 void quantizeQ8K(const float *x, int64_t cols, int8_t *codes, float *scales,
-                 int16_t *sums);
+                 int16_t *sums, int16_t *sums16);
 /// q8_0 of one row (cols a multiple of 32) by the registry's q8_0 quantizer,
 /// scales as f32.
 void quantizeQ8_0(const float *x, int64_t cols, int8_t *codes, float *scales,
@@ -111,6 +139,9 @@ void quantizeQ8_0(const float *x, int64_t cols, int8_t *codes, float *scales,
 using Q4KGemmFn = void (*)(const Q4KGroupBlock *groups, int64_t rows,
                            const QuantActivations &x, int64_t t0,
                            int64_t tokens, float *out, int64_t ldo);
+using Q6KGemmFn = void (*)(const Q6KGroupBlock *groups, int64_t rows,
+                           const QuantActivations &x, int64_t t0,
+                           int64_t tokens, float *out, int64_t ldo);
 using Q8_0GemmFn = void (*)(const Q8_0GroupBlock *groups, int64_t rows,
                             const QuantActivations &x, int64_t t0,
                             int64_t tokens, float *out, int64_t ldo);
@@ -118,6 +149,8 @@ using Q8_0GemmFn = void (*)(const Q8_0GroupBlock *groups, int64_t rows,
 /// repackQ4K's and repackQ8_0's signatures.
 using RepackQ4KFn = void (*)(const uint8_t *src, size_t rowBytes, int64_t r0,
                              int64_t count, int64_t cols, Q4KGroupBlock *out);
+using RepackQ6KFn = void (*)(const uint8_t *src, size_t rowBytes, int64_t r0,
+                             int64_t count, int64_t cols, Q6KGroupBlock *out);
 using RepackQ8_0Fn = void (*)(const uint8_t *src, size_t rowBytes, int64_t r0,
                               int64_t count, int64_t cols,
                               Q8_0GroupBlock *out);
@@ -130,6 +163,8 @@ struct QuantDotKernels {
   Q8_0GemmFn q8_0;
   RepackQ4KFn repackQ4K;
   RepackQ8_0Fn repackQ8_0;
+  Q6KGemmFn q6K;
+  RepackQ6KFn repackQ6K;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

@@ -105,6 +105,63 @@ static void q4KTile(const Q4KGroupBlock *w, int64_t rows,
 }
 
 template <int Tokens>
+static void q6KTile(const Q6KGroupBlock *w, int64_t rows,
+                    const QuantActivations &x, int64_t t0, float *out,
+                    int64_t ldo) {
+  const int64_t blocks = x.blocks;
+  const __m256i lowHalf = _mm256_set1_epi32(0xFFFF);
+  __m256 acc[Tokens][2];
+  for (int t = 0; t < Tokens; ++t)
+    acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+  const int8_t *codes[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    codes[t] = x.codes + (t0 + t) * x.cols;
+  for (int64_t b = 0; b < blocks; ++b, ++w) {
+    __m256i s[Tokens][2];
+    for (int t = 0; t < Tokens; ++t)
+      s[t][0] = s[t][1] = _mm256_setzero_si256();
+    for (int j = 0; j < 16; ++j) {
+      // The signed scale in both int16 halves of each lane.
+      __m256i scale[2];
+      for (int h = 0; h < 2; ++h) {
+        __m256i sc = load(w->scales[j] + 8 * h);
+        scale[h] = _mm256_or_si256(_mm256_and_si256(sc, lowHalf),
+                                   _mm256_slli_epi32(sc, 16));
+      }
+      for (int step = 4 * j; step < 4 * j + 4; ++step) {
+        __m256i wv[2] = {load(w->q[step][0]), load(w->q[step][8])};
+        for (int t = 0; t < Tokens; ++t) {
+          __m256i xv = broadcast4(codes[t] + b * 256 + 4 * step);
+          for (int h = 0; h < 2; ++h)
+            s[t][h] = _mm256_add_epi32(
+                s[t][h], _mm256_madd_epi16(_mm256_maddubs_epi16(wv[h], xv),
+                                           scale[h]));
+        }
+      }
+    }
+    for (int t = 0; t < Tokens; ++t) {
+      int64_t at = (t0 + t) * blocks + b;
+      const int8_t *sums =
+          reinterpret_cast<const int8_t *>(x.sums16 + at * 16);
+      __m256 dx = _mm256_set1_ps(x.scales[at]);
+      for (int h = 0; h < 2; ++h) {
+        __m256i c = _mm256_setzero_si256();
+        for (int p = 0; p < 8; ++p)
+          c = _mm256_add_epi32(
+              c, _mm256_madd_epi16(load(w->scalePairs[p][8 * h]),
+                                   broadcast4(sums + 4 * p)));
+        __m256i total = _mm256_sub_epi32(s[t][h], _mm256_slli_epi32(c, 5));
+        acc[t][h] =
+            _mm256_fmadd_ps(_mm256_mul_ps(dx, _mm256_load_ps(w->d + 8 * h)),
+                            _mm256_cvtepi32_ps(total), acc[t][h]);
+      }
+    }
+  }
+  for (int t = 0; t < Tokens; ++t)
+    storeRows(acc[t], rows, out + t * ldo);
+}
+
+template <int Tokens>
 static void q8_0Tile(const Q8_0GroupBlock *w, int64_t rows,
                      const QuantActivations &x, int64_t t0, float *out,
                      int64_t ldo) {
@@ -159,6 +216,9 @@ static constexpr auto tiles(std::integer_sequence<int, Tokens...>) {
 template <int T> struct Q4KKernel {
   static constexpr TileFn<Q4KGroupBlock> fn = q4KTile<T>;
 };
+template <int T> struct Q6KKernel {
+  static constexpr TileFn<Q6KGroupBlock> fn = q6KTile<T>;
+};
 template <int T> struct Q8_0Kernel {
   static constexpr TileFn<Q8_0GroupBlock> fn = q8_0Tile<T>;
 };
@@ -181,7 +241,7 @@ const QuantDotKernels *llmq::runtime::avx2QuantDotKernels() {
   static const QuantDotKernels kernels = {
       "avx2", gemm<Q4KGroupBlock, kQ4KTokenTile, Q4KKernel>,
       gemm<Q8_0GroupBlock, kQ8_0TokenTile, Q8_0Kernel>, repackQ4K,
-      repackQ8_0};
+      repackQ8_0, gemm<Q6KGroupBlock, kQ4KTokenTile, Q6KKernel>, repackQ6K};
   static const bool supported =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return supported ? &kernels : nullptr;

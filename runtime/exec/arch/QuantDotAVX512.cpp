@@ -108,6 +108,70 @@ static void q4KTile(const Q4KGroupBlock *groups, int64_t stride, int64_t rows,
 }
 
 template <int Groups, int Tokens>
+static void q6KTile(const Q6KGroupBlock *groups, int64_t stride, int64_t rows,
+                    const QuantActivations &x, int64_t t0, float *out,
+                    int64_t ldo) {
+  const int64_t blocks = x.blocks;
+  __m512 acc[Groups][Tokens];
+  for (int g = 0; g < Groups; ++g)
+    for (int t = 0; t < Tokens; ++t)
+      acc[g][t] = _mm512_setzero_ps();
+  const int8_t *codes[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    codes[t] = x.codes + (t0 + t) * x.cols;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const Q6KGroupBlock *w[Groups];
+    for (int g = 0; g < Groups; ++g)
+      w[g] = groups + g * stride + b;
+    __m512i s[Groups][Tokens];
+    for (int g = 0; g < Groups; ++g)
+      for (int t = 0; t < Tokens; ++t)
+        s[g][t] = _mm512_setzero_si512();
+    for (int j = 0; j < 16; ++j) {
+      __m512i sub[Groups][Tokens];
+      for (int g = 0; g < Groups; ++g)
+        for (int t = 0; t < Tokens; ++t)
+          sub[g][t] = _mm512_setzero_si512();
+      for (int step = 4 * j; step < 4 * j + 4; ++step) {
+        __m512i wv[Groups];
+        for (int g = 0; g < Groups; ++g)
+          wv[g] = _mm512_load_si512(w[g]->q[step]);
+        for (int t = 0; t < Tokens; ++t) {
+          __m512i xv = broadcast4(codes[t] + b * 256 + 4 * step);
+          for (int g = 0; g < Groups; ++g)
+            sub[g][t] = _mm512_dpbusd_epi32(sub[g][t], wv[g], xv);
+        }
+      }
+      for (int g = 0; g < Groups; ++g) {
+        __m512i scale = _mm512_load_si512(w[g]->scales[j]);
+        for (int t = 0; t < Tokens; ++t)
+          s[g][t] = _mm512_add_epi32(s[g][t],
+                                     _mm512_mullo_epi32(sub[g][t], scale));
+      }
+    }
+    for (int t = 0; t < Tokens; ++t) {
+      int64_t at = (t0 + t) * blocks + b;
+      const int8_t *sums =
+          reinterpret_cast<const int8_t *>(x.sums16 + at * 16);
+      __m512 dx = _mm512_set1_ps(x.scales[at]);
+      for (int g = 0; g < Groups; ++g) {
+        __m512i c = _mm512_setzero_si512();
+        for (int p = 0; p < 8; ++p)
+          c = _mm512_dpwssd_epi32(c, _mm512_load_si512(w[g]->scalePairs[p]),
+                                  broadcast4(sums + 4 * p));
+        __m512i total = _mm512_sub_epi32(s[g][t], _mm512_slli_epi32(c, 5));
+        acc[g][t] = _mm512_fmadd_ps(_mm512_mul_ps(dx, _mm512_load_ps(w[g]->d)),
+                                    _mm512_cvtepi32_ps(total), acc[g][t]);
+      }
+    }
+  }
+  for (int t = 0; t < Tokens; ++t)
+    for (int g = 0; g < Groups; ++g)
+      _mm512_mask_storeu_ps(out + t * ldo + g * 16, rowMask(rows - g * 16),
+                            acc[g][t]);
+}
+
+template <int Groups, int Tokens>
 static void q8_0Tile(const Q8_0GroupBlock *groups, int64_t stride,
                      int64_t rows, const QuantActivations &x, int64_t t0,
                      float *out, int64_t ldo) {
@@ -167,6 +231,9 @@ static constexpr auto tileRow(std::integer_sequence<int, Tokens...>) {
 
 template <int G, int T> struct Q4KKernel {
   static constexpr TileFn<Q4KGroupBlock> fn = q4KTile<G, T>;
+};
+template <int G, int T> struct Q6KKernel {
+  static constexpr TileFn<Q6KGroupBlock> fn = q6KTile<G, T>;
 };
 template <int G, int T> struct Q8_0Kernel {
   static constexpr TileFn<Q8_0GroupBlock> fn = q8_0Tile<G, T>;
@@ -344,7 +411,8 @@ static void repackQ8_0AVX512(const uint8_t *src, size_t rowBytes, int64_t r0,
 const QuantDotKernels *llmq::runtime::avx512QuantDotKernels() {
   static const QuantDotKernels kernels = {
       "avx512-vnni", gemm<Q4KGroupBlock, Q4KKernel>,
-      gemm<Q8_0GroupBlock, Q8_0Kernel>, repackQ4KAVX512, repackQ8_0AVX512};
+      gemm<Q8_0GroupBlock, Q8_0Kernel>, repackQ4KAVX512, repackQ8_0AVX512,
+      gemm<Q6KGroupBlock, Q6KKernel>, repackQ6K};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") &&

@@ -4,7 +4,7 @@
 // integer sums are exact); the AVX2 and AVX-512 VNNI variants (where this
 // CPU has them) must give the portable variant's bits on odd shapes: 1, 2, 7
 // and 256 tokens, rows not a multiple of a 16-row group or of the 32-row
-// tile, codes at the ends of their ranges. matmul's integer path must give a
+// tile, codes at the ends of their ranges; for q4_K, q6_K and q8_0. matmul's integer path must give a
 // token the same bits alone or in a window and at any thread count, and stay
 // within rounding of what the mode computed before it (activations rounded
 // the same way, then an f32 product with the dequantized weights).
@@ -71,12 +71,15 @@ static std::vector<uint8_t> weights(Format format, int64_t rows, int64_t cols,
   std::mt19937 rng(seed);
   for (uint8_t &b : out)
     b = static_cast<uint8_t>(rng());
-  // Finite, moderate fp16 scales (d and dmin of q4_K, d of q8_0).
-  size_t block = format == Format::Q4_K ? 144 : 34;
+  // Finite, moderate fp16 scales (d and dmin of q4_K, d of q6_K and q8_0).
+  size_t block = format == Format::Q4_K   ? 144
+                 : format == Format::Q6_K ? 210
+                                          : 34;
+  size_t dAt = format == Format::Q6_K ? 208 : 0;
   for (size_t at = 0; at < out.size(); at += block) {
     uint16_t d = fp32ToFp16(std::ldexp(1.0f + (rng() % 100) / 100.0f,
                                        -static_cast<int>(rng() % 12)));
-    std::memcpy(&out[at], &d, 2);
+    std::memcpy(&out[at + dAt], &d, 2);
     if (format == Format::Q4_K) {
       uint16_t dmin = fp32ToFp16(std::ldexp(1.0f, -static_cast<int>(rng() % 14)));
       std::memcpy(&out[at + 2], &dmin, 2);
@@ -102,29 +105,36 @@ namespace {
 struct Quantized {
   std::vector<int8_t> codes;
   std::vector<float> scales;
-  std::vector<int16_t> sums;
+  std::vector<int16_t> sums, sums16;
   std::vector<int32_t> correction;
   QuantActivations view;
 
   Quantized(Format format, const std::vector<float> &x, int64_t tokens,
             int64_t cols) {
-    bool k = format == Format::Q4_K;
+    bool k = format != Format::Q8_0;
     int64_t blocks = cols / (k ? 256 : 32);
     codes.resize(tokens * cols);
     scales.resize(tokens * blocks);
     sums.resize(tokens * blocks * 8);
+    sums16.resize(tokens * blocks * 16);
     correction.resize(tokens * blocks);
     for (int64_t t = 0; t < tokens; ++t) {
       if (k)
         quantizeQ8K(x.data() + t * cols, cols, codes.data() + t * cols,
-                    scales.data() + t * blocks, sums.data() + t * blocks * 8);
+                    scales.data() + t * blocks, sums.data() + t * blocks * 8,
+                    sums16.data() + t * blocks * 16);
       else
         quantizeQ8_0(x.data() + t * cols, cols, codes.data() + t * cols,
                      scales.data() + t * blocks,
                      correction.data() + t * blocks);
     }
-    view = {codes.data(), scales.data(), sums.data(), correction.data(), cols,
-            blocks};
+    view.codes = codes.data();
+    view.scales = scales.data();
+    view.sums = sums.data();
+    view.sums16 = sums16.data();
+    view.correction = correction.data();
+    view.cols = cols;
+    view.blocks = blocks;
   }
 };
 } // namespace
@@ -143,6 +153,11 @@ static std::vector<float> gemm(const QuantDotKernels &kernels, Format format,
     kernels.repackQ4K(w.data(), rowBytes(format, cols), 0, rows, cols,
                       panel.data());
     kernels.q4K(panel.data(), rows, x.view, t0, tokens, out.data(), ldo);
+  } else if (format == Format::Q6_K) {
+    std::vector<Q6KGroupBlock> panel(groups * x.view.blocks);
+    kernels.repackQ6K(w.data(), rowBytes(format, cols), 0, rows, cols,
+                      panel.data());
+    kernels.q6K(panel.data(), rows, x.view, t0, tokens, out.data(), ldo);
   } else {
     std::vector<Q8_0GroupBlock> panel(groups * x.view.blocks);
     kernels.repackQ8_0(w.data(), rowBytes(format, cols), 0, rows, cols,
@@ -155,7 +170,7 @@ static std::vector<float> gemm(const QuantDotKernels &kernels, Format format,
 TEST(QuantDot, VariantsEqualPortableBits) {
   if (fastVariants().empty())
     GTEST_SKIP() << "this CPU runs only the portable variant";
-  for (Format format : {Format::Q4_K, Format::Q8_0})
+  for (Format format : {Format::Q4_K, Format::Q6_K, Format::Q8_0})
     for (int64_t cols : {256, 768})
       for (int64_t rows : {1, 15, 16, 17, 33, 70})
         for (int64_t tokens : {1, 2, 7, 256})
@@ -218,7 +233,7 @@ TEST(QuantDot, RepackedBytesEqualPortable) {
 // A window starting inside the activations (t0) is the same as its tokens
 // computed from the start.
 TEST(QuantDot, TokenOffset) {
-  for (Format format : {Format::Q4_K, Format::Q8_0}) {
+  for (Format format : {Format::Q4_K, Format::Q6_K, Format::Q8_0}) {
     int64_t rows = 37, cols = 512, tokens = 9;
     std::vector<uint8_t> w = weights(format, rows, cols, 3, false);
     Quantized x(format, activations(tokens, cols, 4), tokens, cols);
@@ -239,11 +254,11 @@ TEST(QuantDot, TokenOffset) {
 // roundActivationsLikeGgml's value bit for bit; the q8_K sums and the q8_0
 // corrections are those of the codes.
 TEST(QuantDot, ActivationsAreTheModesRounding) {
-  for (Format format : {Format::Q4_K, Format::Q8_0}) {
+  for (Format format : {Format::Q4_K, Format::Q6_K, Format::Q8_0}) {
     int64_t cols = 1024, tokens = 3;
     std::vector<float> x = activations(tokens, cols, 9);
     Quantized q(format, x, tokens, cols);
-    int64_t block = format == Format::Q4_K ? 256 : 32;
+    int64_t block = format == Format::Q8_0 ? 32 : 256;
     for (int64_t t = 0; t < tokens; ++t) {
       std::vector<float> rounded(x.begin() + t * cols,
                                  x.begin() + (t + 1) * cols);
@@ -258,12 +273,18 @@ TEST(QuantDot, ActivationsAreTheModesRounding) {
       }
       for (int64_t b = 0; b < cols / block; ++b) {
         const int8_t *codes = q.codes.data() + t * cols + b * block;
-        if (format == Format::Q4_K) {
+        if (format != Format::Q8_0) {
           for (int j = 0; j < 8; ++j) {
             int sum = 0;
             for (int i = 0; i < 32; ++i)
               sum += codes[32 * j + i];
             EXPECT_EQ(q.sums[(t * (cols / block) + b) * 8 + j], sum);
+          }
+          for (int j = 0; j < 16; ++j) {
+            int sum = 0;
+            for (int i = 0; i < 16; ++i)
+              sum += codes[16 * j + i];
+            EXPECT_EQ(q.sums16[(t * (cols / block) + b) * 16 + j], sum);
           }
         } else {
           int sum = 0;
@@ -346,9 +367,9 @@ static WeightView view(Format format, const std::vector<uint8_t> &bytes,
 // 8.1e-8 on these shapes, q4_K and q8_0, quantized and random codes).
 TEST(QuantDot, MatmulBatchThreadsAndTheRoundingMode) {
   int64_t rows = 75, n = 13;
-  for (Format format : {Format::Q4_K, Format::Q8_0})
+  for (Format format : {Format::Q4_K, Format::Q6_K, Format::Q8_0})
     for (bool randomBytes : {false, true}) {
-      int64_t cols = format == Format::Q4_K ? 512 : 224;
+      int64_t cols = format == Format::Q8_0 ? 224 : 512;
       std::vector<uint8_t> bytes = weights(format, rows, cols, 21, randomBytes);
       std::vector<float> xs = activations(n, cols, 22);
       WeightView w = view(format, bytes, rows, cols, true);
