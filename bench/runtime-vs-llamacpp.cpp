@@ -8,7 +8,10 @@
 //   - perplexity: quant-run ppl against llama-perplexity on each file, same
 //     text, same windows of --ctx, --threads threads; tokens/s of both (time
 //     spent evaluating windows, load and tokenization excluded), the ratio,
-//     and both processes' peak RSS next to the file's size;
+//     the ratio of the whole processes' CPU times, and both processes' peak
+//     RSS next to the file's size; for q8_0 and q4_K also quant-run
+//     --ggml-activations (integer products on q8-quantized activations, as
+//     llama.cpp computes; rows "T+ga");
 //   - importance matrix: quant-opt --llmq-imatrix against llama-imatrix on
 //     the f16 file over the same --imatrix-tokens tokens in windows of --ctx;
 //     wall time of both and the ratio, and llmq's split between the forward
