@@ -3,9 +3,9 @@
 // The `--ggml-activations` mode's batched path for ggml weights, as ggml's CPU
 // backend computes them: activations are quantized once per token to the
 // weight's vec_dot_type (q8_K for q4_K and q6_K, q8_0 for q8_0; the codes
-// and scales GgmlActivations.cpp rounds to), weights stay in their integer codes,
-// and
-// each output element sums integer products exactly, then scales them in f32.
+// and scales GgmlActivations.cpp rounds to), weights stay in their integer
+// codes, and each output element sums integer products exactly, then scales
+// them in f32.
 //
 // Weight panels are repacked once per matmul call into groups of 16 rows
 // interleaved 4 columns at a time ([column / 4][row][4 bytes]), so one
