@@ -8,7 +8,10 @@
 //   - perplexity: quant-run ppl against llama-perplexity on each file, same
 //     text, same windows of --ctx, --threads threads; tokens/s of both (time
 //     spent evaluating windows, load and tokenization excluded), the ratio,
-//     and both processes' peak RSS next to the file's size;
+//     the ratio of the whole processes' CPU times, and both processes' peak
+//     RSS next to the file's size; for q8_0 and q4_K also quant-run
+//     --ggml-activations (integer products on q8-quantized activations, as
+//     llama.cpp computes; rows "T+ga");
 //   - importance matrix: quant-opt --llmq-imatrix against llama-imatrix on
 //     the f16 file over the same --imatrix-tokens tokens in windows of --ctx;
 //     wall time of both and the ratio, and llmq's split between the forward
@@ -202,7 +205,7 @@ Shape llama8BShape() {
 }
 
 struct Run {
-  double seconds = 0;
+  double seconds = 0, cpuSeconds = 0;
   long rssKiB = -1;
   std::string out, err;
   bool ok() const { return rssKiB >= 0; }
@@ -215,7 +218,7 @@ Run run(const BenchOptions &o, const std::string &label,
   Run r;
   std::string out = o.work + "/" + label + ".out",
               err = o.work + "/" + label + ".err";
-  r.rssKiB = runMeasured(args, &r.seconds, out, err);
+  r.rssKiB = runMeasured(args, &r.seconds, out, err, &r.cpuSeconds);
   r.out = readText(out);
   r.err = readText(err);
   if (!r.ok()) {
@@ -432,15 +435,25 @@ int main(int argc, char **argv) {
   printf("\nperplexity (quant-run ppl --ctx %lld vs llama-perplexity -c %lld "
          "--chunks %lld; tokens/s over the windows, load excluded)\n",
          (long long)ctx, (long long)ctx, (long long)pplWindows);
-  printf("  %-6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "type", "llmq t/s",
-         "llama t/s", "ratio", "file MiB", "llmq RSS", "llama RSS", "llmq ppl",
-         "llama ppl");
+  printf("  %-7s %9s %9s %7s %7s %9s %9s %9s %9s %9s\n", "type",
+         "llmq t/s", "llama t/s", "ratio", "cpu", "file MiB", "llmq RSS",
+         "llama RSS", "llmq ppl", "llama ppl");
   std::map<std::string, double> llmqRate, llamaRate;
   for (const std::string &type : types) {
     Run mine = run(o, "ppl-llmq-" + type,
                    {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
                     "--ctx", std::to_string(ctx), "--threads", threads,
                     "--json"});
+    // The --ggml-activations mode, where it has its integer path.
+    Run ggml;
+    if (type == "q4_K" || type == "q8_0") {
+      ggml = run(o, "ppl-llmq-ga-" + type,
+                 {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
+                  "--ctx", std::to_string(ctx), "--threads", threads,
+                  "--json", "--ggml-activations"});
+      if (!ggml.ok())
+        return 1;
+    }
     Run theirs =
         run(o, "ppl-llama-" + type,
             {perplexityTool, "-m", gguf[type], "-f", pplPath, "-c",
@@ -463,14 +476,23 @@ int main(int argc, char **argv) {
     }
     llmqRate[type] = jsonNumber(mine.out, "tokens_per_second");
     llamaRate[type] = chunks * ctx / evalSeconds;
-    printf("  %-6s %9.1f %9.1f %6.2fx %9.1f %9.1f %9.1f %9.3g %9.3g\n",
-           type.c_str(), llmqRate[type], llamaRate[type],
-           llmqRate[type] / llamaRate[type], mib(fileBytes(gguf[type])),
-           rssMiB(mine), rssMiB(theirs), jsonNumber(mine.out, "ppl"),
-           strtod(log.c_str() + log.find("PPL = ") + 6, nullptr));
+    double llamaPpl = strtod(log.c_str() + log.find("PPL = ") + 6, nullptr);
+    auto row = [&](const std::string &label, const Run &r, double rate) {
+      printf("  %-7s %9.1f %9.1f %6.2fx %6.2fx %9.1f %9.1f %9.1f %9.4g "
+             "%9.4g\n",
+             label.c_str(), rate, llamaRate[type], rate / llamaRate[type],
+             theirs.cpuSeconds / r.cpuSeconds, mib(fileBytes(gguf[type])),
+             rssMiB(r), rssMiB(theirs), jsonNumber(r.out, "ppl"), llamaPpl);
+    };
+    row(type, mine, llmqRate[type]);
+    if (ggml.ok())
+      row(type + "+ga", ggml, jsonNumber(ggml.out, "tokens_per_second"));
     fflush(stdout);
   }
-  printf("  (ratio: llmq over llama.cpp; RSS in MiB, peak resident memory of "
+  printf("  (ratio: llmq over llama.cpp; cpu: llama.cpp's CPU time over "
+         "llmq's, whole processes, load included; T+ga: quant-run "
+         "--ggml-activations, integer products on q8-quantized activations "
+         "as llama.cpp computes them; RSS in MiB, peak resident memory of "
          "the whole process; ppl differ by design: llama-perplexity scores "
          "the second half of each window)\n");
 
