@@ -46,6 +46,7 @@ struct ArtifactOptions {
   /// Quantize each shard in blocks of its own where block scales would cross
   /// a shard boundary, instead of refusing.
   bool reblock = false;
+  /// Threads converting rows; 0: mlir::llmq::getWorkerThreads's setting.
   unsigned threads = 0;
 };
 
