@@ -17,6 +17,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/CheckedArith.h"
 #include "formats/Formats.h"
 #include "formats/TensorFormat.h"
@@ -649,7 +650,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
 
   // Measure every candidate of every quantizable weight.
   unsigned numThreads =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-assign-bits");
   ::llmq::runtime::ThreadPool pool(numThreads);
   auto sources = std::make_unique<WeightSources>();
   for (Item &item : items) {

@@ -15,6 +15,7 @@
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "passes/awq/AwqSearch.h"
 #include "runtime/eval/Corpus.h"
@@ -201,7 +202,7 @@ LogicalResult AwqPass::run(ModelOp model) {
   });
 
   unsigned workers =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-awq");
   ::llmq::runtime::ThreadPool pool(workers);
   int64_t layers = model.getNumLayers();
   std::vector<std::array<::llmq::awq::InputStats, 4>> stats(layers);

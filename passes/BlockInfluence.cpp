@@ -10,6 +10,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -75,7 +76,7 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
   int64_t layers = model.getNumLayers(), hidden = model.getHiddenSize();
   std::vector<double> cosSum(layers, 0), angleSum(layers, 0);
   int64_t positions = 0;
-  unsigned workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned workers = getWorkerThreads(model, threads, "llmq-block-influence");
   ::llmq::runtime::ThreadPool pool(workers);
   ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
   // Each token's cosine is computed on its own (the pool splits the

@@ -18,6 +18,7 @@
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/quant/Gptq.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -246,7 +247,7 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail(llvm::toString(runtimeModel.takeError()));
 
   unsigned workers =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-gptq");
   ::llmq::runtime::ThreadPool pool(workers);
   ::llmq::gptq::ParallelFor parallelFor =
       [&](int64_t n, const std::function<void(int64_t, int64_t)> &fn) {

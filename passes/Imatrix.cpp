@@ -12,6 +12,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/Imatrix.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -200,7 +201,7 @@ LogicalResult ImatrixPass::run(ModelOp model) {
     int64_t layers = model.getNumLayers();
     std::vector<std::array<Sums, 4>> sums(layers);
     unsigned workers =
-        threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+        getWorkerThreads(model, threads, "llmq-imatrix");
     ::llmq::runtime::ThreadPool pool(workers);
     ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
     using Clock = std::chrono::steady_clock;

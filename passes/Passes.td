@@ -18,7 +18,7 @@ def BlockInfluence : Pass<"llmq-block-influence", "::mlir::ModuleOp"> {
     Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
     Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
     Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numBlocks", "num-blocks", "blocks measured">,
@@ -107,7 +107,7 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "write the imatrix GGUF here">,
     Option<"inFile", "in", "std::string", "", "read this imatrix GGUF instead of computing one">,
     Option<"printTiming", "print-timing", "bool", "false", "print on stderr the seconds spent in the forward passes and in the observer">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numMatrices", "num-matrices", "matrices in the imatrix">,
@@ -150,7 +150,7 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numGroups", "num-groups", "groups of linears searched">,
@@ -195,7 +195,7 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
     Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
     Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,
@@ -233,7 +233,7 @@ def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
     Option<"numTokens", "tokens", "int64_t", "16384", "calibration tokens used at most">,
     Option<"topK", "top-k", "int64_t", "1", "how many super weights to keep">,
     Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numSuperWeights", "num-super-weights", "super weights found">,
@@ -302,7 +302,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     ListOption<"tensorTypes", "tensor-type", "std::string", "REGEX=FORMAT overrides, first match wins (GGUF names with .weight)">,
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
     Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,

@@ -18,6 +18,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -152,7 +153,7 @@ LogicalResult SuperWeightsPass::contribution(ModelOp model,
   int64_t layers = rm.layers.size();
   std::vector<std::array<Sums, 4>> sums(layers);
   unsigned workers =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-super-weights");
   ::llmq::runtime::ThreadPool pool(workers);
   int64_t window = std::min<int64_t>(contextSize, stream.size());
   ::llmq::runtime::Session session(rm, pool, window);
@@ -386,7 +387,7 @@ LogicalResult SuperWeightsPass::run(ModelOp model) {
     // Best candidate per (layer, row, col).
     std::map<std::tuple<int64_t, int64_t, int64_t>, Candidate> best;
     unsigned workers =
-        threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+        getWorkerThreads(model, threads, "llmq-super-weights");
     ::llmq::runtime::ThreadPool pool(workers);
     ::llmq::runtime::Session session(rm, pool, promptTokens);
     std::vector<float> out, wrow;

@@ -49,6 +49,7 @@ struct ArtifactOptions {
   /// Also write each graph lowered to upstream dialects
   /// (--llmq-graph-to-linalg), beside the llmq_graph form.
   bool linalgGraphs = false;
+  /// Threads converting rows; 0: mlir::llmq::getWorkerThreads's setting.
   unsigned threads = 0;
 };
 

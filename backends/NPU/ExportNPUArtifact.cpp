@@ -6,7 +6,9 @@
 #include "backends/NPU/Manifest.h"
 #include "backends/NPU/WriteShards.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/LocatedError.h"
 #include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/ReadFile.h"
 #include "formats/files/OutputPaths.h"
@@ -19,7 +21,6 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 
@@ -134,7 +135,8 @@ llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
                               bool replaceExisting) {
   auto models = module.getOps<mlir::llmq::ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
-    return exportError("export-npu-artifact: expected exactly one llmq.model");
+    return mlir::llmq::errorAt(
+        module, "export-npu-artifact: expected exactly one llmq.model");
   mlir::llmq::ModelOp model = *models.begin();
   // The output may neither be nor contain a file the model reads, nor
   // replace an existing directory unasked: refused before any work.
@@ -143,10 +145,8 @@ llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
     return err;
   auto plan = planArtifact(model, options);
   if (!plan)
-    return exportError("export-npu-artifact: " +
-                       llvm::toString(plan.takeError()));
-  if (options.threads)
-    llvm::parallel::strategy = llvm::hardware_concurrency(options.threads);
+    return mlir::llmq::errorAt(model, "export-npu-artifact: " +
+                                          llvm::toString(plan.takeError()));
 
   auto staging = StagingDirectory::create(outputDir, replaceExisting);
   if (!staging)
@@ -157,7 +157,10 @@ llvm::Error exportNPUArtifact(mlir::ModuleOp module, StringRef outputDir,
       return exportError(pathIn(dir, sub) + ": cannot create: " +
                          ec.message());
   ManifestInput manifest{model, &*plan, {}, {}, {}};
-  auto ranks = writeShards(model, *plan, dir);
+  auto ranks = writeShards(
+      model, *plan, dir,
+      mlir::llmq::getWorkerThreads(model, options.threads,
+                                   "export-npu-artifact"));
   if (!ranks)
     return ranks.takeError();
   manifest.ranks = std::move(*ranks);

@@ -19,6 +19,7 @@
 #include "dialects/Graph/GraphOps.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/OutputPaths.h"
 #include "passes/Passes.h"
@@ -96,6 +97,11 @@ int main(int argc, char **argv) {
   // so every option registered by now, other than the generic ones (--help,
   // --version), is libLLVM's and is hidden. The options still work.
   llvm::cl::HideUnrelatedOptions(llvm::ArrayRef<const llvm::cl::OptionCategory *>{});
+  // The one worker-thread setting of llmq's passes (dialects/Llmq/
+  // Threading.h): --threads N, which a pass's threads= overrides and
+  // --mlir-disable-threading turns into 1.
+  static llvm::cl::OptionCategory llmqCategory("llmq options");
+  mlir::llmq::registerThreadingOptions(llmqCategory);
 
   // The op's text (for a model, the whole module) only with
   // --mlir-print-op-on-diagnostic.
