@@ -10,14 +10,9 @@
 
 #include "passes/assign/Sensitivity.h"
 
-#include "dialects/Llmq/LlmqOps.h"
-#include "frontends/HF/ImportHF.h"
+#include "KjvTiny.h"
 #include "passes/assign/ErrorMeasure.h"
-#include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
 
 #include <gtest/gtest.h>
 
@@ -29,25 +24,12 @@ namespace {
 
 const char *kText = LLMQ_TEST_MODELS_DIR "/README.md";
 
-struct KjvTinyProbes : public ::testing::Test {
-  void SetUp() override {
-    context.getOrLoadDialect<LlmqDialect>();
-    auto imported = ::llmq::importHF(LLMQ_TEST_MODELS_DIR "/kjv-tiny", context);
-    ASSERT_TRUE(static_cast<bool>(imported))
-        << llvm::toString(imported.takeError());
-    module = std::move(*imported);
-    model = *module->getOps<ModelOp>().begin();
-    auto loaded = ::llmq::runtime::Model::load(model);
-    ASSERT_TRUE(static_cast<bool>(loaded))
-        << llvm::toString(loaded.takeError());
-    rows = std::move(*loaded);
-  }
-
+struct KjvTinyProbes : public ::llmq::testing::KjvTinyTest {
   /// `symbol`'s rows in `format`, as the probes take them.
   std::vector<uint8_t> packed(llvm::StringRef symbol, Format format,
                               ThreadPool &pool) {
     assign::WeightRows weight;
-    weight.view = *rows->matrixViews(symbol).front();
+    weight.view = *bound->matrixViews(symbol).front();
     double error = 0;
     return assign::quantizeRows(weight, format, pool, error);
   }
@@ -61,10 +43,6 @@ struct KjvTinyProbes : public ::testing::Test {
     return created ? std::move(*created) : nullptr;
   }
 
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  ModelOp model;
-  std::unique_ptr<::llmq::runtime::Model> rows;
 };
 
 double value(llvm::Expected<double> v) {

@@ -11,13 +11,9 @@
 #include "passes/superweights/Report.h"
 #include "passes/superweights/Scorers.h"
 
-#include "dialects/Llmq/LlmqOps.h"
-#include "frontends/HF/ImportHF.h"
-#include "runtime/exec/Model.h"
+#include "KjvTiny.h"
 #include "runtime/exec/ThreadPool.h"
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <gtest/gtest.h>
@@ -153,40 +149,32 @@ TEST(SuperWeights, TokenFrequencies) {
   EXPECT_EQ(f, (std::vector<double>{0, 0.4, 0, 0.2}));
 }
 
-struct KjvTiny : public ::testing::Test {
+struct KjvTiny : public ::llmq::testing::KjvTinyTest {
   void SetUp() override {
-    context.getOrLoadDialect<LlmqDialect>();
-    auto imported = ::llmq::importHF(LLMQ_TEST_MODELS_DIR "/kjv-tiny", context);
-    ASSERT_TRUE(static_cast<bool>(imported))
-        << llvm::toString(imported.takeError());
-    module = std::move(*imported);
-    auto loaded =
-        ::llmq::runtime::Model::load(*module->getOps<ModelOp>().begin());
-    ASSERT_TRUE(static_cast<bool>(loaded))
-        << llvm::toString(loaded.takeError());
-    model = std::move(*loaded);
+    KjvTinyTest::SetUp();
+    if (HasFatalFailure())
+      return;
+    rm = bound.get();
     std::mt19937 rng(7);
     for (int i = 0; i < 100; ++i)
-      tokens.push_back(static_cast<int32_t>(rng() % model->vocabSize()));
+      tokens.push_back(static_cast<int32_t>(rng() % rm->vocabSize()));
   }
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::unique_ptr<::llmq::runtime::Model> model;
+  ::llmq::runtime::Model *rm = nullptr;
   std::vector<int32_t> tokens;
 };
 
 TEST_F(KjvTiny, InputMeanSquaresAtAnyThreadCount) {
   ThreadPool one(1), three(3);
-  auto a = inputMeanSquares(*model, tokens, 32, one);
-  auto b = inputMeanSquares(*model, tokens, 32, three);
+  auto a = inputMeanSquares(*rm, tokens, 32, one);
+  auto b = inputMeanSquares(*rm, tokens, 32, three);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(*a, *b);
   ASSERT_EQ(a->size(), 4u);
   MatmulInput input;
-  const WeightView *down = matmulView(model->layers[2], Role::FfnDown, input);
-  EXPECT_EQ(down, &model->layers[2].down);
+  const WeightView *down = matmulView(rm->layers[2], Role::FfnDown, input);
+  EXPECT_EQ(down, &rm->layers[2].down);
   EXPECT_EQ(input, MatmulInput::FfnDown);
-  EXPECT_EQ(matmulView(model->layers[2], Role::AttnNorm, input), nullptr);
+  EXPECT_EQ(matmulView(rm->layers[2], Role::AttnNorm, input), nullptr);
   const std::vector<double> &m = (*a)[2][static_cast<int>(MatmulInput::FfnDown)];
   ASSERT_EQ(static_cast<int64_t>(m.size()), down->cols);
   for (double v : m)
@@ -197,8 +185,8 @@ TEST_F(KjvTiny, ActivationCandidatesAreTheirSpikes) {
   ThreadPool one(1), three(3);
   std::vector<LayerSpikes> spikes, spikes3;
   llvm::ArrayRef<int32_t> prompt = llvm::ArrayRef<int32_t>(tokens).take_front(24);
-  auto found = scoreActivations(*model, prompt, 3, one, spikes);
-  auto found3 = scoreActivations(*model, prompt, 3, three, spikes3);
+  auto found = scoreActivations(*rm, prompt, 3, one, spikes);
+  auto found3 = scoreActivations(*rm, prompt, 3, three, spikes3);
   ASSERT_TRUE(found && found3);
   ASSERT_EQ(found->size(), 3u);
   ASSERT_EQ(spikes.size(), 4u);
@@ -211,8 +199,8 @@ TEST_F(KjvTiny, ActivationCandidatesAreTheirSpikes) {
     if (i > 0)
       EXPECT_GE((*found)[i - 1].score, c.score);
     EXPECT_LE(std::fabs(c.actOut), spikes[c.layer].maxOut);
-    std::vector<float> row(model->layers[c.layer].down.cols);
-    model->layers[c.layer].down.dequantizeRow(c.row, row.data());
+    std::vector<float> row(rm->layers[c.layer].down.cols);
+    rm->layers[c.layer].down.dequantizeRow(c.row, row.data());
     EXPECT_EQ(c.value, row[c.col]);
     EXPECT_GE(c.token, 0);
     EXPECT_LT(c.token, 24);
