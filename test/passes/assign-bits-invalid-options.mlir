@@ -27,7 +27,7 @@
 // PRESET: quant-opt: for the --preset option: Cannot find option named 'q4_k_x'!
 // NOPRESET: quant-opt: for the --preset option: Cannot find option named ''!
 // NONE: {{.*}}assign-bits-invalid-options.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: give exactly one of preset, type, target-bpw and target-bytes
-// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 7]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
+// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 6]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
 
 // A model with a tokenizer: the empty text is named.
 // TEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 4]]:1: error: llmq-assign-bits: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)
