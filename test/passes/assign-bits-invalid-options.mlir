@@ -30,8 +30,8 @@
 // TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 6]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
 
 // A model with a tokenizer: the empty text is named.
-// TEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 4]]:1: error: llmq-assign-bits: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)
-// CTX: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 3]]:1: error: llmq-assign-bits: ctx=256 is outside [1, 64]
+// TEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 3]]:1: error: llmq-assign-bits: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)
+// CTX: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 2]]:1: error: llmq-assign-bits: ctx=256 is outside [1, 64]
 
 llmq.model @m attributes {arch = "llama", hidden_size = 32 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 8 : i64, ffn_size = 64 : i64, vocab_size = 2048 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, tokenizer = #llmq.tokenizer<file = "tokenizer.json", bos = 0, eos = 1, add_bos = true>} {
   llmq.weight @token_embd : tensor<2048x32xf32> {source = #llmq.source<file = "tiny.safetensors", key = "token_embd", offset = 2056>}
