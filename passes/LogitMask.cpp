@@ -73,12 +73,10 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
     model.emitError("llmq-logit-mask: ") << message;
     return failure();
   };
-  if (mode != "scale" && mode != "add")
-    return fail("mode='" + mode + "', expected scale or add");
   if (!std::isfinite(factor))
     return fail("factor=" + formatOptionValue(factor) +
                 " is not a finite number");
-  if (mode == "scale" && factor <= 0)
+  if (mode == LogitMaskMode::Scale && factor <= 0)
     return fail("factor=" + formatOptionValue(factor) +
                 " must be > 0 in mode=scale");
   SmallVector<int64_t> banned(ban.begin(), ban.end());
@@ -113,7 +111,7 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
   OpBuilder builder(model.getContext());
   SmallVector<int64_t> biased;
   double bias = 0;
-  if (!amplified.empty() && mode == "scale") {
+  if (!amplified.empty() && mode == LogitMaskMode::Scale) {
     LmHeadOp head = *model.getBody().getOps<LmHeadOp>().begin();
     WeightOp weight = model.lookupWeight(head.getWeight());
     if (weight.getScaledRowsAttr())

@@ -40,7 +40,11 @@ def DropLayers : Pass<"llmq-drop-layers", "::mlir::ModuleOp"> {
     ListOption<"indices", "indices", "int64_t", "blocks to drop">,
     Option<"count", "count", "int64_t", "0", "how many blocks to drop (by=influence)">,
     Option<"keep", "keep", "int64_t", "0", "how many blocks to keep (by=uniform)">,
-    Option<"by", "by", "std::string", "\"\"", "influence or uniform">,
+    Option<"by", "by", "::mlir::llmq::DropLayersBy", "::mlir::llmq::DropLayersBy::None",
+           "how count= or keep= picks the blocks", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::DropLayersBy::None, "none", "indices= names the blocks"),
+             clEnumValN(::mlir::llmq::DropLayersBy::Influence, "influence", "count=N blocks of lowest influence"),
+             clEnumValN(::mlir::llmq::DropLayersBy::Uniform, "uniform", "keep=K blocks evenly spread"))}]>,
     Option<"allowEnds", "allow-ends", "bool", "false", "allow dropping the first and last block">,
   ];
   let statistics = [
@@ -65,7 +69,10 @@ def LogitMask : Pass<"llmq-logit-mask", "::mlir::ModuleOp"> {
     ListOption<"amplify", "amplify", "int64_t", "token ids to amplify">,
     Option<"amplifyFile", "amplify-file", "std::string", "", "file of comma-separated ids to amplify">,
     Option<"factor", "factor", "double", "5.0", "amplification factor (scale) or bias (add)">,
-    Option<"mode", "mode", "std::string", "\"scale\"", "scale or add">,
+    Option<"mode", "mode", "::mlir::llmq::LogitMaskMode", "::mlir::llmq::LogitMaskMode::Scale",
+           "how amplified logits change", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::LogitMaskMode::Scale, "scale", "multiplied by factor, folded into the LM head"),
+             clEnumValN(::mlir::llmq::LogitMaskMode::Add, "add", "factor added as a logit bias"))}]>,
   ];
 }
 
@@ -227,7 +234,11 @@ def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"prompt", "prompt", "std::string", "\"Apple Inc. is a worldwide tech company.\"", "probe prompt">,
-    Option<"mode", "mode", "std::string", "\"contribution\"", "contribution, activation or weight-only">,
+    Option<"mode", "mode", "::mlir::llmq::SuperWeightsMode", "::mlir::llmq::SuperWeightsMode::Contribution",
+           "how super weights are scored", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::SuperWeightsMode::Contribution, "contribution", "w^2 * E[x^2] over calibration text, against the tensor's mean"),
+             clEnumValN(::mlir::llmq::SuperWeightsMode::Activation, "activation", "down-projection spikes on the probe prompt (Yu et al. 2024)"),
+             clEnumValN(::mlir::llmq::SuperWeightsMode::WeightOnly, "weight-only", "|w| / rms(W_down), no activations"))}]>,
     Option<"textFile", "text", "std::string", "", "calibration text (contribution mode; default: the prompt)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window length over the calibration text">,
     Option<"numTokens", "tokens", "int64_t", "16384", "calibration tokens used at most">,
@@ -294,10 +305,25 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
 
     Every mode sets the model attributes `assigned_bytes` and `assigned_bpw`
     (all tensors of every weight, scales and zero points included) and
-    prints them on one line on stderr.
+    reports them in a remark at the model.
   }];
   let options = [
-    Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...), fp8 or w4a16">,
+    Option<"preset", "preset", "::mlir::llmq::AssignBitsPreset", "::mlir::llmq::AssignBitsPreset::None",
+           "llama.cpp file type (any case), fp8 or w4a16", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::AssignBitsPreset::None, "none", "no preset: type=, target-bpw= or target-bytes= chooses"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q2_K, "q2_k", "llama.cpp's Q2_K"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_S, "q3_k_s", "llama.cpp's Q3_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_M, "q3_k_m", "llama.cpp's Q3_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_L, "q3_k_l", "llama.cpp's Q3_K_L"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_0, "q4_0", "llama.cpp's Q4_0"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_K_S, "q4_k_s", "llama.cpp's Q4_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_K_M, "q4_k_m", "llama.cpp's Q4_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q5_K_S, "q5_k_s", "llama.cpp's Q5_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q5_K_M, "q5_k_m", "llama.cpp's Q5_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q6_K, "q6_k", "llama.cpp's Q6_K"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q8_0, "q8_0", "llama.cpp's Q8_0"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::FP8, "fp8", "FP8 e4m3 in 128x128 blocks"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::W4A16, "w4a16", "int4 in symmetric groups of 128"))}]>,
     Option<"uniformType", "type", "std::string", "\"\"", "one format on every quantizable matrix (q4_K, fp8_block, int4_g128, ...), as llama-quantize --pure">,
     ListOption<"tensorTypes", "tensor-type", "std::string", "REGEX=FORMAT overrides, first match wins (GGUF names with .weight)">,
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
