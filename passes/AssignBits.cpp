@@ -23,6 +23,7 @@
 #include "formats/files/Imatrix.h"
 #include "passes/assign/LlamaCppTypes.h"
 #include "passes/assign/Sensitivity.h"
+#include "passes/assign/Timing.h"
 #include "runtime/exec/Kernels.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
@@ -87,6 +88,8 @@ private:
   LogicalResult optimize(ModelOp model);
   LogicalResult weighBySensitivity(ModelOp model, std::vector<Item> &items,
                                    ::llmq::runtime::ThreadPool &pool);
+  /// print-timing: the optimizer's phases.
+  assign::PhaseTimer errorTime, baseTime, probeTime;
   LogicalResult parseOverrides();
   Override *matchOverride(StringRef ggufName);
   LogicalResult writeTotals(ModelOp model, StringRef mode);
@@ -530,10 +533,13 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     model.emitError("llmq-assign-bits: ") << message;
     return failure();
   };
+  baseTime.start();
   auto probes = assign::SensitivityProbes::create(
       model, textFile, sensitivityTokens, contextSize, pool);
+  baseTime.stop();
   if (!probes)
     return fail(llvm::toString(probes.takeError()));
+  probeTime.start();
   for (Item &item : items) {
     if (!item.quantizable)
       continue;
@@ -554,6 +560,15 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
     for (Candidate &c : item.candidates)
       c.cost = c.error * item.sensitivity;
   }
+  probeTime.stop();
+  if (printTiming)
+    llvm::errs() << llvm::formatv(
+        "llmq-assign-bits: timing: base pass over {0} positions {1:F1} s "
+        "(cpu {2:F1} s), {3} probes {4:F1} s (cpu {5:F1} s), {6} block x "
+        "token evaluations\n",
+        (*probes)->positions(), baseTime.wall(), baseTime.cpu(),
+        (*probes)->numProbes(), probeTime.wall(), probeTime.cpu(),
+        (*probes)->blockTokens());
   numProbes += (*probes)->numProbes();
   numProbeBlockTokens += (*probes)->blockTokens();
   LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
@@ -651,6 +666,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
   unsigned numThreads =
       threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   ::llmq::runtime::ThreadPool pool(numThreads);
+  errorTime.start();
   auto sources = std::make_unique<WeightSources>();
   for (Item &item : items) {
     if (!item.measured)
@@ -687,6 +703,12 @@ LogicalResult AssignBitsPass::optimize(ModelOp model) {
       item.candidates[0].cost = 0;
     ++numQuantized;
   }
+  errorTime.stop();
+  if (printTiming)
+    llvm::errs() << llvm::formatv("llmq-assign-bits: timing: error "
+                                  "measurement {0:F1} s (cpu {1:F1} s), {2} "
+                                  "threads\n",
+                                  errorTime.wall(), errorTime.cpu(), numThreads);
   if (probing)
     if (failed(weighBySensitivity(model, items, pool)))
       return failure();
