@@ -559,6 +559,16 @@ AssignBitsPass::weighBySensitivity(ModelOp model, std::vector<Item> &items,
                    *kld, item.sensitivity));
     for (Candidate &c : item.candidates)
       c.cost = c.error * item.sensitivity;
+    if (printTiming) {
+      // Progress: cumulative probe time and evaluations after each probe.
+      probeTime.stop();
+      llvm::errs() << llvm::formatv(
+          "llmq-assign-bits: timing: probe {0} '{1}': probes so far {2:F1} s "
+          "(cpu {3:F1} s), {4} block x token evaluations\n",
+          (*probes)->numProbes(), item.name, probeTime.wall(), probeTime.cpu(),
+          (*probes)->blockTokens());
+      probeTime.start();
+    }
   }
   probeTime.stop();
   if (printTiming)
