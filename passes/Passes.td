@@ -332,6 +332,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
+    Option<"printTiming", "print-timing", "bool", "false", "print on stderr the wall and CPU seconds of the error measurement, the probes' base pass and the probes (optimizer)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
