@@ -68,6 +68,11 @@ struct Options {
   /// values a trial sweep of the group rounds (the weights with the
   /// group's own compensation applied), before its real sweep.
   int refinements = 0;
+  /// ggml formats without act-order: each block or sub-block scale (and
+  /// min) is chosen again when the sweep reaches it, among candidates
+  /// within this many steps of ggml's choice, by GPTQ's objective over its
+  /// columns (GptqBlocks.h); 0 keeps ggml's choice.
+  int scaleSearch = 0;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.
