@@ -48,12 +48,14 @@ struct SubScale {
   float d = 0, dmin = 0;
 };
 
-template <typename Block> Block load(const uint8_t *p) {
+template <typename Block>
+Block load(const uint8_t *p) {
   Block b;
   std::memcpy(&b, p, sizeof b);
   return b;
 }
-template <typename Block> void store(const Block &b, uint8_t *p) {
+template <typename Block>
+void store(const Block &b, uint8_t *p) {
   std::memcpy(p, &b, sizeof b);
 }
 

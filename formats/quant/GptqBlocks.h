@@ -1,4 +1,4 @@
-//===- GptqBlocks.h - GPTQ inside ggml blocks: sweep-aware scales -*- C++ -*-===//
+//===- GptqBlocks.h - GPTQ in ggml blocks: sweep-aware scales ---*- C++ -*-===//
 //
 // GPTQ's sweep (Gptq.h) rounds each column to the grid of its block's
 // scales and spreads the error over the later columns. ggml's own search
@@ -35,11 +35,11 @@ int64_t scaleCols(Format f);
 
 /// One scale's columns, as the sweep sees them when it reaches the first.
 struct ScaleSpan {
-  const float *x;  ///< the current weights of the span (scaleCols values)
-  const float *u;  ///< U from the span's first position: U[j+k][j+l]
-  int64_t ldu;     ///< = u[k * ldu + l]
-  int lo, hi;      ///< the format's levels
-  bool hasMin;     ///< value = a * q - m (else a * q)
+  const float *x; ///< the current weights of the span (scaleCols values)
+  const float *u; ///< U from the span's first position: U[j+k][j+l]
+  int64_t ldu;    ///< = u[k * ldu + l]
+  int lo, hi;     ///< the format's levels
+  bool hasMin;    ///< value = a * q - m (else a * q)
 };
 
 /// Chooses the scale (and min) of sub-block `sub` of `block` (format `f`)
