@@ -203,6 +203,9 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail("damp=" + formatOptionValue(damp) + " is outside [0, 1]");
   if (block < 1)
     return fail("block=" + llvm::Twine(block.getValue()) + " must be >= 1");
+  if (scaleSearch < 0 || scaleSearch > 64)
+    return fail("scale-search=" + llvm::Twine(scaleSearch.getValue()) +
+                " is outside [0, 64]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -257,6 +260,7 @@ LogicalResult GptqPass::run(ModelOp model) {
   options.damp = damp;
   options.block = block;
   options.actOrder = actOrder;
+  options.scaleSearch = static_cast<int>(scaleSearch);
 
   // Chunks of whole layers whose Hessians fit the budget (at least one
   // layer each), one calibration run per chunk.

@@ -203,6 +203,7 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
     Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
+    Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,

@@ -4,6 +4,7 @@
 
 #include "formats/Float.h"
 #include "formats/Formats.h"
+#include "formats/quant/GptqBlocks.h"
 #include "formats/quant/KQuantsImpl.h"
 #include "formats/quant/LegacyQuants.h"
 
@@ -510,6 +511,11 @@ public:
     }
     staticGroups = options.actOrder;
     refinements = options.refinements;
+    // Sweep-aware scales (GptqBlocks.h): ggml formats, columns in order.
+    if (format.isGgml() && !staticGroups && options.scaleSearch > 0) {
+      scaleSearch = options.scaleSearch;
+      scaleSpan = gptq::scaleCols(format.ggml);
+    }
     // Lazy batches hold whole groups, so a group's scales are chosen from
     // columns that have received every earlier update. (The result does
     // not depend on the width: each weight is updated in column order.)
@@ -563,6 +569,12 @@ public:
               chooseGroup(trial.data(), c, g, rowBlocks[r]);
             }
           }
+          if (scaleSearch && c % scaleSpan == 0)
+            searchScale(format.ggml,
+                        rowBlocks[r].data() + c / groupCols * blockBytes,
+                        int(c % groupCols / scaleSpan),
+                        {wr + j, uj + j, cols, g.lo, g.hi, g.hasMin},
+                        scaleSearch, g.a.data() + c, g.m.data() + c);
           float x = wr[j];
           int level = g.nearest(c, x);
           g.q[c] = level;
@@ -657,6 +669,8 @@ public:
   int64_t groupCols = 0, blockBytes = 0, batch = 0;
   bool staticGroups = false;
   int refinements = 0;
+  int scaleSearch = 0;    ///< Options::scaleSearch where it applies
+  int64_t scaleSpan = 32; ///< columns per scale of the ggml format
 };
 } // namespace
 

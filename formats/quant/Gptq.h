@@ -25,9 +25,11 @@
 //     reaches a group (a ggml block: 32 values; a K-quant super-block: 256)
 //     its scales (and mins) are chosen from the row as updated so far: by
 //     GroupFormats' rule, or by ggml's own search (the format's quantizer,
-//     with the importance as weights); the group's values are then rounded
-//     one column at a time to the nearest level of those scales, with the
-//     error fed forward. The bytes are ordinary blocks or groups: their
+//     with the importance as weights), each ggml block or sub-block scale
+//     then chosen again when the sweep reaches it (Options::scaleSearch,
+//     GptqBlocks.h); the group's values are then rounded one column at a
+//     time to the nearest level of those scales, with the error fed
+//     forward. The bytes are ordinary blocks or groups: their
 //     dequantization is exactly the values the sweep used.
 //   - act-order sweeps columns by decreasing H_ii; group formats then use
 //     the "static groups" variant (AutoGPTQ's static_groups): every group's
@@ -68,6 +70,11 @@ struct Options {
   /// values a trial sweep of the group rounds (the weights with the
   /// group's own compensation applied), before its real sweep.
   int refinements = 0;
+  /// ggml formats without act-order: each block or sub-block scale (and
+  /// min) is chosen again when the sweep reaches it, among candidates
+  /// within this many steps of ggml's choice, by GPTQ's objective over its
+  /// columns (GptqBlocks.h); 0 keeps ggml's choice.
+  int scaleSearch = 0;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.
