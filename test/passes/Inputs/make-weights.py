@@ -2,7 +2,7 @@
 """Writes the safetensors files a hand-written llmq IR file reads, so that a
 pass test can be a small .mlir file whose weights are real (stdlib only).
 
-    make-weights.py IR [--print]
+    make-weights.py IR [--print] [--only FILE]
 
 Every `llmq.weight @name : tensor<RxCxT> {... source = #llmq.source<file =
 "F", key = "K", offset = O>}` of IR (all `// -----` chunks) becomes tensor K
@@ -18,7 +18,9 @@ The data starts at byte 4096 (the JSON header is padded with spaces) and the
 tensors follow in order of first appearance, so every offset is a fixed
 number; a wrong `offset = O` is an error that shows the right one. With
 --print, prints IR with every offset set instead (to write a test with).
-A key named twice must have the same shape, dtype and offset.
+A key named twice must have the same shape, dtype and offset. With --only,
+only FILE is written and checked (the IR may name other files on purpose:
+missing ones, or copies it reads at wrong offsets).
 """
 import json, math, random, re, struct, sys, zlib
 
@@ -60,6 +62,7 @@ def encode(dtype, vals):
 def main():
     path = sys.argv[1]
     printing = "--print" in sys.argv[2:]
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     text = open(path).read()
     files = {}  # file -> {key: (shape, dtype, offset)} in first-seen order
     fixed = text
@@ -67,6 +70,8 @@ def main():
     for m in WEIGHT.finditer(text):
         shape = [int(d) for d in m.group(1).split("x")]
         dtype, file, key, offset = m.group(2), m.group(3), m.group(4), int(m.group(5))
+        if only is not None and file != only:
+            continue
         tensors = files.setdefault(file, {})
         if key not in tensors:
             size = math.prod(shape) * (4 if dtype == "f32" else 2)
@@ -80,6 +85,8 @@ def main():
             errors.append(f"{path}: key '{key}' of '{file}' is at offset {at}, not {offset}")
     if printing:
         def put(m):
+            if m.group(3) not in files:
+                return m.group(0)
             at = files[m.group(3)][m.group(4)][2]
             return m.group(0)[: m.start(5) - m.start(0)] + str(at)
         sys.stdout.write(WEIGHT.sub(put, text))
