@@ -3,7 +3,7 @@
 // text or out=, grid outside [1, 1000], samples, tokens below 1, ctx
 // outside [1, context_length], a text without tokens or shorter than one
 // window, an out= or json= file the run reads (a weight source, the
-// tokenizer); and from the IR: a model without a tokenizer, and two models
+// tokenizer); and, in the IR, a model without a tokenizer and two models
 // for one parameter file. Option errors come from the first model (the pass
 // stops there: first.mlir is the first chunk, as several models with one
 // out= are an error of their own); the IR's from the chunks after it
@@ -26,6 +26,7 @@
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt tokens=10 out=%t/p.safetensors" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SHORT --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=w.safetensors" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SOURCE --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors json=tok.json" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=JSON --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not test -e %t/p.safetensors
 // RUN: not quant-opt %s -split-input-file --llmq-awq="text=%t/calib.txt tokens=128 ctx=64 samples=32 out=%t/p.safetensors" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=IR --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not test -e %t/o.mlir
 // RUN: cmp tok.json %models/kjv-tiny/tokenizer.json
