@@ -5,7 +5,7 @@ pass test can be a small .mlir file whose weights are real (stdlib only).
     make-weights.py IR [--print] [--only FILE]
 
 Every `llmq.weight @name : tensor<RxCxT> {... source = #llmq.source<file =
-"F", key = "K", offset = O>}` of IR (all `// -----` chunks) becomes tensor K
+"F", key = "K", offset = O>}` of IR (all chunks; not in comments) becomes tensor K
 of file F (relative to the current directory), dtype T (bf16 or f32), shape
 RxC. The key's prefix says what the tensor holds, so the IR shows it:
 
@@ -67,7 +67,10 @@ def main():
     files = {}  # file -> {key: (shape, dtype, offset)} in first-seen order
     fixed = text
     errors = []
-    for m in WEIGHT.finditer(text):
+    # Comment lines (CHECK lines that quote weights) are not the IR.
+    code = "".join(l if not l.lstrip().startswith("//") else "\n"
+                   for l in text.splitlines(keepends=True))
+    for m in WEIGHT.finditer(code):
         shape = [int(d) for d in m.group(1).split("x")]
         dtype, file, key, offset = m.group(2), m.group(3), m.group(4), int(m.group(5))
         if only is not None and file != only:
@@ -89,7 +92,9 @@ def main():
                 return m.group(0)
             at = files[m.group(3)][m.group(4)][2]
             return m.group(0)[: m.start(5) - m.start(0)] + str(at)
-        sys.stdout.write(WEIGHT.sub(put, text))
+        sys.stdout.write("".join(
+            l if l.lstrip().startswith("//") else WEIGHT.sub(put, l)
+            for l in text.splitlines(keepends=True)))
         return
     if errors:
         sys.exit("\n".join(errors))
