@@ -14,6 +14,7 @@
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/Imatrix.h"
+#include "formats/files/OutputPaths.h"
 #include "passes/report/Report.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -222,7 +223,15 @@ void ReportPass::runOnOperation() {
     return signalPassFailure();
   }
   // Each file appears whole or not at all; if the HTML fails, the JSON
-  // written before it stays (it is complete on its own).
+  // written before it stays (it is complete on its own). An output the
+  // run may not write (an input) is refused before either is written.
+  for (const std::string &path : {jsonFile.getValue(), htmlFile.getValue()})
+    if (!path.empty())
+      if (llvm::Error refused = ::llmq::checkOutputFile(path)) {
+        getOperation().emitError("llmq-report: ")
+            << llvm::toString(std::move(refused));
+        return signalPassFailure();
+      }
   llvm::Error err = llvm::Error::success();
   if (!jsonFile.empty())
     err = writeFile(jsonFile, [&](llvm::raw_ostream &os) {

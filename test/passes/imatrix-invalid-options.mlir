@@ -4,8 +4,9 @@
 // imatrix GGUF or missing, an out= file that is an input; and, from the IR,
 // an imatrix whose entries are not the model's matrices. Each is one line
 // at the model's location, exit 1, neither the IR nor an imatrix written.
-// Option errors come from the first model (the pass stops there); the IR's
-// from the chunk after it (-split-input-file).
+// Option errors come from first.mlir, the first chunk (a file of two models
+// with out= is an error of its own); the IR's from the chunk after it
+// (-split-input-file).
 //
 // RUN: rm -rf %t && mkdir -p %t && cd %t
 // RUN: %python %S/Inputs/make-weights.py %s
@@ -14,23 +15,24 @@
 // RUN: : > empty.txt
 // RUN: sed '/^\/\/ -----$/,$d' %s > first.mlir
 // RUN: quant-opt first.mlir --llmq-imatrix="text=calib.txt tokens=128 ctx=64 out=two-blocks.gguf" -o /dev/null
-// RUN: not quant-opt %s --llmq-imatrix="text=%t/calib.txt tokens=0 out=%t/x.gguf" -o %t/TOKENS0.mlir 2>&1 | FileCheck %s --check-prefix=TOKENS0 --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=%t/calib.txt tokens=-1 out=%t/x.gguf" -o %t/TOKENSNEG.mlir 2>&1 | FileCheck %s --check-prefix=TOKENSNEG --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=%t/empty.txt out=%t/x.gguf" -o %t/EMPTY.mlir 2>&1 | FileCheck %s --check-prefix=EMPTY --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=%t/calib.txt ctx=0 out=%t/x.gguf" -o %t/CTX0.mlir 2>&1 | FileCheck %s --check-prefix=CTX0 --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=%t/calib.txt ctx=513 out=%t/x.gguf" -o %t/CTXBIG.mlir 2>&1 | FileCheck %s --check-prefix=CTXBIG --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix -o %t/NOTEXT.mlir 2>&1 | FileCheck %s --check-prefix=NOTEXT --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=calib.txt in=two-blocks.gguf" -o %t/BOTH.mlir 2>&1 | FileCheck %s --check-prefix=BOTH --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=calib.txt" -o %t/NOOUT.mlir 2>&1 | FileCheck %s --check-prefix=NOOUT --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=calib.txt out=%t/x.gguf tokens=100 ctx=128" -o %t/SHORT.mlir 2>&1 | FileCheck %s --check-prefix=SHORT --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="in=calib.txt" -o %t/NOTGGUF.mlir 2>&1 | FileCheck %s --check-prefix=NOTGGUF --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="in=missing.gguf" -o %t/MISSING.mlir 2>&1 | FileCheck %s --check-prefix=MISSING --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not quant-opt %s --llmq-imatrix="text=calib.txt tokens=128 ctx=64 out=tok.json" -o %t/CLOBBER.mlir 2>&1 | FileCheck %s --check-prefix=CLOBBER --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=%t/calib.txt tokens=0 out=%t/x.gguf" -o %t/TOKENS0.mlir 2>&1 | FileCheck %s --check-prefix=TOKENS0 --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=%t/calib.txt tokens=-1 out=%t/x.gguf" -o %t/TOKENSNEG.mlir 2>&1 | FileCheck %s --check-prefix=TOKENSNEG --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=%t/empty.txt out=%t/x.gguf" -o %t/EMPTY.mlir 2>&1 | FileCheck %s --check-prefix=EMPTY --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=%t/calib.txt ctx=0 out=%t/x.gguf" -o %t/CTX0.mlir 2>&1 | FileCheck %s --check-prefix=CTX0 --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=%t/calib.txt ctx=513 out=%t/x.gguf" -o %t/CTXBIG.mlir 2>&1 | FileCheck %s --check-prefix=CTXBIG --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix -o %t/NOTEXT.mlir 2>&1 | FileCheck %s --check-prefix=NOTEXT --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=calib.txt in=two-blocks.gguf" -o %t/BOTH.mlir 2>&1 | FileCheck %s --check-prefix=BOTH --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=calib.txt" -o %t/NOOUT.mlir 2>&1 | FileCheck %s --check-prefix=NOOUT --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=calib.txt out=%t/x.gguf tokens=100 ctx=128" -o %t/SHORT.mlir 2>&1 | FileCheck %s --check-prefix=SHORT --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="in=calib.txt" -o %t/NOTGGUF.mlir 2>&1 | FileCheck %s --check-prefix=NOTGGUF --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="in=missing.gguf" -o %t/MISSING.mlir 2>&1 | FileCheck %s --check-prefix=MISSING --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-imatrix="text=calib.txt tokens=128 ctx=64 out=tok.json" -o %t/CLOBBER.mlir 2>&1 | FileCheck %s --check-prefix=CLOBBER --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt %s -split-input-file --llmq-imatrix="in=two-blocks.gguf" -o %t/IR.mlir 2>&1 | FileCheck %s --check-prefix=IR --match-full-lines --implicit-check-not="{{.}}"
-// RUN: not ls %t/*.mlir %t/x.gguf
+// RUN: not ls %t/[A-Z]*.mlir
+// RUN: not test -e %t/x.gguf
 // RUN: cmp tok.json %models/kjv-tiny/tokenizer.json
 
-// TOKENS0: {{.*}}.mlir:[[# @LINE + 13]]:1: error: llmq-imatrix: tokens=0 must be >= 1
+// TOKENS0: {{.*}}first.mlir:[[# @LINE + 13]]:1: error: llmq-imatrix: tokens=0 must be >= 1
 // TOKENSNEG: {{.*}}.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-imatrix: tokens=-1 must be >= 1
 // EMPTY: {{.*}}.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-imatrix: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)
 // CTX0: {{.*}}.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-imatrix: ctx=0 is outside [1, 512]
