@@ -88,3 +88,35 @@ llmq.model @tied attributes {arch = "llama", hidden_size = 16 : i64, num_layers 
   llmq.final_norm @output_norm
   llmq.lm_head @token_embd
 }
+
+// -----
+
+// Analyses of the tied embedding (from --llmq-weight-stats, --llmq-assign-bits
+// and --llmq-super-weights) stay on it; its untied copy, whose rows are now
+// scaled, keeps only the pins (values as found in the source): its
+// statistics, error and sensitivity would describe other values.
+// CHECK-LABEL: llmq.model @analysed
+// CHECK: llmq.weight @token_embd : tensor<2048x16xbf16> {llmq.pinned = [#llmq.pin<row = 261, col = 2, value = 3.000000e+00 : f64>], llmq.quant_error = 1.500000e-03 : f64, llmq.sensitivity = 2.000000e+00 : f64, llmq.stats = {count = 32768 : i64, rms = 2.500000e-01 : f64}, source
+// SCALE-NEXT: llmq.weight @output : tensor<2048x16xbf16> {llmq.pinned = [#llmq.pin<row = 261, col = 2, value = 3.000000e+00 : f64>], row_scale = 5.000000e+00 : f64, scaled_rows = array<i64: 261, 338>, source = #llmq.source<file = "w.safetensors", key = "token_embd", offset = 0>}
+// FACTOR-NEXT: llmq.weight @output : tensor<2048x16xbf16> {llmq.pinned = [#llmq.pin<row = 261, col = 2, value = 3.000000e+00 : f64>], row_scale = 2.500000e+00 : f64, scaled_rows = array<i64: 261, 338>, source = #llmq.source<file = "w.safetensors", key = "token_embd", offset = 0>}
+// ADD-NOT: llmq.weight @output :
+// BAN-NOT: llmq.weight @output :
+// CHECK: llmq.embedding @token_embd
+
+llmq.model @analysed attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 2048 : i64, context_length = 128 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = true} {
+  llmq.weight @token_embd : tensor<2048x16xbf16> {llmq.pinned = [#llmq.pin<row = 261, col = 2, value = 3.0>], llmq.quant_error = 1.5e-03 : f64, llmq.sensitivity = 2.0 : f64, llmq.stats = {count = 32768 : i64, rms = 2.5e-01 : f64}, source = #llmq.source<file = "w.safetensors", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "w.safetensors", key = "layer0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "w.safetensors", key = "output_norm", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @token_embd
+}
