@@ -13,6 +13,7 @@
 // RUN: quant-opt %s -split-input-file -o plain.mlir
 // RUN: quant-opt %s -split-input-file --llmq-report="html=r.html json=r.json" -o reported.mlir
 // RUN: cmp plain.mlir reported.mlir
+// RUN: FileCheck %s --check-prefix=IR < reported.mlir
 // RUN: quant-opt %s --llmq-report="html=both.html json=both.json" -o /dev/null
 // RUN: quant-opt %s --llmq-report="html=again.html json=again.json" -o /dev/null
 // RUN: cmp both.json again.json
@@ -85,6 +86,11 @@
 // CHECK-NEXT: },
 // CHECK: "name": "output",
 
+// IR-LABEL: llmq.model @rep
+// IR-SAME: llmq.assigned_bpw = 4.500000e+00 : f64, llmq.assigned_bytes = 9000 : i64, llmq.assigned_error = 2.500000e-01 : f64, llmq.super_weights = [#llmq.super_weight<weight = @blk.1.ffn_down, row = 3, col = 4, value = -2.000000e+00 : f64>]
+// IR: llmq.weight @blk.1.ffn_down : tensor<16x48xbf16> {format = #llmq.format<q8_0>, llmq.pinned = [#llmq.pin<row = 3, col = 4, value = -2.000000e+00 : f64>], llmq.quant_error = 1.500000e-03 : f64, llmq.stats = {count = 768 : i64,
+// IR: llmq.block 1 weights {{{[^}]*}}} {llmq.angular_distance = 5.000000e-01 : f64, llmq.influence = 7.500000e-01 : f64}
+
 // PAGE: <title>llmq report: rep, bare</title>
 // PAGE: class="mark" data-layer="1" data-value="0.75"
 // PAGE: class="mark missing" data-layer="0" data-value=""
@@ -121,6 +127,9 @@ llmq.model @rep attributes {arch = "llama", hidden_size = 16 : i64, num_layers =
 // -----
 
 // Nothing computed yet: only the formats (none assigned) are reported.
+// IR-LABEL: llmq.model @bare
+// IR-NOT: {{[{ ]}}llmq.{{[a-z_]+}} =
+// IR: llmq.lm_head @output
 // CHECK: "formats_assigned": false,
 // CHECK: "model": "bare",
 // CHECK-NEXT: "not_computed": {
