@@ -182,6 +182,15 @@ LogicalResult AwqPass::run(ModelOp model) {
   if (grid < 1 || grid > 1000)
     return fail("grid=" + llvm::Twine(grid.getValue()) +
                 " is outside [1, 1000]");
+  // The report's file is opened before anything is written, so that a
+  // json= the run may not write leaves no parameter file behind.
+  std::unique_ptr<::llmq::AtomicOutputFile> jsonOut;
+  if (!jsonFile.empty()) {
+    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
+    if (!file)
+      return fail(llvm::toString(file.takeError()));
+    jsonOut = std::move(*file);
+  }
 
   std::vector<Group> groups = findGroups(model);
   // Clipping needs no previous operation, only a format: every linear of
@@ -402,7 +411,7 @@ LogicalResult AwqPass::run(ModelOp model) {
                         "was removed: run --llmq-imatrix after --llmq-awq");
   }
 
-  if (!jsonFile.empty()) {
+  if (jsonOut) {
     llvm::json::Array report;
     for (const Group &g : groups) {
       llvm::json::Array names;
@@ -430,10 +439,7 @@ LogicalResult AwqPass::run(ModelOp model) {
         o["clip_error"] = std::move(clipped);
       report.push_back(std::move(o));
     }
-    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-    if (!file)
-      return fail(llvm::toString(file.takeError()));
-    (*file)->os() << llvm::formatv(
+    jsonOut->os() << llvm::formatv(
         "{0:2}\n", llvm::json::Value(llvm::json::Object{
                        {"model", model.getSymName()},
                        {"calibration_tokens", calibrationTokens},
@@ -442,14 +448,23 @@ LogicalResult AwqPass::run(ModelOp model) {
                        {"duo_scaling", duoScaling.getValue()},
                        {"clip", clip.getValue()},
                        {"groups", std::move(report)}}));
-    if (llvm::Error err = (*file)->commit())
+    if (llvm::Error err = jsonOut->commit())
       return fail(llvm::toString(std::move(err)));
   }
   return success();
 }
 
 void AwqPass::runOnOperation() {
-  for (ModelOp model : getOperation().getOps<ModelOp>())
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights now point at.
+  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError("llmq-awq: out='")
+        << outFile << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
     if (failed(run(model)))
       return signalPassFailure();
 }

@@ -40,11 +40,12 @@ struct BlockInfluencePass
   void runOnOperation() override;
 
 private:
-  LogicalResult measure(ModelOp model);
+  LogicalResult measure(ModelOp model, llvm::json::Array &models);
 };
 } // namespace
 
-LogicalResult BlockInfluencePass::measure(ModelOp model) {
+LogicalResult BlockInfluencePass::measure(ModelOp model,
+                                          llvm::json::Array &models) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-block-influence: ") << message;
     return failure();
@@ -132,23 +133,34 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
                                         {"angular_distance", angular}});
     ++numBlocks;
   }
-  if (!jsonFile.empty()) {
-    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-    if (!file)
-      return fail(llvm::toString(file.takeError()));
-    (*file)->os() << llvm::formatv(
-        "{0:2}\n", llvm::json::Value(llvm::json::Object{
-                       {"model", model.getSymName()},
-                       {"calibration_tokens", positions},
-                       {"blocks", std::move(report)}}));
-    if (llvm::Error err = (*file)->commit())
-      return fail(llvm::toString(std::move(err)));
-  }
+  models.push_back(llvm::json::Object{{"model", model.getSymName()},
+                                      {"calibration_tokens", positions},
+                                      {"blocks", std::move(report)}});
   return success();
 }
 
 void BlockInfluencePass::runOnOperation() {
+  llvm::json::Array models;
   for (ModelOp model : getOperation().getOps<ModelOp>())
-    if (failed(measure(model)))
+    if (failed(measure(model, models)))
       return signalPassFailure();
+  if (jsonFile.empty())
+    return;
+  // One file for all models (a "models" list when there are several, as
+  // --llmq-weight-stats writes), not one model's numbers over another's.
+  auto file = ::llmq::AtomicOutputFile::create(jsonFile);
+  llvm::Error err = file ? llvm::Error::success() : file.takeError();
+  if (!err) {
+    llvm::json::Value value = models.size() == 1
+                                  ? std::move(models[0])
+                                  : llvm::json::Value(llvm::json::Object{
+                                        {"models", std::move(models)}});
+    (*file)->os() << llvm::formatv("{0:2}\n", value);
+    err = (*file)->commit();
+  }
+  if (err) {
+    getOperation().emitError("llmq-block-influence: ")
+        << llvm::toString(std::move(err));
+    signalPassFailure();
+  }
 }

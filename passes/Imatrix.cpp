@@ -285,7 +285,16 @@ LogicalResult ImatrixPass::run(ModelOp model) {
 }
 
 void ImatrixPass::runOnOperation() {
-  for (ModelOp model : getOperation().getOps<ModelOp>())
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights now point at.
+  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError("llmq-imatrix: out='")
+        << outFile << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
     if (failed(run(model)))
       return signalPassFailure();
 }

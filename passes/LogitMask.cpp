@@ -68,6 +68,18 @@ static LogicalResult readIds(ModelOp model, StringRef option, StringRef path,
   return success();
 }
 
+/// Analyses measured on `weight`'s values before some rows were scaled (or
+/// copied from the embedding it was untied from): statistics, quantization
+/// error and sensitivity no longer describe it and go (run the analysis
+/// again). Pins keep the value as found in the source, as the source's
+/// values do under `row_scale`.
+static void forgetUnscaledAnalyses(WeightOp weight) {
+  auto *dialect = weight->getContext()->getLoadedDialect<LlmqDialect>();
+  weight->removeAttr(dialect->getStatsAttrHelper().getName());
+  weight->removeAttr(dialect->getQuantErrorAttrHelper().getName());
+  weight->removeAttr(dialect->getSensitivityAttrHelper().getName());
+}
+
 LogicalResult LogitMaskPass::apply(ModelOp model) {
   auto fail = [&](const Twine &message) {
     model.emitError("llmq-logit-mask: ") << message;
@@ -128,6 +140,7 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
     }
     weight.setScaledRowsAttr(builder.getDenseI64ArrayAttr(amplified));
     weight.setRowScaleAttr(builder.getF64FloatAttr(factor));
+    forgetUnscaledAnalyses(weight);
   } else if (!amplified.empty()) {
     biased = amplified;
     bias = factor;

@@ -277,7 +277,15 @@ void ReportPass::runOnOperation() {
     other = std::move(*loaded);
   }
   // Each file appears whole or not at all; if the HTML fails, the JSON
-  // written before it stays (it is complete on its own).
+  // written before it stays (it is complete on its own). An output the
+  // run may not write (an input) is refused before either is written.
+  for (const std::string &path : {jsonFile.getValue(), htmlFile.getValue()})
+    if (!path.empty())
+      if (llvm::Error refused = ::llmq::checkOutputFile(path)) {
+        getOperation().emitError("llmq-report: ")
+            << llvm::toString(std::move(refused));
+        return signalPassFailure();
+      }
   llvm::Error err = llvm::Error::success();
   if (!jsonFile.empty())
     err = writeFile(jsonFile, [&](llvm::raw_ostream &os) {

@@ -69,8 +69,12 @@ static void protectReferencedFiles(const llvm::MemoryBuffer &input,
       llvm::MemoryBuffer::getMemBuffer(input.getMemBufferRef(),
                                        /*RequiresNullTerminator=*/false),
       llvm::SMLoc());
-  mlir::OwningOpRef<mlir::Operation *> module =
-      mlir::parseSourceFile(sourceMgr, mlir::ParserConfig(&context));
+  // As MlirOptMain does: several top-level ops (a file of several models,
+  // or -split-input-file chunks read whole) go into an implicit module; as
+  // an Operation * they would not parse, and nothing would be protected.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr,
+                                            mlir::ParserConfig(&context));
   if (module)
     mlir::llmq::protectModelFiles(*module);
 }
