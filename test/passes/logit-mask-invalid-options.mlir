@@ -38,7 +38,7 @@
 // EMPTY: {{.*}}: error: llmq-logit-mask: ban-file '{{.*}}empty.txt' holds no token ids
 // WORD: {{.*}}: error: llmq-logit-mask: amplify-file '{{.*}}word.txt': 'x' is not a token id
 // MISSING: {{.*}}: error: llmq-logit-mask: ban-file '{{.*}}missing.txt': cannot read: {{.*}}
-// MODE: {{.*}}: error: llmq-logit-mask: mode='max', expected scale or add
+// MODE: quant-opt: for the --mode option: Cannot find option named 'max'!
 // NOTHING: {{.*}}: error: llmq-logit-mask: nothing to do: give ban=, ban-file=, amplify= or amplify-file=
 
 llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 2048 : i64, context_length = 128 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {

@@ -27,6 +27,7 @@
 // CHECK-NEXT: "assigned_bpw": 4.5,
 // CHECK-NEXT: "assigned_bytes": 9000,
 // CHECK-NEXT: "assigned_error": 0.25,
+// CHECK-NEXT: "bits_per_weight": {{[0-9.]+}},
 // CHECK-NEXT: "formats_assigned": true,
 // CHECK-NEXT: "layers": [
 // CHECK-NEXT: {

@@ -15,14 +15,14 @@
 // RUN: FileCheck %s --check-prefix=JSON < %t/stats.json
 
 // CHECK-LABEL: llmq.model @stats
-// CHECK-NEXT: llmq.weight @token_embd : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.000000e+00 : f64, max_abs = 1.000000e+00 : f64, mean = 0.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.000000e+00 : f64, std = 1.000000e+00 : f64}, source = #llmq.source<file = "w.safetensors", key = "alt:token_embd", offset = 4096>}
-// CHECK-NEXT: llmq.weight @blk.0.attn_norm : tensor<16xbf16> {llmq.stats = {count = 16 : i64, kurtosis = 0.000000e+00 : f64, max_abs = 1.000000e+00 : f64, mean = 1.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.000000e+00 : f64, std = 0.000000e+00 : f64}, source
-// CHECK-NEXT: llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, kurtosis = 0.000000e+00 : f64, max_abs = 5.000000e-01 : f64, mean = 5.000000e-01 : f64, outliers = 0.000000e+00 : f64, rms = 5.000000e-01 : f64, std = 0.000000e+00 : f64}, source
-// CHECK-NEXT: llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = {{-?[0-9.e-]+}} : f64, max_abs = {{[0-9.e-]+}} : f64, mean = {{-?[0-9.eE-]+}} : f64, outliers = 0.000000e+00 : f64, rms = {{[0-9.e-]+}} : f64, std = {{[0-9.e-]+}} : f64}, source
+// CHECK-NEXT: llmq.weight @token_embd : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.000000e+00 : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 1.000000e+00 : f64, mean = 0.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.000000e+00 : f64, std = 1.000000e+00 : f64}, source = #llmq.source<file = "w.safetensors", key = "alt:token_embd", offset = 4096>}
+// CHECK-NEXT: llmq.weight @blk.0.attn_norm : tensor<16xbf16> {llmq.stats = {count = 16 : i64, kurtosis = 0.000000e+00 : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 1.000000e+00 : f64, mean = 1.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.000000e+00 : f64, std = 0.000000e+00 : f64}, source
+// CHECK-NEXT: llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, kurtosis = 0.000000e+00 : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 5.000000e-01 : f64, mean = 5.000000e-01 : f64, outliers = 0.000000e+00 : f64, rms = 5.000000e-01 : f64, std = 0.000000e+00 : f64}, source
+// CHECK-NEXT: llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = {{-?[0-9.e-]+}} : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = {{[0-9.e-]+}} : f64, mean = {{-?[0-9.eE-]+}} : f64, outliers = 0.000000e+00 : f64, rms = {{[0-9.e-]+}} : f64, std = {{[0-9.e-]+}} : f64}, source
 // CHECK-COUNT-5: llmq.weight @blk.0.{{[a-z_]+}} : tensor<{{[0-9x]+}}xbf16> {llmq.stats = {count = {{[0-9]+}} : i64,
-// CHECK-NEXT: llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {llmq.stats = {count = 768 : i64, kurtosis = 763.00{{[0-9]+}} : f64, max_abs = 1.000000e+00 : f64, mean = 0.0013020833333333333 : f64, outliers = 0.0013020833333333333 : f64, rms = 0.0360843918243516{{[0-9]*}} : f64, std = {{[0-9.]+}} : f64}, source
+// CHECK-NEXT: llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {llmq.stats = {count = 768 : i64, kurtosis = 763.00{{[0-9]+}} : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 1.000000e+00 : f64, mean = 0.0013020833333333333 : f64, outliers = 0.0013020833333333333 : f64, rms = 0.0360843918243516{{[0-9]*}} : f64, std = {{[0-9.]+}} : f64}, source
 // CHECK-NEXT: llmq.weight @output_norm : tensor<16xbf16> {llmq.stats = {count = 16 : i64,
-// CHECK-NEXT: llmq.weight @output : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.500000e-01 : f64, max_abs = 3.000000e+00 : f64, mean = 0.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.4142135623730951 : f64, std = 1.4142135623730951 : f64}, row_scale = 3.000000e+00 : f64, scaled_rows = array<i64: 1>, source
+// CHECK-NEXT: llmq.weight @output : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.500000e-01 : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 3.000000e+00 : f64, mean = 0.000000e+00 : f64, outliers = 0.000000e+00 : f64, rms = 1.4142135623730951 : f64, std = 1.4142135623730951 : f64}, row_scale = 3.000000e+00 : f64, scaled_rows = array<i64: 1>, source
 // CHECK-NEXT: llmq.embedding @token_embd
 
 // JSON: "models": [
@@ -33,6 +33,10 @@
 // JSON-NEXT: "cols": 16,
 // JSON-NEXT: "count": 128,
 // JSON-NEXT: "kurtosis": -2,
+// JSON-NEXT: "log2_histogram": [
+// JSON-COUNT-48: {{^ +[0-9]+,$}}
+// JSON-NEXT: {{^ +[0-9]+$}}
+// JSON-NEXT: ],
 // JSON-NEXT: "max_abs": 1,
 // JSON-NEXT: "mean": 0,
 // JSON-NEXT: "name": "token_embd",
@@ -70,7 +74,7 @@ llmq.model @stats attributes {arch = "llama", hidden_size = 16 : i64, num_layers
 
 // CHECK-LABEL: llmq.model @tied
 // CHECK-SAME: tied_embeddings = true
-// CHECK-NEXT: llmq.weight @token_embd : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.000000e+00 : f64, max_abs = 1.000000e+00 : f64,
+// CHECK-NEXT: llmq.weight @token_embd : tensor<8x16xbf16> {llmq.stats = {count = 128 : i64, kurtosis = -2.000000e+00 : f64, log2_histogram = array<i64: {{[0-9, ]+}}>, max_abs = 1.000000e+00 : f64,
 // CHECK-COUNT-10: llmq.weight @{{.*}} {llmq.stats = {count =
 // CHECK-NEXT: llmq.embedding @token_embd
 // CHECK: llmq.lm_head @token_embd

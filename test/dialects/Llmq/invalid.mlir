@@ -893,7 +893,7 @@ llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1
 llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
   llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
   llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
-  // expected-error @+1 {{'llmq.stats' has an unknown entry 'median' (known: count, rms, max_abs, mean, std, kurtosis, outliers)}}
+  // expected-error @+1 {{'llmq.stats' has an unknown entry 'median' (known: count, rms, max_abs, mean, std, kurtosis, outliers, log2_histogram)}}
   llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, median = 5.0e-01 : f64}, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
   llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
   llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
