@@ -202,6 +202,11 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail("damp=" + formatOptionValue(damp) + " is outside [0, 1]");
   if (block < 1)
     return fail("block=" + llvm::Twine(block.getValue()) + " must be >= 1");
+  if (groupScales != "max" && groupScales != "mse" && groupScales != "sweep")
+    return fail("scales='" + groupScales + "' is not max, mse or sweep");
+  if (scaleGrid < 1 || scaleGrid > 1000)
+    return fail("scale-grid=" + llvm::Twine(scaleGrid.getValue()) +
+                " is outside [1, 1000]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -256,6 +261,13 @@ LogicalResult GptqPass::run(ModelOp model) {
   options.damp = damp;
   options.block = block;
   options.actOrder = actOrder;
+  options.scaleGrid = static_cast<int>(scaleGrid);
+  if (groupScales == "max")
+    options.groupScales = ::llmq::gptq::GroupScales::Max;
+  else if (groupScales == "mse")
+    options.groupScales = ::llmq::gptq::GroupScales::Mse;
+  else if (groupScales == "sweep")
+    options.groupScales = ::llmq::gptq::GroupScales::Sweep;
 
   // Chunks of whole layers whose Hessians fit the budget (at least one
   // layer each), one calibration run per chunk.

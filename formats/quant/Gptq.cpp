@@ -510,6 +510,9 @@ public:
     }
     staticGroups = options.actOrder;
     refinements = options.refinements;
+    groupScales = options.groupScales;
+    scaleGrid = std::max(options.scaleGrid, 1);
+    maxShrink = options.maxShrink;
     // Lazy batches hold whole groups, so a group's scales are chosen from
     // columns that have received every earlier update. (The result does
     // not depend on the width: each weight is updated in column order.)
@@ -542,7 +545,7 @@ public:
         w[r * cols + j] = original[factor.order[j]];
       if (staticGroups)
         for (int64_t c0 = 0; c0 < cols; c0 += groupCols)
-          chooseGroup(original.data() + c0, c0, g, rowBlocks[r]);
+          chooseGroup(original.data() + c0, c0, g, rowBlocks[r], nullptr);
     }
 
     const float *u = factor.upper.data();
@@ -557,10 +560,10 @@ public:
           float *wr = w.data() + r * cols;
           RowGrid &g = grids[r];
           if (!staticGroups && c % groupCols == 0) {
-            chooseGroup(wr + j, c, g, rowBlocks[r]);
+            chooseGroup(wr + j, c, g, rowBlocks[r], u + j * cols + j);
             for (int pass = 0; pass < refinements; ++pass) {
               compensatedGroup(wr + j, j, g, u, trial);
-              chooseGroup(trial.data(), c, g, rowBlocks[r]);
+              chooseGroup(trial.data(), c, g, rowBlocks[r], nullptr);
             }
           }
           float x = wr[j];
@@ -627,9 +630,11 @@ private:
   }
 
   /// Chooses the scales of the group at column c0 of row r from `values`
-  /// (its groupCols current weights, in column order).
+  /// (its groupCols current weights, in column order). `u` is U's diagonal
+  /// entry of the group's first column (rows of `cols` floats), or null
+  /// where the group is not swept next (static groups, refinements).
   void chooseGroup(const float *values, int64_t c0, RowGrid &g,
-                   std::vector<uint8_t> &blocks) {
+                   std::vector<uint8_t> &blocks, const float *u) {
     if (format.isGgml()) {
       uint8_t *block = blocks.data() + c0 / groupCols * blockBytes;
       getFormatTraits(format.ggml)
@@ -638,6 +643,8 @@ private:
       decodeBlock(format.ggml, block, c0, g);
       return;
     }
+    if (groupScales != GroupScales::Max)
+      return chooseIntGroup(values, c0, g, u);
     // GroupFormats' rule on the group alone (one row, one group).
     TensorFormat one = TensorFormat::integer(format.bits, 0, format.symmetric);
     GroupedStrip q = quantizeGrouped(one, values, 1, groupCols);
@@ -649,6 +656,85 @@ private:
     }
   }
 
+  /// An int group's scale and zero level for the group's range shrunk by
+  /// `shrink` (1: GroupFormats' rule, bit for bit).
+  void intCandidate(const float *x, float shrink, float &scale,
+                    int &zero) const {
+    const int offset = 1 << (format.bits - 1);
+    const float maxLevel = float((1 << format.bits) - 1);
+    float lo = x[0], hi = x[0];
+    for (int64_t i = 1; i < groupCols; ++i) {
+      lo = std::min(lo, x[i]);
+      hi = std::max(hi, x[i]);
+    }
+    if (format.symmetric) {
+      float amax = shrink * std::max(std::fabs(lo), std::fabs(hi));
+      scale = amax > 0 ? amax / float(offset - 1) : 1.0f;
+      zero = offset;
+      return;
+    }
+    lo = shrink * std::min(lo, 0.0f);
+    hi = shrink * std::max(hi, 0.0f);
+    scale = hi > lo ? (hi - lo) / maxLevel : 1.0f;
+    zero = int(std::clamp(std::nearbyint(-lo / scale), 0.0f, maxLevel));
+  }
+
+  /// Chooses an int group's scale by a search over shrink factors of its
+  /// range (Options::groupScales): the candidate whose rounding of `x` has
+  /// the least importance-weighted squared error, or, with a sweep to
+  /// follow (`u` set), the least GPTQ loss of a trial sweep of the group
+  /// alone. Ties keep the wider range.
+  void chooseIntGroup(const float *x, int64_t c0, RowGrid &g,
+                      const float *u) {
+    const float maxLevel = float((1 << format.bits) - 1);
+    bool sweep = groupScales == GroupScales::Sweep && u;
+    std::vector<float> &trial = scratch;
+    trial.resize(groupCols);
+    float bestScale = 0;
+    int bestZero = 0;
+    double bestLoss = INFINITY;
+    int steps = std::max(1, int(double(scaleGrid) * maxShrink));
+    for (int i = 0; i < steps; ++i) {
+      float scale;
+      int zero;
+      intCandidate(x, 1.0f - float(i) / float(scaleGrid), scale, zero);
+      auto level = [&](float v) {
+        return std::clamp(std::nearbyint(v / scale) + float(zero), 0.0f,
+                          maxLevel);
+      };
+      double loss = 0;
+      if (sweep) {
+        std::copy(x, x + groupCols, trial.begin());
+        for (int64_t k = 0; k < groupCols; ++k) {
+          const float *uk = u + k * (cols + 1); // U[j + k][j + k...]
+          float v = scale * (level(trial[k]) - float(zero));
+          float e = (trial[k] - v) / uk[0];
+          loss += double(e) * double(e);
+          for (int64_t m = k + 1; m < groupCols; ++m)
+            trial[m] -= e * uk[m - k];
+        }
+      } else {
+        for (int64_t k = 0; k < groupCols; ++k) {
+          float d = x[k] - scale * (level(x[k]) - float(zero));
+          double w = importance ? double(importance[c0 + k]) : 1.0;
+          loss += w * double(d) * double(d);
+        }
+      }
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        bestScale = scale;
+        bestZero = zero;
+      }
+    }
+    for (int64_t k = 0; k < groupCols; ++k) {
+      g.a[c0 + k] = bestScale;
+      g.z[c0 + k] = bestZero;
+      g.q[c0 + k] = int(std::clamp(std::nearbyint(x[k] / bestScale) +
+                                       float(bestZero),
+                                   0.0f, maxLevel));
+    }
+  }
+
 public:
   const TensorFormat &format;
   const Factor &factor;
@@ -657,6 +743,10 @@ public:
   int64_t groupCols = 0, blockBytes = 0, batch = 0;
   bool staticGroups = false;
   int refinements = 0;
+  GroupScales groupScales = GroupScales::Max;
+  int scaleGrid = 100;
+  double maxShrink = 0.8;
+  std::vector<float> scratch;
 };
 } // namespace
 
