@@ -340,6 +340,7 @@ LogicalResult AwqPass::run(ModelOp model) {
     std::vector<double> gram;
     ::llmq::awq::ClipOptions clipOptions;
     clipOptions.grid = grid;
+    clipOptions.crossPasses = clipPasses;
     for (WeightOp w : folded) {
       Fold &fold = folds[w];
       int64_t rows = 0, cols = 0;

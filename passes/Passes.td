@@ -148,6 +148,7 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"duoScaling", "duo-scaling", "bool", "false", "divide by the weights' normalised magnitude too (AutoAWQ's duo_scaling, its default; worse on kjv-llama-5m, docs/passes/awq.md)">,
     Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
+    Option<"clipPasses", "clip-passes", "int64_t", "0", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
