@@ -196,7 +196,7 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
     Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
     Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
-    Option<"groupScales", "scales", "std::string", "\"max\"", "int groups: how a group's scale is chosen: max (the range, as round-to-nearest), mse (the shrunk range with the least diag(H)-weighted error), sweep (the shrunk range whose trial sweep of the group adds the least GPTQ loss)">,
+    Option<"groupScales", "scales", "std::string", "\"mse\"", "int groups: how a group's scale is chosen: max (the range, as round-to-nearest), mse (default) (the shrunk range with the least diag(H)-weighted error), sweep (the shrunk range whose trial sweep of the group adds the least GPTQ loss)">,
     Option<"scaleGrid", "scale-grid", "int64_t", "100", "with scales=mse or sweep: shrink factors 1 - i/N, i < 0.8 N">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
   ];
