@@ -181,6 +181,9 @@ LogicalResult AwqPass::run(ModelOp model) {
   if (grid < 1 || grid > 1000)
     return fail("grid=" + llvm::Twine(grid.getValue()) +
                 " is outside [1, 1000]");
+  if (clipPasses < 0 || clipPasses > 100)
+    return fail("clip-passes=" + llvm::Twine(clipPasses.getValue()) +
+                " is outside [0, 100]");
 
   std::vector<Group> groups = findGroups(model);
   // Clipping needs no previous operation, only a format: every linear of
