@@ -182,6 +182,9 @@ LogicalResult AwqPass::run(ModelOp model) {
   if (grid < 1 || grid > 1000)
     return fail("grid=" + llvm::Twine(grid.getValue()) +
                 " is outside [1, 1000]");
+  if (clipPasses < 0 || clipPasses > 100)
+    return fail("clip-passes=" + llvm::Twine(clipPasses.getValue()) +
+                " is outside [0, 100]");
   // The report's file is opened before anything is written, so that a
   // json= the run may not write leaves no parameter file behind.
   std::unique_ptr<::llmq::AtomicOutputFile> jsonOut;
@@ -350,6 +353,7 @@ LogicalResult AwqPass::run(ModelOp model) {
     std::vector<double> gram;
     ::llmq::awq::ClipOptions clipOptions;
     clipOptions.grid = grid;
+    clipOptions.crossPasses = clipPasses;
     for (WeightOp w : folded) {
       Fold &fold = folds[w];
       int64_t rows = 0, cols = 0;

@@ -206,6 +206,11 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (scaleSearch < 0 || scaleSearch > 64)
     return fail("scale-search=" + llvm::Twine(scaleSearch.getValue()) +
                 " is outside [0, 64]");
+  if (groupScales != "max" && groupScales != "mse" && groupScales != "sweep")
+    return fail("scales='" + groupScales + "' is not max, mse or sweep");
+  if (scaleGrid < 1 || scaleGrid > 1000)
+    return fail("scale-grid=" + llvm::Twine(scaleGrid.getValue()) +
+                " is outside [1, 1000]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -261,6 +266,13 @@ LogicalResult GptqPass::run(ModelOp model) {
   options.block = block;
   options.actOrder = actOrder;
   options.scaleSearch = static_cast<int>(scaleSearch);
+  options.scaleGrid = static_cast<int>(scaleGrid);
+  if (groupScales == "max")
+    options.groupScales = ::llmq::gptq::GroupScales::Max;
+  else if (groupScales == "mse")
+    options.groupScales = ::llmq::gptq::GroupScales::Mse;
+  else if (groupScales == "sweep")
+    options.groupScales = ::llmq::gptq::GroupScales::Sweep;
 
   // Chunks of whole layers whose Hessians fit the budget (at least one
   // layer each), one calibration run per chunk.
@@ -279,6 +291,10 @@ LogicalResult GptqPass::run(ModelOp model) {
 
   WeightSources sources;
   std::vector<std::unique_ptr<KeptWeight>> kept;
+  int64_t headLayer = layers - 1;
+  std::vector<float> residual; // windows x ctx x hidden, between chunks
+  int64_t keptWindow = 0;
+  int64_t residualBlock = 0; // the block `residual` enters
   size_t next = 0; // targets are in block order
   for (int64_t first = 0; first < layers;) {
     int64_t last = first;
@@ -308,7 +324,6 @@ LogicalResult GptqPass::run(ModelOp model) {
         h->add(x, n, parallelFor);
     });
     // The head sees every position only when all logits are computed.
-    int64_t headLayer = layers - 1;
     bool head = first <= headLayer && headLayer <= last &&
                 hessians[headLayer - first][int(Input::Head)];
     if (head)
@@ -317,15 +332,42 @@ LogicalResult GptqPass::run(ModelOp model) {
         if (h->cols() == cols)
           h->add(x, n, parallelFor);
       });
+    // Without sequential, each window's residual stream after the chunk's
+    // last block is kept (tokens x hidden floats), so that the next chunk
+    // starts there instead of running the earlier blocks again: the model
+    // runs once in all, and the activations are the same bit for bit
+    // (Session::forwardFrom).
+    int64_t hidden = (*runtimeModel)->config.hidden;
+    bool resume = !sequential && residualBlock > 0;
+    bool keep = !sequential && last < headLayer;
+    if (keep) {
+      session.setLastBlock(last);
+      if (residual.empty())
+        residual.resize(size_t(windows) * size_t(contextSize) *
+                        size_t(hidden));
+      session.setBlockObserver([&, this](int64_t l, const float *, const float *out,
+                                         int64_t n) {
+        if (l == last && n == contextSize)
+          std::memcpy(residual.data() + keptWindow * contextSize * hidden,
+                      out, size_t(n) * size_t(hidden) * sizeof(float));
+      });
+    }
     std::vector<float> logits;
     for (int64_t w = 0; w < windows; ++w) {
       session.reset();
-      if (llvm::Error err = session.forward(
-              llvm::ArrayRef<int32_t>(*stream).slice(w * contextSize,
-                                                     contextSize),
-              logits, /*allLogits=*/head))
+      keptWindow = w;
+      llvm::Error err =
+          resume ? session.forwardFrom(
+                       residualBlock, residual.data() + w * contextSize * hidden,
+                       contextSize, logits, /*allLogits=*/head)
+                 : session.forward(llvm::ArrayRef<int32_t>(*stream).slice(
+                                       w * contextSize, contextSize),
+                                   logits, /*allLogits=*/head);
+      if (err)
         return fail(llvm::toString(std::move(err)));
     }
+    if (keep)
+      residualBlock = last + 1;
     ++numChunks;
 
     // Per layer: each Hessian factored once for the weights that share its

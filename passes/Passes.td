@@ -155,6 +155,7 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"duoScaling", "duo-scaling", "bool", "false", "divide by the weights' normalised magnitude too (AutoAWQ's duo_scaling, its default; worse on kjv-llama-5m, docs/passes/awq.md)">,
     Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
+    Option<"clipPasses", "clip-passes", "int64_t", "0", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
@@ -202,6 +203,8 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
     Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
     Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
+    Option<"groupScales", "scales", "std::string", "\"mse\"", "int groups: how a group's scale is chosen: max (the range, as round-to-nearest), mse (default) (the shrunk range with the least diag(H)-weighted error), sweep (the shrunk range whose trial sweep of the group adds the least GPTQ loss)">,
+    Option<"scaleGrid", "scale-grid", "int64_t", "100", "with scales=mse or sweep: shrink factors 1 - i/N, i < 0.8 N">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
     Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
   ];

@@ -19,6 +19,7 @@
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=NOOUT --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors grid=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=GRID --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors grid=1001" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=GRIDBIG --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-passes=-1" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=PASSES --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors samples=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SAMPLES --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors tokens=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=TOKENS --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors ctx=100000" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=CTX --match-full-lines --implicit-check-not="{{.}}"
@@ -31,6 +32,7 @@
 // RUN: not test -e %t/o.mlir
 // RUN: cmp tok.json %models/kjv-tiny/tokenizer.json
 
+// PASSES: {{.*}}: error: llmq-awq: clip-passes=-1 is outside [0, 100]
 // NOTEXT: {{.*}}first.mlir:[[# @LINE + 13]]:1: error: llmq-awq: needs text=FILE (calibration text)
 // NOOUT: {{.*}}: error: llmq-awq: needs out=FILE to write the folded tensors to
 // GRID: {{.*}}: error: llmq-awq: grid=0 is outside [1, 1000]
