@@ -9,6 +9,8 @@
 
 #include "passes/Passes.h"
 
+#include "passes/JsonOutput.h"
+
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
@@ -148,16 +150,7 @@ void BlockInfluencePass::runOnOperation() {
     return;
   // One file for all models (a "models" list when there are several, as
   // --llmq-weight-stats writes), not one model's numbers over another's.
-  auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-  llvm::Error err = file ? llvm::Error::success() : file.takeError();
-  if (!err) {
-    llvm::json::Value value = models.size() == 1
-                                  ? std::move(models[0])
-                                  : llvm::json::Value(llvm::json::Object{
-                                        {"models", std::move(models)}});
-    (*file)->os() << llvm::formatv("{0:2}\n", value);
-    err = (*file)->commit();
-  }
+  llvm::Error err = ::llmq::writeModelsJson(jsonFile, std::move(models));
   if (err) {
     getOperation().emitError("llmq-block-influence: ")
         << llvm::toString(std::move(err));

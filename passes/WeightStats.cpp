@@ -11,6 +11,8 @@
 
 #include "passes/Passes.h"
 
+#include "passes/JsonOutput.h"
+
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/MagnitudeHistogram.h"
 #include "dialects/Llmq/WeightFormats.h"
@@ -178,16 +180,7 @@ void WeightStatsPass::runOnOperation() {
   }
   if (jsonFile.empty())
     return;
-  auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-  llvm::Error err = file ? llvm::Error::success() : file.takeError();
-  if (!err) {
-    llvm::json::Value value = models.size() == 1
-                                  ? std::move(models[0])
-                                  : llvm::json::Value(llvm::json::Object{
-                                        {"models", std::move(models)}});
-    (*file)->os() << llvm::formatv("{0:2}\n", value);
-    err = (*file)->commit();
-  }
+  llvm::Error err = ::llmq::writeModelsJson(jsonFile, std::move(models));
   if (err) {
     getOperation().emitError("llmq-weight-stats: ")
         << llvm::toString(std::move(err));
