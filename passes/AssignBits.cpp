@@ -150,9 +150,8 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   unsigned numThreads =
       getWorkerThreads(model, threads, "llmq-assign-bits");
   ::llmq::runtime::ThreadPool pool(numThreads);
-  // print-timing=true: wall and CPU time of the optimizer's phases.
-  assign::PhaseTimer errorTime, baseTime, probeTime;
-  errorTime.start();
+  assign::OptimizerTiming timing{printTiming, {}, {}, {}};
+  timing.error.start();
   auto sources = std::make_unique<WeightSources>();
   ImportanceReader importanceReader;
   for (assign::Item &item : items) {
@@ -187,47 +186,28 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
     assign::measure(item, pool);
     ++numQuantized;
   }
-  errorTime.stop();
-  if (printTiming)
-    llvm::errs() << llvm::formatv("llmq-assign-bits: timing: error "
-                                  "measurement {0:F1} s (cpu {1:F1} s), {2} "
-                                  "threads\n",
-                                  errorTime.wall(), errorTime.cpu(), numThreads);
+  timing.errorDone(numThreads);
   if (probing) {
-    baseTime.start();
+    timing.base.start();
     auto probes = assign::SensitivityProbes::create(
         model, textFile, sensitivityTokens, contextSize, pool);
-    baseTime.stop();
+    timing.base.stop();
     if (!probes)
       return fail(llvm::toString(probes.takeError()));
     auto kld = [&](const assign::Item &item, ::llmq::Format format,
                    ArrayRef<uint8_t> packed) {
       auto result = (*probes)->kld(item.symbol, format, packed);
-      if (printTiming) {
-        // Progress: cumulative probe time and evaluations after each probe.
-        probeTime.stop();
-        llvm::errs() << llvm::formatv(
-            "llmq-assign-bits: timing: probe {0} '{1}': probes so far {2:F1} "
-            "s (cpu {3:F1} s), {4} block x token evaluations\n",
-            (*probes)->numProbes(), item.name, probeTime.wall(),
-            probeTime.cpu(), (*probes)->blockTokens());
-        probeTime.start();
-      }
+      timing.probeDone((*probes)->numProbes(), item.name,
+                       (*probes)->blockTokens());
       return result;
     };
-    probeTime.start();
+    timing.probes.start();
     llvm::Error probeError = assign::weighBySensitivity(items, kld, pool);
-    probeTime.stop();
+    timing.probes.stop();
     if (probeError)
       return fail(llvm::toString(std::move(probeError)));
-    if (printTiming)
-      llvm::errs() << llvm::formatv(
-          "llmq-assign-bits: timing: base pass over {0} positions {1:F1} s "
-          "(cpu {2:F1} s), {3} probes {4:F1} s (cpu {5:F1} s), {6} block x "
-          "token evaluations\n",
-          (*probes)->positions(), baseTime.wall(), baseTime.cpu(),
-          (*probes)->numProbes(), probeTime.wall(), probeTime.cpu(),
-          (*probes)->blockTokens());
+    timing.probesDone((*probes)->positions(), (*probes)->numProbes(),
+                      (*probes)->blockTokens());
     numProbes += (*probes)->numProbes();
     numProbeBlockTokens += (*probes)->blockTokens();
     LLVM_DEBUG(llvm::dbgs() << llvm::formatv(
