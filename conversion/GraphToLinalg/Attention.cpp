@@ -33,16 +33,14 @@ Value index(OpBuilder &b, Location loc, unsigned dim) {
 
 /// positions[b] + s as an index.
 Value positionOf(OpBuilder &b, Location loc, Value start, Value s) {
-  Value first =
-      arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
+  Value first = arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
   return arith::AddIOp::create(b, loc, first, s);
 }
 
 struct RopeLowering : OpConversionPattern<RopeOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(RopeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(RopeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     if (type.getRank() != 3)
@@ -92,8 +90,8 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           Value angle = arith::MulFOp::create(nb, l, posF, freq);
           Value c = math::CosOp::create(nb, l, angle);
           Value sn = math::SinOp::create(nb, l, angle);
-          Value other = tensor::ExtractOp::create(
-              nb, l, input, ValueRange{bIdx, s, partner});
+          Value other = tensor::ExtractOp::create(nb, l, input,
+                                                  ValueRange{bIdx, s, partner});
           Value mine = arith::MulFOp::create(nb, l, args[0], c);
           Value theirs = arith::MulFOp::create(nb, l, other, sn);
           return arith::SelectOp::create(
@@ -107,9 +105,8 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
 
 struct KVCacheWriteLowering : OpConversionPattern<KVCacheWriteOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(KVCacheWriteOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(KVCacheWriteOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto input = cast<RankedTensorType>(op.getInput().getType());
     int64_t batch = input.getShape()[0], seq = input.getShape()[1],
@@ -120,8 +117,7 @@ struct KVCacheWriteLowering : OpConversionPattern<KVCacheWriteOp> {
       Value start = tensor::ExtractOp::create(
           b, loc, adaptor.getPositions(), ValueRange{indexConst(b, loc, i)});
       Value slot = arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                         b.getIndexAttr(seq),
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(seq),
                                          b.getIndexAttr(features)};
       SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
       Value rows = tensor::ExtractSliceOp::create(
@@ -141,9 +137,8 @@ struct KVCacheWriteLowering : OpConversionPattern<KVCacheWriteOp> {
 
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto qType = cast<RankedTensorType>(op.getQuery().getType());
     auto kType = cast<RankedTensorType>(op.getKeys().getType());
@@ -189,8 +184,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
               arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ule, c, p);
           if (window > 0) {
             // c + window > p, i.e. c >= p - window + 1 without underflow.
-            Value reach = arith::AddIOp::create(nb, l, c,
-                                                indexConst(nb, l, window));
+            Value reach =
+                arith::AddIOp::create(nb, l, c, indexConst(nb, l, window));
             visible = arith::AndIOp::create(
                 nb, l, visible,
                 arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt, reach,
@@ -212,32 +207,32 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         [](OpBuilder &nb, Location l, ValueRange args) -> Value {
           return arith::MaximumFOp::create(nb, l, args[0], args[1]);
         });
-    Value exps = generic(b, loc, {masked, maxima}, empty(b, loc, scoresType),
-                         {id4, row, id4}, parallel(4),
-                         [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                           return math::ExpOp::create(
-                               nb, l,
-                               arith::SubFOp::create(nb, l, args[0], args[1]));
-                         });
-    Value sums = generic(b, loc, exps, filled(b, loc, rowType, 0), {id4, row},
-                         {par, par, par, red},
-                         [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                           return arith::AddFOp::create(nb, l, args[0],
-                                                        args[1]);
-                         });
-    // out[b, s, h, e] = sum_c exps[b, h, s, c] / sums[b, h, s] v[b, c, h / group, e]
-    Value out = generic(
-        b, loc, {exps, sums, v},
-        filled(b, loc, f32(b, {batch, seq, heads, dim}), 0),
-        {map(5, {d(0), d(2), d(1), d(4)}), map(5, {d(0), d(2), d(1)}),
-         map(5, {d(0), d(4), d(2).floorDiv(group), d(3)}),
-         map(5, {d(0), d(1), d(2), d(3)})},
-        {par, par, par, par, red},
-        [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-          Value p = arith::DivFOp::create(nb, l, args[0], args[1]);
-          Value pv = arith::MulFOp::create(nb, l, p, args[2]);
-          return arith::AddFOp::create(nb, l, args[3], pv);
+    Value exps = generic(
+        b, loc, {masked, maxima}, empty(b, loc, scoresType), {id4, row, id4},
+        parallel(4), [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          return math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
         });
+    Value sums =
+        generic(b, loc, exps, filled(b, loc, rowType, 0), {id4, row},
+                {par, par, par, red},
+                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  return arith::AddFOp::create(nb, l, args[0], args[1]);
+                });
+    // out[b, s, h, e] = sum_c exps[b, h, s, c] / sums[b, h, s] v[b, c, h /
+    // group, e]
+    Value out =
+        generic(b, loc, {exps, sums, v},
+                filled(b, loc, f32(b, {batch, seq, heads, dim}), 0),
+                {map(5, {d(0), d(2), d(1), d(4)}), map(5, {d(0), d(2), d(1)}),
+                 map(5, {d(0), d(4), d(2).floorDiv(group), d(3)}),
+                 map(5, {d(0), d(1), d(2), d(3)})},
+                {par, par, par, par, red},
+                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  Value p = arith::DivFOp::create(nb, l, args[0], args[1]);
+                  Value pv = arith::MulFOp::create(nb, l, p, args[2]);
+                  return arith::AddFOp::create(nb, l, args[3], pv);
+                });
     b.replaceOp(op, reshape(b, loc, out, {batch, seq, heads * dim}));
     return success();
   }

@@ -18,8 +18,8 @@ Value empty(OpBuilder &b, Location loc, RankedTensorType type) {
 }
 
 Value f32Const(OpBuilder &b, Location loc, double value) {
-  return arith::ConstantOp::create(b, loc,
-                                   b.getF32FloatAttr(static_cast<float>(value)));
+  return arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(static_cast<float>(value)));
 }
 
 Value indexConst(OpBuilder &b, Location loc, int64_t value) {
@@ -100,6 +100,18 @@ Value reshape(OpBuilder &b, Location loc, Value value,
   if (static_cast<int64_t>(shape.size()) > type.getRank())
     return tensor::ExpandShapeOp::create(b, loc, target, value, groups);
   return tensor::CollapseShapeOp::create(b, loc, target, value, groups);
+}
+
+func::FuncOp runtimeFunction(OpBuilder &b, Operation *user, StringRef name,
+                             FunctionType type) {
+  auto module = user->getParentOfType<ModuleOp>();
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto decl = func::FuncOp::create(b, user->getLoc(), name, type);
+  decl.setPrivate();
+  return decl;
 }
 
 } // namespace mlir::llmq::graph_to_linalg

@@ -6,8 +6,8 @@
 // serves every shape:
 //
 //   llmq_rt_all_reduce(x: tensor<?xf32>, ranks: i64) -> tensor<?xf32>
-//   llmq_rt_all_gather(x: tensor<?xf32>, part: i64, ranks: i64) -> tensor<?xf32>
-//   llmq_rt_send(x: tensor<?xf32>, stage: i64)
+//   llmq_rt_all_gather(x: tensor<?xf32>, part: i64, ranks: i64) ->
+//   tensor<?xf32> llmq_rt_send(x: tensor<?xf32>, stage: i64)
 //   llmq_rt_recv(stage: i64, count: i64) -> tensor<?xf32>
 //
 // with the interpreter's semantics (sums in rank order; all_gather
@@ -31,19 +31,6 @@ RankedTensorType dynamicF32(OpBuilder &b) {
   return RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type());
 }
 
-/// The ABI function `name` of `type`, declared once per module.
-func::FuncOp abi(OpBuilder &b, Operation *op, StringRef name,
-                 FunctionType type) {
-  auto module = op->getParentOfType<ModuleOp>();
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto decl = func::FuncOp::create(b, op->getLoc(), name, type);
-  decl.setPrivate();
-  return decl;
-}
-
 /// `value` flattened and cast to tensor<?xf32>.
 Value flat(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -64,19 +51,18 @@ Value i64(OpBuilder &b, Location loc, int64_t value) {
 
 struct AllReduceLowering : OpConversionPattern<AllReduceOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(AllReduceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(AllReduceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    func::FuncOp callee =
-        abi(b, op, "llmq_rt_all_reduce",
-            b.getFunctionType({dynamicF32(b), b.getI64Type()}, dynamicF32(b)));
-    Value sum = func::CallOp::create(
-                    b, loc, callee,
-                    ValueRange{flat(b, loc, adaptor.getInput()),
-                               i64(b, loc, op.getRanks())})
-                    .getResult(0);
+    func::FuncOp callee = runtimeFunction(
+        b, op, "llmq_rt_all_reduce",
+        b.getFunctionType({dynamicF32(b), b.getI64Type()}, dynamicF32(b)));
+    Value sum =
+        func::CallOp::create(b, loc, callee,
+                             ValueRange{flat(b, loc, adaptor.getInput()),
+                                        i64(b, loc, op.getRanks())})
+            .getResult(0);
     b.replaceOp(op, shaped(b, loc, sum, type));
     return success();
   }
@@ -84,35 +70,32 @@ struct AllReduceLowering : OpConversionPattern<AllReduceOp> {
 
 struct AllGatherLowering : OpConversionPattern<AllGatherOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(AllGatherOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(AllGatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto in = cast<RankedTensorType>(op.getInput().getType());
-    func::FuncOp callee = abi(
+    func::FuncOp callee = runtimeFunction(
         b, op, "llmq_rt_all_gather",
         b.getFunctionType({dynamicF32(b), b.getI64Type(), b.getI64Type()},
                           dynamicF32(b)));
-    Value all = func::CallOp::create(
-                    b, loc, callee,
-                    ValueRange{flat(b, loc, adaptor.getInput()),
-                               i64(b, loc, in.getShape().back()),
-                               i64(b, loc, op.getRanks())})
-                    .getResult(0);
-    b.replaceOp(op,
-                shaped(b, loc, all, cast<RankedTensorType>(op.getType())));
+    Value all =
+        func::CallOp::create(b, loc, callee,
+                             ValueRange{flat(b, loc, adaptor.getInput()),
+                                        i64(b, loc, in.getShape().back()),
+                                        i64(b, loc, op.getRanks())})
+            .getResult(0);
+    b.replaceOp(op, shaped(b, loc, all, cast<RankedTensorType>(op.getType())));
     return success();
   }
 };
 
 struct SendLowering : OpConversionPattern<SendOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SendOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(SendOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     func::FuncOp callee =
-        abi(b, op, "llmq_rt_send",
-            b.getFunctionType({dynamicF32(b), b.getI64Type()}, {}));
+        runtimeFunction(b, op, "llmq_rt_send",
+                        b.getFunctionType({dynamicF32(b), b.getI64Type()}, {}));
     func::CallOp::create(b, op.getLoc(), callee,
                          ValueRange{flat(b, op.getLoc(), adaptor.getInput()),
                                     i64(b, op.getLoc(), op.getStage())});
@@ -123,19 +106,18 @@ struct SendLowering : OpConversionPattern<SendOp> {
 
 struct RecvLowering : OpConversionPattern<RecvOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(RecvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(RecvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    func::FuncOp callee = abi(
+    func::FuncOp callee = runtimeFunction(
         b, op, "llmq_rt_recv",
         b.getFunctionType({b.getI64Type(), b.getI64Type()}, dynamicF32(b)));
-    Value got = func::CallOp::create(
-                    b, loc, callee,
-                    ValueRange{i64(b, loc, op.getStage()),
-                               i64(b, loc, type.getNumElements())})
-                    .getResult(0);
+    Value got =
+        func::CallOp::create(b, loc, callee,
+                             ValueRange{i64(b, loc, op.getStage()),
+                                        i64(b, loc, type.getNumElements())})
+            .getResult(0);
     b.replaceOp(op, shaped(b, loc, got, type));
     return success();
   }
@@ -144,8 +126,9 @@ struct RecvLowering : OpConversionPattern<RecvOp> {
 } // namespace
 
 void populateCollectivePatterns(RewritePatternSet &patterns) {
-  patterns.add<AllReduceLowering, AllGatherLowering, SendLowering,
-               RecvLowering>(patterns.getContext());
+  patterns
+      .add<AllReduceLowering, AllGatherLowering, SendLowering, RecvLowering>(
+          patterns.getContext());
 }
 
 } // namespace mlir::llmq::graph_to_linalg

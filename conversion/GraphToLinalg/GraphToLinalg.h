@@ -42,8 +42,12 @@ Value indexConst(OpBuilder &b, Location loc, int64_t value);
 /// `value` (f16/bf16/f8/f32) as f32.
 Value toF32(OpBuilder &b, Location loc, Value value);
 /// Reshapes `value` to `shape` (same element count) through a flat tensor.
-Value reshape(OpBuilder &b, Location loc, Value value,
-              ArrayRef<int64_t> shape);
+Value reshape(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape);
+
+/// The runtime ABI's function `name` of `type` (docs/backends/
+/// npu-artifact.md "Runtime ABI"), declared private once in `user`'s module.
+func::FuncOp runtimeFunction(OpBuilder &b, Operation *user, StringRef name,
+                             FunctionType type);
 
 //===-- Weights -----------------------------------------------------------===//
 

@@ -33,9 +33,8 @@ Value productWeight(OpBuilder &b, Location loc, Operation *op, StringRef name,
 
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();
@@ -52,16 +51,16 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     outExprs.push_back(n);
     SmallVector<utils::IteratorType> iters = parallel(rank);
     iters.push_back(utils::IteratorType::reduction);
-    Value result = generic(
-        b, loc, {adaptor.getInput(), w}, filled(b, loc, type, 0),
-        {AffineMap::get(rank + 1, 0, xExprs, ctx),
-         AffineMap::get(rank + 1, 0, {n, k}, ctx),
-         AffineMap::get(rank + 1, 0, outExprs, ctx)},
-        iters, [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-          Value product =
-              arith::MulFOp::create(nb, l, args[0], toF32(nb, l, args[1]));
-          return arith::AddFOp::create(nb, l, args[2], product);
-        });
+    Value result =
+        generic(b, loc, {adaptor.getInput(), w}, filled(b, loc, type, 0),
+                {AffineMap::get(rank + 1, 0, xExprs, ctx),
+                 AffineMap::get(rank + 1, 0, {n, k}, ctx),
+                 AffineMap::get(rank + 1, 0, outExprs, ctx)},
+                iters, [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  Value product = arith::MulFOp::create(nb, l, args[0],
+                                                        toF32(nb, l, args[1]));
+                  return arith::AddFOp::create(nb, l, args[2], product);
+                });
     b.replaceOp(op, result);
     return success();
   }
@@ -69,9 +68,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 
 struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();
@@ -108,7 +106,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
               arith::SelectOp::create(nb, l, inside, local, zero));
           Value col = linalg::IndexOp::create(nb, l, rank - 1);
           Value value = toF32(
-              nb, l, tensor::ExtractOp::create(nb, l, table, ValueRange{row, col}));
+              nb, l,
+              tensor::ExtractOp::create(nb, l, table, ValueRange{row, col}));
           return arith::SelectOp::create(nb, l, inside, value,
                                          f32Const(nb, l, 0.0));
         });

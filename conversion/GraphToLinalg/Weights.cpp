@@ -116,9 +116,8 @@ LogicalResult addWeightArguments(func::FuncOp func) {
           b.getNamedAttr(kComponent, b.getStringAttr(part.name)),
           b.getNamedAttr(kFormat, format)};
       unsigned index = func.getNumArguments();
-      if (failed(func.insertArgument(index, part.type,
-                                     b.getDictionaryAttr(attrs),
-                                     func.getLoc())))
+      if (failed(func.insertArgument(
+              index, part.type, b.getDictionaryAttr(attrs), func.getLoc())))
         result = failure();
     }
     return WalkResult::advance();
@@ -145,19 +144,6 @@ Value floatWeightMatrix(func::FuncOp func, StringRef name, StringRef format) {
   return findArgument(func, name, "weight");
 }
 
-/// The declaration of the runtime ABI's function `name`, added once.
-static func::FuncOp declare(OpBuilder &b, func::FuncOp from, StringRef name,
-                            FunctionType type) {
-  auto module = from->getParentOfType<ModuleOp>();
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto decl = func::FuncOp::create(b, from.getLoc(), name, type);
-  decl.setPrivate();
-  return decl;
-}
-
 Value weightMatrixF32(OpBuilder &b, Location loc, func::FuncOp func,
                       StringRef name, StringRef format,
                       ArrayRef<int64_t> shape) {
@@ -174,29 +160,28 @@ Value weightMatrixF32(OpBuilder &b, Location loc, func::FuncOp func,
     Value scale = findArgument(func, name, "scale_inv");
     AffineMap blockMap = AffineMap::get(
         2, 0, {r.floorDiv(128), c.floorDiv(128)}, b.getContext());
-    return generic(b, loc, {codes, scale}, empty(b, loc, out),
-                   {id, blockMap, id}, parallel(2),
-                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                     return arith::MulFOp::create(nb, l, toF32(nb, l, args[0]),
-                                                  args[1]);
-                   });
+    return generic(
+        b, loc, {codes, scale}, empty(b, loc, out), {id, blockMap, id},
+        parallel(2), [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          return arith::MulFOp::create(nb, l, toF32(nb, l, args[0]), args[1]);
+        });
   }
   if (format == "int8") {
     Value scale = findArgument(func, name, "scale");
     AffineMap rowMap = AffineMap::get(2, 0, {r}, b.getContext());
-    return generic(b, loc, {codes, scale}, empty(b, loc, out),
-                   {id, rowMap, id}, parallel(2),
-                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                     return arith::MulFOp::create(nb, l, toF32(nb, l, args[0]),
-                                                  args[1]);
-                   });
+    return generic(
+        b, loc, {codes, scale}, empty(b, loc, out), {id, rowMap, id},
+        parallel(2), [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          return arith::MulFOp::create(nb, l, toF32(nb, l, args[0]), args[1]);
+        });
   }
   if (format == "int4_g128") {
     // Column c is bits 4 (c mod 8) .. 4 (c mod 8) + 3 of word c / 8 of its
     // row, a level 0..15 standing for level - 8 (symmetric), times the
     // scale of its group of 128 (formats/quant/GroupFormats packLevels).
     Value scale = findArgument(func, name, "scale");
-    AffineMap wordMap = AffineMap::get(2, 0, {r, c.floorDiv(8)}, b.getContext());
+    AffineMap wordMap =
+        AffineMap::get(2, 0, {r, c.floorDiv(8)}, b.getContext());
     AffineMap groupMap =
         AffineMap::get(2, 0, {r, c.floorDiv(128)}, b.getContext());
     return generic(
@@ -205,8 +190,7 @@ Value weightMatrixF32(OpBuilder &b, Location loc, func::FuncOp func,
           Value col = linalg::IndexOp::create(nb, l, 1);
           Value lane = arith::RemUIOp::create(nb, l, col, indexConst(nb, l, 8));
           Value shift = arith::MulIOp::create(
-              nb, l,
-              arith::IndexCastOp::create(nb, l, nb.getI32Type(), lane),
+              nb, l, arith::IndexCastOp::create(nb, l, nb.getI32Type(), lane),
               arith::ConstantIntOp::create(nb, l, nb.getI32Type(), 4));
           Value bits = arith::ShRUIOp::create(nb, l, args[0], shift);
           Value level = arith::AndIOp::create(
@@ -220,18 +204,18 @@ Value weightMatrixF32(OpBuilder &b, Location loc, func::FuncOp func,
   }
   // A ggml block format: the runtime's dequantizer, on dynamic shapes so
   // one declaration serves every weight of the format.
-  auto bytesType = RankedTensorType::get({ShapedType::kDynamic,
-                                          ShapedType::kDynamic},
-                                         b.getI8Type());
+  auto bytesType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI8Type());
   auto floatsType = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-  func::FuncOp callee =
-      declare(b, func, ("llmq_rt_dequantize_" + format).str(),
-              b.getFunctionType({bytesType, b.getI64Type()}, {floatsType}));
+  func::FuncOp callee = runtimeFunction(
+      b, func, ("llmq_rt_dequantize_" + format).str(),
+      b.getFunctionType({bytesType, b.getI64Type()}, {floatsType}));
   Value dynamicBytes = tensor::CastOp::create(b, loc, bytesType, codes);
   Value cols = arith::ConstantIntOp::create(b, loc, b.getI64Type(), shape[1]);
-  Value floats = func::CallOp::create(b, loc, callee, ValueRange{dynamicBytes, cols})
-                     .getResult(0);
+  Value floats =
+      func::CallOp::create(b, loc, callee, ValueRange{dynamicBytes, cols})
+          .getResult(0);
   return tensor::CastOp::create(b, loc, out, floats);
 }
 
