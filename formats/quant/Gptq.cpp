@@ -5,6 +5,7 @@
 #include "formats/Float.h"
 #include "formats/Formats.h"
 #include "formats/quant/GptqBlocks.h"
+#include "formats/quant/GptqKernels.h"
 #include "formats/quant/KQuantsImpl.h"
 #include "formats/quant/LegacyQuants.h"
 
@@ -51,39 +52,33 @@ std::string llmq::gptq::unsupportedReason(const TensorFormat &format) {
 // Hessians
 //===----------------------------------------------------------------------===//
 
+/// Runs fn over the rows [begin, end) of a lower triangle in pairs (i, the
+/// mirror row) so that every piece of work costs about the same.
+static void balancedRows(int64_t begin, int64_t end, const ParallelFor &pf,
+                         const std::function<void(int64_t)> &fn) {
+  int64_t n = end - begin, pairs = (n + 1) / 2;
+  pf(pairs, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      fn(begin + p);
+      if (n - 1 - p != p)
+        fn(end - 1 - p);
+    }
+  });
+}
+
 HessianAccumulator::HessianAccumulator(int64_t cols)
     : n(cols), sums(size_t(cols) * size_t(cols), 0.0) {}
 
 void HessianAccumulator::add(const float *x, int64_t count,
                              const ParallelFor &parallelFor) {
-  // Row i of the upper triangle costs n - i: partition the rows in pairs
-  // (i, n-1-i) so each piece of work is about the same size.
-  int64_t pairs = (n + 1) / 2;
-  parallelFor(pairs, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      int64_t both[2] = {p, n - 1 - p};
-      for (int64_t i : llvm::ArrayRef<int64_t>(both, p == n - 1 - p ? 1 : 2)) {
-        double *row = sums.data() + i * n;
-        // Four inputs per pass over the row (one load and store of each
-        // sum per four products); the sums' order is fixed by `count`
-        // alone, never by the threads.
-        int64_t t = 0;
-        for (; t + 4 <= count; t += 4) {
-          const float *x0 = x + t * n, *x1 = x0 + n, *x2 = x1 + n,
-                      *x3 = x2 + n;
-          double a0 = x0[i], a1 = x1[i], a2 = x2[i], a3 = x3[i];
-          for (int64_t k = i; k < n; ++k)
-            row[k] += (a0 * double(x0[k]) + a1 * double(x1[k])) +
-                      (a2 * double(x2[k]) + a3 * double(x3[k]));
-        }
-        for (; t < count; ++t) {
-          const float *xt = x + t * n;
-          double xi = xt[i];
-          for (int64_t k = i; k < n; ++k)
-            row[k] += xi * double(xt[k]);
-        }
-      }
-    }
+  // Blocks of rows, in pairs (b, the mirror block) so that each piece of
+  // work costs about the same; the sums' order is fixed by `count` alone,
+  // never by the threads (GptqKernels.h).
+  int64_t blocks = (n + kernels::kBlockRows - 1) / kernels::kBlockRows;
+  balancedRows(0, blocks, parallelFor, [&](int64_t b) {
+    int64_t i0 = b * kernels::kBlockRows;
+    kernels::accumulateHessianRows(sums.data(), x, n, count, i0,
+                                   std::min(n, i0 + kernels::kBlockRows));
   });
   samples += count;
 }
@@ -107,40 +102,10 @@ std::vector<float> HessianAccumulator::meanSquares() const {
 // The inverse Hessian's Cholesky factor
 //===----------------------------------------------------------------------===//
 
-/// sum a[k] * b[k] over k < n, in four fixed lanes: vectorizable and the
-/// same on every run.
-static double dot(const double *a, const double *b, int64_t n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    s0 += a[k] * b[k];
-    s1 += a[k + 1] * b[k + 1];
-    s2 += a[k + 2] * b[k + 2];
-    s3 += a[k + 3] * b[k + 3];
-  }
-  for (; k < n; ++k)
-    s0 += a[k] * b[k];
-  return (s0 + s1) + (s2 + s3);
-}
-
 /// Columns per panel of the blocked factorization and inverse: a panel of
 /// a 8192-column matrix (8192 x 64 doubles, 4 MiB) stays in cache while it
 /// updates everything right of it.
 static constexpr int64_t kPanel = 64;
-
-/// Runs fn over the rows [begin, end) of a lower triangle in pairs (i, the
-/// mirror row) so that every piece of work costs about the same.
-static void balancedRows(int64_t begin, int64_t end, const ParallelFor &pf,
-                         const std::function<void(int64_t)> &fn) {
-  int64_t n = end - begin, pairs = (n + 1) / 2;
-  pf(pairs, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      fn(begin + p);
-      if (n - 1 - p != p)
-        fn(end - 1 - p);
-    }
-  });
-}
 
 /// Lower Cholesky factor of the n x n matrix `a` in place (its lower
 /// triangle; the upper is cleared). False if not positive definite.
@@ -156,14 +121,14 @@ static bool choleskyLower(std::vector<double> &a, int64_t n,
     // The diagonal block, then the panel's rows below it.
     for (int64_t j = k0; j < k1; ++j) {
       double *rj = a.data() + j * n;
-      double d = rj[j] - dot(rj + k0, rj + k0, j - k0);
+      double d = rj[j] - kernels::dot4(rj + k0, rj + k0, j - k0);
       if (!(d > 0) || !std::isfinite(d))
         return false;
       double ljj = std::sqrt(d);
       rj[j] = ljj;
       for (int64_t i = j + 1; i < k1; ++i) {
         double *ri = a.data() + i * n;
-        ri[j] = (ri[j] - dot(ri + k0, rj + k0, j - k0)) / ljj;
+        ri[j] = (ri[j] - kernels::dot4(ri + k0, rj + k0, j - k0)) / ljj;
       }
     }
     parallelFor(n - k1, [&](int64_t begin, int64_t end) {
@@ -171,7 +136,7 @@ static bool choleskyLower(std::vector<double> &a, int64_t n,
         double *ri = a.data() + i * n;
         for (int64_t j = k0; j < k1; ++j) {
           const double *rj = a.data() + j * n;
-          ri[j] = (ri[j] - dot(ri + k0, rj + k0, j - k0)) / rj[j];
+          ri[j] = (ri[j] - kernels::dot4(ri + k0, rj + k0, j - k0)) / rj[j];
         }
       }
     });
@@ -183,14 +148,23 @@ static bool choleskyLower(std::vector<double> &a, int64_t n,
     for (int64_t i = k1; i < n; ++i)
       std::copy(a.begin() + i * n + k0, a.begin() + i * n + k1,
                 panel.begin() + (i - k1) * width);
-    constexpr int64_t kRowBlock = 8;
+    constexpr int64_t kRowBlock = kernels::kBlockRows;
     int64_t blocks = (n - k1 + kRowBlock - 1) / kRowBlock;
     balancedRows(0, blocks, parallelFor, [&](int64_t blk) {
       int64_t i0 = k1 + blk * kRowBlock, i1 = std::min(n, i0 + kRowBlock);
-      for (int64_t j = k1; j < i1; ++j) {
-        const double *pj = panel.data() + (j - k1) * width;
+      const double *p = panel.data();
+      // Every entry gets one update per panel, so the order over entries
+      // is free: whole rows left of the block in the tiled kernel, the
+      // rest (a short last block, the block's own triangle) one by one.
+      int64_t j = k1;
+      if (i1 - i0 == kRowBlock) {
+        kernels::choleskyUpdateBlock(a.data(), n, p, width, k1, i0, k1, i0);
+        j = i0;
+      }
+      for (; j < i1; ++j) {
+        const double *pj = p + (j - k1) * width;
         for (int64_t i = std::max(i0, j); i < i1; ++i)
-          a[i * n + j] -= dot(panel.data() + (i - k1) * width, pj, width);
+          a[i * n + j] -= kernels::dot4(p + (i - k1) * width, pj, width);
       }
     });
   }
@@ -227,20 +201,15 @@ static std::vector<float> upperCholeskyOfInverse(std::vector<double> a,
       // Rows in blocks of kRows: the sums over rows before the block are
       // shared (each panel row read once for kRows rows), then the block's
       // own triangle in row order. Each entry's sum runs over k in order.
-      constexpr int64_t kRows = 8;
+      constexpr int64_t kRows = kernels::kBlockRows;
+      static_assert(kPanel == kernels::kInversePanel, "one panel width");
       double acc[kRows][kPanel];
       for (int64_t i0 = c0; i0 < n; i0 += kRows) {
         int64_t i1 = std::min(n, i0 + kRows);
         for (int64_t r = 0; r < i1 - i0; ++r)
           std::fill(acc[r], acc[r] + kPanel, 0.0);
-        for (int64_t k = c0; k < i0; ++k) {
-          const double *xk = x.data() + (k - c0) * kPanel;
-          for (int64_t r = 0; r < i1 - i0; ++r) {
-            double l = b[(i0 + r) * n + k];
-            for (int64_t c = 0; c < kPanel; ++c)
-              acc[r][c] += l * xk[c];
-          }
-        }
+        kernels::inverseAccumulate(acc, i1 - i0, b.data() + i0 * n, n,
+                                   x.data(), c0, i0);
         for (int64_t i = i0; i < i1; ++i) {
           const double *li = b.data() + i * n;
           double *a = acc[i - i0];
@@ -682,8 +651,7 @@ public:
           out.values[(r0 + r) * cols + c] = v;
           float e = (x - v) / ujj;
           err[r * batch + (j - b0)] = e;
-          for (int64_t k = j + 1; k < b1; ++k)
-            wr[k] -= e * uj[k];
+          kernels::subtractScaled(wr + j + 1, uj + j + 1, e, b1 - j - 1);
         }
       }
       // The rest of each row, once per batch, still in column order.
@@ -692,8 +660,7 @@ public:
         for (int64_t j = b0; j < b1; ++j) {
           float e = err[r * batch + (j - b0)];
           const float *uj = u + j * cols;
-          for (int64_t k = b1; k < cols; ++k)
-            wr[k] -= e * uj[k];
+          kernels::subtractScaled(wr + b1, uj + b1, e, cols - b1);
         }
       }
     }
@@ -803,7 +770,30 @@ private:
     int bestZero = 0;
     double bestLoss = INFINITY;
     int steps = std::max(1, int(double(scaleGrid) * maxShrink));
-    for (int i = 0; i < steps; ++i) {
+    if (!sweep) {
+      // Every candidate's loss in one pass over the group (the vectorized
+      // kernel sums each over k in order, as the loop below would).
+      candidateScales.resize(steps);
+      candidateZeros.resize(steps);
+      candidateLosses.resize(steps);
+      for (int i = 0; i < steps; ++i) {
+        int zero;
+        intCandidate(x, 1.0f - float(i) / float(scaleGrid),
+                     candidateScales[i], zero);
+        candidateZeros[i] = float(zero);
+      }
+      kernels::intGroupLosses(x, importance ? importance + c0 : nullptr,
+                              groupCols, candidateScales.data(),
+                              candidateZeros.data(), steps, maxLevel,
+                              candidateLosses.data());
+      for (int i = 0; i < steps; ++i)
+        if (candidateLosses[i] < bestLoss) {
+          bestLoss = candidateLosses[i];
+          bestScale = candidateScales[i];
+          bestZero = int(candidateZeros[i]);
+        }
+    }
+    for (int i = 0; sweep && i < steps; ++i) {
       float scale;
       int zero;
       intCandidate(x, 1.0f - float(i) / float(scaleGrid), scale, zero);
@@ -811,23 +801,16 @@ private:
         return std::clamp(std::nearbyint(v / scale) + float(zero), 0.0f,
                           maxLevel);
       };
+      // The GPTQ loss of a trial sweep of the group alone.
       double loss = 0;
-      if (sweep) {
-        std::copy(x, x + groupCols, trial.begin());
-        for (int64_t k = 0; k < groupCols; ++k) {
-          const float *uk = u + k * (cols + 1); // U[j + k][j + k...]
-          float v = scale * (level(trial[k]) - float(zero));
-          float e = (trial[k] - v) / uk[0];
-          loss += double(e) * double(e);
-          for (int64_t m = k + 1; m < groupCols; ++m)
-            trial[m] -= e * uk[m - k];
-        }
-      } else {
-        for (int64_t k = 0; k < groupCols; ++k) {
-          float d = x[k] - scale * (level(x[k]) - float(zero));
-          double w = importance ? double(importance[c0 + k]) : 1.0;
-          loss += w * double(d) * double(d);
-        }
+      std::copy(x, x + groupCols, trial.begin());
+      for (int64_t k = 0; k < groupCols; ++k) {
+        const float *uk = u + k * (cols + 1); // U[j + k][j + k...]
+        float v = scale * (level(trial[k]) - float(zero));
+        float e = (trial[k] - v) / uk[0];
+        loss += double(e) * double(e);
+        for (int64_t m = k + 1; m < groupCols; ++m)
+          trial[m] -= e * uk[m - k];
       }
       if (loss < bestLoss) {
         bestLoss = loss;
@@ -858,6 +841,8 @@ public:
   int scaleGrid = 100;
   double maxShrink = 0.8;
   std::vector<float> scratch;
+  std::vector<float> candidateScales, candidateZeros;
+  std::vector<double> candidateLosses;
 };
 } // namespace
 
