@@ -173,18 +173,21 @@ static bool choleskyLower(std::vector<double> &a, int64_t n,
   return true;
 }
 
-/// U (upper, positive diagonal) with U^T U = a^-1, or empty if `a` is not
+/// U (upper, positive diagonal) with U^T U = (a + diagonalAdd I)^-1, or
+/// empty if that is not
 /// positive definite. With J the reversal, J a J = L L^T gives a = R R^T
 /// for the upper R = J L J, so a^-1 = (R^-1)^T R^-1 and U = R^-1.
-static std::vector<float> upperCholeskyOfInverse(std::vector<double> a,
-                                                 int64_t n,
+static std::vector<float> upperCholeskyOfInverse(const std::vector<double> &a,
+                                                 int64_t n, double diagonalAdd,
                                                  const ParallelFor &pf) {
+  // J (a + diagonalAdd I) J, read straight from `a`, which stays intact
+  // for another attempt with more damping (no copy of an n x n matrix).
   std::vector<double> b(size_t(n) * size_t(n));
-  for (int64_t i = 0; i < n; ++i)
+  for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < n; ++j)
       b[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)];
-  a.clear();
-  a.shrink_to_fit();
+    b[i * n + i] += diagonalAdd;
+  }
   if (!choleskyLower(b, n, pf))
     return {};
   // inv(L) by panels of kPanel columns, each panel on its own (the columns
@@ -252,22 +255,26 @@ llvm::Expected<Factor> llmq::gptq::factorHessian(std::vector<double> h,
       double hx = h[x * cols + x], hy = h[y * cols + y];
       return hx != hy ? hx > hy : x < y; // ties in column order
     });
-  std::vector<double> p(size_t(cols) * size_t(cols));
-  double meanDiag = 0;
-  for (int64_t i = 0; i < cols; ++i) {
-    for (int64_t j = 0; j < cols; ++j)
-      p[i * cols + j] = h[f.order[i] * cols + f.order[j]];
-    meanDiag += p[i * cols + i];
+  // H in the sweep's column order (H itself without act-order: an n x n
+  // copy less, 512 MiB at 8192 columns).
+  std::vector<double> p;
+  if (options.actOrder) {
+    p.resize(size_t(cols) * size_t(cols));
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        p[i * cols + j] = h[f.order[i] * cols + f.order[j]];
+    h.clear();
+    h.shrink_to_fit();
+  } else {
+    p = std::move(h);
   }
+  double meanDiag = 0;
+  for (int64_t i = 0; i < cols; ++i)
+    meanDiag += p[i * cols + i];
   meanDiag /= double(cols);
-  h.clear();
-  h.shrink_to_fit();
   double damp = options.damp;
   for (int attempt = 0; attempt < 4; ++attempt, damp *= 10) {
-    std::vector<double> a(p);
-    for (int64_t i = 0; i < cols; ++i)
-      a[i * cols + i] += damp * meanDiag;
-    f.upper = upperCholeskyOfInverse(std::move(a), cols, pf);
+    f.upper = upperCholeskyOfInverse(p, cols, damp * meanDiag, pf);
     if (!f.upper.empty()) {
       f.damp = damp;
       return f;
@@ -654,13 +661,17 @@ public:
           kernels::subtractScaled(wr + j + 1, uj + j + 1, e, b1 - j - 1);
         }
       }
-      // The rest of each row, once per batch, still in column order.
-      for (int64_t r = 0; r < n; ++r) {
-        float *wr = w.data() + r * cols;
+      // The rest of each row, once per batch, each weight receiving the
+      // batch's columns in order. Chunks of columns, then U's rows, then
+      // the strip's rows: a chunk of U's row is read once for all rows.
+      constexpr int64_t kChunk = 2048;
+      for (int64_t c0 = b1; c0 < cols; c0 += kChunk) {
+        int64_t len = std::min(kChunk, cols - c0);
         for (int64_t j = b0; j < b1; ++j) {
-          float e = err[r * batch + (j - b0)];
-          const float *uj = u + j * cols;
-          kernels::subtractScaled(wr + b1, uj + b1, e, cols - b1);
+          const float *uj = u + j * cols + c0;
+          for (int64_t r = 0; r < n; ++r)
+            kernels::subtractScaled(w.data() + r * cols + c0, uj,
+                                    err[r * batch + (j - b0)], len);
         }
       }
     }
@@ -862,8 +873,10 @@ Quantized llmq::gptq::quantize(const TensorFormat &format, const Factor &factor,
     if (!format.symmetric)
       out.grouped.zeros.assign(size_t(rows) * size_t(groups), 0);
   }
-  // Strips of rows share each row of U while it is in cache.
-  constexpr int64_t kStripRows = 16;
+  // Strips of rows share each row of U while it is in cache: U (n x n
+  // floats, 256 MiB at 8192 columns) is streamed once per strip and lazy
+  // batch, so the strip is as tall as the rows' state allows in cache.
+  constexpr int64_t kStripRows = 64;
   int64_t strips = (rows + kStripRows - 1) / kStripRows;
   parallelFor(strips, [&](int64_t begin, int64_t end) {
     StripQuantizer quantizer(format, factor, importance, options);
