@@ -6,7 +6,9 @@
 // 3's real tokenizer, converts it with quant-translate to GGUF f16, bf16,
 // q8_0 and q4_K, and on the same machine, back to back:
 //   - perplexity: quant-run ppl against llama-perplexity on each file, same
-//     text, same windows of --ctx, --threads threads; tokens/s of both (time
+//     text, same windows of --ctx, --threads threads, both scoring (and
+//     computing the LM head for) the second half of each window (quant-run's
+//     --score-from ctx/2, what llama-perplexity does); tokens/s of both (time
 //     spent evaluating windows, load and tokenization excluded), the ratio,
 //     and both processes' peak RSS next to the file's size;
 //   - importance matrix: quant-opt --llmq-imatrix against llama-imatrix on
@@ -429,9 +431,12 @@ int main(int argc, char **argv) {
          (long long)ctx);
 
   // Perplexity.
-  printf("\nperplexity (quant-run ppl --ctx %lld vs llama-perplexity -c %lld "
-         "--chunks %lld; tokens/s over the windows, load excluded)\n",
-         (long long)ctx, (long long)ctx, (long long)pplWindows);
+  printf("\nperplexity (quant-run ppl --ctx %lld --score-from %lld vs "
+         "llama-perplexity -c %lld --chunks %lld: both score, and compute the "
+         "head for, the second half of each window; tokens/s over the "
+         "windows, load excluded)\n",
+         (long long)ctx, (long long)(ctx / 2), (long long)ctx,
+         (long long)pplWindows);
   printf("  %-6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "type", "llmq t/s",
          "llama t/s", "ratio", "file MiB", "llmq RSS", "llama RSS", "llmq ppl",
          "llama ppl");
@@ -439,8 +444,8 @@ int main(int argc, char **argv) {
   for (const std::string &type : types) {
     Run mine = run(o, "ppl-llmq-" + type,
                    {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
-                    "--ctx", std::to_string(ctx), "--threads", threads,
-                    "--json"});
+                    "--ctx", std::to_string(ctx), "--score-from",
+                    std::to_string(ctx / 2), "--threads", threads, "--json"});
     Run theirs =
         run(o, "ppl-llama-" + type,
             {perplexityTool, "-m", gguf[type], "-f", pplPath, "-c",
@@ -471,8 +476,9 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   printf("  (ratio: llmq over llama.cpp; RSS in MiB, peak resident memory of "
-         "the whole process; ppl differ by design: llama-perplexity scores "
-         "the second half of each window)\n");
+         "the whole process; ppl differ by design: llama-perplexity puts BOS "
+         "at the start of each window and scores positions ctx/2..ctx-2, "
+         "llmq ctx/2..ctx-1 of windows cut from the stream)\n");
 
   // Importance matrix, on the f16 file for both.
   double imatrixLlmq = NAN, imatrixLlama = NAN;

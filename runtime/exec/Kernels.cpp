@@ -26,56 +26,48 @@ std::vector<float> WeightView::toFloat() const {
   return values;
 }
 
-/// Weight rows converted to f32 together (a panel): about this many bytes of
-/// f32, so that a panel stays in the L2 cache while every token of the call
-/// streams past it.
-static constexpr int64_t kPanelBytes = 256 * 1024;
-/// Tokens of activations that pass a panel together (their rows stay in L1/L2
-/// while the panel's row tiles go by).
-static constexpr int64_t kTokenBlock = 24;
+/// Columns of one GEMM block (BLIS's kc): a packed tile's block (32 rows x
+/// 256 columns, 32 KiB) stays in L1 while the tokens stream past it.
+static constexpr int64_t kColumnBlock = 256;
+/// Packed tiles of a panel: the rows a thread converts and computes together.
+static constexpr int64_t kPanelTiles = 4;
+static constexpr int64_t kPanelRows = kPanelTiles * kPackRows;
 
-/// Rows per panel for `cols` columns: a multiple of 4 from 4 to 64.
-static int64_t panelRows(int64_t cols) {
-  int64_t rows = kPanelBytes / (4 * std::max<int64_t>(cols, 1));
-  return std::clamp<int64_t>(rows / 4 * 4, 4, 64);
-}
-
-/// The stored bytes of rows [r0, r0 + count) of `w` (null for a grouped
-/// format, whose rows the view assembles).
-static std::pair<const char *, size_t> storedRows(const WeightView &w,
-                                                  int64_t r0, int64_t count) {
-  if (w.grouped || count <= 0)
-    return {nullptr, 0};
-  size_t bytes = w.rowBytes();
-  return {reinterpret_cast<const char *>(w.data) + r0 * bytes, count * bytes};
-}
-
-/// Asks for part `part` of `parts` of [begin, begin + size) to be brought into
-/// the L2 cache, so that the next panel's conversion does not wait on memory.
-static void prefetchPart(std::pair<const char *, size_t> range, int64_t part,
-                         int64_t parts) {
-  if (!range.first)
-    return;
-  size_t from = range.second * part / parts,
-         to = range.second * (part + 1) / parts;
-  for (size_t offset = from / 64 * 64; offset < to; offset += 64)
-    __builtin_prefetch(range.first + offset, /*rw=*/0, /*locality=*/2);
-}
-
-/// Rows [r0, r0 + count) of `w` as f32 into `panel` (row stride w.cols).
-static void convertRows(const WeightView &w, const DotKernels &kernels,
-                        int64_t r0, int64_t count, float *panel) {
+/// Packs rows [r0, r0 + count) (count <= kPanelRows), columns [k0, k0 +
+/// width) of `w` into `packed` (tile i at i * kPackRows * width). `scratch`
+/// holds f32 rows for formats without a direct packer: `fullRows` says that
+/// it already holds the panel's whole rows (grouped formats, or ggml blocks
+/// that do not divide a column block); otherwise the column block of each
+/// tile's rows is dequantized into it first.
+static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
+                            int64_t r0, int64_t count, int64_t k0,
+                            int64_t width, bool fullRows, FloatBuffer &scratch,
+                            float *packed) {
   int64_t cols = w.cols;
-  if (!w.grouped && (w.format == Format::F16 || w.format == Format::BF16)) {
-    HalfToFloatFn convert =
-        w.format == Format::F16 ? kernels.f16ToF32 : kernels.bf16ToF32;
-    for (int64_t k = 0; k < count; ++k)
-      convert(reinterpret_cast<const uint16_t *>(w.data) + (r0 + k) * cols,
-              panel + k * cols, cols);
-    return;
+  for (int64_t i = 0; i * kPackRows < count; ++i) {
+    int64_t row = r0 + i * kPackRows;
+    int64_t tileRows = std::min(kPackRows, count - i * kPackRows);
+    float *tile = packed + i * kPackRows * width;
+    if (!w.grouped && w.format == Format::F32) {
+      kernels.packF32(reinterpret_cast<const float *>(w.data) + row * cols + k0,
+                      cols, tileRows, width, tile);
+    } else if (!w.grouped &&
+               (w.format == Format::F16 || w.format == Format::BF16)) {
+      PackFn pack = w.format == Format::F16 ? kernels.packF16 : kernels.packBF16;
+      pack(reinterpret_cast<const uint16_t *>(w.data) + row * cols + k0, cols,
+           tileRows, width, tile);
+    } else if (fullRows) {
+      kernels.packF32(scratch.data() + (row - r0) * cols + k0, cols, tileRows,
+                      width, tile);
+    } else {
+      const FormatTraits &traits = getFormatTraits(w.format);
+      size_t offset = k0 / traits.blockElems * traits.blockBytes;
+      for (int64_t r = 0; r < tileRows; ++r)
+        traits.dequantizeRow(w.data + (row + r) * w.rowBytes() + offset,
+                             scratch.data() + r * width, width);
+      kernels.packF32(scratch.data(), width, tileRows, width, tile);
+    }
   }
-  for (int64_t k = 0; k < count; ++k)
-    w.dequantizeRow(r0 + k, panel + k * cols);
 }
 
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
@@ -89,33 +81,41 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
       roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
     x = rounded.data();
   }
-  int64_t panel = panelRows(cols);
-  int64_t panels = (rows + panel - 1) / panel;
-  bool direct = w.format == Format::F32 && !w.grouped;
-  // Each thread owns whole panels: every output element is computed by one
-  // dotBlock call in DotKernels.h's fixed order, whatever the split.
+  bool direct = !w.grouped && (w.format == Format::F32 ||
+                               w.format == Format::F16 ||
+                               w.format == Format::BF16);
+  // ggml blocks are dequantized per column block when they divide it.
+  bool fullRows =
+      !direct && (w.grouped ||
+                  kColumnBlock % getFormatTraits(w.format).blockElems != 0);
+  if (cols == 0) {
+    std::fill(out, out + n * rows, 0.0f);
+    return;
+  }
+  int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
+  // Each thread owns whole panels, and each output element is one fma chain
+  // over the columns (DotKernels.h), continued block after block through
+  // `out`: the bits do not depend on the split, the blocks or the tokens.
   pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
-    thread_local FloatBuffer buffer;
-    if (!direct && buffer.size() < static_cast<size_t>(panel * cols))
-      buffer.resize(panel * cols);
+    thread_local FloatBuffer packed, scratch;
+    if (packed.size() < static_cast<size_t>(kPanelRows * kColumnBlock))
+      packed.resize(kPanelRows * kColumnBlock);
+    size_t scratchSize = fullRows ? kPanelRows * cols
+                         : direct ? 0
+                                  : kPackRows * kColumnBlock;
+    if (scratch.size() < scratchSize)
+      scratch.resize(scratchSize);
     for (int64_t p = begin; p < end; ++p) {
-      int64_t r0 = p * panel, count = std::min(panel, rows - r0);
-      const float *weights =
-          direct ? reinterpret_cast<const float *>(w.data) + r0 * cols
-                 : buffer.data();
-      if (!direct)
-        convertRows(w, kernels, r0, count, buffer.data());
-      // While this panel computes, the next one's bytes come from memory.
-      auto next = p + 1 < end ? storedRows(w, r0 + panel,
-                                           std::min(panel, rows - r0 - panel))
-                              : std::pair<const char *, size_t>{nullptr, 0};
-      int64_t blocks = (n + kTokenBlock - 1) / kTokenBlock;
-      for (int64_t b = 0; b < blocks; ++b) {
-        int64_t t = b * kTokenBlock;
-        prefetchPart(next, b, blocks);
-        kernels.dotBlock(weights, cols, count, x + t * cols, cols,
-                         std::min(kTokenBlock, n - t), cols,
-                         out + t * rows + r0, rows);
+      int64_t r0 = p * kPanelRows, count = std::min(kPanelRows, rows - r0);
+      if (fullRows)
+        for (int64_t r = 0; r < count; ++r)
+          w.dequantizeRow(r0 + r, scratch.data() + r * cols);
+      for (int64_t k0 = 0; k0 < cols; k0 += kColumnBlock) {
+        int64_t width = std::min(kColumnBlock, cols - k0);
+        packColumnBlock(w, kernels, r0, count, k0, width, fullRows, scratch,
+                        packed.data());
+        kernels.gemm(packed.data(), kPackRows * width, count, width, x + k0,
+                     cols, n, out + r0, rows, /*accumulate=*/k0 > 0);
       }
     }
   });

@@ -39,6 +39,51 @@ static void dotBlockGeneric(const float *w, int64_t ldw, int64_t rows,
       out[t * ldo + r] = dotGeneric(w + r * ldw, x + t * ldx, cols);
 }
 
+/// Element (k, r) of a tile, the row-major source converted exactly to f32.
+template <typename Convert>
+static void packGeneric(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                        float *packed, Convert convert) {
+  for (int64_t k = 0; k < cols; ++k)
+    for (int64_t r = 0; r < kPackRows; ++r)
+      packed[k * kPackRows + r] = r < rows ? convert(w, r * ldw + k) : 0.0f;
+}
+
+static void packF32Generic(const void *w, int64_t ldw, int64_t rows,
+                           int64_t cols, float *packed) {
+  packGeneric(w, ldw, rows, cols, packed, [](const void *p, int64_t i) {
+    return static_cast<const float *>(p)[i];
+  });
+}
+
+static void packF16Generic(const void *w, int64_t ldw, int64_t rows,
+                           int64_t cols, float *packed) {
+  packGeneric(w, ldw, rows, cols, packed, [](const void *p, int64_t i) {
+    return fp16ToFp32(static_cast<const uint16_t *>(p)[i]);
+  });
+}
+
+static void packBF16Generic(const void *w, int64_t ldw, int64_t rows,
+                            int64_t cols, float *packed) {
+  packGeneric(w, ldw, rows, cols, packed, [](const void *p, int64_t i) {
+    return bf16ToFp32(static_cast<const uint16_t *>(p)[i]);
+  });
+}
+
+/// DotKernels.h's GEMM order: one fma chain per output element.
+static void gemmGeneric(const float *packed, int64_t tileStride, int64_t rows,
+                        int64_t cols, const float *x, int64_t ldx,
+                        int64_t tokens, float *out, int64_t ldo,
+                        bool accumulate) {
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *tile = packed + r / kPackRows * tileStride + r % kPackRows;
+      float acc = accumulate ? out[t * ldo + r] : 0.0f;
+      for (int64_t k = 0; k < cols; ++k)
+        acc = std::fma(tile[k * kPackRows], x[t * ldx + k], acc);
+      out[t * ldo + r] = acc;
+    }
+}
+
 static void f16ToF32Generic(const uint16_t *in, float *out, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     out[i] = fp16ToFp32(in[i]);
@@ -50,8 +95,9 @@ static void bf16ToF32Generic(const uint16_t *in, float *out, int64_t n) {
 }
 
 const DotKernels &llmq::runtime::genericDotKernels() {
-  static const DotKernels kernels = {"generic", dotBlockGeneric,
-                                     f16ToF32Generic, bf16ToF32Generic};
+  static const DotKernels kernels = {
+      "generic",      dotBlockGeneric, gemmGeneric,     packF32Generic,
+      packF16Generic, packBF16Generic, f16ToF32Generic, bf16ToF32Generic};
   return kernels;
 }
 
