@@ -33,6 +33,27 @@ static constexpr int64_t kColumnBlock = 256;
 static constexpr int64_t kPanelTiles = 4;
 static constexpr int64_t kPanelRows = kPanelTiles * kPackRows;
 
+/// Asks for the stored bytes of rows [r0, r0 + count) of `w`, columns [k0,
+/// k0 + width), to be brought into the L2 cache (nothing for grouped formats
+/// or past the matrix). Each panel visits its rows one column block at a
+/// time: more streams than the hardware prefetcher follows.
+static void prefetchColumnBlock(const WeightView &w, int64_t r0, int64_t count,
+                                int64_t k0, int64_t width) {
+  if (w.grouped || r0 >= w.rows || k0 >= w.cols)
+    return;
+  count = std::min(count, w.rows - r0);
+  const FormatTraits &traits = getFormatTraits(w.format);
+  size_t from = k0 / traits.blockElems * traits.blockBytes;
+  size_t to = std::min(k0 + width, w.cols) / traits.blockElems *
+              traits.blockBytes;
+  size_t stride = w.rowBytes();
+  const char *base = reinterpret_cast<const char *>(w.data);
+  for (int64_t r = r0; r < r0 + count; ++r)
+    for (size_t offset = from / 64 * 64; offset < to; offset += 64)
+      __builtin_prefetch(base + r * stride + offset, /*rw=*/0,
+                         /*locality=*/2);
+}
+
 /// Packs rows [r0, r0 + count) (count <= kPanelRows), columns [k0, k0 +
 /// width) of `w` into `packed` (tile i at i * kPackRows * width). `scratch`
 /// holds f32 rows for formats without a direct packer: `fullRows` says that
@@ -112,6 +133,16 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
           w.dequantizeRow(r0 + r, scratch.data() + r * cols);
       for (int64_t k0 = 0; k0 < cols; k0 += kColumnBlock) {
         int64_t width = std::min(kColumnBlock, cols - k0);
+        // The next column block's bytes (or the next panel's first) come
+        // from memory while this one packs and computes.
+        if (!fullRows) {
+          if (k0 + kColumnBlock < cols)
+            prefetchColumnBlock(w, r0, count, k0 + kColumnBlock,
+                                kColumnBlock);
+          else if (p + 1 < end)
+            prefetchColumnBlock(w, r0 + kPanelRows, kPanelRows, 0,
+                                kColumnBlock);
+        }
         packColumnBlock(w, kernels, r0, count, k0, width, fullRows, scratch,
                         packed.data());
         kernels.gemm(packed.data(), kPackRows * width, count, width, x + k0,

@@ -112,15 +112,18 @@ static void gemmTile(const float *packed, int64_t tileStride, int64_t rows,
                      int64_t ldo, bool accumulate) {
   __m256 acc[Vecs][Tokens];
   __m256i mask[Vecs];
+  bool full[Vecs];
   const float *base[Vecs];
   for (int v = 0; v < Vecs; ++v) {
     int64_t valid = rows - 8 * v;
+    full[v] = valid >= 8;
     mask[v] = firstLanes(valid < 0 ? 0 : minOf(valid, 8));
     base[v] = packed + (v / 4) * tileStride + 8 * (v % 4);
+    // Masked loads and stores only where rows end: they are slow.
     for (int t = 0; t < Tokens; ++t)
-      acc[v][t] = accumulate
-                      ? _mm256_maskload_ps(out + t * ldo + 8 * v, mask[v])
-                      : _mm256_setzero_ps();
+      acc[v][t] = !accumulate ? _mm256_setzero_ps()
+                  : full[v] ? _mm256_loadu_ps(out + t * ldo + 8 * v)
+                            : _mm256_maskload_ps(out + t * ldo + 8 * v, mask[v]);
   }
   for (int64_t k = 0; k < cols; ++k) {
     __m256 wv[Vecs];
@@ -134,7 +137,10 @@ static void gemmTile(const float *packed, int64_t tileStride, int64_t rows,
   }
   for (int v = 0; v < Vecs; ++v)
     for (int t = 0; t < Tokens; ++t)
-      _mm256_maskstore_ps(out + t * ldo + 8 * v, mask[v], acc[v][t]);
+      if (full[v])
+        _mm256_storeu_ps(out + t * ldo + 8 * v, acc[v][t]);
+      else
+        _mm256_maskstore_ps(out + t * ldo + 8 * v, mask[v], acc[v][t]);
 }
 
 using GemmTileFn = void (*)(const float *, int64_t, int64_t, int64_t,

@@ -123,10 +123,13 @@ static void gemmTile(const float *packed, int64_t tileStride, int64_t rows,
   for (int v = 0; v < Vecs; ++v) {
     mask[v] = rowMask(rows, v);
     base[v] = packed + (v / 2) * tileStride + 16 * (v % 2);
+    // Masked loads and stores only where rows end: they are slow on some
+    // CPUs.
     for (int t = 0; t < Tokens; ++t)
-      acc[v][t] = accumulate
-                      ? _mm512_maskz_loadu_ps(mask[v], out + t * ldo + 16 * v)
-                      : _mm512_setzero_ps();
+      acc[v][t] = !accumulate ? _mm512_setzero_ps()
+                  : mask[v] == 0xFFFF
+                      ? _mm512_loadu_ps(out + t * ldo + 16 * v)
+                      : _mm512_maskz_loadu_ps(mask[v], out + t * ldo + 16 * v);
   }
   for (int64_t k = 0; k < cols; ++k) {
     __m512 wv[Vecs];
@@ -140,7 +143,10 @@ static void gemmTile(const float *packed, int64_t tileStride, int64_t rows,
   }
   for (int v = 0; v < Vecs; ++v)
     for (int t = 0; t < Tokens; ++t)
-      _mm512_mask_storeu_ps(out + t * ldo + 16 * v, mask[v], acc[v][t]);
+      if (mask[v] == 0xFFFF)
+        _mm512_storeu_ps(out + t * ldo + 16 * v, acc[v][t]);
+      else
+        _mm512_mask_storeu_ps(out + t * ldo + 16 * v, mask[v], acc[v][t]);
 }
 
 using GemmTileFn = void (*)(const float *, int64_t, int64_t, int64_t,
@@ -215,40 +221,78 @@ static inline void transpose16(__m512 r[16]) {
   }
 }
 
+// Sixteen consecutive source values from index i as f32: `load` reads all
+// of them (plain loads: masked ones are slow on some CPUs when the source is
+// not aligned, as mapped tensors need not be), `loadSome` those in `m`.
 struct LoadF32 {
-  static __m512 load(const void *w, int64_t i, __mmask16 m) {
+  static __m512 load(const void *w, int64_t i) {
+    return _mm512_loadu_ps(static_cast<const float *>(w) + i);
+  }
+  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, static_cast<const float *>(w) + i);
   }
 };
 struct LoadF16 {
-  static __m512 load(const void *w, int64_t i, __mmask16 m) {
+  static __m512 load(const void *w, int64_t i) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(w) + i)));
+  }
+  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
     return _mm512_cvtph_ps(
         _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(w) + i));
   }
 };
 struct LoadBF16 {
-  static __m512 load(const void *w, int64_t i, __mmask16 m) {
-    __m512i v = _mm512_cvtepu16_epi32(
+  static __m512 widen(__m256i v) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+  }
+  static __m512 load(const void *w, int64_t i) {
+    return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(w) + i)));
+  }
+  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
+    return widen(
         _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(w) + i));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
   }
 };
 
 template <typename Load>
 static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
                        float *packed) {
-  for (int64_t r0 = 0; r0 < 32; r0 += 16)
-    for (int64_t k0 = 0; k0 < cols; k0 += 16) {
-      int64_t nk = minOf(16, cols - k0);
-      __mmask16 m = static_cast<__mmask16>(nk == 16 ? 0xFFFF : (1u << nk) - 1);
+  for (int64_t r0 = 0; r0 < 32; r0 += 16) {
+    int64_t offset[16];
+    __mmask16 valid[16];
+    for (int i = 0; i < 16; ++i) {
+      bool inside = r0 + i < rows;
+      offset[i] = inside ? (r0 + i) * ldw : 0;
+      valid[i] = static_cast<__mmask16>(inside ? 0xFFFF : 0);
+    }
+    bool allRows = r0 + 16 <= rows;
+    int64_t k0 = 0;
+    for (; k0 + 16 <= cols; k0 += 16) {
+      __m512 r[16];
+      if (allRows)
+        for (int i = 0; i < 16; ++i)
+          r[i] = Load::load(w, offset[i] + k0);
+      else
+        for (int i = 0; i < 16; ++i)
+          r[i] = r0 + i < rows ? Load::load(w, offset[i] + k0)
+                               : _mm512_setzero_ps();
+      transpose16(r);
+      for (int j = 0; j < 16; ++j)
+        _mm512_storeu_ps(packed + (k0 + j) * 32 + r0, r[j]);
+    }
+    if (k0 < cols) {
+      int64_t nk = cols - k0;
+      __mmask16 m = static_cast<__mmask16>((1u << nk) - 1);
       __m512 r[16];
       for (int i = 0; i < 16; ++i)
-        r[i] = r0 + i < rows ? Load::load(w, (r0 + i) * ldw + k0, m)
-                             : _mm512_setzero_ps();
+        r[i] = Load::loadSome(w, offset[i] + k0, valid[i] & m);
       transpose16(r);
       for (int64_t j = 0; j < nk; ++j)
         _mm512_storeu_ps(packed + (k0 + j) * 32 + r0, r[j]);
     }
+  }
 }
 
 static void f16ToF32AVX512(const uint16_t *in, float *out, int64_t n) {
