@@ -29,6 +29,9 @@ std::vector<float> WeightView::toFloat() const {
 /// Columns of one GEMM block (BLIS's kc): a packed tile's block (32 rows x
 /// 256 columns, 32 KiB) stays in L1 while the tokens stream past it.
 static constexpr int64_t kColumnBlock = 256;
+/// For a few tokens (generation) the panel's packed block is used once, right
+/// after packing: narrower blocks keep all of it in L1.
+static constexpr int64_t kFewTokens = 3, kFewTokensColumnBlock = 64;
 /// Packed tiles of a panel: the rows a thread converts and computes together.
 static constexpr int64_t kPanelTiles = 4;
 static constexpr int64_t kPanelRows = kPanelTiles * kPackRows;
@@ -105,10 +108,12 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
   bool direct = !w.grouped && (w.format == Format::F32 ||
                                w.format == Format::F16 ||
                                w.format == Format::BF16);
+  int64_t blockElems = direct ? 1 : getFormatTraits(w.format).blockElems;
+  int64_t block = n <= kFewTokens && kFewTokensColumnBlock % blockElems == 0
+                      ? kFewTokensColumnBlock
+                      : kColumnBlock;
   // ggml blocks are dequantized per column block when they divide it.
-  bool fullRows =
-      !direct && (w.grouped ||
-                  kColumnBlock % getFormatTraits(w.format).blockElems != 0);
+  bool fullRows = !direct && (w.grouped || block % blockElems != 0);
   if (cols == 0) {
     std::fill(out, out + n * rows, 0.0f);
     return;
@@ -119,11 +124,11 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
   // `out`: the bits do not depend on the split, the blocks or the tokens.
   pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
     thread_local FloatBuffer packed, scratch;
-    if (packed.size() < static_cast<size_t>(kPanelRows * kColumnBlock))
-      packed.resize(kPanelRows * kColumnBlock);
+    if (packed.size() < static_cast<size_t>(kPanelRows * block))
+      packed.resize(kPanelRows * block);
     size_t scratchSize = fullRows ? kPanelRows * cols
                          : direct ? 0
-                                  : kPackRows * kColumnBlock;
+                                  : kPackRows * block;
     if (scratch.size() < scratchSize)
       scratch.resize(scratchSize);
     for (int64_t p = begin; p < end; ++p) {
@@ -131,17 +136,15 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
       if (fullRows)
         for (int64_t r = 0; r < count; ++r)
           w.dequantizeRow(r0 + r, scratch.data() + r * cols);
-      for (int64_t k0 = 0; k0 < cols; k0 += kColumnBlock) {
-        int64_t width = std::min(kColumnBlock, cols - k0);
+      for (int64_t k0 = 0; k0 < cols; k0 += block) {
+        int64_t width = std::min(block, cols - k0);
         // The next column block's bytes (or the next panel's first) come
         // from memory while this one packs and computes.
         if (!fullRows) {
-          if (k0 + kColumnBlock < cols)
-            prefetchColumnBlock(w, r0, count, k0 + kColumnBlock,
-                                kColumnBlock);
+          if (k0 + block < cols)
+            prefetchColumnBlock(w, r0, count, k0 + block, block);
           else if (p + 1 < end)
-            prefetchColumnBlock(w, r0 + kPanelRows, kPanelRows, 0,
-                                kColumnBlock);
+            prefetchColumnBlock(w, r0 + kPanelRows, kPanelRows, 0, block);
         }
         packColumnBlock(w, kernels, r0, count, k0, width, fullRows, scratch,
                         packed.data());
