@@ -217,17 +217,39 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
   // one dotBlock call over the keys any of its queries sees (matmul's
   // summation order, so a score does not depend on the block); each query
   // then uses only its own causal (and sliding-window) range.
+  int64_t half = dim / 2;
+  bool pairOrder = shape.halfSplitPairs && dim % 2 == 0;
+  /// `count` vectors of `dim` floats (stride `ld`) with their pairs (i, i +
+  /// half) moved next to each other, into `out`.
+  auto interleavePairs = [&](const float *in, int64_t ld, int64_t count,
+                             FloatBuffer &out) {
+    out.resize(count * dim);
+    for (int64_t r = 0; r < count; ++r)
+      for (int64_t i = 0; i < half; ++i) {
+        out[r * dim + 2 * i] = in[r * ld + i];
+        out[r * dim + 2 * i + 1] = in[r * ld + half + i];
+      }
+  };
   pool.parallelFor(heads * blocks, [&](int64_t begin, int64_t end) {
     std::vector<float> scores;
+    FloatBuffer pairedKeys, pairedQueries;
     for (int64_t job = begin; job < end; ++job) {
       int64_t h = job / blocks, t0 = job % blocks * kQueryBlock;
       int64_t count = std::min(kQueryBlock, n - t0), kvHead = h / group;
       int64_t from = firstKey(first + t0), last = first + t0 + count - 1;
       int64_t span = last + 1 - from;
       scores.resize(count * span);
-      kernels.dotBlock(keys + from * kvDim + kvHead * dim, kvDim, span,
-                       q + (t0 * heads + h) * dim, heads * dim, count, dim,
-                       scores.data(), span);
+      const float *k0 = keys + from * kvDim + kvHead * dim;
+      const float *q0 = q + (t0 * heads + h) * dim;
+      if (pairOrder) {
+        interleavePairs(k0, kvDim, span, pairedKeys);
+        interleavePairs(q0, heads * dim, count, pairedQueries);
+        kernels.dotBlock(pairedKeys.data(), dim, span, pairedQueries.data(),
+                         dim, count, dim, scores.data(), span);
+      } else {
+        kernels.dotBlock(k0, kvDim, span, q0, heads * dim, count, dim,
+                         scores.data(), span);
+      }
       for (int64_t i = 0; i < count; ++i) {
         int64_t t = t0 + i, pos = first + t;
         // Keys [lo, hi] of this query, as offsets into its row of scores.

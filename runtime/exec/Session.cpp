@@ -140,7 +140,9 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
                 n * kvDim * sizeof(float));
     std::memcpy(values[l].data() + position * kvDim, v.data(),
                 n * kvDim * sizeof(float));
-    attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow}, q.data(),
+    attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow,
+               /*halfSplitPairs=*/!c.ropeInterleaved},
+              q.data(),
               n, position, keys[l].data(), values[l].data(), attn.data(),
               pool);
     if (matmulObserver)
