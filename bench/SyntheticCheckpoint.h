@@ -215,12 +215,14 @@ inline bool writeCheckpoint(const std::string &dir, const Shape &s,
 }
 
 /// Runs argv; returns its peak RSS in KiB, or -1 if it failed. `seconds`
-/// receives its wall-clock time. Its standard output and error go to
-/// `stdoutPath` and `stderrPath` where given (else they are inherited).
+/// receives its wall-clock time, `cpuSeconds` its user + system CPU time.
+/// Its standard output and error go to `stdoutPath` and `stderrPath` where
+/// given (else they are inherited).
 inline long runMeasured(const std::vector<std::string> &args,
                         double *seconds = nullptr,
                         const std::string &stdoutPath = "",
-                        const std::string &stderrPath = "") {
+                        const std::string &stderrPath = "",
+                        double *cpuSeconds = nullptr) {
   timespec start, end;
   clock_gettime(CLOCK_MONOTONIC, &start);
   pid_t pid = fork();
@@ -249,6 +251,9 @@ inline long runMeasured(const std::vector<std::string> &args,
   clock_gettime(CLOCK_MONOTONIC, &end);
   if (seconds)
     *seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) * 1e-9;
+  if (cpuSeconds)
+    *cpuSeconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
   return usage.ru_maxrss;
 }
 

@@ -10,17 +10,23 @@
 //     computing the LM head for) the second half of each window (quant-run's
 //     --score-from ctx/2, what llama-perplexity does); tokens/s of both (time
 //     spent evaluating windows, load and tokenization excluded), the ratio,
-//     and both processes' peak RSS next to the file's size;
+//     the ratio of the whole processes' CPU times, and both processes' peak
+//     RSS next to the file's size; for q8_0 and q4_K also quant-run
+//     --ggml-activations (integer products on q8-quantized activations, as
+//     llama.cpp computes; rows "T+ga");
 //   - importance matrix: quant-opt --llmq-imatrix against llama-imatrix on
 //     the f16 file over the same --imatrix-tokens tokens in windows of --ctx;
 //     wall time of both and the ratio, and llmq's split between the forward
 //     passes and the observer that sums the statistic;
-//   - optimizer: quant-opt --llmq-assign-bits target-bytes=... with and
-//     without sensitivity probes; probes over --probe-tokens tokens (default
-//     256, one window), and the time projected to the pass's default 4096;
+//   - optimizer: quant-opt --llmq-assign-bits target-bytes=... text=...
+//     end to end, probes at the pass's default sensitivity-tokens (1024; or
+//     --probe-tokens N, 0 for none): wall time, and the pass's own split
+//     (print-timing) into error measurement, the probes' base pass and the
+//     probes, in wall and CPU seconds, with the load average around it;
 //   - a projection of every figure to Llama-3.1-8B's dimensions by the ratio
-//     of FLOPs per token (and of weights, for the error measurement),
-//     printed as a projection.
+//     of FLOPs per token (and of weights, for the error measurement; of the
+//     probes' block x token evaluations and heads, for the probes), printed
+//     as a projection.
 //
 //   runtime-vs-llamacpp [--quick] [--work DIR] [--keep] [--reuse]
 //       [--tools DIR] [--llama-tools DIR] [--text FILE] [--threads N]
@@ -177,6 +183,41 @@ Cost costOf(const Shape &s, int64_t ctx) {
           block * s.layers + head * (s.tied ? 1 : 2), block * s.layers};
 }
 
+/// The optimizer's phases, from --llmq-assign-bits print-timing=true.
+struct Phases {
+  double total = 0, errorWall = 0, errorCpu = 0, baseWall = 0, baseCpu = 0,
+         probeWall = 0, probeCpu = 0;
+  long long positions = 0, probes = 0, blockTokens = 0;
+};
+
+Phases parsePhases(const std::string &err) {
+  Phases p;
+  size_t at = err.find("llmq-assign-bits: timing: error");
+  if (at != std::string::npos)
+    sscanf(err.c_str() + at,
+           "llmq-assign-bits: timing: error measurement %lf s (cpu %lf s)",
+           &p.errorWall, &p.errorCpu);
+  at = err.find("llmq-assign-bits: timing: base");
+  if (at != std::string::npos)
+    sscanf(err.c_str() + at,
+           "llmq-assign-bits: timing: base pass over %lld positions %lf s "
+           "(cpu %lf s), %lld probes %lf s (cpu %lf s), %lld block",
+           &p.positions, &p.baseWall, &p.baseCpu, &p.probes, &p.probeWall,
+           &p.probeCpu, &p.blockTokens);
+  return p;
+}
+
+/// The 1-minute load average, NaN where /proc/loadavg cannot be read.
+double loadAverage() {
+  double load = NAN;
+  if (FILE *f = fopen("/proc/loadavg", "r")) {
+    if (fscanf(f, "%lf", &load) != 1)
+      load = NAN;
+    fclose(f);
+  }
+  return load;
+}
+
 Shape llama1BShape(int64_t layers) {
   Shape s;
   s.hidden = 2048;
@@ -204,7 +245,7 @@ Shape llama8BShape() {
 }
 
 struct Run {
-  double seconds = 0;
+  double seconds = 0, cpuSeconds = 0;
   long rssKiB = -1;
   std::string out, err;
   bool ok() const { return rssKiB >= 0; }
@@ -217,7 +258,7 @@ Run run(const BenchOptions &o, const std::string &label,
   Run r;
   std::string out = o.work + "/" + label + ".out",
               err = o.work + "/" + label + ".err";
-  r.rssKiB = runMeasured(args, &r.seconds, out, err);
+  r.rssKiB = runMeasured(args, &r.seconds, out, err, &r.cpuSeconds);
   r.out = readText(out);
   r.err = readText(err);
   if (!r.ok()) {
@@ -246,9 +287,10 @@ int main(int argc, char **argv) {
   int64_t ctx = atoll(o.get("ctx", "256").c_str());
   int64_t pplWindows = atoll(o.get("ppl-windows", "4").c_str());
   int64_t imatrixTokens = atoll(o.get("imatrix-tokens", "16384").c_str());
-  int64_t probeTokens = atoll(o.get("probe-tokens", "256").c_str());
+  // -1: the pass's default sensitivity-tokens; 0: no probes.
+  int64_t probeTokens = atoll(o.get("probe-tokens", "-1").c_str());
   // llama-perplexity wants at least two windows of text.
-  if (ctx < 16 || pplWindows < 2 || imatrixTokens < ctx || probeTokens < 0) {
+  if (ctx < 16 || pplWindows < 2 || imatrixTokens < ctx || probeTokens < -1) {
     fprintf(stderr, "runtime-vs-llamacpp: --ctx must be >= 16, --ppl-windows "
                     ">= 2, --imatrix-tokens >= --ctx, --probe-tokens >= 0\n");
     return 1;
@@ -381,7 +423,8 @@ int main(int argc, char **argv) {
                 {bin + "/quant-run", "tokenize", mlir, "--text", path});
     return r.ok() ? static_cast<long long>(jsonNumber(r.out, "count")) : -1;
   };
-  int64_t needed = std::max(imatrixTokens, probeTokens) + 2;
+  int64_t needed =
+      std::max<int64_t>(imatrixTokens, probeTokens < 0 ? 1024 : probeTokens) + 2;
   std::string calibPath = o.work + "/calib.txt";
   size_t bytes = std::min<size_t>(full.size(), needed * 8 + 4096);
   long long calibTokens = 0;
@@ -437,15 +480,26 @@ int main(int argc, char **argv) {
          "windows, load excluded)\n",
          (long long)ctx, (long long)(ctx / 2), (long long)ctx,
          (long long)pplWindows);
-  printf("  %-6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "type", "llmq t/s",
-         "llama t/s", "ratio", "file MiB", "llmq RSS", "llama RSS", "llmq ppl",
-         "llama ppl");
+  printf("  %-7s %9s %9s %7s %7s %9s %9s %9s %9s %9s\n", "type",
+         "llmq t/s", "llama t/s", "ratio", "cpu", "file MiB", "llmq RSS",
+         "llama RSS", "llmq ppl", "llama ppl");
   std::map<std::string, double> llmqRate, llamaRate;
   for (const std::string &type : types) {
     Run mine = run(o, "ppl-llmq-" + type,
                    {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
                     "--ctx", std::to_string(ctx), "--score-from",
                     std::to_string(ctx / 2), "--threads", threads, "--json"});
+    // The --ggml-activations mode, where it has its integer path.
+    Run ggml;
+    if (type == "q4_K" || type == "q8_0") {
+      ggml = run(o, "ppl-llmq-ga-" + type,
+                 {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
+                  "--ctx", std::to_string(ctx), "--score-from",
+                  std::to_string(ctx / 2), "--threads", threads, "--json",
+                  "--ggml-activations"});
+      if (!ggml.ok())
+        return 1;
+    }
     Run theirs =
         run(o, "ppl-llama-" + type,
             {perplexityTool, "-m", gguf[type], "-f", pplPath, "-c",
@@ -468,14 +522,23 @@ int main(int argc, char **argv) {
     }
     llmqRate[type] = jsonNumber(mine.out, "tokens_per_second");
     llamaRate[type] = chunks * ctx / evalSeconds;
-    printf("  %-6s %9.1f %9.1f %6.2fx %9.1f %9.1f %9.1f %9.3g %9.3g\n",
-           type.c_str(), llmqRate[type], llamaRate[type],
-           llmqRate[type] / llamaRate[type], mib(fileBytes(gguf[type])),
-           rssMiB(mine), rssMiB(theirs), jsonNumber(mine.out, "ppl"),
-           strtod(log.c_str() + log.find("PPL = ") + 6, nullptr));
+    double llamaPpl = strtod(log.c_str() + log.find("PPL = ") + 6, nullptr);
+    auto row = [&](const std::string &label, const Run &r, double rate) {
+      printf("  %-7s %9.1f %9.1f %6.2fx %6.2fx %9.1f %9.1f %9.1f %9.4g "
+             "%9.4g\n",
+             label.c_str(), rate, llamaRate[type], rate / llamaRate[type],
+             theirs.cpuSeconds / r.cpuSeconds, mib(fileBytes(gguf[type])),
+             rssMiB(r), rssMiB(theirs), jsonNumber(r.out, "ppl"), llamaPpl);
+    };
+    row(type, mine, llmqRate[type]);
+    if (ggml.ok())
+      row(type + "+ga", ggml, jsonNumber(ggml.out, "tokens_per_second"));
     fflush(stdout);
   }
-  printf("  (ratio: llmq over llama.cpp; RSS in MiB, peak resident memory of "
+  printf("  (ratio: llmq over llama.cpp; cpu: llama.cpp's CPU time over "
+         "llmq's, whole processes, load included; T+ga: quant-run "
+         "--ggml-activations, integer products on q8-quantized activations "
+         "as llama.cpp computes them; RSS in MiB, peak resident memory of "
          "the whole process; ppl differ by design: llama-perplexity puts BOS "
          "at the start of each window and scores positions ctx/2..ctx-2, "
          "llmq ctx/2..ctx-1 of windows cut from the stream)\n");
@@ -539,73 +602,51 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
 
-  // Optimizer.
-  double optimizerZero = NAN, optimizerProjected = NAN, perProbe = NAN;
-  double probeFixed = NAN, probeRate = NAN;
-  double probes = NAN;
+  // Optimizer, end to end: one quant-opt run with the probes at the pass's
+  // default length (or --probe-tokens), its phases split by print-timing.
+  Phases opt;
   if (o.get("skip-optimizer", "") != "1") {
     // About Q4_K_M's size: 4.85 bits per weight over the matrices.
     long long target = static_cast<long long>(cost.weights * 4.85 / 8);
     std::string options = "target-bytes=" + std::to_string(target) +
-                          " threads=" + threads;
-    Run zero = run(o, "assign-bits-0",
-                   {bin + "/quant-opt", mlir, "--llmq-assign-bits=" + options,
-                    "-o", "/dev/null"});
-    if (!zero.ok())
-      return 1;
-    int64_t probeCtx = std::min(ctx, std::max<int64_t>(probeTokens, 1));
-    Run probed;
-    if (probeTokens > 0) {
-      probed = run(o, "assign-bits-probes",
-                   {bin + "/quant-opt", mlir,
-                    "--llmq-assign-bits=" + options + " text=" + calibPath +
-                        " sensitivity-tokens=" + std::to_string(probeTokens) +
-                        " ctx=" + std::to_string(probeCtx),
-                    "-o", "/dev/null"});
-      if (!probed.ok())
-        return 1;
-    }
-    // The probed weights: the block matrices and the (tied) embedding.
-    probes = 7.0 * shape.layers + 1;
-    optimizerZero = zero.seconds;
-    printf("\noptimizer: quant-opt --llmq-assign-bits target-bytes=%lld "
+                          " threads=" + threads + " print-timing=true";
+    if (probeTokens != 0)
+      options += " text=" + calibPath;
+    if (probeTokens > 0)
+      options += " sensitivity-tokens=" + std::to_string(probeTokens);
+    printf("\noptimizer, end to end: quant-opt --llmq-assign-bits=\"%s\" "
            "(4.85 bits per weight)\n",
-           target);
-    printf("  %-52s %9.1f s, RSS %.1f MiB\n",
-           "error measurement only (sensitivity-tokens=0)", zero.seconds,
-           rssMiB(zero));
-    if (probeTokens > 0) {
-      perProbe = (probed.seconds - zero.seconds) / (probes + 1);
-      char label[128];
-      snprintf(label, sizeof label, "with probes over %lld tokens (ctx %lld)",
-               (long long)probeTokens, (long long)probeCtx);
-      printf("  %-52s %9.1f s, RSS %.1f MiB\n", label, probed.seconds,
-             rssMiB(probed));
-      printf("  %.0f weights probed (and one reference pass): %.2f s per "
-             "probe of %lld tokens\n",
-             probes, perProbe, (long long)probeTokens);
-      if (probeTokens == 4096) {
-        optimizerProjected = probed.seconds;
-        printf("  measured at the default sensitivity-tokens=4096: %.1f s "
-               "(%.1f min)\n",
-               probed.seconds, probed.seconds / 60);
-      } else {
-        // A probe quantizes its weight (fixed) and runs the tokens with
-        // every logit, as ppl does: its forward part is taken at llmq's
-        // ppl rate of this run (bf16, as the imported checkpoint).
-        double rate = llmqRate.count("bf16") ? llmqRate["bf16"]
-                      : llmqRate.empty()     ? NAN
-                                             : llmqRate.begin()->second;
-        probeFixed = std::max(0.0, perProbe - probeTokens / rate);
-        probeRate = rate;
-        optimizerProjected =
-            zero.seconds + (probes + 1) * (probeFixed + 4096 / rate);
-        printf("  projected to the default sensitivity-tokens=4096 (not "
-               "measured): per probe %.2f s fixed + 4096 tokens at llmq's "
-               "ppl rate %.1f tokens/s = %.0f s (%.1f min) in all\n",
-               probeFixed, rate, optimizerProjected, optimizerProjected / 60);
-      }
+           options.c_str());
+    fflush(stdout);
+    double loadBefore = loadAverage();
+    Run probed = run(o, "assign-bits", {bin + "/quant-opt", mlir,
+                                        "--llmq-assign-bits=" + options,
+                                        "-o", "/dev/null"});
+    if (!probed.ok())
+      return 1;
+    opt = parsePhases(probed.err);
+    opt.total = probed.seconds;
+    printf("  load average (1 min) before %.2f, after %.2f\n", loadBefore,
+           loadAverage());
+    printf("  %-44s %9s %9s\n", "", "wall s", "CPU s");
+    printf("  %-44s %9.1f %9s   RSS %.1f MiB\n", "whole run (load, write included)",
+           opt.total, "", rssMiB(probed));
+    printf("  %-44s %9.1f %9.1f\n", "error measurement (every candidate)",
+           opt.errorWall, opt.errorCpu);
+    if (opt.probes > 0) {
+      char label[96];
+      snprintf(label, sizeof label, "base pass over %lld tokens",
+               (long long)opt.positions);
+      printf("  %-44s %9.1f %9.1f\n", label, opt.baseWall, opt.baseCpu);
+      snprintf(label, sizeof label, "%lld probes (%lld block x token evals)",
+               (long long)opt.probes, (long long)opt.blockTokens);
+      printf("  %-44s %9.1f %9.1f\n", label, opt.probeWall, opt.probeCpu);
     }
+    double cpu = opt.errorCpu + opt.baseCpu + opt.probeCpu;
+    printf("  %.1f min wall; CPU time of the three phases %.1f s, i.e. "
+           "%.1f min at %s threads fully busy (the idle-machine figure)\n",
+           opt.total / 60, cpu, cpu / atof(threads.c_str()) / 60,
+           threads.c_str());
     fflush(stdout);
   }
 
@@ -630,21 +671,32 @@ int main(int argc, char **argv) {
     printf("  imatrix over %lld tokens: llmq %.0f s, llama-imatrix %.0f s\n",
            (long long)(imatrixTokens / ctx * ctx), imatrixLlmq * flops,
            imatrixLlama * flops);
-  if (!std::isnan(optimizerZero)) {
-    double bigProbes = probes * (7.0 * big.layers + 2) / (7.0 * shape.layers + 1);
-    double errors = optimizerZero * bigCost.weights / cost.weights;
-    printf("  optimizer: error measurement %.0f s", errors);
-    if (!std::isnan(probeFixed)) {
-      // Quantizing a weight scales with its size (weights per probe), the
-      // forward with the FLOPs.
-      double perWeight = (bigCost.weights / (7.0 * big.layers + 2)) /
-                         (cost.weights / probes);
-      double probing = (bigProbes + 1) *
-                       (probeFixed * perWeight + 4096 / (probeRate / flops));
-      printf(", %.0f probes of 4096 tokens %.0f s, total %.1f h", bigProbes,
-             probing, (errors + probing) / 3600);
-    }
-    printf("\n");
+  if (opt.total > 0) {
+    // Error measurement scales with the weights; the base pass is a full
+    // forward over the probe tokens (FLOPs); the probes with their block x
+    // token evaluations plus one head per probe position, at the FLOP rate
+    // this run measured. 8B: untied, so 7L + 2 probes, the embedding's a
+    // full pass, the head's the head alone.
+    double errors = opt.errorCpu * bigCost.weights / cost.weights;
+    double base = opt.baseCpu * flops;
+    auto probeFlops = [](const Shape &s, double blockEvalsPerToken,
+                         double probes, int64_t ctx) {
+      Cost c = costOf(s, ctx);
+      double head = 2.0 * s.vocab * s.hidden;
+      double block = (c.flopsPerToken - head) / s.layers;
+      return blockEvalsPerToken * block + probes * head;
+    };
+    double L = shape.layers, bigL = big.layers;
+    double small = probeFlops(shape, 7 * L * (L + 1) / 2 + L, 7 * L + 1, ctx);
+    double large =
+        probeFlops(big, 7 * bigL * (bigL + 1) / 2 + bigL, 7 * bigL + 2, ctx);
+    double probing = opt.probeCpu * large / small;
+    double n = atof(threads.c_str());
+    printf("  optimizer (probes of %lld tokens), CPU seconds scaled: error "
+           "measurement %.0f, base pass %.0f, %.0f probes %.0f; %.1f h at %s "
+           "threads fully busy\n",
+           (long long)opt.positions, errors, base, 7 * bigL + 2, probing,
+           (errors + base + probing) / n / 3600, threads.c_str());
   }
   if (!o.keep && !reuse) {
     std::string command = "rm -rf '" + o.work + "'";

@@ -15,6 +15,7 @@
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "passes/awq/AwqSearch.h"
 #include "runtime/eval/Corpus.h"
@@ -181,6 +182,18 @@ LogicalResult AwqPass::run(ModelOp model) {
   if (grid < 1 || grid > 1000)
     return fail("grid=" + llvm::Twine(grid.getValue()) +
                 " is outside [1, 1000]");
+  if (clipPasses < 0 || clipPasses > 100)
+    return fail("clip-passes=" + llvm::Twine(clipPasses.getValue()) +
+                " is outside [0, 100]");
+  // The report's file is opened before anything is written, so that a
+  // json= the run may not write leaves no parameter file behind.
+  std::unique_ptr<::llmq::AtomicOutputFile> jsonOut;
+  if (!jsonFile.empty()) {
+    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
+    if (!file)
+      return fail(llvm::toString(file.takeError()));
+    jsonOut = std::move(*file);
+  }
 
   std::vector<Group> groups = findGroups(model);
   // Clipping needs no previous operation, only a format: every linear of
@@ -201,7 +214,7 @@ LogicalResult AwqPass::run(ModelOp model) {
   });
 
   unsigned workers =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-awq");
   ::llmq::runtime::ThreadPool pool(workers);
   int64_t layers = model.getNumLayers();
   std::vector<std::array<::llmq::awq::InputStats, 4>> stats(layers);
@@ -340,6 +353,7 @@ LogicalResult AwqPass::run(ModelOp model) {
     std::vector<double> gram;
     ::llmq::awq::ClipOptions clipOptions;
     clipOptions.grid = grid;
+    clipOptions.crossPasses = clipPasses;
     for (WeightOp w : folded) {
       Fold &fold = folds[w];
       int64_t rows = 0, cols = 0;
@@ -401,7 +415,7 @@ LogicalResult AwqPass::run(ModelOp model) {
                         "was removed: run --llmq-imatrix after --llmq-awq");
   }
 
-  if (!jsonFile.empty()) {
+  if (jsonOut) {
     llvm::json::Array report;
     for (const Group &g : groups) {
       llvm::json::Array names;
@@ -429,10 +443,7 @@ LogicalResult AwqPass::run(ModelOp model) {
         o["clip_error"] = std::move(clipped);
       report.push_back(std::move(o));
     }
-    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-    if (!file)
-      return fail(llvm::toString(file.takeError()));
-    (*file)->os() << llvm::formatv(
+    jsonOut->os() << llvm::formatv(
         "{0:2}\n", llvm::json::Value(llvm::json::Object{
                        {"model", model.getSymName()},
                        {"calibration_tokens", calibrationTokens},
@@ -441,14 +452,23 @@ LogicalResult AwqPass::run(ModelOp model) {
                        {"duo_scaling", duoScaling.getValue()},
                        {"clip", clip.getValue()},
                        {"groups", std::move(report)}}));
-    if (llvm::Error err = (*file)->commit())
+    if (llvm::Error err = jsonOut->commit())
       return fail(llvm::toString(std::move(err)));
   }
   return success();
 }
 
 void AwqPass::runOnOperation() {
-  for (ModelOp model : getOperation().getOps<ModelOp>())
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights now point at.
+  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError("llmq-awq: out='")
+        << outFile << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
     if (failed(run(model)))
       return signalPassFailure();
 }

@@ -9,7 +9,10 @@
 
 #include "passes/Passes.h"
 
+#include "passes/JsonOutput.h"
+
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -39,11 +42,12 @@ struct BlockInfluencePass
   void runOnOperation() override;
 
 private:
-  LogicalResult measure(ModelOp model);
+  LogicalResult measure(ModelOp model, llvm::json::Array &models);
 };
 } // namespace
 
-LogicalResult BlockInfluencePass::measure(ModelOp model) {
+LogicalResult BlockInfluencePass::measure(ModelOp model,
+                                          llvm::json::Array &models) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-block-influence: ") << message;
     return failure();
@@ -75,7 +79,7 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
   int64_t layers = model.getNumLayers(), hidden = model.getHiddenSize();
   std::vector<double> cosSum(layers, 0), angleSum(layers, 0);
   int64_t positions = 0;
-  unsigned workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned workers = getWorkerThreads(model, threads, "llmq-block-influence");
   ::llmq::runtime::ThreadPool pool(workers);
   ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
   // Each token's cosine is computed on its own (the pool splits the
@@ -131,23 +135,25 @@ LogicalResult BlockInfluencePass::measure(ModelOp model) {
                                         {"angular_distance", angular}});
     ++numBlocks;
   }
-  if (!jsonFile.empty()) {
-    auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-    if (!file)
-      return fail(llvm::toString(file.takeError()));
-    (*file)->os() << llvm::formatv(
-        "{0:2}\n", llvm::json::Value(llvm::json::Object{
-                       {"model", model.getSymName()},
-                       {"calibration_tokens", positions},
-                       {"blocks", std::move(report)}}));
-    if (llvm::Error err = (*file)->commit())
-      return fail(llvm::toString(std::move(err)));
-  }
+  models.push_back(llvm::json::Object{{"model", model.getSymName()},
+                                      {"calibration_tokens", positions},
+                                      {"blocks", std::move(report)}});
   return success();
 }
 
 void BlockInfluencePass::runOnOperation() {
+  llvm::json::Array models;
   for (ModelOp model : getOperation().getOps<ModelOp>())
-    if (failed(measure(model)))
+    if (failed(measure(model, models)))
       return signalPassFailure();
+  if (jsonFile.empty())
+    return;
+  // One file for all models (a "models" list when there are several, as
+  // --llmq-weight-stats writes), not one model's numbers over another's.
+  llvm::Error err = ::llmq::writeModelsJson(jsonFile, std::move(models));
+  if (err) {
+    getOperation().emitError("llmq-block-influence: ")
+        << llvm::toString(std::move(err));
+    signalPassFailure();
+  }
 }

@@ -54,8 +54,8 @@ DropLayersPass::chooseBlocks(ModelOp model, ArrayRef<BlockOp> blocks) {
   int64_t n = blocks.size();
   auto *dialect = model.getContext()->getLoadedDialect<LlmqDialect>();
   llvm::SmallSet<int64_t, 8> drop;
-  int modes = !indices.empty() + (by == "influence") + (by == "uniform");
-  if (modes != 1 || (!by.empty() && by != "influence" && by != "uniform")) {
+  int modes = !indices.empty() + (by != DropLayersBy::None);
+  if (modes != 1) {
     model.emitError("llmq-drop-layers: give exactly one of indices=..., "
                     "count=N by=influence, keep=K by=uniform");
     return failure();
@@ -72,7 +72,7 @@ DropLayersPass::chooseBlocks(ModelOp model, ArrayRef<BlockOp> blocks) {
         return failure();
       }
     }
-  } else if (by == "uniform") {
+  } else if (by == DropLayersBy::Uniform) {
     if (keep < 2 || keep > n) {
       model.emitError("llmq-drop-layers: keep=")
           << keep.getValue() << " is outside [2, " << n << "]";

@@ -18,6 +18,7 @@
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/quant/Gptq.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -202,6 +203,14 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail("damp=" + formatOptionValue(damp) + " is outside [0, 1]");
   if (block < 1)
     return fail("block=" + llvm::Twine(block.getValue()) + " must be >= 1");
+  if (scaleSearch < 0 || scaleSearch > 64)
+    return fail("scale-search=" + llvm::Twine(scaleSearch.getValue()) +
+                " is outside [0, 64]");
+  if (groupScales != "max" && groupScales != "mse" && groupScales != "sweep")
+    return fail("scales='" + groupScales + "' is not max, mse or sweep");
+  if (scaleGrid < 1 || scaleGrid > 1000)
+    return fail("scale-grid=" + llvm::Twine(scaleGrid.getValue()) +
+                " is outside [1, 1000]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -246,7 +255,7 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail(llvm::toString(runtimeModel.takeError()));
 
   unsigned workers =
-      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+      getWorkerThreads(model, threads, "llmq-gptq");
   ::llmq::runtime::ThreadPool pool(workers);
   ::llmq::gptq::ParallelFor parallelFor =
       [&](int64_t n, const std::function<void(int64_t, int64_t)> &fn) {
@@ -256,6 +265,14 @@ LogicalResult GptqPass::run(ModelOp model) {
   options.damp = damp;
   options.block = block;
   options.actOrder = actOrder;
+  options.scaleSearch = static_cast<int>(scaleSearch);
+  options.scaleGrid = static_cast<int>(scaleGrid);
+  if (groupScales == "max")
+    options.groupScales = ::llmq::gptq::GroupScales::Max;
+  else if (groupScales == "mse")
+    options.groupScales = ::llmq::gptq::GroupScales::Mse;
+  else if (groupScales == "sweep")
+    options.groupScales = ::llmq::gptq::GroupScales::Sweep;
 
   // Chunks of whole layers whose Hessians fit the budget (at least one
   // layer each), one calibration run per chunk.
@@ -274,6 +291,10 @@ LogicalResult GptqPass::run(ModelOp model) {
 
   WeightSources sources;
   std::vector<std::unique_ptr<KeptWeight>> kept;
+  int64_t headLayer = layers - 1;
+  std::vector<float> residual; // windows x ctx x hidden, between chunks
+  int64_t keptWindow = 0;
+  int64_t residualBlock = 0; // the block `residual` enters
   size_t next = 0; // targets are in block order
   for (int64_t first = 0; first < layers;) {
     int64_t last = first;
@@ -303,7 +324,6 @@ LogicalResult GptqPass::run(ModelOp model) {
         h->add(x, n, parallelFor);
     });
     // The head sees every position only when all logits are computed.
-    int64_t headLayer = layers - 1;
     bool head = first <= headLayer && headLayer <= last &&
                 hessians[headLayer - first][int(Input::Head)];
     if (head)
@@ -312,15 +332,42 @@ LogicalResult GptqPass::run(ModelOp model) {
         if (h->cols() == cols)
           h->add(x, n, parallelFor);
       });
+    // Without sequential, each window's residual stream after the chunk's
+    // last block is kept (tokens x hidden floats), so that the next chunk
+    // starts there instead of running the earlier blocks again: the model
+    // runs once in all, and the activations are the same bit for bit
+    // (Session::forwardFrom).
+    int64_t hidden = (*runtimeModel)->config.hidden;
+    bool resume = !sequential && residualBlock > 0;
+    bool keep = !sequential && last < headLayer;
+    if (keep) {
+      session.setLastBlock(last);
+      if (residual.empty())
+        residual.resize(size_t(windows) * size_t(contextSize) *
+                        size_t(hidden));
+      session.setBlockObserver([&, this](int64_t l, const float *, const float *out,
+                                         int64_t n) {
+        if (l == last && n == contextSize)
+          std::memcpy(residual.data() + keptWindow * contextSize * hidden,
+                      out, size_t(n) * size_t(hidden) * sizeof(float));
+      });
+    }
     std::vector<float> logits;
     for (int64_t w = 0; w < windows; ++w) {
       session.reset();
-      if (llvm::Error err = session.forward(
-              llvm::ArrayRef<int32_t>(*stream).slice(w * contextSize,
-                                                     contextSize),
-              logits, /*allLogits=*/head))
+      keptWindow = w;
+      llvm::Error err =
+          resume ? session.forwardFrom(
+                       residualBlock, residual.data() + w * contextSize * hidden,
+                       contextSize, logits, /*allLogits=*/head)
+                 : session.forward(llvm::ArrayRef<int32_t>(*stream).slice(
+                                       w * contextSize, contextSize),
+                                   logits, /*allLogits=*/head);
+      if (err)
         return fail(llvm::toString(std::move(err)));
     }
+    if (keep)
+      residualBlock = last + 1;
     ++numChunks;
 
     // Per layer: each Hessian factored once for the weights that share its
@@ -379,7 +426,16 @@ LogicalResult GptqPass::run(ModelOp model) {
 }
 
 void GptqPass::runOnOperation() {
-  for (ModelOp model : getOperation().getOps<ModelOp>())
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights now point at.
+  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError("llmq-gptq: out='")
+        << outFile << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
     if (failed(run(model)))
       return signalPassFailure();
 }

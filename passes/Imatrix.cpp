@@ -12,6 +12,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/Imatrix.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -200,7 +201,7 @@ LogicalResult ImatrixPass::run(ModelOp model) {
     int64_t layers = model.getNumLayers();
     std::vector<std::array<Sums, 4>> sums(layers);
     unsigned workers =
-        threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+        getWorkerThreads(model, threads, "llmq-imatrix");
     ::llmq::runtime::ThreadPool pool(workers);
     ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
     using Clock = std::chrono::steady_clock;
@@ -284,7 +285,16 @@ LogicalResult ImatrixPass::run(ModelOp model) {
 }
 
 void ImatrixPass::runOnOperation() {
-  for (ModelOp model : getOperation().getOps<ModelOp>())
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights now point at.
+  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError("llmq-imatrix: out='")
+        << outFile << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
     if (failed(run(model)))
       return signalPassFailure();
 }

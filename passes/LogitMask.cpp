@@ -68,17 +68,27 @@ static LogicalResult readIds(ModelOp model, StringRef option, StringRef path,
   return success();
 }
 
+/// Analyses measured on `weight`'s values before some rows were scaled (or
+/// copied from the embedding it was untied from): statistics, quantization
+/// error and sensitivity no longer describe it and go (run the analysis
+/// again). Pins keep the value as found in the source, as the source's
+/// values do under `row_scale`.
+static void forgetUnscaledAnalyses(WeightOp weight) {
+  auto *dialect = weight->getContext()->getLoadedDialect<LlmqDialect>();
+  weight->removeAttr(dialect->getStatsAttrHelper().getName());
+  weight->removeAttr(dialect->getQuantErrorAttrHelper().getName());
+  weight->removeAttr(dialect->getSensitivityAttrHelper().getName());
+}
+
 LogicalResult LogitMaskPass::apply(ModelOp model) {
   auto fail = [&](const Twine &message) {
     model.emitError("llmq-logit-mask: ") << message;
     return failure();
   };
-  if (mode != "scale" && mode != "add")
-    return fail("mode='" + mode + "', expected scale or add");
   if (!std::isfinite(factor))
     return fail("factor=" + formatOptionValue(factor) +
                 " is not a finite number");
-  if (mode == "scale" && factor <= 0)
+  if (mode == LogitMaskMode::Scale && factor <= 0)
     return fail("factor=" + formatOptionValue(factor) +
                 " must be > 0 in mode=scale");
   SmallVector<int64_t> banned(ban.begin(), ban.end());
@@ -113,7 +123,7 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
   OpBuilder builder(model.getContext());
   SmallVector<int64_t> biased;
   double bias = 0;
-  if (!amplified.empty() && mode == "scale") {
+  if (!amplified.empty() && mode == LogitMaskMode::Scale) {
     LmHeadOp head = *model.getBody().getOps<LmHeadOp>().begin();
     WeightOp weight = model.lookupWeight(head.getWeight());
     if (weight.getScaledRowsAttr())
@@ -130,6 +140,7 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
     }
     weight.setScaledRowsAttr(builder.getDenseI64ArrayAttr(amplified));
     weight.setRowScaleAttr(builder.getF64FloatAttr(factor));
+    forgetUnscaledAnalyses(weight);
   } else if (!amplified.empty()) {
     biased = amplified;
     bias = factor;

@@ -3,6 +3,8 @@
 #ifndef LLMQ_PASSES_PASSES_H
 #define LLMQ_PASSES_PASSES_H
 
+#include "passes/PassOptions.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

@@ -18,7 +18,7 @@ def BlockInfluence : Pass<"llmq-block-influence", "::mlir::ModuleOp"> {
     Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
     Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
     Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numBlocks", "num-blocks", "blocks measured">,
@@ -40,7 +40,11 @@ def DropLayers : Pass<"llmq-drop-layers", "::mlir::ModuleOp"> {
     ListOption<"indices", "indices", "int64_t", "blocks to drop">,
     Option<"count", "count", "int64_t", "0", "how many blocks to drop (by=influence)">,
     Option<"keep", "keep", "int64_t", "0", "how many blocks to keep (by=uniform)">,
-    Option<"by", "by", "std::string", "\"\"", "influence or uniform">,
+    Option<"by", "by", "::mlir::llmq::DropLayersBy", "::mlir::llmq::DropLayersBy::None",
+           "how count= or keep= picks the blocks", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::DropLayersBy::None, "none", "indices= names the blocks"),
+             clEnumValN(::mlir::llmq::DropLayersBy::Influence, "influence", "count=N blocks of lowest influence"),
+             clEnumValN(::mlir::llmq::DropLayersBy::Uniform, "uniform", "keep=K blocks evenly spread"))}]>,
     Option<"allowEnds", "allow-ends", "bool", "false", "allow dropping the first and last block">,
   ];
   let statistics = [
@@ -65,7 +69,10 @@ def LogitMask : Pass<"llmq-logit-mask", "::mlir::ModuleOp"> {
     ListOption<"amplify", "amplify", "int64_t", "token ids to amplify">,
     Option<"amplifyFile", "amplify-file", "std::string", "", "file of comma-separated ids to amplify">,
     Option<"factor", "factor", "double", "5.0", "amplification factor (scale) or bias (add)">,
-    Option<"mode", "mode", "std::string", "\"scale\"", "scale or add">,
+    Option<"mode", "mode", "::mlir::llmq::LogitMaskMode", "::mlir::llmq::LogitMaskMode::Scale",
+           "how amplified logits change", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::LogitMaskMode::Scale, "scale", "multiplied by factor, folded into the LM head"),
+             clEnumValN(::mlir::llmq::LogitMaskMode::Add, "add", "factor added as a logit bias"))}]>,
   ];
 }
 
@@ -107,7 +114,7 @@ def Imatrix : Pass<"llmq-imatrix", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "write the imatrix GGUF here">,
     Option<"inFile", "in", "std::string", "", "read this imatrix GGUF instead of computing one">,
     Option<"printTiming", "print-timing", "bool", "false", "print on stderr the seconds spent in the forward passes and in the observer">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numMatrices", "num-matrices", "matrices in the imatrix">,
@@ -148,9 +155,10 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"duoScaling", "duo-scaling", "bool", "false", "divide by the weights' normalised magnitude too (AutoAWQ's duo_scaling, its default; worse on kjv-llama-5m, docs/passes/awq.md)">,
     Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
+    Option<"clipPasses", "clip-passes", "int64_t", "0", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numGroups", "num-groups", "groups of linears searched">,
@@ -195,7 +203,10 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
     Option<"sequential", "sequential", "bool", "false", "take each layer's inputs from the model with the earlier layers already quantized (one calibration run per layer)">,
     Option<"hessianMiB", "hessian-mib", "int64_t", "1024", "without sequential: memory for the Hessians of one chunk of layers (MiB)">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"groupScales", "scales", "std::string", "\"mse\"", "int groups: how a group's scale is chosen: max (the range, as round-to-nearest), mse (default) (the shrunk range with the least diag(H)-weighted error), sweep (the shrunk range whose trial sweep of the group adds the least GPTQ loss)">,
+    Option<"scaleGrid", "scale-grid", "int64_t", "100", "with scales=mse or sweep: shrink factors 1 - i/N, i < 0.8 N">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
+    Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,
@@ -227,13 +238,17 @@ def SuperWeights : Pass<"llmq-super-weights", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"prompt", "prompt", "std::string", "\"Apple Inc. is a worldwide tech company.\"", "probe prompt">,
-    Option<"mode", "mode", "std::string", "\"contribution\"", "contribution, activation or weight-only">,
+    Option<"mode", "mode", "::mlir::llmq::SuperWeightsMode", "::mlir::llmq::SuperWeightsMode::Contribution",
+           "how super weights are scored", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::SuperWeightsMode::Contribution, "contribution", "w^2 * E[x^2] over calibration text, against the tensor's mean"),
+             clEnumValN(::mlir::llmq::SuperWeightsMode::Activation, "activation", "down-projection spikes on the probe prompt (Yu et al. 2024)"),
+             clEnumValN(::mlir::llmq::SuperWeightsMode::WeightOnly, "weight-only", "|w| / rms(W_down), no activations"))}]>,
     Option<"textFile", "text", "std::string", "", "calibration text (contribution mode; default: the prompt)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window length over the calibration text">,
     Option<"numTokens", "tokens", "int64_t", "16384", "calibration tokens used at most">,
     Option<"topK", "top-k", "int64_t", "1", "how many super weights to keep">,
     Option<"jsonFile", "json", "std::string", "", "also write the results to this JSON file">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
   ];
   let statistics = [
     Statistic<"numSuperWeights", "num-super-weights", "super weights found">,
@@ -294,18 +309,34 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
 
     Every mode sets the model attributes `assigned_bytes` and `assigned_bpw`
     (all tensors of every weight, scales and zero points included) and
-    prints them on one line on stderr.
+    reports them in a remark at the model.
   }];
   let options = [
-    Option<"preset", "preset", "std::string", "\"\"", "llama.cpp file type (q4_k_m, ...), fp8 or w4a16">,
+    Option<"preset", "preset", "::mlir::llmq::AssignBitsPreset", "::mlir::llmq::AssignBitsPreset::None",
+           "llama.cpp file type (any case), fp8 or w4a16", [{::llvm::cl::values(
+             clEnumValN(::mlir::llmq::AssignBitsPreset::None, "none", "no preset: type=, target-bpw= or target-bytes= chooses"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q2_K, "q2_k", "llama.cpp's Q2_K"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_S, "q3_k_s", "llama.cpp's Q3_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_M, "q3_k_m", "llama.cpp's Q3_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q3_K_L, "q3_k_l", "llama.cpp's Q3_K_L"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_0, "q4_0", "llama.cpp's Q4_0"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_K_S, "q4_k_s", "llama.cpp's Q4_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q4_K_M, "q4_k_m", "llama.cpp's Q4_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q5_K_S, "q5_k_s", "llama.cpp's Q5_K_S"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q5_K_M, "q5_k_m", "llama.cpp's Q5_K_M"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q6_K, "q6_k", "llama.cpp's Q6_K"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::Q8_0, "q8_0", "llama.cpp's Q8_0"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::FP8, "fp8", "FP8 e4m3 in 128x128 blocks"),
+             clEnumValN(::mlir::llmq::AssignBitsPreset::W4A16, "w4a16", "int4 in symmetric groups of 128"))}]>,
     Option<"uniformType", "type", "std::string", "\"\"", "one format on every quantizable matrix (q4_K, fp8_block, int4_g128, ...), as llama-quantize --pure">,
     ListOption<"tensorTypes", "tensor-type", "std::string", "REGEX=FORMAT overrides, first match wins (GGUF names with .weight)">,
     Option<"targetBpw", "target-bpw", "double", "0.0", "bits per weight budget over all weights (optimizer)">,
     Option<"targetBytes", "target-bytes", "int64_t", "0", "tensor data bytes budget over all weights (optimizer)">,
-    Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: all cores)">,
+    Option<"threads", "threads", "unsigned", "0", "worker threads for the error measurement (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
     Option<"textFile", "text", "std::string", "\"\"", "calibration text for the sensitivity probes (optimizer)">,
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
+    Option<"printTiming", "print-timing", "bool", "false", "print on stderr the wall and CPU seconds of the error measurement, the probes' base pass and the probes (optimizer)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,
@@ -328,11 +359,15 @@ def Report : Pass<"llmq-report", "::mlir::ModuleOp"> {
     SVG, no script, nothing fetched) with a bar chart per analysis per layer
     and per tensor, each bar a `rect.mark` with `data-layer` or
     `data-tensor`; a missing analysis is named instead of charted. The IR is
-    not changed.
+    not changed. With `compare=FILE` (another run's JSON report, or its IR),
+    the page opens with the two plans side by side: totals, bits per layer
+    as paired bars, and the tensors whose formats differ.
   }];
   let options = [
     Option<"htmlFile", "html", "std::string", "", "write the HTML page here">,
     Option<"jsonFile", "json", "std::string", "", "write the JSON report here">,
+    Option<"compareFile", "compare", "std::string", "",
+           "another plan to show beside this one: a JSON report or an IR file">,
   ];
 }
 

@@ -14,9 +14,13 @@
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/Imatrix.h"
+#include "formats/files/OutputPaths.h"
+#include "formats/files/ReadFile.h"
 #include "passes/report/Report.h"
 
+#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include <functional>
 #include <map>
@@ -130,6 +134,12 @@ static FailureOr<ModelReport> collect(ModelOp model) {
     t.maxAbs = statsEntry(stats, "max_abs");
     t.kurtosis = statsEntry(stats, "kurtosis");
     t.outliers = statsEntry(stats, "outliers");
+    // The verifier checked its length and that it adds up to `count`.
+    if (auto histogram = stats
+                             ? stats.getAs<DenseI64ArrayAttr>("log2_histogram")
+                             : DenseI64ArrayAttr())
+      t.histogram.emplace(histogram.asArrayRef().begin(),
+                          histogram.asArrayRef().end());
     if (ArrayAttr pinned = dialect->getPinnedAttrHelper().getAttr(weight))
       t.pinned = pinned.size();
     std::pair<double, int64_t> importance{0, 0};
@@ -189,9 +199,42 @@ static FailureOr<ModelReport> collect(ModelOp model) {
       floatAttr(dialect->getAssignedBpwAttrHelper().getAttr(model));
   report.assignedError =
       floatAttr(dialect->getAssignedErrorAttrHelper().getAttr(model));
+  report.estimatedKld =
+      floatAttr(dialect->getEstimatedKldAttrHelper().getAttr(model));
   for (auto &[index, layer] : layers)
     report.layers.push_back(std::move(layer));
   return report;
+}
+
+/// The plan in `path`: a JSON report (--llmq-report json=) or IR, whose
+/// first model is collected in a context of its own.
+static llvm::Expected<ModelReport> loadOtherPlan(StringRef path,
+                                                 MLIRContext *context) {
+  auto buffer = ::llmq::readSmallFileBuffer(path, ::llmq::kMaxIRFileBytes,
+                                            "compare= file");
+  if (!buffer)
+    return buffer.takeError();
+  StringRef text = (*buffer)->getBuffer().ltrim();
+  if (text.starts_with("{"))
+    return ::llmq::report::readJsonReport(text, path);
+  // IR: parsed and verified like quant-opt's input; its diagnostics go to the
+  // handler of this pass's context, so they are located in that file.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(context));
+  if (!module)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": not a JSON report nor valid IR");
+  auto models = module->getOps<ModelOp>();
+  if (models.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": holds no llmq.model");
+  FailureOr<ModelReport> report = collect(*models.begin());
+  if (failed(report))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": cannot be reported");
+  return std::move(*report);
 }
 
 /// Writes `path` through `write`, atomically.
@@ -221,8 +264,28 @@ void ReportPass::runOnOperation() {
     getOperation().emitError("llmq-report: the module holds no llmq.model");
     return signalPassFailure();
   }
+  std::optional<ModelReport> other;
+  if (!compareFile.empty()) {
+    ::llmq::protectInput(compareFile, "the compare= plan");
+    llvm::Expected<ModelReport> loaded =
+        loadOtherPlan(compareFile, &getContext());
+    if (!loaded) {
+      getOperation().emitError("llmq-report: compare=")
+          << llvm::toString(loaded.takeError());
+      return signalPassFailure();
+    }
+    other = std::move(*loaded);
+  }
   // Each file appears whole or not at all; if the HTML fails, the JSON
-  // written before it stays (it is complete on its own).
+  // written before it stays (it is complete on its own). An output the
+  // run may not write (an input) is refused before either is written.
+  for (const std::string &path : {jsonFile.getValue(), htmlFile.getValue()})
+    if (!path.empty())
+      if (llvm::Error refused = ::llmq::checkOutputFile(path)) {
+        getOperation().emitError("llmq-report: ")
+            << llvm::toString(std::move(refused));
+        return signalPassFailure();
+      }
   llvm::Error err = llvm::Error::success();
   if (!jsonFile.empty())
     err = writeFile(jsonFile, [&](llvm::raw_ostream &os) {
@@ -230,7 +293,7 @@ void ReportPass::runOnOperation() {
     });
   if (!err && !htmlFile.empty())
     err = writeFile(htmlFile, [&](llvm::raw_ostream &os) {
-      ::llmq::report::writeHtmlReport(models, os);
+      ::llmq::report::writeHtmlReport(models, os, other ? &*other : nullptr);
     });
   if (err) {
     getOperation().emitError("llmq-report: ") << llvm::toString(std::move(err));

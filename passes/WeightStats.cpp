@@ -2,15 +2,19 @@
 //
 // Streams every weight from its mapped source, one row at a time, and
 // records the statistics a bit assignment looks at: RMS, largest magnitude,
-// excess kurtosis and the share of values beyond 6 standard deviations.
-// Two passes over the rows: the first for the mean, the second for the
-// central moments and the outliers, so nothing is held but one row.
+// excess kurtosis, the share of values beyond 6 standard deviations, and
+// how many values fall in each octave of |w| (MagnitudeHistogram.h). Two passes
+// over the rows: the first for the mean, the second for the central moments and
+// the outliers, so nothing is held but one row.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
+#include "passes/JsonOutput.h"
+
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/MagnitudeHistogram.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/files/AtomicOutputFile.h"
@@ -38,6 +42,7 @@ namespace {
 struct Stats {
   int64_t count = 0;
   double rms = 0, maxAbs = 0, mean = 0, std = 0, kurtosis = 0, outliers = 0;
+  std::vector<int64_t> histogram = std::vector<int64_t>(::llmq::kMagnitudeBins);
 };
 
 struct WeightStatsPass
@@ -53,8 +58,7 @@ private:
 
 /// The statistics of `view`'s rows, scaled by `scale` where `scaled` says.
 static Stats computeStats(const ::llmq::runtime::WeightView &view,
-                          const llvm::DenseSet<int64_t> &scaled,
-                          double scale) {
+                          const llvm::DenseSet<int64_t> &scaled, double scale) {
   Stats s;
   std::vector<float> row(view.cols);
   auto forEachRow = [&](auto &&body) {
@@ -71,6 +75,7 @@ static Stats computeStats(const ::llmq::runtime::WeightView &view,
       sum += w;
       sumSquares += w * w;
       s.maxAbs = std::max(s.maxAbs, std::fabs(w));
+      ++s.histogram[::llmq::magnitudeBin(w)];
     }
   });
   s.count = view.rows * view.cols;
@@ -132,6 +137,8 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
     NamedAttribute entries[] = {
         builder.getNamedAttr("count", builder.getI64IntegerAttr(s.count)),
         builder.getNamedAttr("kurtosis", builder.getF64FloatAttr(s.kurtosis)),
+        builder.getNamedAttr("log2_histogram",
+                             builder.getDenseI64ArrayAttr(s.histogram)),
         builder.getNamedAttr("max_abs", builder.getF64FloatAttr(s.maxAbs)),
         builder.getNamedAttr("mean", builder.getF64FloatAttr(s.mean)),
         builder.getNamedAttr("outliers", builder.getF64FloatAttr(s.outliers)),
@@ -142,16 +149,18 @@ LogicalResult WeightStatsPass::measure(ModelOp model, WeightSources &sources,
         ->getLoadedDialect<LlmqDialect>()
         ->getStatsAttrHelper()
         .setAttr(weight, builder.getDictionaryAttr(entries));
-    report.push_back(llvm::json::Object{{"name", weight.getSymName()},
-                                        {"rows", view.rows},
-                                        {"cols", view.cols},
-                                        {"count", s.count},
-                                        {"rms", s.rms},
-                                        {"max_abs", s.maxAbs},
-                                        {"mean", s.mean},
-                                        {"std", s.std},
-                                        {"kurtosis", s.kurtosis},
-                                        {"outliers", s.outliers}});
+    report.push_back(
+        llvm::json::Object{{"name", weight.getSymName()},
+                           {"rows", view.rows},
+                           {"cols", view.cols},
+                           {"count", s.count},
+                           {"rms", s.rms},
+                           {"max_abs", s.maxAbs},
+                           {"mean", s.mean},
+                           {"std", s.std},
+                           {"kurtosis", s.kurtosis},
+                           {"outliers", s.outliers},
+                           {"log2_histogram", llvm::json::Array(s.histogram)}});
     ++numWeights;
   }
   return success();
@@ -171,16 +180,7 @@ void WeightStatsPass::runOnOperation() {
   }
   if (jsonFile.empty())
     return;
-  auto file = ::llmq::AtomicOutputFile::create(jsonFile);
-  llvm::Error err = file ? llvm::Error::success() : file.takeError();
-  if (!err) {
-    llvm::json::Value value = models.size() == 1
-                                  ? std::move(models[0])
-                                  : llvm::json::Value(llvm::json::Object{
-                                        {"models", std::move(models)}});
-    (*file)->os() << llvm::formatv("{0:2}\n", value);
-    err = (*file)->commit();
-  }
+  llvm::Error err = ::llmq::writeModelsJson(jsonFile, std::move(models));
   if (err) {
     getOperation().emitError("llmq-weight-stats: ")
         << llvm::toString(std::move(err));

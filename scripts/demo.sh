@@ -63,7 +63,8 @@ run quant-opt "$out/analysed.mlir" --llmq-assign-bits="target-bytes=$budget text
 kld() { quant-run kld "$out/model.mlir" "$1" --text "$out/eval.txt" --ctx 128 --json 2>> "$log" | field mean_kld; }
 preset_kld=$(kld "$out/preset.mlir")
 opt_kld=$(kld "$out/optimized.mlir")
-echo "4. planned at $budget bytes: llama.cpp's q4_k_m preset KLD $preset_kld, llmq's optimizer KLD $opt_kld (held-out text, simulated before any file is written)"
+run quant-opt "$out/optimized.mlir" --llmq-report="html=$out/plans.html compare=$out/preset.mlir" -o /dev/null
+echo "4. planned at $budget bytes: llama.cpp's q4_k_m preset KLD $preset_kld, llmq's optimizer KLD $opt_kld (held-out text, simulated before any file is written); both plans side by side: $out/plans.html"
 
 run quant-translate --export-gguf "$out/optimized.mlir" -o "$out/kjv-tiny.gguf"
 text=$("$node" scripts/llama-cpp/llama-cpp.mjs generate "$out/kjv-tiny.gguf" --prompt "In the beginning" -n 32 2>> "$log" | field text)

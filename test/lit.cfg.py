@@ -35,6 +35,9 @@ config.environment["LLMQ_NODE"] = node  # for the helper scripts that run it
 if os.path.isdir(os.path.join(llama_cpp_dir, "node_modules", "node-llama-cpp")):
     config.available_features.add("llama-cpp")
 config.substitutions.append(("%python", "python3"))
+# Upstream MLIR's own mlir-opt, unmodified: lowered graphs must parse and
+# verify without llmq.
+config.substitutions.append(("%mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 # Test tools built under build/test/bin (test/CMakeLists.txt).
 config.substitutions.append(("%zip-directory", os.path.join(config.llmq_obj_root, "test", "bin", "zip-directory")))
 

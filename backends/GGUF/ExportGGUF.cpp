@@ -5,9 +5,11 @@
 #include "backends/GGUF/GGUFTokenizer.h"
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/LocatedError.h"
 #include "dialects/Llmq/ModelFiles.h"
 #include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/RopeScaling.h"
+#include "dialects/Llmq/Threading.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/files/AtomicOutputFile.h"
@@ -22,12 +24,11 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Threading.h"
-#include "llvm/Support/WithColor.h"
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 using namespace llmq;
@@ -120,9 +121,10 @@ chooseFormat(WeightOp weight, ModelOp model, const GGUFExportOptions &options) {
   ::llmq::Format wanted = options.defaultFormat.value_or(::llmq::Format::F32);
   if (std::optional<::llmq::TensorFormat> chosen = chosenFormat(weight)) {
     if (!chosen->isGgml())
-      return exportError("export-gguf: '" + weight.getSymName() + "' has " +
-                         "format " + chosen->name() +
-                         ", which GGUF cannot hold (a ggml type is needed)");
+      return errorAt(weight, "export-gguf: '" + weight.getSymName() +
+                                 "' has format " + chosen->name() +
+                                 ", which GGUF cannot hold (a ggml type is "
+                                 "needed)");
     wanted = chosen->ggml;
   } else if (!options.defaultFormat && isGGUFSourced(weight, model)) {
     return sourceFormat(weight).ggml;
@@ -138,9 +140,9 @@ chooseFormat(WeightOp weight, ModelOp model, const GGUFExportOptions &options) {
                         std::to_string(getFormatTraits(wanted).blockElems) +
                         " as " + getFormatTraits(wanted).name.str() + " needs";
   if (options.strict)
-    return exportError("export-gguf: " + message + " (--strict)");
-  llvm::WithColor::warning(llvm::errs(), "quant-translate")
-      << message << "; writing " << getFormatTraits(format).name << "\n";
+    return errorAt(weight, "export-gguf: " + message + " (--strict)");
+  weight.emitWarning() << message << "; writing "
+                       << getFormatTraits(format).name;
   return format;
 }
 
@@ -154,7 +156,7 @@ static llvm::Error addSlidingWindowMetadata(GGUFWriter &writer, ModelOp model,
   int64_t window = 0;
   for (int64_t w : windows) {
     if (w && window && w != window)
-      return exportError("export-gguf: layers use different sliding windows "
+      return errorAt(model, "export-gguf: layers use different sliding windows "
                          "(" + Twine(window) + " and " + Twine(w) +
                          "), which GGUF cannot describe");
     window = w ? w : window;
@@ -168,7 +170,7 @@ static llvm::Error addSlidingWindowMetadata(GGUFWriter &writer, ModelOp model,
   int64_t period = std::distance(windows.begin(), global) + 1;
   for (auto [i, w] : llvm::enumerate(windows))
     if ((w == 0) != ((static_cast<int64_t>(i) + 1) % period == 0))
-      return exportError("export-gguf: the sliding-window layers do not "
+      return errorAt(model, "export-gguf: the sliding-window layers do not "
                          "repeat with a period of " + Twine(period) +
                          " layers, which GGUF cannot describe");
   writer.addUInt32(prefix + "attention.sliding_window_pattern", period);
@@ -362,7 +364,7 @@ planTensors(ModelOp model, const ArchInfo &arch,
     if (getFormatTraits(t.format).blockElems > 1) {
       llvm::Expected<const ImatrixEntry *> entry = importance.lookup(weight);
       if (!entry)
-        return exportError(llvm::toString(entry.takeError()));
+        return locateAt(weight, entry.takeError());
       if (*entry)
         for (int64_t c = 0; c < (*entry)->cols; ++c)
           t.importance.push_back((*entry)->mean2(c));
@@ -405,6 +407,8 @@ class TensorStreamer {
   static constexpr int64_t kElementsPerTask = 16384;
 
 public:
+  explicit TensorStreamer(unsigned threads) : pool(createWorkerPool(threads)) {}
+
   llvm::Error write(const PlannedTensor &t, llvm::raw_ostream &os) {
     if (!t.weight) {
       os.write(reinterpret_cast<const char *>(t.values.data()), t.bytes);
@@ -412,7 +416,7 @@ public:
     }
     auto source = sources.resolve(t.weight);
     if (!source)
-      return source.takeError();
+      return locateAt(t.weight, source.takeError());
     ::llmq::Format from = source->format;
     int64_t cols = source->cols, rows = source->rows;
     uint64_t srcRowBytes = source->rowBytes;
@@ -478,10 +482,13 @@ public:
       buffer.resize(dstRowBytes * count);
       uint8_t *dst = buffer.data();
       {
-        llvm::parallel::TaskGroup group;
+        // Without a pool (one worker thread) each task runs here, at once.
+        std::optional<llvm::ThreadPoolTaskGroup> group;
+        if (pool)
+          group.emplace(*pool);
         for (int64_t begin = 0; begin < count; begin += rowsPerTask) {
           int64_t end = std::min(count, begin + rowsPerTask);
-          group.spawn([&, begin, end] {
+          auto task = [&, begin, end] {
             thread_local std::vector<float> row;
             row.resize(cols);
             for (int64_t r = begin; r < end; ++r) {
@@ -493,7 +500,11 @@ public:
               out.quantizeRow(row.data(), dst + r * dstRowBytes, cols,
                               importance);
             }
-          });
+          };
+          if (group)
+            group->async(task);
+          else
+            task();
         }
         if (pendingCount) {
           const std::vector<uint8_t> &done = buffers[slot ^ 1];
@@ -515,6 +526,8 @@ public:
   }
 
 private:
+  /// The workers converting rows; none when there is one.
+  std::unique_ptr<llvm::ThreadPoolInterface> pool;
   WeightSources sources;
   /// Converted chunks: one being written, one being filled.
   std::vector<uint8_t> buffers[2];
@@ -545,7 +558,7 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
                        const GGUFExportOptions &options) {
   auto models = module.getOps<ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
-    return exportError("export-gguf: expected exactly one llmq.model");
+    return errorAt(module, "export-gguf: expected exactly one llmq.model");
   ModelOp model = *models.begin();
   if (llvm::Error err = checkRepetitionOptions(options))
     return err;
@@ -555,15 +568,13 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
     return err;
   const ArchInfo *arch = lookupArch(model.getArch());
   if (!arch)
-    return exportError("export-gguf: unknown architecture '" +
-                       model.getArch() + "'");
+    return errorAt(model, "export-gguf: unknown architecture '" +
+                              model.getArch() + "'");
   TokenizerAttr tokenizer = model.getTokenizerAttr();
   if (!tokenizer)
-    return exportError("export-gguf: model '" + model.getSymName() +
-                       "' has no tokenizer; llama.cpp needs one");
+    return errorAt(model, "export-gguf: model '" + model.getSymName() +
+                              "' has no tokenizer; llama.cpp needs one");
 
-  if (options.threads)
-    llvm::parallel::strategy = llvm::hardware_concurrency(options.threads);
   GGUFWriter writer;
   if (llvm::Error err =
           addModelMetadata(writer, model, *arch, options.defaultFormat))
@@ -607,7 +618,8 @@ llvm::Error exportGGUF(ModuleOp module, StringRef outputPath,
   }
   llvm::raw_ostream &os = (*output)->os();
   writer.writeHeader(os);
-  TensorStreamer streamer;
+  TensorStreamer streamer(
+      getWorkerThreads(model, options.threads, "export-gguf"));
   Progress progress("export-gguf", plan->size());
   for (auto [index, t] : llvm::enumerate(*plan)) {
     progress.step(index, t.name);

@@ -29,8 +29,9 @@ struct GGUFExportOptions {
   /// A weight whose rows do not split into its format's blocks is an error,
   /// rather than falling back as llama.cpp does (with a warning).
   bool strict = false;
-  /// Threads quantizing rows; 0 means all cores. The bytes do not depend on
-  /// it.
+  /// Threads converting rows; 0: mlir::llmq::getWorkerThreads's setting
+  /// (the tool's --threads, 1 under --mlir-disable-threading, else all
+  /// cores). The bytes do not depend on it.
   unsigned threads = 0;
   /// llama.cpp's repetition prevention (`--repeat-penalty`, > 0 and finite,
   /// 1 is off; `--repeat-last-n`, >= -1: -1 is the context size, 0 off).

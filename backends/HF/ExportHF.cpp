@@ -6,6 +6,7 @@
 #include "backends/HF/HFNames.h"
 #include "backends/HF/HFTensors.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/LocatedError.h"
 #include "dialects/Llmq/ModelFiles.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "formats/CheckedArith.h"
@@ -18,10 +19,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Threading.h"
-#include "llvm/Support/WithColor.h"
 
 using namespace llmq;
 using namespace llmq::hf;
@@ -75,9 +74,9 @@ static llvm::Expected<TensorFormat>
 chooseFormat(const NamedWeight &named, const HFExportOptions &options) {
   WeightOp weight = named.weight;
   auto refuse = [&](const TensorFormat &format, const Twine &why) {
-    return exportError("export-hf: '" + weight.getSymName() + "' (" +
-                       named.name + ") has format " + format.name() + ", " +
-                       why);
+    return errorAt(weight, "export-hf: '" + weight.getSymName() + "' (" +
+                               named.name + ") has format " + format.name() +
+                               ", " + why);
   };
   if (std::optional<TensorFormat> chosen = chosenFormat(weight)) {
     if (chosen->isFloat())
@@ -144,9 +143,9 @@ static llvm::Error writeText(const std::string &path, StringRef text) {
 static llvm::Error copyTokenizerFiles(ModelOp model, StringRef dir) {
   TokenizerAttr tokenizer = model.getTokenizerAttr();
   if (!tokenizer || !tokenizer.getFile().ends_with(".json")) {
-    llvm::WithColor::warning(llvm::errs(), "quant-translate")
-        << "export-hf: model '" << model.getSymName()
-        << "' has no tokenizer.json to copy; the checkpoint has no tokenizer\n";
+    model.emitWarning() << "export-hf: model '" << model.getSymName()
+                        << "' has no tokenizer.json to copy; the checkpoint "
+                           "has no tokenizer";
     return llvm::Error::success();
   }
   StringRef from = llvm::sys::path::parent_path(tokenizer.getFile());
@@ -180,7 +179,7 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
                      const HFExportOptions &options) {
   auto models = module.getOps<ModelOp>();
   if (std::distance(models.begin(), models.end()) != 1)
-    return exportError("export-hf: expected exactly one llmq.model");
+    return errorAt(module, "export-hf: expected exactly one llmq.model");
   ModelOp model = *models.begin();
   if (outputDir == "-" || outputDir.empty())
     return exportError("export-hf: a checkpoint is a directory: name it "
@@ -199,8 +198,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
     return err;
   const ArchInfo *arch = lookupArch(model.getArch());
   if (!arch)
-    return exportError("export-hf: unknown architecture '" + model.getArch() +
-                       "'");
+    return errorAt(model, "export-hf: unknown architecture '" +
+                              model.getArch() + "'");
 
   // Everything that can be refused is planned before a byte is written.
   auto named = nameWeights(model, *arch);
@@ -230,8 +229,6 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
     return generation.takeError();
   std::string sidecar = renderSamplingSidecar(model, options.generation);
 
-  if (options.threads)
-    llvm::parallel::strategy = llvm::hardware_concurrency(options.threads);
   auto staging = StagingDirectory::create(outputDir, options.replaceExisting);
   if (!staging)
     return staging.takeError();
@@ -240,7 +237,8 @@ llvm::Error exportHF(mlir::ModuleOp module, StringRef outputDir,
   auto shards = shardPlan(plan, options.maxShardBytes);
   nlohmann::json weightMap = nlohmann::json::object();
   uint64_t totalSize = 0;
-  TensorStreamer streamer;
+  TensorStreamer streamer(
+      getWorkerThreads(model, options.threads, "export-hf"));
   Progress progress("export-hf", plan.size());
   size_t done = 0;
   for (auto [index, shard] : llvm::enumerate(shards)) {

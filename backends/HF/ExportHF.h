@@ -36,8 +36,9 @@ struct HFExportOptions {
   /// Replace an existing output directory (`--force`), once the new one is
   /// complete.
   bool replaceExisting = false;
-  /// Threads converting rows; 0 means all cores. The bytes do not depend on
-  /// it.
+  /// Threads converting rows; 0: mlir::llmq::getWorkerThreads's setting
+  /// (the tool's --threads, 1 under --mlir-disable-threading, else all
+  /// cores). The bytes do not depend on it.
   unsigned threads = 0;
   hf::GenerationOptions generation;
 };

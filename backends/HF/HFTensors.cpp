@@ -2,13 +2,13 @@
 
 #include "backends/HF/HFTensors.h"
 
+#include "dialects/Llmq/LocatedError.h"
 #include "formats/CheckedArith.h"
 #include "formats/GroupFormats.h"
 #include "formats/files/MappedFile.h"
 #include "formats/files/SafetensorsWriter.h"
 
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/Support/Parallel.h"
 
 #include <algorithm>
 #include <cstring>
@@ -18,9 +18,6 @@ using namespace llmq::hf;
 using llvm::StringRef;
 using llvm::Twine;
 
-static llvm::Error tensorError(const Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// Floats of a strip read at once: about 1 MiB of output rows.
 static constexpr int64_t kStripValues = 1 << 18;
@@ -63,8 +60,8 @@ llvm::Expected<PlannedTensor> llmq::hf::planTensor(const NamedWeight &named,
   mlir::llmq::WeightOp weight = named.weight;
   llvm::ArrayRef<int64_t> shape = weight.getTensorType().getShape();
   auto fail = [&](const Twine &why) {
-    return tensorError("export-hf: '" + weight.getSymName() + "' (" +
-                       named.name + "): " + why);
+    return mlir::llmq::errorAt(weight, "export-hf: '" + weight.getSymName() +
+                                           "' (" + named.name + "): " + why);
   };
   auto add = [&](std::string name, StringRef dtype,
                  llvm::SmallVector<int64_t, 2> dims) -> bool {
@@ -125,8 +122,9 @@ namespace {
 /// logit mask's row scale applied.
 class RowReader {
 public:
-  RowReader(const mlir::llmq::SourceTensor &source, const NamedWeight &named)
-      : source(source), heads(named.permuteHeads) {
+  RowReader(const mlir::llmq::SourceTensor &source, const NamedWeight &named,
+            llvm::ThreadPoolInterface *pool)
+      : source(source), heads(named.permuteHeads), pool(pool) {
     mlir::llmq::WeightOp weight = named.weight;
     if (auto rows = weight.getScaledRowsAttr()) {
       scaled.insert(rows.asArrayRef().begin(), rows.asArrayRef().end());
@@ -145,15 +143,17 @@ public:
   /// Rows [first, first + n) as f32 into `dst` (n x cols).
   void read(int64_t first, int64_t n, float *dst) const {
     int64_t cols = source.cols;
-    llvm::parallelFor(0, n, [&](int64_t i) {
-      int64_t row = first + i;
-      int64_t from = interleavedRowOf(row, source.rows, heads);
-      // Through the source's own reader: a grouped source's rows are codes
-      // and scales, not a ggml row format.
-      source.dequantizeRow(from, dst + i * cols);
-      if (scaled.contains(row))
-        for (int64_t c = 0; c < cols; ++c)
-          dst[i * cols + c] *= rowScale;
+    mlir::llmq::parallelForRanges(pool, n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t row = first + i;
+        int64_t from = interleavedRowOf(row, source.rows, heads);
+        // Through the source's own reader: a grouped source's rows are codes
+        // and scales, not a ggml row format.
+        source.dequantizeRow(from, dst + i * cols);
+        if (scaled.contains(row))
+          for (int64_t c = 0; c < cols; ++c)
+            dst[i * cols + c] *= rowScale;
+      }
     });
   }
 
@@ -173,6 +173,7 @@ public:
 private:
   const mlir::llmq::SourceTensor &source;
   int64_t heads;
+  llvm::ThreadPoolInterface *pool;
   llvm::SmallDenseSet<int64_t> scaled;
   float rowScale = 1.0f;
 };
@@ -182,7 +183,8 @@ private:
 /// else converted row by row.
 static void writeFloat(const PlannedTensor &t,
                        const mlir::llmq::SourceTensor &source,
-                       const RowReader &reader, SafetensorsWriter &out) {
+                       const RowReader &reader, SafetensorsWriter &out,
+                       llvm::ThreadPoolInterface *pool) {
   int64_t rows = source.rows, cols = source.cols;
   int64_t stripRows =
       std::max<int64_t>(1, kStripValues / std::max<int64_t>(cols, 1));
@@ -201,9 +203,10 @@ static void writeFloat(const PlannedTensor &t,
       reader.read(first, n, strip.data());
       buffer.resize(n * outRowBytes);
       // Rows are independent: the bytes do not depend on the threads.
-      llvm::parallelFor(0, n, [&](int64_t i) {
-        traits.quantizeRow(strip.data() + i * cols,
-                           buffer.data() + i * outRowBytes, cols, nullptr);
+      mlir::llmq::parallelForRanges(pool, n, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+          traits.quantizeRow(strip.data() + i * cols,
+                             buffer.data() + i * outRowBytes, cols, nullptr);
       });
       out.write(buffer);
     }
@@ -216,7 +219,8 @@ static void writeFloat(const PlannedTensor &t,
 /// which are a small fraction of the codes.
 static void writeGrouped(const PlannedTensor &t,
                          const mlir::llmq::SourceTensor &source,
-                         const RowReader &reader, SafetensorsWriter &out) {
+                         const RowReader &reader, SafetensorsWriter &out,
+                         llvm::ThreadPoolInterface *pool) {
   const TensorFormat &format = t.format;
   int64_t rows = source.rows, cols = source.cols;
   bool isFP8 = format.kind == FormatKind::FP8Block;
@@ -256,9 +260,11 @@ static void writeGrouped(const PlannedTensor &t,
     int64_t count = ceilDiv(n, stripRows);
     values.resize(n * cols);
     reader.read(first, n, values.data());
-    llvm::parallelFor(0, count, [&](int64_t s) {
-      int64_t r0 = s * stripRows, m = std::min(stripRows, n - r0);
-      strips[s] = quantizeGrouped(format, values.data() + r0 * cols, m, cols);
+    mlir::llmq::parallelForRanges(pool, count, [&](int64_t begin, int64_t end) {
+      for (int64_t s = begin; s < end; ++s) {
+        int64_t r0 = s * stripRows, m = std::min(stripRows, n - r0);
+        strips[s] = quantizeGrouped(format, values.data() + r0 * cols, m, cols);
+      }
     });
     for (int64_t s = 0; s < count; ++s) {
       int64_t m = std::min(stripRows, n - s * stripRows);
@@ -298,15 +304,18 @@ static void writeGrouped(const PlannedTensor &t,
   out.write(asBytes(shape, sizeof shape));
 }
 
+TensorStreamer::TensorStreamer(unsigned threads)
+    : pool(mlir::llmq::createWorkerPool(threads)) {}
+
 llvm::Error TensorStreamer::write(const PlannedTensor &t,
                                   SafetensorsWriter &out) {
   auto source = sources.resolve(t.named.weight);
   if (!source)
-    return source.takeError();
-  RowReader reader(*source, t.named);
+    return mlir::llmq::locateAt(t.named.weight, source.takeError());
+  RowReader reader(*source, t.named, pool.get());
   if (t.format.isFloat())
-    writeFloat(t, *source, reader, out);
+    writeFloat(t, *source, reader, out, pool.get());
   else
-    writeGrouped(t, *source, reader, out);
+    writeGrouped(t, *source, reader, out, pool.get());
   return llvm::Error::success();
 }

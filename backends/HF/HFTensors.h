@@ -26,12 +26,14 @@
 #define LLMQ_BACKENDS_HF_HFTENSORS_H
 
 #include "backends/HF/HFNames.h"
+#include "dialects/Llmq/Threading.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/TensorFormat.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,10 +72,14 @@ llvm::Expected<PlannedTensor> planTensor(const NamedWeight &named,
 /// rows at a time, handing each strip's source pages back.
 class TensorStreamer {
 public:
+  /// Converts rows on `threads` workers (the calling thread when 1).
+  explicit TensorStreamer(unsigned threads);
+
   /// Appends every component of `t` to `out`, in plan order.
   llvm::Error write(const PlannedTensor &t, SafetensorsWriter &out);
 
 private:
+  std::unique_ptr<llvm::ThreadPoolInterface> pool;
   mlir::llmq::WeightSources sources;
 };
 

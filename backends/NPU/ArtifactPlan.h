@@ -46,6 +46,10 @@ struct ArtifactOptions {
   /// Quantize each shard in blocks of its own where block scales would cross
   /// a shard boundary, instead of refusing.
   bool reblock = false;
+  /// Also write each graph lowered to upstream dialects
+  /// (--llmq-graph-to-linalg), beside the llmq_graph form.
+  bool linalgGraphs = false;
+  /// Threads converting rows; 0: mlir::llmq::getWorkerThreads's setting.
   unsigned threads = 0;
 };
 

@@ -115,6 +115,12 @@ std::string llmq::npu::renderManifest(const ManifestInput &in) {
                   {"outputs", ports(g.info->outputs)}};
     if (g.info->block >= 0)
       entry["block"] = g.info->block;
+    if (!g.loweredText.empty())
+      entry["lowered"] = {{"dialects", "func, linalg, tensor, arith, math"},
+                          {"text", g.loweredText},
+                          {"bytecode", g.loweredBytecode},
+                          {"sha256", g.loweredSha256},
+                          {"bytecode_sha256", g.loweredBytecodeSha256}};
     graphs.push_back(entry);
   }
   manifest["graphs"] = graphs;

@@ -13,6 +13,10 @@ namespace llmq::npu {
 struct GraphFiles {
   const GraphInfo *info;
   std::string text, bytecode, sha256, bytecodeSha256;
+  /// The graph lowered to upstream dialects (--graph-dialect=linalg), or
+  /// empty.
+  std::string loweredText, loweredBytecode, loweredSha256,
+      loweredBytecodeSha256;
 };
 
 struct ManifestInput {

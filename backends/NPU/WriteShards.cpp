@@ -14,6 +14,7 @@
 #include "backends/NPU/ShardCodec.h"
 #include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/Threading.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/GroupFormats.h"
 #include "formats/files/MappedFile.h"
@@ -21,7 +22,6 @@
 #include "formats/files/SafetensorsWriter.h"
 
 #include "llvm/ADT/SmallString.h"
-#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
@@ -77,7 +77,8 @@ namespace {
 /// Reads source rows of the model's weights as f32.
 class SourceReader {
 public:
-  explicit SourceReader(mlir::llmq::ModelOp model) : model(model) {}
+  SourceReader(mlir::llmq::ModelOp model, unsigned threads)
+      : pool(mlir::llmq::createWorkerPool(threads)), model(model) {}
 
   /// Binds `w`'s weight; rows are then read with row(), and a ggml block
   /// format quantizes them with importance() as the GGUF exporter does.
@@ -153,6 +154,8 @@ public:
     return g;
   }
   int64_t cols = 0;
+  /// The workers converting rows; none when there is one.
+  std::unique_ptr<llvm::ThreadPoolInterface> pool;
 
 private:
   mlir::llmq::ModelOp model;
@@ -172,13 +175,15 @@ static void readStrip(const SourceReader &src, const ShardedWeight::Slice &s,
                       int64_t first, int64_t n, std::vector<float> &out) {
   int64_t cols = s.numCols();
   out.resize(n * cols);
-  llvm::parallelFor(0, n, [&](int64_t i) {
-    thread_local std::vector<float> full;
-    full.resize(src.cols);
-    src.row(first + i, full.data());
-    std::copy(full.begin() + s.colBegin, full.begin() + s.colEnd,
-              out.begin() + i * cols);
-  });
+  mlir::llmq::parallelForRanges(
+      src.pool.get(), n, [&](int64_t begin, int64_t end) {
+        std::vector<float> full(src.cols);
+        for (int64_t i = begin; i < end; ++i) {
+          src.row(first + i, full.data());
+          std::copy(full.begin() + s.colBegin, full.begin() + s.colEnd,
+                    out.begin() + i * cols);
+        }
+      });
 }
 
 /// Streams one shard of `w` in its format.
@@ -245,10 +250,12 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
       std::vector<uint8_t> buffer(bytes * n);
       // Rows are independent: the bytes do not depend on the threads.
       const float *importance = src.importance(s.colBegin);
-      llvm::parallelFor(0, n, [&](int64_t i) {
-        t.quantizeRow(strip.data() + i * cols, buffer.data() + i * bytes, cols,
-                      importance);
-      });
+      mlir::llmq::parallelForRanges(
+          src.pool.get(), n, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i)
+              t.quantizeRow(strip.data() + i * cols,
+                            buffer.data() + i * bytes, cols, importance);
+          });
       out.write(buffer);
       break;
     }
@@ -261,10 +268,10 @@ static void writeShard(const SourceReader &src, const ShardedWeight &w,
 
 llvm::Expected<std::vector<RankFile>>
 llmq::npu::writeShards(mlir::llmq::ModelOp model, const ArtifactPlan &plan,
-                       StringRef dir) {
+                       StringRef dir, unsigned threads) {
   int64_t tp = plan.options.tp;
   std::vector<RankFile> files;
-  SourceReader src(model);
+  SourceReader src(model, threads);
   Progress progress("export-npu-artifact", plan.numRanks());
   for (int64_t rank = 0; rank < plan.numRanks(); ++rank) {
     progress.step(rank, "rank " + std::to_string(rank));

@@ -39,10 +39,12 @@ struct RankFile {
   std::vector<ShardRecord> tensors;
 };
 
-/// Writes every rank's file under `dir` (which must exist).
+/// Writes every rank's file under `dir` (which must exist), converting rows
+/// on `threads` workers (the calling thread when 1).
 llvm::Expected<std::vector<RankFile>> writeShards(mlir::llmq::ModelOp model,
                                                   const ArtifactPlan &plan,
-                                                  llvm::StringRef dir);
+                                                  llvm::StringRef dir,
+                                                  unsigned threads);
 
 } // namespace llmq::npu
 

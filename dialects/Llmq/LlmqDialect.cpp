@@ -8,12 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/MagnitudeHistogram.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::llmq;
@@ -146,16 +148,18 @@ static StringRef ownerName(Owner owner) {
 /// The statistics --llmq-weight-stats writes; `count` is an integer.
 static LogicalResult verifyStats(Operation *op, StringRef name,
                                  DictionaryAttr stats) {
-  static const StringLiteral kKeys[] = {"count", "rms",      "max_abs",
-                                        "mean",  "std",      "kurtosis",
-                                        "outliers"};
+  static const StringLiteral kKeys[] = {"count",    "rms",      "max_abs",
+                                        "mean",     "std",      "kurtosis",
+                                        "outliers", "log2_histogram"};
   for (NamedAttribute entry : stats) {
     StringRef key = entry.getName().strref();
     if (!llvm::is_contained(kKeys, key))
       return op->emitOpError("'")
              << name << "' has an unknown entry '" << key
              << "' (known: count, rms, max_abs, mean, std, kurtosis, "
-                "outliers)";
+                "outliers, log2_histogram)";
+    if (key == "log2_histogram")
+      continue;
     bool ok = key == "count" ? isa<IntegerAttr>(entry.getValue())
                              : isa<FloatAttr>(entry.getValue());
     if (!ok)
@@ -163,6 +167,29 @@ static LogicalResult verifyStats(Operation *op, StringRef name,
              << name << "' entry '" << key << "' must be "
              << (key == "count" ? "an integer" : "a float");
   }
+  Attribute histogramValue = stats.get("log2_histogram");
+  if (!histogramValue)
+    return success();
+  // One count per bin of MagnitudeHistogram.h, adding up to `count`.
+  auto histogram = dyn_cast<DenseI64ArrayAttr>(histogramValue);
+  if (!histogram || histogram.size() != ::llmq::kMagnitudeBins)
+    return op->emitOpError("'")
+           << name << "' entry 'log2_histogram' must be an array<i64> of "
+           << ::llmq::kMagnitudeBins << " counts (zeros, then octaves 2^"
+           << ::llmq::kLowestOctave << " to 2^" << ::llmq::kHighestOctave
+           << ")";
+  int64_t total = 0;
+  for (int64_t n : histogram.asArrayRef()) {
+    if (n < 0 || total > std::numeric_limits<int64_t>::max() - n)
+      return op->emitOpError("'")
+             << name << "' entry 'log2_histogram' has a count of " << n;
+    total += n;
+  }
+  auto count = stats.getAs<IntegerAttr>("count");
+  if (count && count.getInt() != total)
+    return op->emitOpError("'")
+           << name << "' entry 'log2_histogram' counts " << total
+           << " values, 'count' is " << count.getInt();
   return success();
 }
 

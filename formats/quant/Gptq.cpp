@@ -4,6 +4,7 @@
 
 #include "formats/Float.h"
 #include "formats/Formats.h"
+#include "formats/quant/GptqBlocks.h"
 #include "formats/quant/KQuantsImpl.h"
 #include "formats/quant/LegacyQuants.h"
 
@@ -63,7 +64,19 @@ void HessianAccumulator::add(const float *x, int64_t count,
       int64_t both[2] = {p, n - 1 - p};
       for (int64_t i : llvm::ArrayRef<int64_t>(both, p == n - 1 - p ? 1 : 2)) {
         double *row = sums.data() + i * n;
-        for (int64_t t = 0; t < count; ++t) {
+        // Four inputs per pass over the row (one load and store of each
+        // sum per four products); the sums' order is fixed by `count`
+        // alone, never by the threads.
+        int64_t t = 0;
+        for (; t + 4 <= count; t += 4) {
+          const float *x0 = x + t * n, *x1 = x0 + n, *x2 = x1 + n,
+                      *x3 = x2 + n;
+          double a0 = x0[i], a1 = x1[i], a2 = x2[i], a3 = x3[i];
+          for (int64_t k = i; k < n; ++k)
+            row[k] += (a0 * double(x0[k]) + a1 * double(x1[k])) +
+                      (a2 * double(x2[k]) + a3 * double(x3[k]));
+        }
+        for (; t < count; ++t) {
           const float *xt = x + t * n;
           double xi = xt[i];
           for (int64_t k = i; k < n; ++k)
@@ -110,22 +123,74 @@ static double dot(const double *a, const double *b, int64_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/// Columns per panel of the blocked factorization and inverse: a panel of
+/// a 8192-column matrix (8192 x 64 doubles, 4 MiB) stays in cache while it
+/// updates everything right of it.
+static constexpr int64_t kPanel = 64;
+
+/// Runs fn over the rows [begin, end) of a lower triangle in pairs (i, the
+/// mirror row) so that every piece of work costs about the same.
+static void balancedRows(int64_t begin, int64_t end, const ParallelFor &pf,
+                         const std::function<void(int64_t)> &fn) {
+  int64_t n = end - begin, pairs = (n + 1) / 2;
+  pf(pairs, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      fn(begin + p);
+      if (n - 1 - p != p)
+        fn(end - 1 - p);
+    }
+  });
+}
+
 /// Lower Cholesky factor of the n x n matrix `a` in place (its lower
 /// triangle; the upper is cleared). False if not positive definite.
+/// Right-looking, in panels of kPanel columns: the panel is factored, then
+/// every entry right of it and below the diagonal loses the panel's
+/// contribution (a dot product of two rows' panel parts), rows in
+/// parallel. Every entry receives its updates panel by panel in the same
+/// order at any thread count.
 static bool choleskyLower(std::vector<double> &a, int64_t n,
                           const ParallelFor &parallelFor) {
-  for (int64_t j = 0; j < n; ++j) {
-    double *rj = a.data() + j * n;
-    double d = rj[j] - dot(rj, rj, j);
-    if (!(d > 0) || !std::isfinite(d))
-      return false;
-    double ljj = std::sqrt(d);
-    rj[j] = ljj;
-    int64_t below = n - j - 1;
-    parallelFor(below, [&](int64_t begin, int64_t end) {
-      for (int64_t i = j + 1 + begin; i < j + 1 + end; ++i) {
+  for (int64_t k0 = 0; k0 < n; k0 += kPanel) {
+    int64_t k1 = std::min(n, k0 + kPanel);
+    // The diagonal block, then the panel's rows below it.
+    for (int64_t j = k0; j < k1; ++j) {
+      double *rj = a.data() + j * n;
+      double d = rj[j] - dot(rj + k0, rj + k0, j - k0);
+      if (!(d > 0) || !std::isfinite(d))
+        return false;
+      double ljj = std::sqrt(d);
+      rj[j] = ljj;
+      for (int64_t i = j + 1; i < k1; ++i) {
         double *ri = a.data() + i * n;
-        ri[j] = (ri[j] - dot(ri, rj, j)) / ljj;
+        ri[j] = (ri[j] - dot(ri + k0, rj + k0, j - k0)) / ljj;
+      }
+    }
+    parallelFor(n - k1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = k1 + begin; i < k1 + end; ++i) {
+        double *ri = a.data() + i * n;
+        for (int64_t j = k0; j < k1; ++j) {
+          const double *rj = a.data() + j * n;
+          ri[j] = (ri[j] - dot(ri + k0, rj + k0, j - k0)) / rj[j];
+        }
+      }
+    });
+    // The trailing update of the lower triangle, from a contiguous copy of
+    // the panel, kRowBlock rows at a time so that each panel row read
+    // serves several dot products.
+    int64_t width = k1 - k0;
+    std::vector<double> panel(size_t(n - k1) * size_t(width));
+    for (int64_t i = k1; i < n; ++i)
+      std::copy(a.begin() + i * n + k0, a.begin() + i * n + k1,
+                panel.begin() + (i - k1) * width);
+    constexpr int64_t kRowBlock = 8;
+    int64_t blocks = (n - k1 + kRowBlock - 1) / kRowBlock;
+    balancedRows(0, blocks, parallelFor, [&](int64_t blk) {
+      int64_t i0 = k1 + blk * kRowBlock, i1 = std::min(n, i0 + kRowBlock);
+      for (int64_t j = k1; j < i1; ++j) {
+        const double *pj = panel.data() + (j - k1) * width;
+        for (int64_t i = std::max(i0, j); i < i1; ++i)
+          a[i * n + j] -= dot(panel.data() + (i - k1) * width, pj, width);
       }
     });
   }
@@ -148,21 +213,54 @@ static std::vector<float> upperCholeskyOfInverse(std::vector<double> a,
   a.shrink_to_fit();
   if (!choleskyLower(b, n, pf))
     return {};
-  // inv(L), kept transposed (row c is column c of the inverse) so that the
-  // sums read contiguous memory; columns are independent.
-  std::vector<double> inverseT(size_t(n) * size_t(n), 0.0);
-  pf(n, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      double *col = inverseT.data() + c * n;
-      col[c] = 1.0 / b[c * n + c];
-      for (int64_t i = c + 1; i < n; ++i)
-        col[i] = -dot(b.data() + i * n + c, col + c, i - c) / b[i * n + i];
+  // inv(L) by panels of kPanel columns, each panel on its own (the columns
+  // of an inverse are independent): row i of the panel is
+  // -(sum over k < i of L_ik X_k) / L_ii, an update of the panel's width
+  // that reads contiguous memory. Written straight into U = J inv(L)^T J.
+  std::vector<float> u(size_t(n) * size_t(n), 0.0f);
+  int64_t panels = (n + kPanel - 1) / kPanel;
+  pf(panels, [&](int64_t begin, int64_t end) {
+    std::vector<double> x;
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t c0 = p * kPanel, width = std::min(kPanel, n - c0);
+      x.assign(size_t(n - c0) * kPanel, 0.0);
+      // Rows in blocks of kRows: the sums over rows before the block are
+      // shared (each panel row read once for kRows rows), then the block's
+      // own triangle in row order. Each entry's sum runs over k in order.
+      constexpr int64_t kRows = 8;
+      double acc[kRows][kPanel];
+      for (int64_t i0 = c0; i0 < n; i0 += kRows) {
+        int64_t i1 = std::min(n, i0 + kRows);
+        for (int64_t r = 0; r < i1 - i0; ++r)
+          std::fill(acc[r], acc[r] + kPanel, 0.0);
+        for (int64_t k = c0; k < i0; ++k) {
+          const double *xk = x.data() + (k - c0) * kPanel;
+          for (int64_t r = 0; r < i1 - i0; ++r) {
+            double l = b[(i0 + r) * n + k];
+            for (int64_t c = 0; c < kPanel; ++c)
+              acc[r][c] += l * xk[c];
+          }
+        }
+        for (int64_t i = i0; i < i1; ++i) {
+          const double *li = b.data() + i * n;
+          double *a = acc[i - i0];
+          for (int64_t k = i0; k < i; ++k) {
+            double l = li[k];
+            const double *xk = x.data() + (k - c0) * kPanel;
+            for (int64_t c = 0; c < kPanel; ++c)
+              a[c] += l * xk[c];
+          }
+          double *xi = x.data() + (i - c0) * kPanel;
+          double lii = li[i];
+          for (int64_t c = 0; c < width; ++c)
+            xi[c] = c0 + c == i ? 1.0 / lii : c0 + c > i ? 0.0 : -a[c] / lii;
+          // U[n-1-i][n-1-j] = X[i][j].
+          for (int64_t c = 0; c < width && c0 + c <= i; ++c)
+            u[(n - 1 - i) * n + (n - 1 - (c0 + c))] = float(xi[c]);
+        }
+      }
     }
   });
-  std::vector<float> u(size_t(n) * size_t(n), 0.0f);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i; j < n; ++j)
-      u[i * n + j] = float(inverseT[(n - 1 - j) * n + (n - 1 - i)]);
   return u;
 }
 
@@ -510,6 +608,14 @@ public:
     }
     staticGroups = options.actOrder;
     refinements = options.refinements;
+    // Sweep-aware scales (GptqBlocks.h): ggml formats, columns in order.
+    if (format.isGgml() && !staticGroups && options.scaleSearch > 0) {
+      scaleSearch = options.scaleSearch;
+      scaleSpan = gptq::scaleCols(format.ggml);
+    }
+    groupScales = options.groupScales;
+    scaleGrid = std::max(options.scaleGrid, 1);
+    maxShrink = options.maxShrink;
     // Lazy batches hold whole groups, so a group's scales are chosen from
     // columns that have received every earlier update. (The result does
     // not depend on the width: each weight is updated in column order.)
@@ -542,7 +648,7 @@ public:
         w[r * cols + j] = original[factor.order[j]];
       if (staticGroups)
         for (int64_t c0 = 0; c0 < cols; c0 += groupCols)
-          chooseGroup(original.data() + c0, c0, g, rowBlocks[r]);
+          chooseGroup(original.data() + c0, c0, g, rowBlocks[r], nullptr);
     }
 
     const float *u = factor.upper.data();
@@ -557,12 +663,18 @@ public:
           float *wr = w.data() + r * cols;
           RowGrid &g = grids[r];
           if (!staticGroups && c % groupCols == 0) {
-            chooseGroup(wr + j, c, g, rowBlocks[r]);
+            chooseGroup(wr + j, c, g, rowBlocks[r], u + j * cols + j);
             for (int pass = 0; pass < refinements; ++pass) {
               compensatedGroup(wr + j, j, g, u, trial);
-              chooseGroup(trial.data(), c, g, rowBlocks[r]);
+              chooseGroup(trial.data(), c, g, rowBlocks[r], nullptr);
             }
           }
+          if (scaleSearch && c % scaleSpan == 0)
+            searchScale(format.ggml,
+                        rowBlocks[r].data() + c / groupCols * blockBytes,
+                        int(c % groupCols / scaleSpan),
+                        {wr + j, uj + j, cols, g.lo, g.hi, g.hasMin},
+                        scaleSearch, g.a.data() + c, g.m.data() + c);
           float x = wr[j];
           int level = g.nearest(c, x);
           g.q[c] = level;
@@ -627,9 +739,11 @@ private:
   }
 
   /// Chooses the scales of the group at column c0 of row r from `values`
-  /// (its groupCols current weights, in column order).
+  /// (its groupCols current weights, in column order). `u` is U's diagonal
+  /// entry of the group's first column (rows of `cols` floats), or null
+  /// where the group is not swept next (static groups, refinements).
   void chooseGroup(const float *values, int64_t c0, RowGrid &g,
-                   std::vector<uint8_t> &blocks) {
+                   std::vector<uint8_t> &blocks, const float *u) {
     if (format.isGgml()) {
       uint8_t *block = blocks.data() + c0 / groupCols * blockBytes;
       getFormatTraits(format.ggml)
@@ -638,6 +752,8 @@ private:
       decodeBlock(format.ggml, block, c0, g);
       return;
     }
+    if (groupScales != GroupScales::Max)
+      return chooseIntGroup(values, c0, g, u);
     // GroupFormats' rule on the group alone (one row, one group).
     TensorFormat one = TensorFormat::integer(format.bits, 0, format.symmetric);
     GroupedStrip q = quantizeGrouped(one, values, 1, groupCols);
@@ -649,6 +765,85 @@ private:
     }
   }
 
+  /// An int group's scale and zero level for the group's range shrunk by
+  /// `shrink` (1: GroupFormats' rule, bit for bit).
+  void intCandidate(const float *x, float shrink, float &scale,
+                    int &zero) const {
+    const int offset = 1 << (format.bits - 1);
+    const float maxLevel = float((1 << format.bits) - 1);
+    float lo = x[0], hi = x[0];
+    for (int64_t i = 1; i < groupCols; ++i) {
+      lo = std::min(lo, x[i]);
+      hi = std::max(hi, x[i]);
+    }
+    if (format.symmetric) {
+      float amax = shrink * std::max(std::fabs(lo), std::fabs(hi));
+      scale = amax > 0 ? amax / float(offset - 1) : 1.0f;
+      zero = offset;
+      return;
+    }
+    lo = shrink * std::min(lo, 0.0f);
+    hi = shrink * std::max(hi, 0.0f);
+    scale = hi > lo ? (hi - lo) / maxLevel : 1.0f;
+    zero = int(std::clamp(std::nearbyint(-lo / scale), 0.0f, maxLevel));
+  }
+
+  /// Chooses an int group's scale by a search over shrink factors of its
+  /// range (Options::groupScales): the candidate whose rounding of `x` has
+  /// the least importance-weighted squared error, or, with a sweep to
+  /// follow (`u` set), the least GPTQ loss of a trial sweep of the group
+  /// alone. Ties keep the wider range.
+  void chooseIntGroup(const float *x, int64_t c0, RowGrid &g,
+                      const float *u) {
+    const float maxLevel = float((1 << format.bits) - 1);
+    bool sweep = groupScales == GroupScales::Sweep && u;
+    std::vector<float> &trial = scratch;
+    trial.resize(groupCols);
+    float bestScale = 0;
+    int bestZero = 0;
+    double bestLoss = INFINITY;
+    int steps = std::max(1, int(double(scaleGrid) * maxShrink));
+    for (int i = 0; i < steps; ++i) {
+      float scale;
+      int zero;
+      intCandidate(x, 1.0f - float(i) / float(scaleGrid), scale, zero);
+      auto level = [&](float v) {
+        return std::clamp(std::nearbyint(v / scale) + float(zero), 0.0f,
+                          maxLevel);
+      };
+      double loss = 0;
+      if (sweep) {
+        std::copy(x, x + groupCols, trial.begin());
+        for (int64_t k = 0; k < groupCols; ++k) {
+          const float *uk = u + k * (cols + 1); // U[j + k][j + k...]
+          float v = scale * (level(trial[k]) - float(zero));
+          float e = (trial[k] - v) / uk[0];
+          loss += double(e) * double(e);
+          for (int64_t m = k + 1; m < groupCols; ++m)
+            trial[m] -= e * uk[m - k];
+        }
+      } else {
+        for (int64_t k = 0; k < groupCols; ++k) {
+          float d = x[k] - scale * (level(x[k]) - float(zero));
+          double w = importance ? double(importance[c0 + k]) : 1.0;
+          loss += w * double(d) * double(d);
+        }
+      }
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        bestScale = scale;
+        bestZero = zero;
+      }
+    }
+    for (int64_t k = 0; k < groupCols; ++k) {
+      g.a[c0 + k] = bestScale;
+      g.z[c0 + k] = bestZero;
+      g.q[c0 + k] = int(std::clamp(std::nearbyint(x[k] / bestScale) +
+                                       float(bestZero),
+                                   0.0f, maxLevel));
+    }
+  }
+
 public:
   const TensorFormat &format;
   const Factor &factor;
@@ -657,6 +852,12 @@ public:
   int64_t groupCols = 0, blockBytes = 0, batch = 0;
   bool staticGroups = false;
   int refinements = 0;
+  int scaleSearch = 0;    ///< Options::scaleSearch where it applies
+  int64_t scaleSpan = 32; ///< columns per scale of the ggml format
+  GroupScales groupScales = GroupScales::Max;
+  int scaleGrid = 100;
+  double maxShrink = 0.8;
+  std::vector<float> scratch;
 };
 } // namespace
 

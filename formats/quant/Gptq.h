@@ -25,9 +25,11 @@
 //     reaches a group (a ggml block: 32 values; a K-quant super-block: 256)
 //     its scales (and mins) are chosen from the row as updated so far: by
 //     GroupFormats' rule, or by ggml's own search (the format's quantizer,
-//     with the importance as weights); the group's values are then rounded
-//     one column at a time to the nearest level of those scales, with the
-//     error fed forward. The bytes are ordinary blocks or groups: their
+//     with the importance as weights), each ggml block or sub-block scale
+//     then chosen again when the sweep reaches it (Options::scaleSearch,
+//     GptqBlocks.h); the group's values are then rounded one column at a
+//     time to the nearest level of those scales, with the error fed
+//     forward. The bytes are ordinary blocks or groups: their
 //     dequantization is exactly the values the sweep used.
 //   - act-order sweeps columns by decreasing H_ii; group formats then use
 //     the "static groups" variant (AutoGPTQ's static_groups): every group's
@@ -60,6 +62,21 @@ using ParallelFor = std::function<void(
 /// The default: one call over everything, on the caller's thread.
 void serialFor(int64_t n, const std::function<void(int64_t, int64_t)> &fn);
 
+/// How GPTQ chooses an int group's scale (and zero point).
+enum class GroupScales {
+  /// GroupFormats' rule (the exporters' round-to-nearest): the group's
+  /// range, max|w| / 7 for symmetric int4.
+  Max,
+  /// The range shrunk by the factor (AutoGPTQ's `mse` option,
+  /// llm-compressor's MSE observer) whose rounding has the least error,
+  /// each column weighted by diag(H) (the importance).
+  Mse,
+  /// The shrink factor whose trial GPTQ sweep of the group alone (its own
+  /// error compensation applied) adds the least to GPTQ's loss, sum of
+  /// ((w - q) / U_jj)^2: what the sweep then really does.
+  Sweep,
+};
+
 struct Options {
   double damp = 0.01;   ///< fraction of mean(diag H) added to the diagonal
   int64_t block = 128;  ///< columns per lazy batch update
@@ -68,6 +85,18 @@ struct Options {
   /// values a trial sweep of the group rounds (the weights with the
   /// group's own compensation applied), before its real sweep.
   int refinements = 0;
+  /// ggml formats without act-order: each block or sub-block scale (and
+  /// min) is chosen again when the sweep reaches it, among candidates
+  /// within this many steps of ggml's choice, by GPTQ's objective over its
+  /// columns (GptqBlocks.h); 0 keeps ggml's choice.
+  int scaleSearch = 0;
+  /// int groups: how a group's scale (and zero point) is chosen from the
+  /// group's current weights (see chooseIntGroup in Gptq.cpp).
+  GroupScales groupScales = GroupScales::Max;
+  /// int groups, with a search: shrink factors tried, 1 - i / scaleGrid for
+  /// i < scaleGrid * maxShrink.
+  int scaleGrid = 100;
+  double maxShrink = 0.8;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.

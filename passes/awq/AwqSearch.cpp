@@ -249,6 +249,67 @@ SearchResult llmq::awq::searchScales(llvm::ArrayRef<LinearToScale> linears,
   return result;
 }
 
+/// The cross passes of searchClip over one row: `row` holds the clipped
+/// weights the first pass chose, `original` the row before clipping. Each
+/// group's clip limit is chosen again to minimise the whole row's output
+/// error d^T G d (d = original - rounded, every group), the other groups
+/// held; returns that error.
+static double clipAcrossGroups(float *row, const float *original,
+                               int64_t cols, int64_t group,
+                               const TensorFormat &format,
+                               llvm::ArrayRef<double> gram,
+                               const ClipOptions &options, int64_t) {
+  int64_t groups = cols / group;
+  int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
+  std::vector<float> d(cols), clipped(group), rounded(group), best(group),
+      bestD(group);
+  roundTripRows(format, row, 1, cols, nullptr, d.data());
+  for (int64_t c = 0; c < cols; ++c)
+    d[c] = original[c] - d[c];
+  std::vector<double> cross(group);
+  for (int64_t pass = 0; pass < options.crossPasses; ++pass) {
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t g0 = g * group;
+      // cross = (G d)_g without the group's own columns.
+      for (int64_t i = 0; i < group; ++i) {
+        const double *gi = gram.data() + (g0 + i) * cols;
+        double sum = 0;
+        for (int64_t c = 0; c < cols; ++c)
+          if (c < g0 || c >= g0 + group)
+            sum += gi[c] * d[c];
+        cross[i] = sum;
+      }
+      const float *w = original + g0;
+      float amax = 0;
+      for (int64_t c = 0; c < group; ++c)
+        amax = std::max(amax, std::fabs(w[c]));
+      double bestError = INFINITY;
+      for (int64_t i = 0; i <= steps; ++i) {
+        float limit = static_cast<float>(
+            amax * (1.0 - static_cast<double>(i) / options.grid));
+        for (int64_t c = 0; c < group; ++c)
+          clipped[c] = std::clamp(w[c], -limit, limit);
+        roundTripRows(format, clipped.data(), 1, group, nullptr,
+                      rounded.data());
+        std::vector<float> &dg = rounded;
+        for (int64_t c = 0; c < group; ++c)
+          dg[c] = w[c] - rounded[c];
+        double error = quadratic(gram.data(), cols, dg.data(), g0, group);
+        for (int64_t c = 0; c < group; ++c)
+          error += 2.0 * double(dg[c]) * cross[c];
+        if (error < bestError) {
+          bestError = error;
+          best = clipped;
+          bestD = dg;
+        }
+      }
+      std::copy(best.begin(), best.end(), row + g0);
+      std::copy(bestD.begin(), bestD.end(), d.begin() + g0);
+    }
+  }
+  return quadratic(gram.data(), cols, d.data(), 0, cols);
+}
+
 ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
                                  const TensorFormat &wanted,
                                  llvm::ArrayRef<double> gram,
@@ -265,10 +326,19 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
   // Every (row, group) on its own: a group is quantized alone (a ggml
   // block, an int group), so its error is its part of the output error,
   // d^T G d over its columns (AutoAWQ's _compute_best_clip).
+  // The row as it was, for the cross passes (kept per row: they compare
+  // candidates against the unclipped weights).
+  std::vector<float> originals;
+  if (options.crossPasses > 0)
+    originals.assign(weight, weight + rows * cols);
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> clipped(group), rounded(group), diff(group),
         best(group);
+    std::vector<float> original;
     for (int64_t r = begin; r < end; ++r) {
+      if (options.crossPasses > 0)
+        original.assign(originals.begin() + r * cols,
+                        originals.begin() + (r + 1) * cols);
       for (int64_t g = 0; g < groups; ++g) {
         float *w = weight + r * cols + g * group;
         float amax = 0;
@@ -296,6 +366,9 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
         after[r] += bestError;
         std::copy(best.begin(), best.end(), w);
       }
+      if (options.crossPasses > 0)
+        after[r] = clipAcrossGroups(weight + r * cols, original.data(), cols,
+                                    group, format, gram, options, r);
     }
   });
   for (int64_t r = 0; r < rows; ++r) {

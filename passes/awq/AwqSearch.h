@@ -98,6 +98,11 @@ SearchResult searchScales(llvm::ArrayRef<LinearToScale> linears, int64_t cols,
 struct ClipOptions {
   int64_t grid = 20;
   double maxShrink = 0.5;
+  /// Passes over a row's groups after the first, in which each group's
+  /// clip is chosen again with the other groups' current errors counted
+  /// (the cross terms 2 d_g^T G_gh d_h of the row's output error), so that
+  /// groups can compensate one another's rounding.
+  int64_t crossPasses = 0;
 };
 struct ClipResult {
   double roundingError = 0, clippedError = 0;

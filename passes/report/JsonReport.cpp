@@ -8,6 +8,8 @@
 
 #include "passes/report/Report.h"
 
+#include "dialects/Llmq/MagnitudeHistogram.h"
+
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -90,6 +92,21 @@ static llvm::json::Object toJson(const ModelReport &m) {
     o["assigned_bytes"] = *m.assignedBytes;
   put(o, "assigned_bpw", m.assignedBpw);
   put(o, "assigned_error", m.assignedError);
+  put(o, "estimated_kld", m.estimatedKld);
+  PlanTotals totals = planTotals(m);
+  o["total_bytes"] = totals.bytes;
+  o["bits_per_weight"] = totals.bitsPerWeight;
+  if (m.hasStats) {
+    // Bin 0: exact zeros; bin k >= 1: |w| in [2^(lowest+k-1), 2^(lowest+k)).
+    llvm::json::Array families;
+    for (auto &[family, counts] : familyHistograms(m))
+      families.push_back(llvm::json::Object{
+          {"family", family}, {"counts", llvm::json::Array(counts)}});
+    o["weight_histograms"] =
+        llvm::json::Object{{"lowest_octave", ::llmq::kLowestOctave},
+                           {"highest_octave", ::llmq::kHighestOctave},
+                           {"families", std::move(families)}};
+  }
   o["not_computed"] = std::move(missing);
   return o;
 }

@@ -11,6 +11,7 @@
 #define LLMQ_PASSES_REPORT_REPORT_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
@@ -33,6 +34,8 @@ struct TensorInfo {
       outliers;                     ///< --llmq-weight-stats
   std::optional<double> importance; ///< mean imatrix in_sum2/count
   int64_t pinned = 0;               ///< entries pinned by --llmq-super-weights
+  /// Values per bin of MagnitudeHistogram.h (--llmq-weight-stats).
+  std::optional<std::vector<int64_t>> histogram;
 };
 
 /// One llmq.block, with aggregates over the weights it uses.
@@ -47,8 +50,8 @@ struct LayerInfo {
 };
 
 struct SuperWeight {
-  std::string weight;  ///< the weight's symbol
-  int64_t layer = -1;  ///< its block; -1 outside the blocks (embedding)
+  std::string weight; ///< the weight's symbol
+  int64_t layer = -1; ///< its block; -1 outside the blocks (embedding)
   int64_t row = 0, col = 0;
   double value = 0;
 };
@@ -61,17 +64,44 @@ struct ModelReport {
   bool hasInfluence = false, hasStats = false, hasQuantError = false;
   std::optional<int64_t> assignedBytes;
   std::optional<double> assignedBpw, assignedError;
+  std::optional<double> estimatedKld; ///< the optimizer's estimate
   std::optional<std::vector<SuperWeight>> superWeights;
   std::vector<LayerInfo> layers;   ///< by block index
   std::vector<TensorInfo> tensors; ///< in IR order
 };
 
+/// What a plan comes to: the storage bytes of every tensor in its format
+/// (assigned, else as stored), and bits per weight over all of them.
+struct PlanTotals {
+  int64_t bytes = 0, elements = 0;
+  double bitsPerWeight = 0;
+};
+PlanTotals planTotals(const ModelReport &m);
+
+/// A tensor's family: its name without the block prefix ("blk.3.attn_q" ->
+/// "attn_q"); names outside the blocks are their own family.
+std::string tensorFamily(llvm::StringRef name);
+
+/// Summed magnitude histograms per family, families in first-seen order
+/// (tensors without a histogram are left out).
+std::vector<std::pair<std::string, std::vector<int64_t>>>
+familyHistograms(const ModelReport &m);
+
 /// Writes the JSON report: one model's object, or {"models": [...]}.
 void writeJsonReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
 
 /// Writes one self-contained HTML page (inline CSS and SVG, no script, no
-/// external resource) with a chart per analysis, layer and tensor.
-void writeHtmlReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os);
+/// external resource) with a chart per analysis, layer and tensor. With
+/// `other`, the first model's plan is also shown side by side with it.
+void writeHtmlReport(llvm::ArrayRef<ModelReport> models, llvm::raw_ostream &os,
+                     const ModelReport *other = nullptr);
+
+/// Reads back a model from a JSON report writeJsonReport wrote (the first
+/// model of a multi-model one): what a side-by-side view needs (name, totals,
+/// layers' bits, tensors' formats and bits, estimated KLD). `what` names the
+/// file in errors.
+llvm::Expected<ModelReport> readJsonReport(llvm::StringRef text,
+                                           llvm::StringRef what);
 
 } // namespace llmq::report
 

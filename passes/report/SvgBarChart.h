@@ -25,12 +25,20 @@ struct BarChart {
     std::string label; ///< shown beside the bar
     double value = 0;  ///< NaN: not available (an empty mark)
     std::string note;  ///< shown after the value (horizontal charts)
+    /// With `series`: one value per series (a group of bars per item).
+    std::vector<double> values;
   };
   std::string key; ///< data-chart: stable, for tests and styles
   std::string title;
   std::string valueAxis;   ///< what the values are
   std::string itemAxis;    ///< "layer" or "tensor"
   bool horizontal = false; ///< a row per item, for long labels
+  /// Counts spanning orders of magnitude: bar length grows with log10(1 + v)
+  /// (values must be >= 0); ticks at powers of ten.
+  bool logScale = false;
+  /// Vertical charts only: the names of several series drawn side by side
+  /// (each mark gets data-series="name"), with a legend.
+  std::vector<std::string> series;
   std::vector<Item> items;
 };
 

@@ -7,8 +7,11 @@
 // or half-precision dot product. Rounding the runtime's activations the same
 // way before its f32 product reproduces that error, so the runtime predicts
 // llama.cpp's tokens on quantized files (quant-run --ggml-activations) rather
-// than the exact f32 result. The f32 product that follows still sums in its
-// own order: the emulation is of the activation rounding, not bit for bit.
+// than the exact f32 result. For q4_K and q8_0 weights the runtime then
+// multiplies integer codes as ggml does (QuantMatmul.h, arch/QuantDot.h);
+// for the other formats an f32 product over the rounded values follows, in
+// its own order. Either way the emulation is of the activation rounding, not
+// of ggml's float summation order bit for bit.
 //
 //===----------------------------------------------------------------------===//
 

@@ -3,6 +3,7 @@
 #include "runtime/exec/Kernels.h"
 
 #include "runtime/exec/GgmlActivations.h"
+#include "runtime/exec/QuantMatmul.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/exec/arch/DotKernels.h"
 
@@ -96,6 +97,9 @@ static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
 
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
+  // ggml's integer products on quantized activations (QuantMatmul.h).
+  if (quantMatmulApplies(w))
+    return quantMatmul(w, x, n, out, pool);
   static const DotKernels &kernels = selectDotKernels();
   int64_t rows = w.rows, cols = w.cols;
   FloatBuffer rounded;

@@ -4,6 +4,7 @@
 
 #include "runtime/exec/ThreadPool.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace llmq;
@@ -111,7 +112,10 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
   const ModelConfig &c = model.config;
   int64_t hidden = c.hidden, dim = c.headDim;
   int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
-  for (size_t l = firstBlock; l < model.layers.size(); ++l) {
+  size_t endBlock = model.layers.size();
+  if (lastBlock >= 0)
+    endBlock = std::min(endBlock, static_cast<size_t>(lastBlock) + 1);
+  for (size_t l = firstBlock; l < endBlock; ++l) {
     const LayerWeights &layer = model.layers[l];
     if (blockObserver)
       blockInput = x;
@@ -172,6 +176,10 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
       blockObserver(l, blockInput.data(), x.data(), n);
   }
   position += n;
+  if (endBlock < model.layers.size()) {
+    logits.clear();
+    return llvm::Error::success();
+  }
 
   int64_t count = n - firstLogit;
   logits.resize(count * c.vocab);

@@ -74,6 +74,11 @@ public:
   void setHeadObserver(HeadObserver observer) {
     headObserver = std::move(observer);
   }
+  /// Makes forward() and forwardFrom() stop after block `block` (none of
+  /// the later blocks or the head run; `logits` comes back empty), for
+  /// callers that only need the blocks' activations (GPTQ's Hessians of a
+  /// chunk of layers); a negative value runs every block again.
+  void setLastBlock(int64_t block) { lastBlock = block; }
   /// Forgets every cached position.
   void reset() override { position = 0; }
   int64_t size() const { return position; }
@@ -101,6 +106,7 @@ private:
   BlockObserver blockObserver;
   MatmulObserver matmulObserver;
   HeadObserver headObserver;
+  int64_t lastBlock = -1;
 };
 
 } // namespace llmq::runtime

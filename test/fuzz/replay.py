@@ -91,7 +91,7 @@ def outcome(target, path, name, scratch):
     if run.returncode != 1:
         return "BAD: exit status %d" % run.returncode
     # Error lines, not source lines quoted under a diagnostic.
-    errors = [line for line in lines if re.match(r"\S.*\berror: ", line)]
+    errors = [line for line in lines if re.match(r"(\S.*\b)?error: ", line)]
     if len(errors) != 1:
         return "BAD: %d error lines" % len(errors)
     # quant-opt's diagnostics still print the op after the message; the

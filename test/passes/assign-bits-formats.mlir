@@ -35,12 +35,12 @@
 // RUN: quant-opt %s -split-input-file --llmq-assign-bits=preset=w4a16 -o /dev/null 2>&1 | FileCheck %s --check-prefix=SUMMARY
 // RUN: quant-opt %s -split-input-file --llmq-assign-bits="type=q8_0 tensor-type=_norm=q4_0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NORM
 
-// SUMMARY: llmq-assign-bits: untied: preset=w4a16, assigned 590336 bytes (4.6433 bpw)
-// SUMMARY: llmq-assign-bits: tied: preset=w4a16, assigned
+// SUMMARY: {{.*}}assign-bits-formats.mlir:{{[0-9]+}}:1: remark: llmq-assign-bits: untied: preset=w4a16, assigned 590336 bytes (4.6433 bpw)
+// SUMMARY: {{.*}}assign-bits-formats.mlir:{{[0-9]+}}:1: remark: llmq-assign-bits: tied: preset=w4a16, assigned
 
 // A pattern that finds only norms changes nothing (norms are never
 // quantized, as in llama.cpp) and is reported.
-// NORM: llmq-assign-bits: untied: type=q8_0, assigned
+// NORM: {{.*}}assign-bits-formats.mlir:{{[0-9]+}}:1: remark: llmq-assign-bits: untied: type=q8_0, assigned
 // NORM-NEXT: warning: llmq-assign-bits: tensor-type '_norm=q4_0' matches no quantizable weight
 
 // The overrides: blk.0.attn_v takes the first pattern, blk.1.attn_v the

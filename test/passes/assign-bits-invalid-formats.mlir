@@ -23,7 +23,7 @@
 // RUN: not quant-opt %s --llmq-assign-bits="target-bytes=400000 tensor-type=ffn_gate=int8_g512" -o %t/BUDGET.mlir 2>&1 | FileCheck %s --check-prefix=BUDGET --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not ls %t/*.mlir
 
-// PRESET: {{.*}}.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: unknown preset 'fp9' (one of q2_k, q3_k_s, q3_k_m, q3_k_l, q4_0, q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k, q8_0, fp8, w4a16)
+// PRESET: quant-opt: for the --preset option: Cannot find option named 'fp9'!
 // TYPE: {{.*}}: error: llmq-assign-bits: type='int5' names no storage format (a ggml type such as q4_K or q8_0, fp8_block, fp8_block_64x128, int4_g128, int4_g128_asym, int8_g32 or int8)
 // GROUP: {{.*}}: error: llmq-assign-bits: type='int4_g100' names no storage format (a ggml type such as q4_K or q8_0, fp8_block, fp8_block_64x128, int4_g128, int4_g128_asym, int8_g32 or int8)
 // MODES: {{.*}}: error: llmq-assign-bits: give exactly one of preset, type, target-bpw and target-bytes

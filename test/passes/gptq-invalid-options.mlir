@@ -13,6 +13,10 @@
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors damp=-0.5" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=DAMPNEG
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors block=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors hessian-mib=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=MIB
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scale-search=-1" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SEARCHNEG
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scale-search=65" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SEARCHBIG
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scales=minmax" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SCALES
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scale-grid=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GRID
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=MODEL
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%s" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CLOBBER
 // RUN: not test -e %t/out.mlir
@@ -27,6 +31,10 @@
 // DAMPNEG: error: llmq-gptq: damp=-0.5 is outside [0, 1]
 // BLOCK: error: llmq-gptq: block=0 must be >= 1
 // MIB: error: llmq-gptq: hessian-mib=0 must be >= 1
+// SEARCHNEG: error: llmq-gptq: scale-search=-1 is outside [0, 64]
+// SEARCHBIG: error: llmq-gptq: scale-search=65 is outside [0, 64]
+// SCALES: error: llmq-gptq: scales='minmax' is not max, mse or sweep
+// GRID: error: llmq-gptq: scale-grid=0 is outside [1, 1000]
 
 // The first model plans no format GPTQ produces (bf16, and q4_1, which it
 // leaves to the exporter); the second has no tokenizer to read the text with.

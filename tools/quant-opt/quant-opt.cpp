@@ -19,12 +19,14 @@
 #include "dialects/Graph/GraphOps.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/Threading.h"
 #include "formats/files/AtomicOutputFile.h"
 #include "formats/files/OutputPaths.h"
 #include "passes/Passes.h"
 #include "tools/support/OneLineDiagnostics.h"
 #include "tools/support/Recipes.h"
 
+#include "conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -67,8 +69,12 @@ static void protectReferencedFiles(const llvm::MemoryBuffer &input,
       llvm::MemoryBuffer::getMemBuffer(input.getMemBufferRef(),
                                        /*RequiresNullTerminator=*/false),
       llvm::SMLoc());
-  mlir::OwningOpRef<mlir::Operation *> module =
-      mlir::parseSourceFile(sourceMgr, mlir::ParserConfig(&context));
+  // As MlirOptMain does: several top-level ops (a file of several models,
+  // or -split-input-file chunks read whole) go into an implicit module; as
+  // an Operation * they would not parse, and nothing would be protected.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr,
+                                            mlir::ParserConfig(&context));
   if (module)
     mlir::llmq::protectModelFiles(*module);
 }
@@ -81,8 +87,11 @@ int main(int argc, char **argv) {
     return fail(std::move(err));
   mlir::DialectRegistry registry;
   registry.insert<mlir::llmq::LlmqDialect, mlir::llmq_graph::GraphDialect,
-                  mlir::func::FuncDialect>();
+                  mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+                  mlir::tensor::TensorDialect>();
   mlir::llmq::registerLlmqPasses();
+  mlir::llmq::registerLlmqConversionPasses();
 
   // --help shows llmq's passes and MLIR's own options, not the back-end
   // options libLLVM registers when it loads (AMDGPU, ARM, Polly...), as
@@ -92,6 +101,11 @@ int main(int argc, char **argv) {
   // so every option registered by now, other than the generic ones (--help,
   // --version), is libLLVM's and is hidden. The options still work.
   llvm::cl::HideUnrelatedOptions(llvm::ArrayRef<const llvm::cl::OptionCategory *>{});
+  // The one worker-thread setting of llmq's passes (dialects/Llmq/
+  // Threading.h): --threads N, which a pass's threads= overrides and
+  // --mlir-disable-threading turns into 1.
+  static llvm::cl::OptionCategory llmqCategory("llmq options");
+  mlir::llmq::registerThreadingOptions(llmqCategory);
 
   // The op's text (for a model, the whole module) only with
   // --mlir-print-op-on-diagnostic.

@@ -7,7 +7,9 @@
 #include "backends/NPU/ExportNPUArtifact.h"
 #include "frontends/GGUF/ImportGGUF.h"
 #include "frontends/HF/ImportHF.h"
+#include "dialects/Llmq/LocatedError.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/CommandLine.h"
 
 using namespace llmq;
@@ -111,31 +113,35 @@ static cl::opt<std::string> npuWeights(
              "int4-g128 or any GGUF type (default: each weight's IR format)"),
     cl::cat(npuCategory));
 
+enum class GraphDialect { LlmqGraph, Linalg };
+static cl::opt<GraphDialect> graphDialect(
+    "graph-dialect",
+    cl::desc("Dialects of the graphs written: llmq_graph (the interpreter's "
+             "form) or linalg (that form and, beside it, the graphs lowered "
+             "to func/linalg/tensor/arith/math for other MLIR compilers)"),
+    cl::values(clEnumValN(GraphDialect::LlmqGraph, "llmq_graph",
+                          "llmq_graph only"),
+               clEnumValN(GraphDialect::Linalg, "linalg",
+                          "llmq_graph and the lowered graphs")),
+    cl::init(GraphDialect::LlmqGraph), cl::cat(npuCategory));
+
 static cl::opt<bool> reblock(
     "reblock",
     cl::desc("Quantize each shard in blocks of its own where block scales "
              "would cross a shard boundary, instead of refusing"),
     cl::cat(npuCategory));
 
-/// libLLVM already registers a hidden `int` option named "threads", so a
-/// second one would abort at start-up: quant-translate documents and reads
-/// that one instead.
-static unsigned requestedThreads() {
-  auto *option = dynamic_cast<cl::opt<int> *>(
-      cl::getRegisteredOptions().lookup("threads"));
-  return option && option->getValue() > 0 ? option->getValue() : 0;
-}
-
 llvm::SmallVector<const cl::OptionCategory *> llmq::translationCategories() {
   return {&exportCategory, &hfCategory, &npuCategory};
 }
 
-void llmq::describeThreadsOption() {
-  if (cl::Option *option = cl::getRegisteredOptions().lookup("threads")) {
-    option->setDescription("Threads for quantizing (default: all cores)");
-    option->setHiddenFlag(cl::NotHidden);
-    option->addCategory(exportCategory);
-  }
+/// Reports `error` through `module`'s context: at the op it names, else
+/// without a location (an option, or a file the message names).
+static mlir::LogicalResult report(llvm::Error error, mlir::ModuleOp module) {
+  if (!error)
+    return mlir::success();
+  return mlir::llmq::emitError(std::move(error),
+                               mlir::UnknownLoc::get(module.getContext()));
 }
 
 static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
@@ -155,7 +161,6 @@ static llvm::Error exportGGUFWithOptions(mlir::ModuleOp module,
     options.defaultFormat = *format;
   }
   options.strict = strict;
-  options.threads = requestedThreads();
   if (repeatPenalty.getNumOccurrences())
     options.repeatPenalty = repeatPenalty;
   if (repeatLastN.getNumOccurrences())
@@ -182,7 +187,6 @@ static llvm::Error exportHFWithOptions(mlir::ModuleOp module,
     return shardBytes.takeError();
   options.maxShardBytes = *shardBytes;
   options.replaceExisting = force;
-  options.threads = requestedThreads();
   if (repetitionPenalty.getNumOccurrences())
     options.generation.repetitionPenalty = repetitionPenalty;
   if (noRepeatNgramSize.getNumOccurrences())
@@ -220,23 +224,95 @@ static llvm::Error exportNPUWithOptions(mlir::ModuleOp module,
               "' (expected bf16, fp8-block, int8, int4-g128 or a GGUF type)");
   }
   options.reblock = reblock;
-  options.threads = requestedThreads();
+  options.linalgGraphs = graphDialect == GraphDialect::Linalg;
   return exportNPUArtifact(module, output, options, /*replaceExisting=*/force);
 }
 
-llvm::ArrayRef<Translation> llmq::registerAllTranslations() {
-  static const Translation translations[] = {
-      {"import-hf", "Import a Hugging Face checkpoint directory", importHF,
-       nullptr},
-      {"import-gguf", "Import a GGUF file", importGGUF, nullptr},
-      {"export-gguf", "Export to a GGUF v3 file for llama.cpp", nullptr,
-       exportGGUFWithOptions},
-      {"export-hf",
-       "Export a Hugging Face checkpoint directory for transformers and vLLM",
-       nullptr, exportHFWithOptions},
-      {"export-npu-artifact",
-       "Export a tensor/pipeline-parallel NPU artifact directory", nullptr,
-       exportNPUWithOptions},
-  };
+static std::vector<Translation> &registry() {
+  static std::vector<Translation> translations;
   return translations;
+}
+
+llvm::ArrayRef<Translation> llmq::getRegisteredTranslations() {
+  return registry();
+}
+
+ImportTranslationRegistration::ImportTranslationRegistration(
+    llvm::StringRef flag, llvm::StringRef description,
+    ImportFunction function) {
+  registry().push_back(
+      {flag.str(), description.str(), std::move(function), nullptr});
+}
+
+ExportTranslationRegistration::ExportTranslationRegistration(
+    llvm::StringRef flag, llvm::StringRef description,
+    ExportFunction function) {
+  registry().push_back(
+      {flag.str(), description.str(), nullptr, std::move(function)});
+}
+
+/// An importer that reports its llvm::Error through the context: the
+/// message names the file, and the key or tensor at fault.
+static ImportFunction
+reportingImporter(llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> (
+    *import)(llvm::StringRef, mlir::MLIRContext &)) {
+  return [import](llvm::StringRef input, mlir::MLIRContext &context)
+             -> mlir::OwningOpRef<mlir::ModuleOp> {
+    auto module = import(input, context);
+    if (!module) {
+      (void)mlir::llmq::emitError(module.takeError(),
+                                  mlir::UnknownLoc::get(&context));
+      return nullptr;
+    }
+    return std::move(*module);
+  };
+}
+
+void llmq::registerImportHFTranslation() {
+  ImportTranslationRegistration registration(
+      "import-hf", "Import a Hugging Face checkpoint directory",
+      reportingImporter(importHF));
+}
+
+void llmq::registerImportGGUFTranslation() {
+  ImportTranslationRegistration registration(
+      "import-gguf", "Import a GGUF file", reportingImporter(importGGUF));
+}
+
+void llmq::registerExportGGUFTranslation() {
+  ExportTranslationRegistration registration(
+      "export-gguf", "Export to a GGUF v3 file for llama.cpp",
+      [](mlir::ModuleOp module, llvm::StringRef output) {
+        return report(exportGGUFWithOptions(module, output), module);
+      });
+}
+
+void llmq::registerExportHFTranslation() {
+  ExportTranslationRegistration registration(
+      "export-hf",
+      "Export a Hugging Face checkpoint directory for transformers and vLLM",
+      [](mlir::ModuleOp module, llvm::StringRef output) {
+        return report(exportHFWithOptions(module, output), module);
+      });
+}
+
+void llmq::registerExportNPUArtifactTranslation() {
+  ExportTranslationRegistration registration(
+      "export-npu-artifact",
+      "Export a tensor/pipeline-parallel NPU artifact directory",
+      [](mlir::ModuleOp module, llvm::StringRef output) {
+        return report(exportNPUWithOptions(module, output), module);
+      });
+}
+
+void llmq::registerAllTranslations() {
+  static bool once = [] {
+    registerImportHFTranslation();
+    registerImportGGUFTranslation();
+    registerExportGGUFTranslation();
+    registerExportHFTranslation();
+    registerExportNPUArtifactTranslation();
+    return true;
+  }();
+  (void)once;
 }

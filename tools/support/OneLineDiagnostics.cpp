@@ -24,6 +24,12 @@ static llvm::StringRef severityName(mlir::DiagnosticSeverity severity) {
 
 void llmq::printDiagnosticLine(const mlir::Diagnostic &diag) {
   llvm::raw_ostream &os = llvm::errs();
+  // MLIR's pass pipeline parser reports a bad option value as an empty error
+  // at no location, after llvm::cl printed the line that names the option
+  // and the value: that line is the error.
+  if (diag.str().empty() && diag.getNotes().empty() &&
+      llvm::isa<mlir::UnknownLoc>(diag.getLocation()))
+    return;
   if (auto loc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
     os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
        << loc.getColumn() << ": ";

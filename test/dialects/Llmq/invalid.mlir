@@ -773,6 +773,75 @@ llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1
 
 // -----
 
+// A magnitude histogram of the wrong length.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  // expected-error @+1 {{'llmq.stats' entry 'log2_histogram' must be an array<i64> of 49 counts (zeros, then octaves 2^-32 to 2^15)}}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, log2_histogram = array<i64: 256>}, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// A magnitude histogram that does not add up to the count.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  // expected-error @+1 {{'llmq.stats' entry 'log2_histogram' counts 255 values, 'count' is 256}}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, log2_histogram = array<i64: 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 254>}, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// A magnitude histogram with a negative count.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  // expected-error @+1 {{'llmq.stats' entry 'log2_histogram' has a count of -1}}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, log2_histogram = array<i64: -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 257>}, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
 // A negative byte count.
 // expected-error @+1 {{'llmq.assigned_bytes' must be a non-negative integer}}
 llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.assigned_bytes = -5 : i64} {
@@ -816,4 +885,188 @@ llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1
   llmq.lm_head @output
   // expected-error @+1 {{factor is inf, expected a finite number}}
   llmq.logit_mask banned = [3] amplified = [7] factor = 0x7FF0000000000000
+}
+
+// -----
+
+// Statistics with an entry no pass writes.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  // expected-error @+1 {{'llmq.stats' has an unknown entry 'median' (known: count, rms, max_abs, mean, std, kurtosis, outliers, log2_histogram)}}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = {count = 256 : i64, median = 5.0e-01 : f64}, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// Statistics that are not a dictionary.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  // expected-error @+1 {{'llmq.stats' must be a dictionary}}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {llmq.stats = 2.5e-01 : f64, source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// A block's angular distance on the model.
+// expected-error @+1 {{'llmq.angular_distance' belongs on a llmq.block, not on llmq.model}}
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.angular_distance = 2.5e-01 : f64} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// An angular distance that is not a number.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  // expected-error @+1 {{'llmq.angular_distance' must be a float}}
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down} {llmq.angular_distance = "far"}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// A quantization error that is not a number.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  // expected-error @+1 {{'llmq.quant_error' must be a float}}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {llmq.quant_error = "low", source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// A weight's sensitivity on a block.
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  // expected-error @+1 {{'llmq.sensitivity' belongs on a llmq.weight, not on llmq.block}}
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down} {llmq.sensitivity = 2.0 : f64}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// An estimated KLD that is not finite.
+// expected-error @+1 {{'llmq.estimated_kld' is inf, expected a finite number}}
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.estimated_kld = 0x7FF0000000000000 : f64} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
+}
+
+// -----
+
+// Bits per weight that are not a float.
+// expected-error @+1 {{'llmq.assigned_bpw' must be a float}}
+llmq.model @m attributes {arch = "llama", hidden_size = 16 : i64, num_layers = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, ffn_size = 48 : i64, vocab_size = 64 : i64, context_length = 64 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, llmq.assigned_bpw = 4 : i64} {
+  llmq.weight @token_embd : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "token_embd", offset = 0>}
+  llmq.weight @blk.0.attn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_norm", offset = 0>}
+  llmq.weight @blk.0.attn_q : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_q", offset = 0>}
+  llmq.weight @blk.0.attn_k : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_k", offset = 0>}
+  llmq.weight @blk.0.attn_v : tensor<8x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_v", offset = 0>}
+  llmq.weight @blk.0.attn_output : tensor<16x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.attn_output", offset = 0>}
+  llmq.weight @blk.0.ffn_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_norm", offset = 0>}
+  llmq.weight @blk.0.ffn_gate : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_gate", offset = 0>}
+  llmq.weight @blk.0.ffn_up : tensor<48x16xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_up", offset = 0>}
+  llmq.weight @blk.0.ffn_down : tensor<16x48xbf16> {source = #llmq.source<file = "f", key = "blk.0.ffn_down", offset = 0>}
+  llmq.weight @output_norm : tensor<16xbf16> {source = #llmq.source<file = "f", key = "output_norm", offset = 0>}
+  llmq.weight @output : tensor<64x16xbf16> {source = #llmq.source<file = "f", key = "output", offset = 0>}
+  llmq.embedding @token_embd
+  llmq.block 0 weights {attn_norm = @blk.0.attn_norm, attn_q = @blk.0.attn_q, attn_k = @blk.0.attn_k, attn_v = @blk.0.attn_v, attn_output = @blk.0.attn_output, ffn_norm = @blk.0.ffn_norm, ffn_gate = @blk.0.ffn_gate, ffn_up = @blk.0.ffn_up, ffn_down = @blk.0.ffn_down}
+  llmq.final_norm @output_norm
+  llmq.lm_head @output
 }

@@ -35,6 +35,16 @@ def main():
     kurtosis = m4 / (m2 * m2) - 3
     std = math.sqrt(m2)
     outliers = sum(abs(x - mean) > 6 * std for x in w) / n
+    # Octaves of |w| (dialects/Llmq/MagnitudeHistogram.h): bin 0 exact
+    # zeros, bin 1 + e - LOWEST for |w| in [2^e, 2^(e+1)), e clamped.
+    lowest, highest = -32, 15
+    histogram = [0] * (2 + highest - lowest)
+    for x in w:
+        if x == 0:
+            histogram[0] += 1
+        else:
+            e = math.frexp(abs(x))[1] - 1
+            histogram[1 + min(max(e, lowest), highest) - lowest] += 1
     with open(report) as f:
         got = {e["name"]: e for e in json.load(f)["weights"]}[name]
     want = {"count": n, "rms": rms, "max_abs": max_abs, "mean": mean,
@@ -44,6 +54,9 @@ def main():
         ok = math.isclose(got[key], value, rel_tol=1e-9, abs_tol=1e-12)
         print(f"{key}: llmq {got[key]!r} python {value!r} {'ok' if ok else 'MISMATCH'}")
         bad |= not ok
+    ok = got["log2_histogram"] == histogram
+    print(f"log2_histogram: {sum(1 for c in histogram if c)} octaves, {'ok' if ok else 'MISMATCH'}")
+    bad |= not ok
     sys.exit(1 if bad else 0)
 
 

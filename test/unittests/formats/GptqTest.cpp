@@ -117,11 +117,13 @@ TEST_P(GptqFormatTest, BeatsRoundToNearestWithExactBytes) {
   std::vector<double> hm = h.matrix();
   std::vector<float> importance = h.meanSquares();
 
-  for (int variant = 0; variant < 3; ++variant) {
+  double plainError = 0;
+  for (int variant = 0; variant < 4; ++variant) {
     bool actOrder = variant == 2;
     Options options;
     options.actOrder = actOrder;
     options.refinements = variant == 1 ? 1 : 0;
+    options.scaleSearch = variant == 3 ? 4 : 0;
     auto factor = factorHessian(hm, l.cols, options, serialFor);
     ASSERT_TRUE(bool(factor)) << llvm::toString(factor.takeError());
     Quantized q = quantize(*format, *factor, l.w.data(), l.rows,
@@ -137,10 +139,15 @@ TEST_P(GptqFormatTest, BeatsRoundToNearestWithExactBytes) {
                                             l.cols, importance.data());
     double gptqError = outputError(l, q.values);
     double rtnError = outputError(l, rtn);
+    const char *names[] = {"in order", "refined", "act-order", "searched"};
     std::printf("%-14s %-10s output error GPTQ/RTN = %.3f\n", GetParam(),
-                actOrder ? "act-order" : variant ? "refined" : "in order",
-                gptqError / rtnError);
+                names[variant], gptqError / rtnError);
     EXPECT_LT(gptqError, rtnError) << GetParam();
+    if (variant == 0)
+      plainError = gptqError;
+    // Sweep-aware scales (ggml formats): below ggml's scales in the sweep.
+    if (variant == 3 && format->isGgml())
+      EXPECT_LT(gptqError, plainError) << GetParam() << " scale-search";
 
     // Two threads (Hessian and sweep), another batch width: same bytes.
     Options other = options;

@@ -16,6 +16,9 @@
 #   kjv5m-fp8  shared kjv-llama-5m, preset=fp8: block linears FP8 e4m3 128x128
 #   kjv5m-int4 shared kjv-llama-5m, preset=w4a16: int4 groups of 128, symmetric,
 #              round to nearest (compressed-tensors pack-quantized)
+#   kjv5m-gptq shared kjv-llama-5m, preset=w4a16 then --llmq-gptq (int4 groups of
+#              128 from GPTQ over 4096 tokens of kjv-calib.txt, default options;
+#              the parameter file beside the IR), compressed-tensors pack-quantized
 #   qwen3-mask test/models/qwen3-tiny-tied, logit mask: ids 14 (",") and 262 banned
 #              (generation_config suppress_tokens), id 270 amplified x1.1 (scale:
 #              the tied head is untied, lm_head.weight holds the scaled rows)
@@ -35,7 +38,7 @@ if pick exaone29; then
   quant-translate --export-hf "$out/exaone29.mlir" -o "$out/exaone29" --force
 fi
 
-if pick kjv5m-fp8 || pick kjv5m-int4; then
+if pick kjv5m-fp8 || pick kjv5m-int4 || pick kjv5m-gptq; then
   quant-translate --import-hf "$shared/models/kjv-llama-5m" -o "$out/kjv-llama-5m.mlir"
 fi
 if pick kjv5m-fp8; then
@@ -45,6 +48,12 @@ fi
 if pick kjv5m-int4; then
   quant-opt "$out/kjv-llama-5m.mlir" --llmq-assign-bits=preset=w4a16 -o "$out/kjv5m-int4.mlir"
   quant-translate --export-hf "$out/kjv5m-int4.mlir" -o "$out/kjv5m-int4" --force
+fi
+if pick kjv5m-gptq; then
+  quant-opt "$out/kjv-llama-5m.mlir" --llmq-assign-bits=preset=w4a16 \
+    --llmq-gptq="text=$shared/data/kjv-calib.txt tokens=4096 out=$out/kjv5m-gptq.safetensors" \
+    -o "$out/kjv5m-gptq.mlir"
+  quant-translate --export-hf "$out/kjv5m-gptq.mlir" -o "$out/kjv5m-gptq" --force
 fi
 
 if pick qwen3-mask; then

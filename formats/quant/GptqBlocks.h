@@ -1,0 +1,56 @@
+//===- GptqBlocks.h - GPTQ in ggml blocks: sweep-aware scales ---*- C++ -*-===//
+//
+// GPTQ's sweep (Gptq.h) rounds each column to the grid of its block's
+// scales and spreads the error over the later columns. ggml's own search
+// chooses those scales for plain rounding: it minimises the importance-
+// weighted error of rounding the block's values as they are when the sweep
+// reaches it. With error compensation the values a block is rounded from
+// change as its own earlier columns are rounded, so the scale that is best
+// for rounding alone is not the best for the sweep.
+//
+// Here each scale of a block (a K-quant sub-block's 6/4/8-bit scale and
+// min, a q4_0/q5_0/q8_0 block's fp16 scale) is chosen again when the sweep
+// reaches its first column: every candidate near ggml's choice is tried by
+// a trial sweep over the scale's columns alone (later columns do not change
+// them), and the one whose trial adds the least to GPTQ's objective,
+// sum_k ((x_k - q_k) / U_kk)^2 (the exact increase of ||(W - Q) X||^2 when
+// the rest of the row is compensated optimally), is kept. The super-block
+// scales (d, dmin) stay ggml's. The block bytes stay ordinary ggml blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_FORMATS_QUANT_GPTQBLOCKS_H
+#define LLMQ_FORMATS_QUANT_GPTQBLOCKS_H
+
+#include "formats/Formats.h"
+
+#include <cstdint>
+
+namespace llmq::gptq {
+
+/// Columns that share one scale in ggml format `f` that GPTQ produces:
+/// the block (32) for q4_0, q5_0, q8_0, the sub-block for K-quants (16 for
+/// q2_K, q3_K, q6_K; 32 for q4_K, q5_K).
+int64_t scaleCols(Format f);
+
+/// One scale's columns, as the sweep sees them when it reaches the first.
+struct ScaleSpan {
+  const float *x; ///< the current weights of the span (scaleCols values)
+  const float *u; ///< U from the span's first position: U[j+k][j+l]
+  int64_t ldu;    ///< = u[k * ldu + l]
+  int lo, hi;     ///< the format's levels
+  bool hasMin;    ///< value = a * q - m (else a * q)
+};
+
+/// Chooses the scale (and min) of sub-block `sub` of `block` (format `f`)
+/// among candidates within `radius` steps of the one stored (integer steps
+/// of a K-quant scale or min; steps of 1/64 of the fp16 scale of q4_0,
+/// q5_0, q8_0), by the trial sweep's objective (ties keep the stored one);
+/// stores it in `block` and writes the span's per-column scale `a` and min
+/// `m` exactly as the format's dequantizer computes them.
+void searchScale(Format f, uint8_t *block, int sub, const ScaleSpan &span,
+                 int radius, float *a, float *m);
+
+} // namespace llmq::gptq
+
+#endif // LLMQ_FORMATS_QUANT_GPTQBLOCKS_H
