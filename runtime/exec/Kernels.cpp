@@ -48,8 +48,8 @@ static void prefetchColumnBlock(const WeightView &w, int64_t r0, int64_t count,
   count = std::min(count, w.rows - r0);
   const FormatTraits &traits = getFormatTraits(w.format);
   size_t from = k0 / traits.blockElems * traits.blockBytes;
-  size_t to = std::min(k0 + width, w.cols) / traits.blockElems *
-              traits.blockBytes;
+  size_t to =
+      std::min(k0 + width, w.cols) / traits.blockElems * traits.blockBytes;
   size_t stride = w.rowBytes();
   const char *base = reinterpret_cast<const char *>(w.data);
   for (int64_t r = r0; r < r0 + count; ++r)
@@ -78,7 +78,8 @@ static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
                       cols, tileRows, width, tile);
     } else if (!w.grouped &&
                (w.format == Format::F16 || w.format == Format::BF16)) {
-      PackFn pack = w.format == Format::F16 ? kernels.packF16 : kernels.packBF16;
+      PackFn pack =
+          w.format == Format::F16 ? kernels.packF16 : kernels.packBF16;
       pack(reinterpret_cast<const uint16_t *>(w.data) + row * cols + k0, cols,
            tileRows, width, tile);
     } else if (fullRows) {
@@ -95,6 +96,49 @@ static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
   }
 }
 
+/// Rows of a ggml or grouped weight that gemv dequantizes together: whole
+/// rows (the dequantizers' fast case, sequential reads the hardware
+/// prefetcher follows), few enough to stay in L2 (8192 columns: 512 KiB).
+static constexpr int64_t kGemvRows = 16;
+
+/// matmul for up to kGemvTokens tokens (generation), where packing would
+/// cost more than the few products it serves: f32, f16 and bf16 rows go
+/// straight from the mapped tensor through the variant's GemvFn; other
+/// formats are dequantized kGemvRows whole rows at a time into row-major
+/// f32 first. The same chains as the packed GEMM, so the same bits.
+static void gemv(const WeightView &w, const DotKernels &kernels,
+                 const float *x, int64_t n, float *out, int64_t panels,
+                 ThreadPool &pool) {
+  int64_t rows = w.rows, cols = w.cols;
+  GemvFn direct = w.grouped                  ? nullptr
+                  : w.format == Format::F32  ? kernels.gemvF32
+                  : w.format == Format::F16  ? kernels.gemvF16
+                  : w.format == Format::BF16 ? kernels.gemvBF16
+                                             : nullptr;
+  pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
+    thread_local FloatBuffer scratch;
+    size_t scratchSize = direct ? 0 : kGemvRows * cols;
+    if (scratch.size() < scratchSize)
+      scratch.resize(scratchSize);
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t r0 = p * kPanelRows, count = std::min(kPanelRows, rows - r0);
+      if (direct) {
+        size_t elementBytes = w.format == Format::F32 ? 4 : 2;
+        direct(w.data + r0 * cols * elementBytes, cols, count, cols, x, cols,
+               n, out + r0, rows, /*accumulate=*/false);
+        continue;
+      }
+      for (int64_t g = 0; g < count; g += kGemvRows) {
+        int64_t group = std::min(kGemvRows, count - g);
+        for (int64_t r = 0; r < group; ++r)
+          w.dequantizeRow(r0 + g + r, scratch.data() + r * cols);
+        kernels.gemvF32(scratch.data(), cols, group, cols, x, cols, n,
+                        out + r0 + g, rows, /*accumulate=*/false);
+      }
+    }
+  });
+}
+
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
                            float *out, ThreadPool &pool) {
   // ggml's integer products on quantized activations (QuantMatmul.h).
@@ -109,9 +153,9 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
       roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
     x = rounded.data();
   }
-  bool direct = !w.grouped && (w.format == Format::F32 ||
-                               w.format == Format::F16 ||
-                               w.format == Format::BF16);
+  bool direct =
+      !w.grouped && (w.format == Format::F32 || w.format == Format::F16 ||
+                     w.format == Format::BF16);
   int64_t blockElems = direct ? 1 : getFormatTraits(w.format).blockElems;
   int64_t block = n <= kFewTokens && kFewTokensColumnBlock % blockElems == 0
                       ? kFewTokensColumnBlock
@@ -123,6 +167,8 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
     return;
   }
   int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
+  if (n <= kGemvTokens && kernels.gemvF32)
+    return gemv(w, kernels, x, n, out, panels, pool);
   // Each thread owns whole panels, and each output element is one fma chain
   // over the columns (DotKernels.h), continued block after block through
   // `out`: the bits do not depend on the split, the blocks or the tokens.

@@ -42,8 +42,8 @@ constexpr int64_t kPackRows = 32;
 /// cols) of a row-major matrix `w` of stride `ldw` elements (f32, f16 or bf16
 /// as named by the function): packed[k * kPackRows + r] = w[r][k] as f32;
 /// rows past `rows` are +0.
-using PackFn = void (*)(const void *w, int64_t ldw, int64_t rows,
-                        int64_t cols, float *packed);
+using PackFn = void (*)(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                        float *packed);
 
 /// A column block of the GEMM. `packed` holds ceil(rows / kPackRows) tiles,
 /// tile i at packed + i * tileStride, each `cols` steps of kPackRows floats
@@ -55,6 +55,20 @@ using GemmFn = void (*)(const float *packed, int64_t tileStride, int64_t rows,
                         int64_t cols, const float *x, int64_t ldx,
                         int64_t tokens, float *out, int64_t ldo,
                         bool accumulate);
+
+/// The GEMM's product for a few tokens (generation), read straight from the
+/// stored rows without packing: rows [0, rows) of a row-major matrix `w` of
+/// stride `ldw` elements (f32, f16 or bf16 as named by the member), columns
+/// [0, cols). For r < rows, t < tokens (tokens <= kGemvTokens), the same
+/// chain as GemmFn, so a token's bits do not depend on the path:
+///   acc = accumulate ? out[t * ldo + r] : +0;
+///   for k < cols: acc = fma(w[r][k], x[t * ldx + k], acc);
+///   out[t * ldo + r] = acc.
+using GemvFn = void (*)(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                        const float *x, int64_t ldx, int64_t tokens, float *out,
+                        int64_t ldo, bool accumulate);
+/// The most tokens a GemvFn takes.
+constexpr int64_t kGemvTokens = 3;
 
 /// out[t * ldo + r] = dot(w + r * ldw, x + t * ldx) over `cols` columns, for
 /// r < rows, t < tokens, summed in the dot-style order above.
@@ -72,6 +86,8 @@ struct DotKernels {
   PackFn packF32, packF16, packBF16;
   HalfToFloatFn f16ToF32;
   HalfToFloatFn bf16ToF32;
+  /// Null where the variant has none (matmul then packs as for a window).
+  GemvFn gemvF32 = nullptr, gemvF16 = nullptr, gemvBF16 = nullptr;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

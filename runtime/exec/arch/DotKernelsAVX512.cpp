@@ -33,10 +33,11 @@ static inline int64_t minOf(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /// The fixed reduction tree of DotKernels.h.
 static inline float reduce(__m512 acc) {
-  __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1));
+  __m256 hi =
+      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1));
   __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(acc), hi);
-  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8),
-                         _mm256_extractf128_ps(s8, 1));
+  __m128 s4 =
+      _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
   __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
 }
@@ -75,8 +76,8 @@ static void tile(const float *w, int64_t ldw, const float *x, int64_t ldx,
       out[t * ldo + r] = reduce(acc[r][t]);
 }
 
-using TileFn = void (*)(const float *, int64_t, const float *, int64_t,
-                        int64_t, float *, int64_t);
+using TileFn = void (*)(const float *, int64_t, const float *, int64_t, int64_t,
+                        float *, int64_t);
 
 template <int Rows, int... Tokens>
 static constexpr auto tileRow(std::integer_sequence<int, Tokens...>) {
@@ -188,9 +189,8 @@ static void gemmAVX512(const float *packed, int64_t tileStride, int64_t rows,
   for (int64_t r = 0; r < rows; r += 32 * kNarrowTiles) {
     int64_t nr = minOf(32 * kNarrowTiles, rows - r);
     kNarrow[(nr + 31) / 32 - 1][nt - 1](packed + r / 32 * tileStride,
-                                        tileStride, nr, cols, x + t * ldx,
-                                        ldx, out + t * ldo + r, ldo,
-                                        accumulate);
+                                        tileStride, nr, cols, x + t * ldx, ldx,
+                                        out + t * ldo + r, ldo, accumulate);
   }
 }
 
@@ -225,6 +225,9 @@ static inline void transpose16(__m512 r[16]) {
 // of them (plain loads: masked ones are slow on some CPUs when the source is
 // not aligned, as mapped tensors need not be), `loadSome` those in `m`.
 struct LoadF32 {
+  static const void *address(const void *w, int64_t i) {
+    return static_cast<const float *>(w) + i;
+  }
   static __m512 load(const void *w, int64_t i) {
     return _mm512_loadu_ps(static_cast<const float *>(w) + i);
   }
@@ -233,6 +236,9 @@ struct LoadF32 {
   }
 };
 struct LoadF16 {
+  static const void *address(const void *w, int64_t i) {
+    return static_cast<const uint16_t *>(w) + i;
+  }
   static __m512 load(const void *w, int64_t i) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(
         static_cast<const uint16_t *>(w) + i)));
@@ -243,6 +249,9 @@ struct LoadF16 {
   }
 };
 struct LoadBF16 {
+  static const void *address(const void *w, int64_t i) {
+    return static_cast<const uint16_t *>(w) + i;
+  }
   static __m512 widen(__m256i v) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
   }
@@ -295,6 +304,86 @@ static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
   }
 }
 
+/// Elements ahead of the current column that gemv asks each row's stream
+/// for (1 KiB of f16): more concurrent streams than the hardware
+/// prefetcher tracks well.
+constexpr int64_t kGemvAhead = 512;
+
+/// GemvFn on at most 16 rows: 16 x 16 blocks of the stored rows converted
+/// and transposed in registers (no packed copy), then one fma per column and
+/// token on all rows at once, columns in order (the GEMM's chain).
+template <typename Load, int Tokens>
+static void gemvRows(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                     const float *x, int64_t ldx, float *out, int64_t ldo,
+                     bool accumulate) {
+  __mmask16 rows16 = rowMask(rows, 0);
+  bool allRows = rows >= 16;
+  int64_t offset[16];
+  __mmask16 valid[16];
+  for (int i = 0; i < 16; ++i) {
+    bool inside = i < rows;
+    offset[i] = inside ? i * ldw : 0;
+    valid[i] = static_cast<__mmask16>(inside ? 0xFFFF : 0);
+  }
+  __m512 acc[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    acc[t] = !accumulate ? _mm512_setzero_ps()
+             : allRows   ? _mm512_loadu_ps(out + t * ldo)
+                         : _mm512_maskz_loadu_ps(rows16, out + t * ldo);
+  int64_t k0 = 0;
+  for (; k0 + 16 <= cols; k0 += 16) {
+    __m512 r[16];
+    if (k0 + kGemvAhead < cols)
+      for (int i = 0; i < 16; ++i)
+        __builtin_prefetch(Load::address(w, offset[i] + k0 + kGemvAhead),
+                           /*rw=*/0, /*locality=*/0);
+    if (allRows)
+      for (int i = 0; i < 16; ++i)
+        r[i] = Load::load(w, offset[i] + k0);
+    else
+      for (int i = 0; i < 16; ++i)
+        r[i] = i < rows ? Load::load(w, offset[i] + k0) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int j = 0; j < 16; ++j)
+      for (int t = 0; t < Tokens; ++t)
+        acc[t] =
+            _mm512_fmadd_ps(r[j], _mm512_set1_ps(x[t * ldx + k0 + j]), acc[t]);
+  }
+  if (k0 < cols) {
+    int64_t nk = cols - k0;
+    __mmask16 m = static_cast<__mmask16>((1u << nk) - 1);
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i)
+      r[i] = Load::loadSome(w, offset[i] + k0, valid[i] & m);
+    transpose16(r);
+    for (int64_t j = 0; j < nk; ++j)
+      for (int t = 0; t < Tokens; ++t)
+        acc[t] =
+            _mm512_fmadd_ps(r[j], _mm512_set1_ps(x[t * ldx + k0 + j]), acc[t]);
+  }
+  for (int t = 0; t < Tokens; ++t)
+    if (allRows)
+      _mm512_storeu_ps(out + t * ldo, acc[t]);
+    else
+      _mm512_mask_storeu_ps(out + t * ldo, rows16, acc[t]);
+}
+
+template <typename Load>
+static void gemvAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                       const float *x, int64_t ldx, int64_t tokens, float *out,
+                       int64_t ldo, bool accumulate) {
+  using RowsFn = void (*)(const void *, int64_t, int64_t, int64_t,
+                          const float *, int64_t, float *, int64_t, bool);
+  static constexpr RowsFn kRows[kGemvTokens] = {
+      gemvRows<Load, 1>, gemvRows<Load, 2>, gemvRows<Load, 3>};
+  for (int64_t t = 0; t < tokens; t += kGemvTokens) {
+    int64_t nt = minOf(kGemvTokens, tokens - t);
+    for (int64_t r = 0; r < rows; r += 16)
+      kRows[nt - 1](Load::address(w, r * ldw), ldw, minOf(16, rows - r), cols,
+                    x + t * ldx, ldx, out + t * ldo + r, ldo, accumulate);
+  }
+}
+
 static void f16ToF32AVX512(const uint16_t *in, float *out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
@@ -330,7 +419,10 @@ const DotKernels *llmq::runtime::avx512DotKernels() {
                                      packAVX512<LoadF16>,
                                      packAVX512<LoadBF16>,
                                      f16ToF32AVX512,
-                                     bf16ToF32AVX512};
+                                     bf16ToF32AVX512,
+                                     gemvAVX512<LoadF32>,
+                                     gemvAVX512<LoadF16>,
+                                     gemvAVX512<LoadBF16>};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
