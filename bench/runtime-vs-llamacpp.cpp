@@ -6,7 +6,9 @@
 // 3's real tokenizer, converts it with quant-translate to GGUF f16, bf16,
 // q8_0 and q4_K, and on the same machine, back to back:
 //   - perplexity: quant-run ppl against llama-perplexity on each file, same
-//     text, same windows of --ctx, --threads threads; tokens/s of both (time
+//     text, same windows of --ctx, --threads threads, both scoring (and
+//     computing the LM head for) the second half of each window (quant-run's
+//     --score-from ctx/2, what llama-perplexity does); tokens/s of both (time
 //     spent evaluating windows, load and tokenization excluded), the ratio,
 //     the ratio of the whole processes' CPU times, and both processes' peak
 //     RSS next to the file's size; for q8_0 and q4_K also quant-run
@@ -472,9 +474,12 @@ int main(int argc, char **argv) {
          (long long)ctx);
 
   // Perplexity.
-  printf("\nperplexity (quant-run ppl --ctx %lld vs llama-perplexity -c %lld "
-         "--chunks %lld; tokens/s over the windows, load excluded)\n",
-         (long long)ctx, (long long)ctx, (long long)pplWindows);
+  printf("\nperplexity (quant-run ppl --ctx %lld --score-from %lld vs "
+         "llama-perplexity -c %lld --chunks %lld: both score, and compute the "
+         "head for, the second half of each window; tokens/s over the "
+         "windows, load excluded)\n",
+         (long long)ctx, (long long)(ctx / 2), (long long)ctx,
+         (long long)pplWindows);
   printf("  %-7s %9s %9s %7s %7s %9s %9s %9s %9s %9s\n", "type",
          "llmq t/s", "llama t/s", "ratio", "cpu", "file MiB", "llmq RSS",
          "llama RSS", "llmq ppl", "llama ppl");
@@ -482,15 +487,16 @@ int main(int argc, char **argv) {
   for (const std::string &type : types) {
     Run mine = run(o, "ppl-llmq-" + type,
                    {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
-                    "--ctx", std::to_string(ctx), "--threads", threads,
-                    "--json"});
+                    "--ctx", std::to_string(ctx), "--score-from",
+                    std::to_string(ctx / 2), "--threads", threads, "--json"});
     // The --ggml-activations mode, where it has its integer path.
     Run ggml;
     if (type == "q4_K" || type == "q8_0") {
       ggml = run(o, "ppl-llmq-ga-" + type,
                  {bin + "/quant-run", "ppl", gguf[type], "--text", pplPath,
-                  "--ctx", std::to_string(ctx), "--threads", threads,
-                  "--json", "--ggml-activations"});
+                  "--ctx", std::to_string(ctx), "--score-from",
+                  std::to_string(ctx / 2), "--threads", threads, "--json",
+                  "--ggml-activations"});
       if (!ggml.ok())
         return 1;
     }
@@ -533,8 +539,9 @@ int main(int argc, char **argv) {
          "llmq's, whole processes, load included; T+ga: quant-run "
          "--ggml-activations, integer products on q8-quantized activations "
          "as llama.cpp computes them; RSS in MiB, peak resident memory of "
-         "the whole process; ppl differ by design: llama-perplexity scores "
-         "the second half of each window)\n");
+         "the whole process; ppl differ by design: llama-perplexity puts BOS "
+         "at the start of each window and scores positions ctx/2..ctx-2, "
+         "llmq ctx/2..ctx-1 of windows cut from the stream)\n");
 
   // Importance matrix, on the f16 file for both.
   double imatrixLlmq = NAN, imatrixLlama = NAN;

@@ -266,6 +266,7 @@ LogicalResult AwqPass::run(ModelOp model) {
   ::llmq::awq::SearchOptions options;
   options.grid = grid;
   options.duoScaling = duoScaling;
+  options.powerOfTwo = exactScales;
   for (Group &g : groups) {
     if (!g.skipped.empty()) {
       ++numSkipped;
@@ -450,6 +451,7 @@ LogicalResult AwqPass::run(ModelOp model) {
                        {"sample_rows", sampleRows.getValue()},
                        {"grid", grid.getValue()},
                        {"duo_scaling", duoScaling.getValue()},
+                       {"exact_scales", exactScales.getValue()},
                        {"clip", clip.getValue()},
                        {"groups", std::move(report)}}));
     if (llvm::Error err = jsonOut->commit())

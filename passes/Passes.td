@@ -153,6 +153,7 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"sampleRows", "samples", "int64_t", "1024", "token rows of each input the output error is measured on">,
     Option<"grid", "grid", "int64_t", "20", "grid points of alpha in [0, 1)">,
     Option<"duoScaling", "duo-scaling", "bool", "false", "divide by the weights' normalised magnitude too (AutoAWQ's duo_scaling, its default; worse on kjv-llama-5m, docs/passes/awq.md)">,
+    Option<"exactScales", "exact-scales", "bool", "true", "round the scales to powers of two, so that folding is exact: with clip=false the folded model computes the original's bits (false: AutoAWQ's unrounded scales, whose folded values are rounded to f32)">,
     Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
     Option<"clipPasses", "clip-passes", "int64_t", "0", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,

@@ -237,8 +237,14 @@ SearchResult llmq::awq::searchScales(llvm::ArrayRef<LinearToScale> linears,
     auto [lo, hi] = std::minmax_element(s.begin(), s.end());
     double norm = std::sqrt(*lo * *hi);
     std::vector<float> scales(tied);
+    // Powers of two: then w * s and the norm's (or previous rows') g / s
+    // are exact in binary floating point and so is every product the folded
+    // model computes from them, so without clipping it computes the
+    // original's bits (awq-int4.test).
     for (int64_t m = 0; m < tied; ++m)
-      scales[m] = static_cast<float>(s[m] / norm);
+      scales[m] = static_cast<float>(
+          options.powerOfTwo ? std::exp2(std::round(std::log2(s[m] / norm)))
+                             : s[m] / norm);
     double error = groupError(work, cols, expand(scales), gram, pool);
     if (error < result.scaledError) {
       result.scaledError = error;

@@ -64,6 +64,9 @@ struct LinearToScale {
 struct SearchOptions {
   int64_t grid = 20;
   bool duoScaling = true;
+  /// Scales rounded to powers of two (the nearest in log2): w * s and g / s
+  /// are then exact in binary floating point, and so is the folded model.
+  bool powerOfTwo = false;
 };
 
 struct SearchResult {

@@ -70,11 +70,18 @@ static llvm::Error checkWindows(size_t length, int64_t ctx) {
 
 llvm::Expected<PerplexityResult>
 llmq::runtime::perplexity(const LanguageModel &model, ThreadPool &pool,
-                          llvm::ArrayRef<int32_t> stream, int64_t ctx) {
+                          llvm::ArrayRef<int32_t> stream, int64_t ctx,
+                          int64_t scoreFrom) {
   if (llvm::Error err = checkContext(model, ctx))
     return std::move(err);
   if (llvm::Error err = checkWindows(stream.size(), ctx))
     return std::move(err);
+  if (scoreFrom < 0 || scoreFrom >= ctx)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "first scored position %lld is outside [0, %lld) (windows of %lld)",
+        static_cast<long long>(scoreFrom), static_cast<long long>(ctx),
+        static_cast<long long>(ctx));
   PerplexityResult result;
   result.windows = countWindows(stream.size(), ctx);
   auto session = model.newDecoder(pool, ctx);
@@ -82,25 +89,28 @@ llmq::runtime::perplexity(const LanguageModel &model, ThreadPool &pool,
     return session.takeError();
   Progress progress("ppl", result.windows);
   std::vector<float> logits;
-  std::vector<double> nll(ctx);
+  int64_t scored = ctx - scoreFrom;
+  std::vector<double> nll(scored);
   int64_t vocab = model.vocabSize();
   for (int64_t w = 0; w < result.windows; ++w) {
     progress.step(w, model.modelName());
     (*session)->reset();
     llvm::ArrayRef<int32_t> window = stream.slice(w * ctx, ctx);
-    if (llvm::Error err = (*session)->forward(window, logits, /*allLogits=*/true))
+    // logits row i is position scoreFrom + i of the window.
+    if (llvm::Error err =
+            (*session)->forwardLogitsFrom(window, logits, scoreFrom))
       return std::move(err);
-    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
+    pool.parallelFor(scored, [&](int64_t begin, int64_t end) {
       std::vector<double> logProbs;
-      for (int64_t t = begin; t < end; ++t) {
-        logSoftmax(logits.data() + t * vocab, vocab, logProbs);
-        nll[t] = -logProbs[stream[w * ctx + t + 1]];
+      for (int64_t i = begin; i < end; ++i) {
+        logSoftmax(logits.data() + i * vocab, vocab, logProbs);
+        nll[i] = -logProbs[stream[w * ctx + scoreFrom + i + 1]];
       }
     });
     // Summed in position order, whatever the thread count.
     for (double v : nll)
       result.nllSum += v;
-    result.scored += ctx;
+    result.scored += scored;
   }
   result.perplexity = std::exp(result.nllSum / result.scored);
   return result;

@@ -31,11 +31,13 @@ struct PerplexityResult {
   int64_t scored = 0, windows = 0;
 };
 
-/// Perplexity of `stream` in windows of `ctx` tokens.
+/// Perplexity of `stream` in windows of `ctx` tokens, scoring positions
+/// [scoreFrom, ctx) of each window (0 <= scoreFrom < ctx; ctx / 2 is
+/// llama-perplexity's second half); the LM head runs only for those.
 llvm::Expected<PerplexityResult> perplexity(const LanguageModel &model,
                                             ThreadPool &pool,
                                             llvm::ArrayRef<int32_t> stream,
-                                            int64_t ctx);
+                                            int64_t ctx, int64_t scoreFrom = 0);
 
 struct DivergenceResult {
   double meanKLD = 0, p99KLD = 0, maxKLD = 0;

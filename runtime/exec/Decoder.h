@@ -29,6 +29,13 @@ public:
   /// per token when `allLogits`, else only for the last token.
   virtual llvm::Error forward(llvm::ArrayRef<int32_t> tokens,
                               std::vector<float> &logits, bool allLogits) = 0;
+  /// As forward(), with logits (vocab floats each) only for the tokens at
+  /// offsets [firstLogit, tokens.size()) of this call, 0 <= firstLogit <=
+  /// tokens.size(); a decoder may skip the LM head of the others. By default,
+  /// forward() with every logit, the first ones dropped.
+  virtual llvm::Error forwardLogitsFrom(llvm::ArrayRef<int32_t> tokens,
+                                        std::vector<float> &logits,
+                                        int64_t firstLogit);
   /// Forgets every cached position.
   virtual void reset() = 0;
 };

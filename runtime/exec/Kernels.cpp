@@ -27,56 +27,116 @@ std::vector<float> WeightView::toFloat() const {
   return values;
 }
 
-/// Weight rows converted to f32 together (a panel): about this many bytes of
-/// f32, so that a panel stays in the L2 cache while every token of the call
-/// streams past it.
-static constexpr int64_t kPanelBytes = 256 * 1024;
-/// Tokens of activations that pass a panel together (their rows stay in L1/L2
-/// while the panel's row tiles go by).
-static constexpr int64_t kTokenBlock = 24;
+/// Columns of one GEMM block (BLIS's kc): a packed tile's block (32 rows x
+/// 256 columns, 32 KiB) stays in L1 while the tokens stream past it.
+static constexpr int64_t kColumnBlock = 256;
+/// For a few tokens (generation) the panel's packed block is used once, right
+/// after packing: narrower blocks keep all of it in L1.
+static constexpr int64_t kFewTokens = 3, kFewTokensColumnBlock = 64;
+/// Packed tiles of a panel: the rows a thread converts and computes together.
+static constexpr int64_t kPanelTiles = 4;
+static constexpr int64_t kPanelRows = kPanelTiles * kPackRows;
 
-/// Rows per panel for `cols` columns: a multiple of 4 from 4 to 64.
-static int64_t panelRows(int64_t cols) {
-  int64_t rows = kPanelBytes / (4 * std::max<int64_t>(cols, 1));
-  return std::clamp<int64_t>(rows / 4 * 4, 4, 64);
-}
-
-/// The stored bytes of rows [r0, r0 + count) of `w` (null for a grouped
-/// format, whose rows the view assembles).
-static std::pair<const char *, size_t> storedRows(const WeightView &w,
-                                                  int64_t r0, int64_t count) {
-  if (w.grouped || count <= 0)
-    return {nullptr, 0};
-  size_t bytes = w.rowBytes();
-  return {reinterpret_cast<const char *>(w.data) + r0 * bytes, count * bytes};
-}
-
-/// Asks for part `part` of `parts` of [begin, begin + size) to be brought into
-/// the L2 cache, so that the next panel's conversion does not wait on memory.
-static void prefetchPart(std::pair<const char *, size_t> range, int64_t part,
-                         int64_t parts) {
-  if (!range.first)
+/// Asks for the stored bytes of rows [r0, r0 + count) of `w`, columns [k0,
+/// k0 + width), to be brought into the L2 cache (nothing for grouped formats
+/// or past the matrix). Each panel visits its rows one column block at a
+/// time: more streams than the hardware prefetcher follows.
+static void prefetchColumnBlock(const WeightView &w, int64_t r0, int64_t count,
+                                int64_t k0, int64_t width) {
+  if (w.grouped || r0 >= w.rows || k0 >= w.cols)
     return;
-  size_t from = range.second * part / parts,
-         to = range.second * (part + 1) / parts;
-  for (size_t offset = from / 64 * 64; offset < to; offset += 64)
-    __builtin_prefetch(range.first + offset, /*rw=*/0, /*locality=*/2);
+  count = std::min(count, w.rows - r0);
+  const FormatTraits &traits = getFormatTraits(w.format);
+  size_t from = k0 / traits.blockElems * traits.blockBytes;
+  size_t to =
+      std::min(k0 + width, w.cols) / traits.blockElems * traits.blockBytes;
+  size_t stride = w.rowBytes();
+  const char *base = reinterpret_cast<const char *>(w.data);
+  for (int64_t r = r0; r < r0 + count; ++r)
+    for (size_t offset = from / 64 * 64; offset < to; offset += 64)
+      __builtin_prefetch(base + r * stride + offset, /*rw=*/0,
+                         /*locality=*/2);
 }
 
-/// Rows [r0, r0 + count) of `w` as f32 into `panel` (row stride w.cols).
-static void convertRows(const WeightView &w, const DotKernels &kernels,
-                        int64_t r0, int64_t count, float *panel) {
+/// Packs rows [r0, r0 + count) (count <= kPanelRows), columns [k0, k0 +
+/// width) of `w` into `packed` (tile i at i * kPackRows * width). `scratch`
+/// holds f32 rows for formats without a direct packer: `fullRows` says that
+/// it already holds the panel's whole rows (grouped formats, or ggml blocks
+/// that do not divide a column block); otherwise the column block of each
+/// tile's rows is dequantized into it first.
+static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
+                            int64_t r0, int64_t count, int64_t k0,
+                            int64_t width, bool fullRows, FloatBuffer &scratch,
+                            float *packed) {
   int64_t cols = w.cols;
-  if (!w.grouped && (w.format == Format::F16 || w.format == Format::BF16)) {
-    HalfToFloatFn convert =
-        w.format == Format::F16 ? kernels.f16ToF32 : kernels.bf16ToF32;
-    for (int64_t k = 0; k < count; ++k)
-      convert(reinterpret_cast<const uint16_t *>(w.data) + (r0 + k) * cols,
-              panel + k * cols, cols);
-    return;
+  for (int64_t i = 0; i * kPackRows < count; ++i) {
+    int64_t row = r0 + i * kPackRows;
+    int64_t tileRows = std::min(kPackRows, count - i * kPackRows);
+    float *tile = packed + i * kPackRows * width;
+    if (!w.grouped && w.format == Format::F32) {
+      kernels.packF32(reinterpret_cast<const float *>(w.data) + row * cols + k0,
+                      cols, tileRows, width, tile);
+    } else if (!w.grouped &&
+               (w.format == Format::F16 || w.format == Format::BF16)) {
+      PackFn pack =
+          w.format == Format::F16 ? kernels.packF16 : kernels.packBF16;
+      pack(reinterpret_cast<const uint16_t *>(w.data) + row * cols + k0, cols,
+           tileRows, width, tile);
+    } else if (fullRows) {
+      kernels.packF32(scratch.data() + (row - r0) * cols + k0, cols, tileRows,
+                      width, tile);
+    } else {
+      const FormatTraits &traits = getFormatTraits(w.format);
+      size_t offset = k0 / traits.blockElems * traits.blockBytes;
+      for (int64_t r = 0; r < tileRows; ++r)
+        traits.dequantizeRow(w.data + (row + r) * w.rowBytes() + offset,
+                             scratch.data() + r * width, width);
+      kernels.packF32(scratch.data(), width, tileRows, width, tile);
+    }
   }
-  for (int64_t k = 0; k < count; ++k)
-    w.dequantizeRow(r0 + k, panel + k * cols);
+}
+
+/// Rows of a ggml or grouped weight that gemv dequantizes together: whole
+/// rows (the dequantizers' fast case, sequential reads the hardware
+/// prefetcher follows), few enough to stay in L2 (8192 columns: 512 KiB).
+static constexpr int64_t kGemvRows = 16;
+
+/// matmul for up to kGemvTokens tokens (generation), where packing would
+/// cost more than the few products it serves: f32, f16 and bf16 rows go
+/// straight from the mapped tensor through the variant's GemvFn; other
+/// formats are dequantized kGemvRows whole rows at a time into row-major
+/// f32 first. The same chains as the packed GEMM, so the same bits.
+static void gemv(const WeightView &w, const DotKernels &kernels,
+                 const float *x, int64_t n, float *out, int64_t panels,
+                 ThreadPool &pool) {
+  int64_t rows = w.rows, cols = w.cols;
+  GemvFn direct = w.grouped                  ? nullptr
+                  : w.format == Format::F32  ? kernels.gemvF32
+                  : w.format == Format::F16  ? kernels.gemvF16
+                  : w.format == Format::BF16 ? kernels.gemvBF16
+                                             : nullptr;
+  pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
+    thread_local FloatBuffer scratch;
+    size_t scratchSize = direct ? 0 : kGemvRows * cols;
+    if (scratch.size() < scratchSize)
+      scratch.resize(scratchSize);
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t r0 = p * kPanelRows, count = std::min(kPanelRows, rows - r0);
+      if (direct) {
+        size_t elementBytes = w.format == Format::F32 ? 4 : 2;
+        direct(w.data + r0 * cols * elementBytes, cols, count, cols, x, cols,
+               n, out + r0, rows, /*accumulate=*/false);
+        continue;
+      }
+      for (int64_t g = 0; g < count; g += kGemvRows) {
+        int64_t group = std::min(kGemvRows, count - g);
+        for (int64_t r = 0; r < group; ++r)
+          w.dequantizeRow(r0 + g + r, scratch.data() + r * cols);
+        kernels.gemvF32(scratch.data(), cols, group, cols, x, cols, n,
+                        out + r0 + g, rows, /*accumulate=*/false);
+      }
+    }
+  });
 }
 
 void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
@@ -93,33 +153,53 @@ void llmq::runtime::matmul(const WeightView &w, const float *x, int64_t n,
       roundActivationsLikeGgml(w.format, rounded.data() + t * cols, cols);
     x = rounded.data();
   }
-  int64_t panel = panelRows(cols);
-  int64_t panels = (rows + panel - 1) / panel;
-  bool direct = w.format == Format::F32 && !w.grouped;
-  // Each thread owns whole panels: every output element is computed by one
-  // dotBlock call in DotKernels.h's fixed order, whatever the split.
+  bool direct =
+      !w.grouped && (w.format == Format::F32 || w.format == Format::F16 ||
+                     w.format == Format::BF16);
+  int64_t blockElems = direct ? 1 : getFormatTraits(w.format).blockElems;
+  int64_t block = n <= kFewTokens && kFewTokensColumnBlock % blockElems == 0
+                      ? kFewTokensColumnBlock
+                      : kColumnBlock;
+  // ggml blocks are dequantized per column block when they divide it.
+  bool fullRows = !direct && (w.grouped || block % blockElems != 0);
+  if (cols == 0) {
+    std::fill(out, out + n * rows, 0.0f);
+    return;
+  }
+  int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
+  if (n <= kGemvTokens && kernels.gemvF32)
+    return gemv(w, kernels, x, n, out, panels, pool);
+  // Each thread owns whole panels, and each output element is one fma chain
+  // over the columns (DotKernels.h), continued block after block through
+  // `out`: the bits do not depend on the split, the blocks or the tokens.
   pool.parallelFor(panels, [&](int64_t begin, int64_t end) {
-    thread_local FloatBuffer buffer;
-    if (!direct && buffer.size() < static_cast<size_t>(panel * cols))
-      buffer.resize(panel * cols);
+    thread_local FloatBuffer packed, scratch;
+    if (packed.size() < static_cast<size_t>(kPanelRows * block))
+      packed.resize(kPanelRows * block);
+    size_t scratchSize = fullRows ? kPanelRows * cols
+                         : direct ? 0
+                                  : kPackRows * block;
+    if (scratch.size() < scratchSize)
+      scratch.resize(scratchSize);
     for (int64_t p = begin; p < end; ++p) {
-      int64_t r0 = p * panel, count = std::min(panel, rows - r0);
-      const float *weights =
-          direct ? reinterpret_cast<const float *>(w.data) + r0 * cols
-                 : buffer.data();
-      if (!direct)
-        convertRows(w, kernels, r0, count, buffer.data());
-      // While this panel computes, the next one's bytes come from memory.
-      auto next = p + 1 < end ? storedRows(w, r0 + panel,
-                                           std::min(panel, rows - r0 - panel))
-                              : std::pair<const char *, size_t>{nullptr, 0};
-      int64_t blocks = (n + kTokenBlock - 1) / kTokenBlock;
-      for (int64_t b = 0; b < blocks; ++b) {
-        int64_t t = b * kTokenBlock;
-        prefetchPart(next, b, blocks);
-        kernels.dotBlock(weights, cols, count, x + t * cols, cols,
-                         std::min(kTokenBlock, n - t), cols,
-                         out + t * rows + r0, rows);
+      int64_t r0 = p * kPanelRows, count = std::min(kPanelRows, rows - r0);
+      if (fullRows)
+        for (int64_t r = 0; r < count; ++r)
+          w.dequantizeRow(r0 + r, scratch.data() + r * cols);
+      for (int64_t k0 = 0; k0 < cols; k0 += block) {
+        int64_t width = std::min(block, cols - k0);
+        // The next column block's bytes (or the next panel's first) come
+        // from memory while this one packs and computes.
+        if (!fullRows) {
+          if (k0 + block < cols)
+            prefetchColumnBlock(w, r0, count, k0 + block, block);
+          else if (p + 1 < end)
+            prefetchColumnBlock(w, r0 + kPanelRows, kPanelRows, 0, block);
+        }
+        packColumnBlock(w, kernels, r0, count, k0, width, fullRows, scratch,
+                        packed.data());
+        kernels.gemm(packed.data(), kPackRows * width, count, width, x + k0,
+                     cols, n, out + r0, rows, /*accumulate=*/k0 > 0);
       }
     }
   });
@@ -187,17 +267,39 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
   // one dotBlock call over the keys any of its queries sees (matmul's
   // summation order, so a score does not depend on the block); each query
   // then uses only its own causal (and sliding-window) range.
+  int64_t half = dim / 2;
+  bool pairOrder = shape.halfSplitPairs && dim % 2 == 0;
+  /// `count` vectors of `dim` floats (stride `ld`) with their pairs (i, i +
+  /// half) moved next to each other, into `out`.
+  auto interleavePairs = [&](const float *in, int64_t ld, int64_t count,
+                             FloatBuffer &out) {
+    out.resize(count * dim);
+    for (int64_t r = 0; r < count; ++r)
+      for (int64_t i = 0; i < half; ++i) {
+        out[r * dim + 2 * i] = in[r * ld + i];
+        out[r * dim + 2 * i + 1] = in[r * ld + half + i];
+      }
+  };
   pool.parallelFor(heads * blocks, [&](int64_t begin, int64_t end) {
     std::vector<float> scores;
+    FloatBuffer pairedKeys, pairedQueries;
     for (int64_t job = begin; job < end; ++job) {
       int64_t h = job / blocks, t0 = job % blocks * kQueryBlock;
       int64_t count = std::min(kQueryBlock, n - t0), kvHead = h / group;
       int64_t from = firstKey(first + t0), last = first + t0 + count - 1;
       int64_t span = last + 1 - from;
       scores.resize(count * span);
-      kernels.dotBlock(keys + from * kvDim + kvHead * dim, kvDim, span,
-                       q + (t0 * heads + h) * dim, heads * dim, count, dim,
-                       scores.data(), span);
+      const float *k0 = keys + from * kvDim + kvHead * dim;
+      const float *q0 = q + (t0 * heads + h) * dim;
+      if (pairOrder) {
+        interleavePairs(k0, kvDim, span, pairedKeys);
+        interleavePairs(q0, heads * dim, count, pairedQueries);
+        kernels.dotBlock(pairedKeys.data(), dim, span, pairedQueries.data(),
+                         dim, count, dim, scores.data(), span);
+      } else {
+        kernels.dotBlock(k0, kvDim, span, q0, heads * dim, count, dim,
+                         scores.data(), span);
+      }
       for (int64_t i = 0; i < count; ++i) {
         int64_t t = t0 + i, pos = first + t;
         // Keys [lo, hi] of this query, as offsets into its row of scores.

@@ -99,6 +99,12 @@ void applyLogitMask(const LogitMask &mask, float *logits, int64_t rows,
 struct AttentionShape {
   int64_t numHeads, numKVHeads, headDim;
   int64_t slidingWindow; ///< 0: every earlier position
+  /// Queries and keys hold their rotary pairs as (i, i + headDim/2): their
+  /// scores are summed over the dimensions in pair order 0, headDim/2, 1,
+  /// headDim/2 + 1, ..., the order in which a layout of interleaved pairs
+  /// (2i, 2i + 1: the same model with GGUF's permuted Q/K rows) sums them,
+  /// so that both layouts give the same bits.
+  bool halfSplitPairs = false;
 };
 /// Causal attention of n queries (n x numHeads x headDim) at positions
 /// first, first + 1, ... over cached keys and values ([position][numKVHeads x

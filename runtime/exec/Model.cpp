@@ -28,6 +28,23 @@ static llvm::Error loadError(const Twine &message) {
 Model::Model() : sources(std::make_unique<mlir::llmq::WeightSources>()) {}
 Model::~Model() = default;
 Decoder::~Decoder() = default;
+
+llvm::Error Decoder::forwardLogitsFrom(llvm::ArrayRef<int32_t> tokens,
+                                       std::vector<float> &logits,
+                                       int64_t firstLogit) {
+  if (firstLogit < 0 || firstLogit > static_cast<int64_t>(tokens.size()))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "first logit %lld is outside [0, %zu]",
+                                   static_cast<long long>(firstLogit),
+                                   tokens.size());
+  if (llvm::Error err = forward(tokens, logits, /*allLogits=*/true))
+    return err;
+  if (tokens.empty())
+    return llvm::Error::success();
+  size_t vocab = logits.size() / tokens.size();
+  logits.erase(logits.begin(), logits.begin() + firstLogit * vocab);
+  return llvm::Error::success();
+}
 LanguageModel::~LanguageModel() = default;
 
 void Model::roundActivationsLikeGgml() {

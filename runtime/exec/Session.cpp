@@ -28,10 +28,35 @@ static void addBias(float *x, int64_t n, const std::vector<float> &bias) {
 
 llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
                              std::vector<float> &logits, bool allLogits) {
-  const ModelConfig &c = model.config;
   int64_t n = tokens.size();
   if (n == 0)
     return llvm::Error::success();
+  if (llvm::Error err = embed(tokens))
+    return err;
+  return run(0, n, logits, allLogits ? 0 : n - 1);
+}
+
+llvm::Error Session::forwardLogitsFrom(llvm::ArrayRef<int32_t> tokens,
+                                       std::vector<float> &logits,
+                                       int64_t firstLogit) {
+  int64_t n = tokens.size();
+  if (firstLogit < 0 || firstLogit > n)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "first logit %lld is outside [0, %lld]",
+                                   static_cast<long long>(firstLogit),
+                                   static_cast<long long>(n));
+  if (n == 0) {
+    logits.clear();
+    return llvm::Error::success();
+  }
+  if (llvm::Error err = embed(tokens))
+    return err;
+  return run(0, n, logits, firstLogit);
+}
+
+llvm::Error Session::embed(llvm::ArrayRef<int32_t> tokens) {
+  const ModelConfig &c = model.config;
+  int64_t n = tokens.size();
   if (position + n > maxPositions)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -47,7 +72,7 @@ llvm::Error Session::forward(llvm::ArrayRef<int32_t> tokens,
   resizeActivations(n);
   for (int64_t t = 0; t < n; ++t)
     model.embedding.dequantizeRow(tokens[t], x.data() + t * c.hidden);
-  return run(0, n, logits, allLogits);
+  return llvm::Error::success();
 }
 
 llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
@@ -68,7 +93,7 @@ llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
         static_cast<long long>(maxPositions));
   resizeActivations(n);
   std::memcpy(x.data(), hidden, n * model.config.hidden * sizeof(float));
-  return run(block, n, logits, allLogits);
+  return run(block, n, logits, allLogits ? 0 : n - 1);
 }
 
 void Session::resizeActivations(int64_t n) {
@@ -83,7 +108,7 @@ void Session::resizeActivations(int64_t n) {
 }
 
 llvm::Error Session::run(size_t firstBlock, int64_t n,
-                         std::vector<float> &logits, bool allLogits) {
+                         std::vector<float> &logits, int64_t firstLogit) {
   const ModelConfig &c = model.config;
   int64_t hidden = c.hidden, dim = c.headDim;
   int64_t qDim = c.numHeads * dim, kvDim = c.numKVHeads * dim;
@@ -119,7 +144,9 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
                 n * kvDim * sizeof(float));
     std::memcpy(values[l].data() + position * kvDim, v.data(),
                 n * kvDim * sizeof(float));
-    attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow}, q.data(),
+    attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow,
+               /*halfSplitPairs=*/!c.ropeInterleaved},
+              q.data(),
               n, position, keys[l].data(), values[l].data(), attn.data(),
               pool);
     if (matmulObserver)
@@ -154,12 +181,14 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
     return llvm::Error::success();
   }
 
-  int64_t first = allLogits ? 0 : n - 1, count = n - first;
-  float *last = x.data() + first * hidden;
+  int64_t count = n - firstLogit;
+  logits.resize(count * c.vocab);
+  if (count == 0)
+    return llvm::Error::success();
+  float *last = x.data() + firstLogit * hidden;
   rmsNorm(last, count, hidden, model.finalNorm.data(), c.normEps);
   if (headObserver)
     headObserver(last, count, hidden);
-  logits.resize(count * c.vocab);
   matmul(model.lmHead, last, count, logits.data(), pool);
   model.finishLogits(logits.data(), count);
   return llvm::Error::success();

@@ -30,6 +30,11 @@ public:
   /// per token when `allLogits`, else only for the last token.
   llvm::Error forward(llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
                       bool allLogits) override;
+  /// Computes the final norm and the LM head only for tokens firstLogit..
+  /// (the others' logits are never needed, e.g. by ppl's --score-from).
+  llvm::Error forwardLogitsFrom(llvm::ArrayRef<int32_t> tokens,
+                                std::vector<float> &logits,
+                                int64_t firstLogit) override;
 
   /// Runs `n` tokens whose residual stream entering block `block` is
   /// `hidden` (n x hidden floats: what a BlockObserver saw as `in` for that
@@ -61,7 +66,8 @@ public:
     matmulObserver = std::move(observer);
   }
   /// Called with the LM head's input (the final-normed hidden states of the
-  /// positions whose logits are computed: all of them with `allLogits`),
+  /// positions whose logits are computed: all of them with `allLogits`,
+  /// firstLogit.. with forwardLogitsFrom),
   /// n x hidden floats, before the multiply; for GPTQ's Hessian of the head.
   using HeadObserver =
       std::function<void(const float *x, int64_t n, int64_t cols)>;
@@ -81,10 +87,13 @@ public:
 private:
   /// Sizes the activation buffers for n tokens.
   void resizeActivations(int64_t n);
-  /// Blocks `firstBlock`.. and the head over the residual stream in `x` (n
-  /// tokens).
+  /// Checks that n tokens fit the cache and that every id is in the
+  /// vocabulary, then embeds them into `x`.
+  llvm::Error embed(llvm::ArrayRef<int32_t> tokens);
+  /// Blocks `firstBlock`.. over the residual stream in `x` (n tokens), and
+  /// the head for tokens firstLogit.. of them.
   llvm::Error run(size_t firstBlock, int64_t n, std::vector<float> &logits,
-                  bool allLogits);
+                  int64_t firstLogit);
 
   const Model &model;
   ThreadPool &pool;

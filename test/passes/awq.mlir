@@ -13,11 +13,11 @@
 // RUN: %python %S/Inputs/make-weights.py %s
 // RUN: cp %models/kjv-tiny/tokenizer.json tok.json
 // RUN: head -n 200 %S/../../test/models/README.md > calib.txt
-// RUN: quant-opt %s -split-input-file --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false out=p.safetensors" | FileCheck %s
+// RUN: quant-opt %s -split-input-file --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false exact-scales=false out=p.safetensors" | FileCheck %s
 // RUN: %python -c "import sys; print(open(sys.argv[1]).read().split('// ' + 5 * '-')[int(sys.argv[2])])" %s 0 > planned.mlir
 // RUN: %python -c "import sys; print(open(sys.argv[1]).read().split('// ' + 5 * '-')[int(sys.argv[2])])" %s 2 > none.mlir
-// RUN: quant-opt planned.mlir --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false out=p1.safetensors json=awq1.json threads=1" -o awq1.mlir
-// RUN: quant-opt planned.mlir --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false out=p2.safetensors json=awq2.json threads=2" -o awq2.mlir
+// RUN: quant-opt planned.mlir --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false exact-scales=false out=p1.safetensors json=awq1.json threads=1" -o awq1.mlir
+// RUN: quant-opt planned.mlir --llmq-awq="text=calib.txt tokens=256 ctx=64 samples=64 clip=false exact-scales=false out=p2.safetensors json=awq2.json threads=2" -o awq2.mlir
 // RUN: cmp p1.safetensors p2.safetensors
 // RUN: cmp awq1.json awq2.json
 // RUN: %python %S/Inputs/check-awq-folds.py awq1.mlir awq1.json p1.safetensors | FileCheck %s --check-prefix=FOLDS

@@ -89,6 +89,13 @@ cl::opt<std::string> textFile("text", cl::desc("Text file (one passage a line)")
 cl::opt<int64_t> ctxSize("ctx", cl::desc("Tokens per window"), cl::init(256),
                          cl::sub(pplCommand), cl::sub(kldCommand),
     cl::cat(runCategory));
+cl::opt<int64_t> scoreFrom(
+    "score-from",
+    cl::desc("Score only positions N.. of each window, computing the LM head "
+             "only for them (default 0: every position; ctx/2 scores the "
+             "second half, as llama-perplexity does)"),
+    cl::value_desc("N"), cl::init(0), cl::sub(pplCommand),
+    cl::cat(runCategory));
 cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
                          cl::sub(pplCommand), cl::sub(kldCommand),
                          cl::sub(generateCommand),
@@ -245,6 +252,13 @@ llvm::Error checkOptions() {
   if ((pplCommand || kldCommand) && ctxSize < 1)
     return optionError("--ctx", llvm::Twine(ctxSize.getValue()) +
                                     " is not a positive number of tokens");
+  if (pplCommand && (scoreFrom < 0 || scoreFrom >= ctxSize))
+    return optionError("--score-from",
+                       llvm::Twine(scoreFrom.getValue()) +
+                           " is outside [0, " +
+                           llvm::Twine(ctxSize.getValue()) +
+                           ") (--ctx " + llvm::Twine(ctxSize.getValue()) +
+                           ")");
   if (compareCommand && compareTokens < 1)
     return optionError("--tokens", llvm::Twine(compareTokens.getValue()) +
                                        " is not a positive number of tokens");
@@ -505,7 +519,8 @@ llvm::Error runPerplexity() {
     return err;
   ThreadPool pool(threadCount());
   auto start = std::chrono::steady_clock::now();
-  auto result = perplexity(*loaded->model, pool, *stream, ctxSize);
+  auto result =
+      perplexity(*loaded->model, pool, *stream, ctxSize, scoreFrom);
   if (!result)
     return result.takeError();
   double seconds = std::chrono::duration<double>(
@@ -523,6 +538,8 @@ llvm::Error runPerplexity() {
                            {"tokens_per_second",
                             result->windows * ctxSize / seconds},
                            {"threads", pool.size()}};
+    if (scoreFrom > 0)
+      out["score_from"] = scoreFrom.getValue();
     llvm::outs() << llvm::json::Value(std::move(out)) << "\n";
   } else {
     llvm::outs() << llvm::format("perplexity %.6f over %lld tokens in %lld "
@@ -532,6 +549,9 @@ llvm::Error runPerplexity() {
                                  (long long)ctxSize.getValue(),
                                  result->windows * ctxSize / seconds,
                                  pool.size());
+    if (scoreFrom > 0)
+      llvm::outs() << "(positions " << scoreFrom.getValue() << ".."
+                   << ctxSize.getValue() - 1 << " of each window scored)\n";
   }
   return llvm::Error::success();
 }

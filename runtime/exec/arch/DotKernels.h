@@ -1,12 +1,21 @@
-//===- DotKernels.h - Dot-product micro-kernels -----------------*- C++ -*-===//
+//===- DotKernels.h - Matrix-product micro-kernels --------------*- C++ -*-===//
 //
-// The inner loop of matmul and attention: a block of weight rows (f32, in a
-// small cache-resident buffer or mapped directly) times a block of activation
-// rows, each output element a dot product over `cols` columns.
+// The inner loops of matmul and attention.
 //
-// Summation order (the same in every variant, for every tile, panel, token
-// block and thread count, so that a token's result does not depend on how it
-// was batched or split):
+// matmul (weights times activations) runs a BLIS-style GEMM: weight rows are
+// converted to f32 and packed, a tile of kPackRows rows interleaved per
+// column ([k][kPackRows]), so that one column step of a tile is kPackRows
+// consecutive floats; the tokens' activations are broadcast one value at a
+// time against them. Summation order of every output element (the same in
+// every variant, tile, panel, column block, token count and thread count, so
+// that a token's result does not depend on how it was batched or split):
+//   ONE sequential chain over the columns: acc = +0, then for k = 0, 1, ...,
+//   cols - 1: acc = fma(w[k], x[k], acc). A column block of a longer product
+//   continues the chain from the partial sum stored in `out` (an f32 stored
+//   and loaded back exactly), so blocking over columns leaves the bits alone.
+//
+// Attention's scores (dotBlock) keep the dot style: a block of key rows
+// times a block of queries, each element summed as
 //   1. 16 lane accumulators, all starting at +0. Lane l takes the columns
 //      c = l, l + 16, l + 32, ... in increasing order, each step one fused
 //      multiply-add acc[l] = fma(w[c], x[c], acc[l]). Columns past `cols` in
@@ -15,8 +24,7 @@
 //      s4[i] = s8[i] + s8[i + 4], s2[i] = s4[i] + s4[i + 2],
 //      result = s2[0] + s2[1].
 // The portable variant computes exactly these bits with std::fma; the AVX2
-// (two 8-lane halves) and AVX-512 (one 16-lane vector) variants equal it
-// (test/unittests/runtime/DotKernelsTest.cpp).
+// and AVX-512 variants equal it (test/unittests/runtime/DotKernelsTest.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,8 +35,43 @@
 
 namespace llmq::runtime {
 
+/// Weight rows per packed tile: 2 zmm or 4 ymm registers per column.
+constexpr int64_t kPackRows = 32;
+
+/// The packed form of rows [0, rows) (rows <= kPackRows) and columns [0,
+/// cols) of a row-major matrix `w` of stride `ldw` elements (f32, f16 or bf16
+/// as named by the function): packed[k * kPackRows + r] = w[r][k] as f32;
+/// rows past `rows` are +0.
+using PackFn = void (*)(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                        float *packed);
+
+/// A column block of the GEMM. `packed` holds ceil(rows / kPackRows) tiles,
+/// tile i at packed + i * tileStride, each `cols` steps of kPackRows floats
+/// (padding rows +0). For r < rows, t < tokens:
+///   acc = accumulate ? out[t * ldo + r] : +0;
+///   for k < cols: acc = fma(tile[k][r], x[t * ldx + k], acc);
+///   out[t * ldo + r] = acc.
+using GemmFn = void (*)(const float *packed, int64_t tileStride, int64_t rows,
+                        int64_t cols, const float *x, int64_t ldx,
+                        int64_t tokens, float *out, int64_t ldo,
+                        bool accumulate);
+
+/// The GEMM's product for a few tokens (generation), read straight from the
+/// stored rows without packing: rows [0, rows) of a row-major matrix `w` of
+/// stride `ldw` elements (f32, f16 or bf16 as named by the member), columns
+/// [0, cols). For r < rows, t < tokens (tokens <= kGemvTokens), the same
+/// chain as GemmFn, so a token's bits do not depend on the path:
+///   acc = accumulate ? out[t * ldo + r] : +0;
+///   for k < cols: acc = fma(w[r][k], x[t * ldx + k], acc);
+///   out[t * ldo + r] = acc.
+using GemvFn = void (*)(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                        const float *x, int64_t ldx, int64_t tokens, float *out,
+                        int64_t ldo, bool accumulate);
+/// The most tokens a GemvFn takes.
+constexpr int64_t kGemvTokens = 3;
+
 /// out[t * ldo + r] = dot(w + r * ldw, x + t * ldx) over `cols` columns, for
-/// r < rows, t < tokens, summed in the order above.
+/// r < rows, t < tokens, summed in the dot-style order above.
 using DotBlockFn = void (*)(const float *w, int64_t ldw, int64_t rows,
                             const float *x, int64_t ldx, int64_t tokens,
                             int64_t cols, float *out, int64_t ldo);
@@ -39,8 +82,12 @@ using HalfToFloatFn = void (*)(const uint16_t *in, float *out, int64_t n);
 struct DotKernels {
   const char *name;
   DotBlockFn dotBlock;
+  GemmFn gemm;
+  PackFn packF32, packF16, packBF16;
   HalfToFloatFn f16ToF32;
   HalfToFloatFn bf16ToF32;
+  /// Null where the variant has none (matmul then packs as for a window).
+  GemvFn gemvF32 = nullptr, gemvF16 = nullptr, gemvBF16 = nullptr;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

@@ -1,9 +1,12 @@
 //===- DotKernelsAVX2.cpp - AVX2/FMA dot-product kernels ------------------===//
 //
-// Compiled with -mavx2 -mfma -mf16c and only used after a CPU check. Each
-// output element keeps DotKernels.h's 16 lanes in two ymm halves (lanes 0-7
-// and 8-15); a register tile of 2 weight rows x 3 tokens uses 12 of the 16
-// ymm registers for accumulators.
+// Compiled with -mavx2 -mfma -mf16c and only used after a CPU check.
+// GEMM: a register tile of 16 packed rows (2 ymm) x 6 tokens keeps 12
+// accumulators of 8 output elements each; a single token takes 64 rows (8
+// ymm). Packing transposes 8 x 8 blocks in registers.
+// Attention's dotBlock: each output element keeps DotKernels.h's 16 lanes in
+// two ymm halves (lanes 0-7 and 8-15); a register tile of 2 key rows x 3
+// queries uses 12 of the 16 ymm registers for accumulators.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,6 +103,156 @@ static void dotBlockAVX2(const float *w, int64_t ldw, int64_t rows,
   }
 }
 
+//===- GEMM ---------------------------------------------------------------===//
+
+/// Vecs 8-row vectors (vector v: tile v / 4, rows 8 (v % 4)..) x Tokens.
+template <int Vecs, int Tokens>
+static void gemmTile(const float *packed, int64_t tileStride, int64_t rows,
+                     int64_t cols, const float *x, int64_t ldx, float *out,
+                     int64_t ldo, bool accumulate) {
+  __m256 acc[Vecs][Tokens];
+  __m256i mask[Vecs];
+  bool full[Vecs];
+  const float *base[Vecs];
+  for (int v = 0; v < Vecs; ++v) {
+    int64_t valid = rows - 8 * v;
+    full[v] = valid >= 8;
+    mask[v] = firstLanes(valid < 0 ? 0 : minOf(valid, 8));
+    base[v] = packed + (v / 4) * tileStride + 8 * (v % 4);
+    // Masked loads and stores only where rows end: they are slow.
+    for (int t = 0; t < Tokens; ++t)
+      acc[v][t] = !accumulate ? _mm256_setzero_ps()
+                  : full[v] ? _mm256_loadu_ps(out + t * ldo + 8 * v)
+                            : _mm256_maskload_ps(out + t * ldo + 8 * v, mask[v]);
+  }
+  for (int64_t k = 0; k < cols; ++k) {
+    __m256 wv[Vecs];
+    for (int v = 0; v < Vecs; ++v)
+      wv[v] = _mm256_loadu_ps(base[v] + k * 32);
+    for (int t = 0; t < Tokens; ++t) {
+      __m256 xb = _mm256_set1_ps(x[t * ldx + k]);
+      for (int v = 0; v < Vecs; ++v)
+        acc[v][t] = _mm256_fmadd_ps(wv[v], xb, acc[v][t]);
+    }
+  }
+  for (int v = 0; v < Vecs; ++v)
+    for (int t = 0; t < Tokens; ++t)
+      if (full[v])
+        _mm256_storeu_ps(out + t * ldo + 8 * v, acc[v][t]);
+      else
+        _mm256_maskstore_ps(out + t * ldo + 8 * v, mask[v], acc[v][t]);
+}
+
+using GemmTileFn = void (*)(const float *, int64_t, int64_t, int64_t,
+                            const float *, int64_t, float *, int64_t, bool);
+
+constexpr int kWideTokens = 6;
+
+template <int Vecs, int... Tokens>
+static constexpr auto gemmRow(std::integer_sequence<int, Tokens...>) {
+  return std::array<GemmTileFn, sizeof...(Tokens)>{
+      gemmTile<Vecs, Tokens + 1>...};
+}
+
+/// 16 rows x 1..6 tokens.
+static const std::array<GemmTileFn, kWideTokens> kWide =
+    gemmRow<2>(std::make_integer_sequence<int, kWideTokens>());
+/// 8, 16, ..., 64 rows x 1 token.
+static const std::array<GemmTileFn, 8> kSingle = {
+    gemmTile<1, 1>, gemmTile<2, 1>, gemmTile<3, 1>, gemmTile<4, 1>,
+    gemmTile<5, 1>, gemmTile<6, 1>, gemmTile<7, 1>, gemmTile<8, 1>};
+
+static void gemmAVX2(const float *packed, int64_t tileStride, int64_t rows,
+                     int64_t cols, const float *x, int64_t ldx, int64_t tokens,
+                     float *out, int64_t ldo, bool accumulate) {
+  int64_t t = 0;
+  for (; tokens - t > 1; t += kWideTokens) {
+    int64_t nt = minOf(kWideTokens, tokens - t);
+    // Rows r.. of tile r / 32 start at its offset r % 32 (0 or 16).
+    for (int64_t r = 0; r < rows; r += 16)
+      kWide[nt - 1](packed + r / 32 * tileStride + r % 32, tileStride,
+                    minOf(16, rows - r), cols, x + t * ldx, ldx,
+                    out + t * ldo + r, ldo, accumulate);
+  }
+  if (t >= tokens)
+    return;
+  for (int64_t r = 0; r < rows; r += 64) {
+    int64_t nr = minOf(64, rows - r);
+    kSingle[(nr + 7) / 8 - 1](packed + r / 32 * tileStride, tileStride, nr,
+                              cols, x + t * ldx, ldx, out + t * ldo + r, ldo,
+                              accumulate);
+  }
+}
+
+/// Transposes the 8 x 8 block in r (r[i] lane j = element (i, j)).
+static inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int p = 0; p < 4; ++p) {
+    t[2 * p] = _mm256_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+    t[2 * p + 1] = _mm256_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+  }
+  // u[4g + m], 128-bit lane L: rows 4g..4g+3 of column 4L + m.
+  for (int g = 0; g < 2; ++g) {
+    u[4 * g] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int m = 0; m < 4; ++m) {
+    r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+    r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+  }
+}
+
+/// Eight consecutive source values from index i as f32; `count` < 8 reads
+/// only that many and zeroes the rest.
+struct LoadF32 {
+  static __m256 load(const void *w, int64_t i, int64_t count) {
+    const float *p = static_cast<const float *>(w) + i;
+    return count == 8 ? _mm256_loadu_ps(p)
+                      : _mm256_maskload_ps(p, firstLanes(count));
+  }
+};
+struct LoadF16 {
+  static __m256 load(const void *w, int64_t i, int64_t count) {
+    const uint16_t *p = static_cast<const uint16_t *>(w) + i;
+    uint16_t part[8] = {};
+    if (count < 8)
+      for (int64_t j = 0; j < count; ++j)
+        part[j] = p[j];
+    return _mm256_cvtph_ps(_mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(count == 8 ? p : part)));
+  }
+};
+struct LoadBF16 {
+  static __m256 load(const void *w, int64_t i, int64_t count) {
+    const uint16_t *p = static_cast<const uint16_t *>(w) + i;
+    uint16_t part[8] = {};
+    if (count < 8)
+      for (int64_t j = 0; j < count; ++j)
+        part[j] = p[j];
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(count == 8 ? p : part)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+  }
+};
+
+template <typename Load>
+static void packAVX2(const void *w, int64_t ldw, int64_t rows, int64_t cols,
+                     float *packed) {
+  for (int64_t r0 = 0; r0 < 32; r0 += 8)
+    for (int64_t k0 = 0; k0 < cols; k0 += 8) {
+      int64_t nk = minOf(8, cols - k0);
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i)
+        r[i] = r0 + i < rows ? Load::load(w, (r0 + i) * ldw + k0, nk)
+                             : _mm256_setzero_ps();
+      transpose8(r);
+      for (int64_t j = 0; j < nk; ++j)
+        _mm256_storeu_ps(packed + (k0 + j) * 32 + r0, r[j]);
+    }
+}
+
 static void f16ToF32AVX2(const uint16_t *in, float *out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -125,7 +278,13 @@ static void bf16ToF32AVX2(const uint16_t *in, float *out, int64_t n) {
 }
 
 const DotKernels *llmq::runtime::avx2DotKernels() {
-  static const DotKernels kernels = {"avx2", dotBlockAVX2, f16ToF32AVX2,
+  static const DotKernels kernels = {"avx2",
+                                     dotBlockAVX2,
+                                     gemmAVX2,
+                                     packAVX2<LoadF32>,
+                                     packAVX2<LoadF16>,
+                                     packAVX2<LoadBF16>,
+                                     f16ToF32AVX2,
                                      bf16ToF32AVX2};
   static const bool supported = __builtin_cpu_supports("avx2") &&
                                 __builtin_cpu_supports("fma") &&

@@ -1,17 +1,19 @@
 //===- DotKernelsTest.cpp - Every kernel variant equals the portable one --===//
 //
-// DotKernels.h fixes the summation order of every output element; the AVX2
-// and AVX-512 variants (where this CPU has them) must give the portable
-// variant's bits on shapes that exercise the tails: columns not a multiple of
-// 16, rows not a multiple of the register tile, 1, 2, 7 and 256 tokens.
+// DotKernels.h fixes the summation order of every output element (GEMM: one
+// fma chain over the columns; attention's dotBlock: 16 lanes and a tree);
+// the AVX2 and AVX-512 variants (where this CPU has them) must give the
+// portable variant's bits on shapes that exercise the tails: columns not a
+// multiple of 16 or of the column block, rows not a multiple of the register
+// tile, 1, 2, 7 and 256 tokens. Packing must give the portable bits too.
 // matmul must give the same bits whether tokens come one at a time or in a
 // window, and at any thread count.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/exec/arch/DotKernels.h"
 #include "runtime/exec/Kernels.h"
 #include "runtime/exec/ThreadPool.h"
-#include "runtime/exec/arch/DotKernels.h"
 
 #include "formats/Float.h"
 
@@ -20,6 +22,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace llmq;
@@ -58,17 +61,17 @@ TEST(DotKernels, VariantsEqualPortableBits) {
         std::vector<float> w = randomValues(rows * ldw, 1 + cols + rows);
         std::vector<float> x = randomValues(tokens * ldx, 7 + cols + tokens);
         std::vector<float> want(tokens * ldo, -1.0f);
-        genericDotKernels().dotBlock(w.data(), ldw, rows, x.data(), ldx,
-                                     tokens, cols, want.data(), ldo);
+        genericDotKernels().dotBlock(w.data(), ldw, rows, x.data(), ldx, tokens,
+                                     cols, want.data(), ldo);
         for (const DotKernels *k : fastVariants()) {
           std::vector<float> got(tokens * ldo, -1.0f);
           k->dotBlock(w.data(), ldw, rows, x.data(), ldx, tokens, cols,
                       got.data(), ldo);
           for (int64_t i = 0; i < tokens * ldo; ++i)
             ASSERT_TRUE(sameBits(want[i], got[i]))
-                << k->name << " cols " << cols << " rows " << rows
-                << " tokens " << tokens << " element " << i << ": "
-                << got[i] << " vs " << want[i];
+                << k->name << " cols " << cols << " rows " << rows << " tokens "
+                << tokens << " element " << i << ": " << got[i] << " vs "
+                << want[i];
         }
       }
     }
@@ -94,9 +97,8 @@ TEST(DotKernels, PortableOrderIsTheDocumentedOne) {
       float want = (s4[0] + s4[2]) + (s4[1] + s4[3]), got;
       genericDotKernels().dotBlock(w.data(), cols, 1, x.data(), cols, 1, cols,
                                    &got, 1);
-      ASSERT_TRUE(sameBits(want, got))
-          << "cols " << cols << " seed " << seed << ": " << got << " vs "
-          << want;
+      ASSERT_TRUE(sameBits(want, got)) << "cols " << cols << " seed " << seed
+                                       << ": " << got << " vs " << want;
     }
 }
 
@@ -122,8 +124,8 @@ TEST(DotKernels, HalfConversionsAreExact) {
 // the thread count, for each weight storage the runtime converts.
 TEST(DotKernels, MatmulIndependentOfBatchAndThreads) {
   int64_t rows = 75, cols = 200, n = 13;
-  for (Format format : {Format::F32, Format::F16, Format::BF16, Format::Q8_0,
-                        Format::Q4_K}) {
+  for (Format format :
+       {Format::F32, Format::F16, Format::BF16, Format::Q8_0, Format::Q4_K}) {
     int64_t c = format == Format::Q4_K   ? 256
                 : format == Format::Q8_0 ? 224
                                          : cols;
@@ -131,9 +133,9 @@ TEST(DotKernels, MatmulIndependentOfBatchAndThreads) {
     std::vector<float> xs = randomValues(n * c, 14);
     std::vector<uint8_t> bytes(rows * rowBytes(format, c));
     for (int64_t r = 0; r < rows; ++r)
-      getFormatTraits(format).quantizeRow(source.data() + r * c,
-                                          bytes.data() + r * rowBytes(format, c),
-                                          c, nullptr);
+      getFormatTraits(format).quantizeRow(
+          source.data() + r * c, bytes.data() + r * rowBytes(format, c), c,
+          nullptr);
     WeightView w;
     w.data = bytes.data();
     w.format = format;
@@ -147,9 +149,11 @@ TEST(DotKernels, MatmulIndependentOfBatchAndThreads) {
       matmul(w, xs.data() + t * c, 1, single.data(), three);
       for (int64_t r = 0; r < rows; ++r) {
         ASSERT_TRUE(sameBits(single[r], window[t * rows + r]))
-            << getFormatTraits(format).name.str() << " token " << t << " row " << r;
+            << getFormatTraits(format).name.str() << " token " << t << " row "
+            << r;
         ASSERT_TRUE(sameBits(threaded[t * rows + r], window[t * rows + r]))
-            << getFormatTraits(format).name.str() << " token " << t << " row " << r;
+            << getFormatTraits(format).name.str() << " token " << t << " row "
+            << r;
       }
     }
     // And the value is the dot product of the dequantized row.
@@ -160,5 +164,172 @@ TEST(DotKernels, MatmulIndependentOfBatchAndThreads) {
       want += static_cast<double>(row[k]) * xs[2 * c + k];
     EXPECT_NEAR(window[2 * rows + 5], want, 1e-4 * (1 + std::fabs(want)))
         << getFormatTraits(format).name.str();
+  }
+}
+
+// Packing (f32, f16, bf16 sources) gives the portable variant's floats,
+// padding rows included.
+TEST(DotKernels, PackVariantsEqualPortableBits) {
+  if (fastVariants().empty())
+    GTEST_SKIP() << "this CPU runs only the portable variant";
+  for (int64_t rows : {1, 5, 8, 16, 17, 31, 32})
+    for (int64_t cols : {1, 5, 8, 16, 17, 100, 256}) {
+      int64_t ldw = cols + 3;
+      std::vector<float> f32 = randomValues(rows * ldw, 5 + rows + cols);
+      std::vector<uint16_t> halves(rows * ldw);
+      for (size_t i = 0; i < halves.size(); ++i)
+        halves[i] = static_cast<uint16_t>(i * 40503u + 17) & 0x7bff;
+      for (int source = 0; source < 3; ++source) {
+        auto pack = [&](const DotKernels &k, std::vector<float> &packed) {
+          PackFn fn = source == 0   ? k.packF32
+                      : source == 1 ? k.packF16
+                                    : k.packBF16;
+          const void *w = source == 0 ? static_cast<const void *>(f32.data())
+                                      : halves.data();
+          packed.assign(cols * kPackRows, -7.0f);
+          fn(w, ldw, rows, cols, packed.data());
+        };
+        std::vector<float> want, got;
+        pack(genericDotKernels(), want);
+        for (const DotKernels *k : fastVariants()) {
+          pack(*k, got);
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_TRUE(sameBits(want[i], got[i]))
+                << k->name << " source " << source << " rows " << rows
+                << " cols " << cols << " element " << i;
+        }
+      }
+    }
+}
+
+// GEMM blocks: every variant gives the portable bits, starting from +0 or
+// continuing the partial sums in `out`, and leaves elements outside the
+// block (the gaps of a wider ldo) alone.
+TEST(DotKernels, GemmVariantsEqualPortableBits) {
+  if (fastVariants().empty())
+    GTEST_SKIP() << "this CPU runs only the portable variant";
+  for (int64_t rows : {1, 3, 17, 32, 33, 100, 129, 200})
+    for (int64_t cols : {1, 5, 17, 256})
+      for (int64_t tokens : {1, 2, 3, 4, 7, 13, 256})
+        for (bool accumulate : {false, true}) {
+          int64_t tiles = (rows + kPackRows - 1) / kPackRows;
+          int64_t tileStride = cols * kPackRows + 32;
+          std::vector<float> packed =
+              randomValues(tiles * tileStride, 3 + rows + cols);
+          int64_t ldx = cols + 5, ldo = rows + 2;
+          std::vector<float> x = randomValues(tokens * ldx, 9 + tokens);
+          std::vector<float> start = randomValues(tokens * ldo, 11 + rows);
+          std::vector<float> want = start;
+          genericDotKernels().gemm(packed.data(), tileStride, rows, cols,
+                                   x.data(), ldx, tokens, want.data(), ldo,
+                                   accumulate);
+          for (const DotKernels *k : fastVariants()) {
+            std::vector<float> got = start;
+            k->gemm(packed.data(), tileStride, rows, cols, x.data(), ldx,
+                    tokens, got.data(), ldo, accumulate);
+            for (int64_t i = 0; i < tokens * ldo; ++i)
+              ASSERT_TRUE(sameBits(want[i], got[i]))
+                  << k->name << " rows " << rows << " cols " << cols
+                  << " tokens " << tokens << " accumulate " << accumulate
+                  << " element " << i << ": " << got[i] << " vs " << want[i];
+          }
+        }
+}
+
+// The unpacked few-token product (GemvFn): every variant that has one gives
+// the portable bits (the GEMM's chain) from f32, f16 and bf16 rows, from +0
+// or continuing `out`, with gaps of a wider ldo left alone.
+TEST(DotKernels, GemvVariantsEqualPortableBits) {
+  if (fastVariants().empty())
+    GTEST_SKIP() << "this CPU runs only the portable variant";
+  for (int64_t rows : {1, 7, 16, 17, 33, 128, 130})
+    for (int64_t cols : {1, 5, 16, 17, 600})
+      for (int64_t tokens : {1, 2, 3, 4})
+        for (bool accumulate : {false, true})
+          for (int source = 0; source < 3; ++source) {
+            int64_t ldw = cols + 3, ldx = cols + 5, ldo = rows + 2;
+            std::vector<float> f32 = randomValues(rows * ldw, 5 + rows + cols);
+            std::vector<uint16_t> halves(rows * ldw);
+            for (size_t i = 0; i < halves.size(); ++i)
+              halves[i] = static_cast<uint16_t>(i * 40503u + 17) & 0x7bff;
+            const void *w = source == 0 ? static_cast<const void *>(f32.data())
+                                        : halves.data();
+            std::vector<float> x = randomValues(tokens * ldx, 9 + tokens);
+            std::vector<float> start = randomValues(tokens * ldo, 11 + rows);
+            auto gemv = [&](const DotKernels &k) {
+              return source == 0   ? k.gemvF32
+                     : source == 1 ? k.gemvF16
+                                   : k.gemvBF16;
+            };
+            std::vector<float> want = start;
+            gemv(genericDotKernels())(w, ldw, rows, cols, x.data(), ldx, tokens,
+                                      want.data(), ldo, accumulate);
+            for (const DotKernels *k : fastVariants()) {
+              if (!gemv(*k))
+                continue;
+              std::vector<float> got = start;
+              gemv (*k)(w, ldw, rows, cols, x.data(), ldx, tokens, got.data(),
+                        ldo, accumulate);
+              for (int64_t i = 0; i < tokens * ldo; ++i)
+                ASSERT_TRUE(sameBits(want[i], got[i]))
+                    << k->name << " source " << source << " rows " << rows
+                    << " cols " << cols << " tokens " << tokens
+                    << " accumulate " << accumulate << " element " << i;
+            }
+          }
+}
+
+// matmul's value of every element is DotKernels.h's GEMM order over the
+// dequantized row: acc = +0, then acc = fma(w[k], x[k], acc) for k = 0, 1,
+// ... -- across column blocks (cols not a multiple of the block), for rows
+// not a multiple of the tile or the panel, a token alone or in a window, at
+// 1 and 3 threads, for each weight storage the runtime converts.
+TEST(DotKernels, MatmulIsOneChainPerElement) {
+  int64_t rows = 75, n = 7;
+  for (Format format :
+       {Format::F32, Format::F16, Format::BF16, Format::Q8_0, Format::Q4_K}) {
+    int64_t c = format == Format::Q4_K   ? 768
+                : format == Format::Q8_0 ? 608
+                                         : 600;
+    std::vector<float> source = randomValues(rows * c, 21);
+    std::vector<float> xs = randomValues(n * c, 22);
+    std::vector<uint8_t> bytes(rows * rowBytes(format, c));
+    for (int64_t r = 0; r < rows; ++r)
+      getFormatTraits(format).quantizeRow(
+          source.data() + r * c, bytes.data() + r * rowBytes(format, c), c,
+          nullptr);
+    WeightView w;
+    w.data = bytes.data();
+    w.format = format;
+    w.rows = rows;
+    w.cols = c;
+    ThreadPool one(1), three(3);
+    std::vector<float> window(n * rows), threaded(n * rows), single(rows);
+    matmul(w, xs.data(), n, window.data(), one);
+    matmul(w, xs.data(), n, threaded.data(), three);
+    // Two and three tokens (generation's unpacked path) as in the window.
+    for (int64_t few : {2, 3}) {
+      std::vector<float> some(few * rows);
+      matmul(w, xs.data(), few, some.data(), three);
+      for (int64_t i = 0; i < few * rows; ++i)
+        ASSERT_TRUE(sameBits(some[i], window[i]))
+            << getFormatTraits(format).name.str() << " " << few
+            << " tokens, element " << i;
+    }
+    std::vector<float> row(c);
+    for (int64_t t = 0; t < n; ++t) {
+      matmul(w, xs.data() + t * c, 1, single.data(), three);
+      for (int64_t r = 0; r < rows; ++r) {
+        w.dequantizeRow(r, row.data());
+        float acc = 0.0f;
+        for (int64_t k = 0; k < c; ++k)
+          acc = std::fma(row[k], xs[t * c + k], acc);
+        std::string where = getFormatTraits(format).name.str() + " token " +
+                            std::to_string(t) + " row " + std::to_string(r);
+        ASSERT_TRUE(sameBits(acc, window[t * rows + r])) << where;
+        ASSERT_TRUE(sameBits(acc, threaded[t * rows + r])) << where;
+        ASSERT_TRUE(sameBits(acc, single[r])) << where;
+      }
+    }
   }
 }
