@@ -16,10 +16,13 @@
 
 #include "dialects/Llmq/Importance.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ModelFiles.h"
+#include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/Threading.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/files/Imatrix.h"
+#include "formats/quant/RefinedQuants.h"
 #include "passes/assign/Optimizer.h"
 #include "passes/assign/Plan.h"
 #include "passes/assign/Sensitivity.h"
@@ -53,6 +56,9 @@ private:
   LogicalResult apply(ModelOp model, const assign::Plan &plan,
                       assign::Overrides &overrides);
   LogicalResult optimize(ModelOp model, assign::Overrides &overrides);
+  LogicalResult writeRefined(ModelOp model, MutableArrayRef<WeightOp> weights,
+                             const std::vector<assign::Item> &items,
+                             ::llmq::runtime::ThreadPool &pool);
   void count(const assign::PlanCounts &counts);
 };
 } // namespace
@@ -162,6 +168,7 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
     if (!source)
       return fail(llvm::toString(source.takeError()));
     ::llmq::runtime::WeightView &view = item.source.view;
+    item.source.refined = !outFile.empty();
     view.format = source->format;
     view.rows = source->rows;
     view.cols = source->cols;
@@ -217,13 +224,15 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
                    (*probes)->blockTokens(),
                    (*probes)->fullForwardBlockTokens(), (*probes)->keptBytes()));
   }
-  sources.reset();
 
   uint64_t budget =
       assign::budgetBytes(targetBpw, targetBytes, problem->elements);
   auto assignment = assign::chooseFormats(items, budget);
   if (!assignment)
     return fail(llvm::toString(assignment.takeError()));
+  if (!outFile.empty() && failed(writeRefined(model, weights, items, pool)))
+    return failure();
+  sources.reset();
 
   MLIRContext *ctx = model.getContext();
   auto *dialect = ctx->getLoadedDialect<LlmqDialect>();
@@ -255,6 +264,55 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   return success();
 }
 
+/// Whether the chosen candidate of `item` goes to the parameter file: a
+/// quantizable weight the knapsack chose, in a format with a refined search,
+/// without logit-mask row scales (the exporters apply those to the source).
+static bool isRefined(const assign::Item &item) {
+  return item.quantizable && !item.fixed && item.measured &&
+         item.source.scaled.empty() &&
+         item.candidates[item.chosen].format.isGgml() &&
+         ::llmq::quant::hasRefinedSearch(
+             item.candidates[item.chosen].format.ggml);
+}
+
+/// out=: the chosen formats' rows by the refined search, streamed weight by
+/// weight into the parameter file; the weights' sources then point at it.
+LogicalResult AssignBitsPass::writeRefined(
+    ModelOp model, MutableArrayRef<WeightOp> weights,
+    const std::vector<assign::Item> &items,
+    ::llmq::runtime::ThreadPool &pool) {
+  auto fail = [&](const Twine &message) {
+    return model.emitError("llmq-assign-bits: ") << message;
+  };
+  protectModelFiles(model);
+  std::vector<ParameterSpec> specs;
+  std::vector<const assign::Item *> written;
+  for (const assign::Item &item : items) {
+    if (!isRefined(item))
+      continue;
+    specs.push_back({weights[item.tensor].getSymName().str(),
+                     item.candidates[item.chosen].format, item.rows,
+                     item.cols});
+    written.push_back(&item);
+  }
+  auto writer = ParameterFileWriter::create(outFile, specs);
+  if (!writer)
+    return fail(llvm::toString(writer.takeError()));
+  for (const assign::Item *item : written) {
+    double error = 0;
+    std::vector<uint8_t> packed = assign::quantizeRows(
+        item->source, item->candidates[item->chosen].format.ggml, pool,
+        error);
+    if (llvm::Error err = (*writer)->writeRows(packed))
+      return fail(llvm::toString(std::move(err)));
+  }
+  if (llvm::Error err = (*writer)->commit())
+    return fail(llvm::toString(std::move(err)));
+  for (size_t k = 0; k < written.size(); ++k)
+    repointSource(weights[written[k]->tensor], (*writer)->location(k));
+  return success();
+}
+
 void AssignBitsPass::runOnOperation() {
   // Budgets first: NaN compares unequal to 0 and would pass for a mode.
   auto refuse = [&](const Twine &message) {
@@ -272,6 +330,16 @@ void AssignBitsPass::runOnOperation() {
   if (modes != 1)
     return refuse("give exactly one of preset, type, target-bpw and "
                   "target-bytes");
+  if (!outFile.empty() && targetBpw == 0 && targetBytes == 0)
+    return refuse("out='" + outFile + "' needs target-bpw or target-bytes");
+  // out= holds one model's tensors, named by weight: a second model would
+  // replace the file the first one's weights point at.
+  if (!outFile.empty() &&
+      std::distance(getOperation().getOps<ModelOp>().begin(),
+                    getOperation().getOps<ModelOp>().end()) > 1)
+    return refuse("out='" + outFile + "' takes one model, the input has " +
+                  Twine(std::distance(getOperation().getOps<ModelOp>().begin(),
+                                      getOperation().getOps<ModelOp>().end())));
   std::optional<assign::Plan> plan;
   if (preset != AssignBitsPreset::None) {
     plan = assign::presetPlan(preset);

@@ -338,6 +338,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
     Option<"printTiming", "print-timing", "bool", "false", "print on stderr the wall and CPU seconds of the error measurement, the probes' base pass and the probes (optimizer)">,
+    Option<"outFile", "out", "std::string", "\"\"", "quantize q4_0/q4_1/q5_0/q5_1/q8_0 candidates by the refined scale search and write the chosen ones to this safetensors parameter file, their sources pointing at it (optimizer)">,
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "weights given a quantized type">,

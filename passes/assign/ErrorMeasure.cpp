@@ -2,10 +2,20 @@
 
 #include "passes/assign/ErrorMeasure.h"
 
+#include "formats/quant/RefinedQuants.h"
 #include "runtime/exec/ThreadPool.h"
 
 using namespace mlir::llmq::assign;
 using ::llmq::Format;
+
+/// One row of `weight` in `format`, by ggml's quantizer or the refined search.
+static void quantizeRowAs(const WeightRows &weight, Format format,
+                          const float *x, uint8_t *out, int64_t cols,
+                          const float *imp) {
+  if (weight.refined && ::llmq::quant::hasRefinedSearch(format))
+    return ::llmq::quant::quantizeRowRefined(format, x, out, cols, imp);
+  ::llmq::getFormatTraits(format).quantizeRow(x, out, cols, imp);
+}
 
 std::vector<double>
 mlir::llmq::assign::measureErrors(const WeightRows &weight,
@@ -29,7 +39,7 @@ mlir::llmq::assign::measureErrors(const WeightRows &weight,
           v *= rowScale;
       for (size_t i = 0; i < k; ++i) {
         const ::llmq::FormatTraits &t = ::llmq::getFormatTraits(formats[i]);
-        t.quantizeRow(x.data(), packed.data(), cols, imp);
+        quantizeRowAs(weight, formats[i], x.data(), packed.data(), cols, imp);
         t.dequantizeRow(packed.data(), y.data(), cols);
         double e = 0;
         for (int64_t c = 0; c < cols; ++c) {
@@ -67,7 +77,7 @@ mlir::llmq::assign::quantizeRows(const WeightRows &weight, Format format,
     for (int64_t r = begin; r < end; ++r) {
       view.dequantizeRow(r, x.data());
       uint8_t *out = packed.data() + r * rowBytes;
-      t.quantizeRow(x.data(), out, cols, imp);
+      quantizeRowAs(weight, format, x.data(), out, cols, imp);
       t.dequantizeRow(out, y.data(), cols);
       double e = 0;
       for (int64_t c = 0; c < cols; ++c) {

@@ -34,6 +34,9 @@ struct WeightRows {
   std::vector<float> importance;
   llvm::DenseSet<int64_t> scaled;
   float rowScale = 1.0f;
+  /// Quantize with the refined scale search (formats/quant/RefinedQuants.h)
+  /// where the format has one, instead of ggml's quantizer.
+  bool refined = false;
 };
 
 /// The weighted squared error of `rows` in each of `formats` (ggml types
