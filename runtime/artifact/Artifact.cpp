@@ -39,6 +39,8 @@ static llvm::Error loadError(const Twine &message) {
 
 Artifact::~Artifact() = default;
 
+GraphEngine::~GraphEngine() = default;
+
 llvm::Expected<std::unique_ptr<Decoder>>
 Artifact::newDecoder(ThreadPool &pool, int64_t maxPositions) const {
   return ArtifactSession::create(*this, pool, maxPositions);
@@ -489,6 +491,28 @@ llvm::Error Loader::loadGraph(const Json &entry, size_t index) {
     return loadError(runPath + ": not a valid llmq_graph graph" +
                      (first.empty() ? Twine() : ": " + first));
   }
+  // The lowered graph, when the export wrote one: hash-checked like the
+  // others; the JIT engine compiles it (the text where there is one).
+  const Json &lowered = json::member(entry, "lowered");
+  if (lowered.is_object()) {
+    for (auto [fileKey, hashKey] :
+         {std::pair<const char *, const char *>{"bytecode", "bytecode_sha256"},
+          {"text", "sha256"}}) {
+      std::string loweredKey = key + ".lowered." + fileKey;
+      auto path = fileOf(lowered, fileKey, loweredKey);
+      if (!path)
+        return path.takeError();
+      if (path->empty())
+        continue;
+      auto buffer = readHashed(*path, lowered, hashKey,
+                               key + ".lowered." + hashKey,
+                               kMaxGraphFileBytes, "lowered graph file");
+      if (!buffer)
+        return buffer.takeError();
+      g.lowered = std::move(*buffer);
+      g.loweredPath = *path;
+    }
+  }
   auto funcs = g.module->getOps<mlir::func::FuncOp>();
   if (std::distance(funcs.begin(), funcs.end()) != 1)
     return loadError(runPath + ": expected exactly one func.func");
@@ -606,6 +630,11 @@ public:
                          json::getString(components[c], "dtype") + " " +
                          dimsText(shape) + ", the file's tensor '" + name +
                          "' is " + t->dtypeName + " " + dimsText(t->shape));
+      ShardComponent &component = rank.components[name];
+      component.data = rank.file->data() + t->offset;
+      component.bytes = t->size;
+      component.shape.assign(t->shape.begin(), t->shape.end());
+      component.dtype = t->dtypeName;
     }
     const SafetensorsTensor *main = find(weight);
     if (!main)

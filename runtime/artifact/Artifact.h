@@ -19,7 +19,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +40,19 @@ struct ArtifactGraph {
   std::vector<std::string> inputs, outputs; ///< port names, in order
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::func::FuncOp func;
+  /// The lowered graph (--graph-dialect=linalg), hash-checked at load: its
+  /// text file (the bytecode where the manifest names no text) and path;
+  /// null when the artifact has none.
+  std::shared_ptr<llvm::MemoryBuffer> lowered;
+  std::string loweredPath;
+};
+
+/// One safetensors entry of a rank file as stored (mapped, never copied).
+struct ShardComponent {
+  const uint8_t *data = nullptr;
+  uint64_t bytes = 0;
+  llvm::SmallVector<int64_t, 2> shape;
+  std::string dtype; ///< safetensors dtype name: BF16, F8_E4M3, F32, ...
 };
 
 /// One rank's shard tensors, by weight name.
@@ -47,6 +62,23 @@ struct RankWeights {
   llvm::StringMap<std::vector<float>> vectors;
   /// Dequantized group-format shards that `matrices` views point into.
   std::vector<std::unique_ptr<std::vector<float>>> owned;
+  /// Every component the manifest lists, by safetensors key, checked
+  /// against the file's header (the compiled engine binds these).
+  llvm::StringMap<ShardComponent> components;
+};
+
+struct GraphTensor;
+
+/// Something other than the interpreter that runs graphs (the JIT engine,
+/// runtime/jit/): given the same ports and mailbox as runGraph.
+class GraphEngine {
+public:
+  virtual ~GraphEngine();
+  virtual llvm::Error
+  run(const ArtifactGraph &graph,
+      std::vector<llvm::StringMap<GraphTensor>> &ports,
+      std::map<std::pair<int64_t, int64_t>, GraphTensor> &mailbox,
+      ThreadPool &pool) = 0;
 };
 
 class Artifact : public LanguageModel {
@@ -75,6 +107,9 @@ public:
   std::string tokenizerFile;
   int64_t bos = -1, eos = -1;
   bool addBos = false;
+  /// Runs the graphs instead of the interpreter when set (quant-run
+  /// --engine=jit).
+  std::unique_ptr<GraphEngine> engine;
 
 private:
   Artifact() = default;

@@ -110,7 +110,10 @@ llvm::Error ArtifactSession::run(bool prefill, int64_t batch, int64_t length,
         }
       }
     }
-    if (llvm::Error err = runGraph(artifact, g, stagePorts, mailbox, pool))
+    if (llvm::Error err =
+            artifact.engine
+                ? artifact.engine->run(g, stagePorts, mailbox, pool)
+                : runGraph(artifact, g, stagePorts, mailbox, pool))
       return err;
   }
   auto &last = ports[artifact.pp - 1][0];

@@ -14,6 +14,7 @@
 #include "runtime/eval/Speed.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/ThreadPool.h"
+#include "runtime/jit/JitEngine.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -138,6 +139,19 @@ cl::opt<bool> ignoreFormats(
     cl::sub(logitsCommand), cl::sub(pplCommand), cl::sub(kldCommand),
     cl::sub(generateCommand), cl::sub(compareCommand), cl::sub(speedCommand),
     cl::sub(calibrationCommand), cl::cat(runCategory));
+enum class Engine { Interpreter, Jit };
+cl::opt<Engine> engine(
+    "engine",
+    cl::desc("How an NPU artifact's graphs run (BASE of compare, kld and "
+             "speed always runs on the interpreter, the reference)"),
+    cl::values(clEnumValN(Engine::Interpreter, "interp",
+                          "the llmq_graph interpreter (default)"),
+               clEnumValN(Engine::Jit, "jit",
+                          "the lowered graphs compiled by MLIR's "
+                          "ExecutionEngine")),
+    cl::init(Engine::Interpreter), cl::sub(logitsCommand), cl::sub(pplCommand),
+    cl::sub(kldCommand), cl::sub(generateCommand), cl::sub(compareCommand),
+    cl::sub(speedCommand), cl::cat(runCategory));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("Run the whole sequence from an empty cache at every step "
@@ -342,8 +356,10 @@ struct LoadedModel {
 
 llvm::Expected<LoadedModel> load(llvm::StringRef path,
                                  mlir::MLIRContext &context,
-                                 bool needTokenizer = false) {
+                                 bool needTokenizer = false,
+                                 bool reference = false) {
   LoadedModel loaded;
+  bool jit = engine == Engine::Jit && !reference;
   llvm::SmallString<256> manifest(path);
   llvm::sys::path::append(manifest, "manifest.json");
   if (llvm::sys::fs::exists(manifest)) {
@@ -360,6 +376,8 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
     auto artifact = Artifact::open(path, context);
     if (!artifact)
       return artifact.takeError();
+    if (jit)
+      (*artifact)->engine = jit::createJitEngine(**artifact);
     if (needTokenizer) {
       if ((*artifact)->tokenizerFile.empty())
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -376,6 +394,11 @@ llvm::Expected<LoadedModel> load(llvm::StringRef path,
     loaded.model = std::move(*artifact);
     return std::move(loaded);
   }
+  if (jit)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": --engine=jit runs NPU artifacts "
+                                          "(a directory with a "
+                                          "manifest.json), not models");
   auto module = openModel(path, context);
   if (!module)
     return module.takeError();
@@ -567,7 +590,8 @@ llvm::Expected<ModelPair> loadPair(mlir::MLIRContext &context) {
     return std::move(err);
   if (llvm::Error err = needText())
     return std::move(err);
-  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
+  auto base = load(modelPaths[0], context, /*needTokenizer=*/true,
+                   /*reference=*/true);
   if (!base)
     return base.takeError();
   auto other = load(modelPaths[1], context);
@@ -768,7 +792,8 @@ llvm::Error runSpeed() {
   if (!texts)
     return texts.takeError();
   mlir::MLIRContext context;
-  auto base = load(modelPaths[0], context, /*needTokenizer=*/true);
+  auto base = load(modelPaths[0], context, /*needTokenizer=*/true,
+                   /*reference=*/true);
   if (!base)
     return base.takeError();
   auto other = load(modelPaths[1], context);
