@@ -12,7 +12,8 @@
 #
 # (defaults: a temporary directory; q2_K q3_K q4_0 q4_K q5_K q6_K).
 # MODELS: names under $LLMQ_SHARED/models or test/models (default
-# kjv-llama-5m); GPTQ_OPTS: extra --llmq-gptq options.
+# kjv-llama-5m); GPTQ_OPTS: extra --llmq-gptq options; LLMQ_BIN: the tools
+# (default build/bin; a copy keeps a long run safe from rebuilds).
 #
 # Rows that do not split into 256-element super-blocks (hidden 128, ffn 384
 # in the test checkpoints) take llama.cpp's fallback on both sides (q2_K,
@@ -22,7 +23,7 @@
 # (rows marked '*').
 set -euo pipefail
 root=$(pwd)
-bin=$root/build/bin
+bin=${LLMQ_BIN:-$root/build/bin}
 tools=$(cat build/llama-tools.path)
 work=${1:-$(mktemp -d)}
 shift || true
