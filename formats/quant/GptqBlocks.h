@@ -10,10 +10,9 @@
 //
 // Here each scale of a block (a K-quant sub-block's 6/4/8-bit scale and
 // min, a q4_0/q5_0/q8_0 block's fp16 scale, a q4_1/q5_1 block's fp16
-// scale and min) is chosen again when the sweep
-// reaches its first column: every candidate near ggml's choice is tried by
-// a trial sweep over the scale's columns alone (later columns do not change
-// them), and the one whose trial adds the least to GPTQ's objective,
+// scale and min) is chosen again when the sweep reaches its first column:
+// every candidate near ggml's choice is tried by a trial sweep over the
+// scale's columns alone (later columns do not change them), and the one whose trial adds the least to GPTQ's objective,
 // sum_k ((x_k - q_k) / U_kk)^2 (the exact increase of ||(W - Q) X||^2 when
 // the rest of the row is compensated optimally), is kept. The super-block
 // scales (d, dmin) stay ggml's. The block bytes stay ordinary ggml blocks.
