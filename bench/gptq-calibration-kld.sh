@@ -34,7 +34,7 @@ if [ ! -f self.txt ]; then
   start=$(date +%s.%N)
   "$bin/quant-run" generate-calibration m.mlir -o self.txt --passages 128 \
     --length 128 --seed 1 --temperature 1 --top-p 0.95 --threads 2
-  echo "generate-calibration: $(echo "$(date +%s.%N) - $start" | bc) s wall"
+  echo "generate-calibration: $(echo "$(date +%s.%N) - $start" | bc | cut -d. -f1) s wall"
 fi
 declare -A text=([calib]=$shared/data/kjv-calib.txt [self]=$work/self.txt)
 kld() { # MLIR: mean KLD against m.mlir over kjv-eval
@@ -43,7 +43,7 @@ kld() { # MLIR: mean KLD against m.mlir over kjv-eval
 }
 for t in calib self; do
   [ -f im-$t.mlir ] || "$bin/quant-opt" m.mlir \
-    --llmq-imatrix="text=${text[$t]} tokens=16384" -o im-$t.mlir
+    --llmq-imatrix="text=${text[$t]} tokens=16384 out=$work/im-$t.gguf" -o im-$t.mlir
 done
 echo "$model, KLD vs the unquantized model over all of kjv-eval (quant-run kld, simulated); 16384 calibration tokens of each text"
 printf "%-5s %-9s %-18s %-18s %-18s %-18s %s\n" type RTN "imatrix calib" "imatrix self" "GPTQ calib" "GPTQ self" "GPTQ wall s (calib, self)"
