@@ -12,17 +12,18 @@
 #
 # (defaults: a temporary directory; q2_K q3_K q4_0 q4_K q5_K q6_K).
 # MODELS: names under $LLMQ_SHARED/models or test/models (default
-# kjv-llama-5m); GPTQ_OPTS: extra --llmq-gptq options.
+# kjv-llama-5m); GPTQ_OPTS: extra --llmq-gptq options; LLMQ_BIN: the tools
+# (default build/bin; a copy keeps a long run safe from rebuilds).
 #
 # Rows that do not split into 256-element super-blocks (hidden 128, ffn 384
 # in the test checkpoints) take llama.cpp's fallback on both sides (q2_K,
-# q3_K -> q4_0, q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0). GPTQ does not
-# produce q5_1: those weights are rounded by the exporter, with
-# llama-imatrix's imatrix attached (--llmq-imatrix) as llama-quantize uses it
-# (rows marked '*').
+# q3_K -> q4_0, q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0); GPTQ produces
+# each of those. A plan with no format GPTQ produces is rounded by the
+# exporter instead, with llama-imatrix's imatrix attached (--llmq-imatrix) as
+# llama-quantize uses it (rows marked '*').
 set -euo pipefail
 root=$(pwd)
-bin=$root/build/bin
+bin=${LLMQ_BIN:-$root/build/bin}
 tools=$(cat build/llama-tools.path)
 work=${1:-$(mktemp -d)}
 shift || true
@@ -56,8 +57,8 @@ for model in $models; do
     "$bin/quant-opt" mi.mlir --llmq-assign-bits=type=$t -o plan-$t.mlir 2> /dev/null
     format=$(grep -o 'ffn_up : tensor<[^{]*{format = #llmq.format<[a-z0-9_A-Z]*' plan-$t.mlir | head -n 1 | sed 's/.*format<//')
     start=$(date +%s.%N)
-    # A plan with no format GPTQ produces (q5_1 fallbacks): the exporter's
-    # rounding with the imatrix, marked '*' after the format.
+    # A plan with no format GPTQ produces: the exporter's rounding with the
+    # imatrix, marked '*' after the format.
     if ! "$bin/quant-opt" plan-$t.mlir --llmq-gptq="text=$calib tokens=16384 threads=2 out=$work/$model/gptq-$t.safetensors ${GPTQ_OPTS:-}" -o gptq-$t.mlir 2> gptq-$t.err; then
       grep -q "has no block weight with a format GPTQ produces" gptq-$t.err || { cat gptq-$t.err >&2; exit 1; }
       cp plan-$t.mlir gptq-$t.mlir

@@ -221,7 +221,7 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (targets.empty())
     return fail("model '" + model.getSymName() +
                 "' has no block weight with a format GPTQ produces (int4/int8 "
-                "groups, q4_0, q5_0, q8_0, q2_K..q6_K); run "
+                "groups, q4_0, q5_0, q5_1, q8_0, q2_K..q6_K); run "
                 "--llmq-assign-bits first");
 
   // The output is opened first: a path it may not replace fails before

@@ -173,7 +173,7 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
   let description = [{
     For every linear weight of a block with a format (`format`, chosen by
     `--llmq-assign-bits`) that GPTQ produces (int4/int8 groups, q4_0, q5_0,
-    q8_0, q2_K..q6_K): runs the model over calibration text (`text=FILE`,
+    q5_1, q8_0, q2_K..q6_K): runs the model over calibration text (`text=FILE`,
     at most `tokens=N`, in windows of `ctx=`), accumulates the Hessian
     H = 2 X^T X of the weight's input from the runtime's matmul observer,
     and quantizes the weight column by column with the rounding error spread

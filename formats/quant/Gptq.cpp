@@ -29,11 +29,13 @@ std::string llmq::gptq::unsupportedReason(const TensorFormat &format) {
   if (format.kind == FormatKind::Int)
     return format.invalidReason();
   if (format.kind == FormatKind::FP8Block)
-    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q8_0 and "
+    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q5_1, "
+           "q8_0 and "
            "q2_K..q6_K, not fp8 blocks";
   switch (format.ggml) {
   case Format::Q4_0:
   case Format::Q5_0:
+  case Format::Q5_1:
   case Format::Q8_0:
   case Format::Q2_K:
   case Format::Q3_K:
@@ -42,7 +44,8 @@ std::string llmq::gptq::unsupportedReason(const TensorFormat &format) {
   case Format::Q6_K:
     return "";
   default:
-    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q8_0 and "
+    return "GPTQ quantizes int4/int8 groups and ggml's q4_0, q5_0, q5_1, "
+           "q8_0 and "
            "q2_K..q6_K, not " +
            format.name();
   }
@@ -359,6 +362,8 @@ void levelRange(Format f, RowGrid &g) {
   switch (f) {
   case Format::Q4_0: g.lo = -8, g.hi = 7; break;
   case Format::Q5_0: g.lo = -16, g.hi = 15; break;
+  case Format::Q4_1: g.lo = 0, g.hi = 15, g.hasMin = true; break;
+  case Format::Q5_1: g.lo = 0, g.hi = 31, g.hasMin = true; break;
   case Format::Q8_0: g.lo = -127, g.hi = 127; break;
   case Format::Q2_K: g.lo = 0, g.hi = 3, g.hasMin = true; break;
   case Format::Q3_K: g.lo = -4, g.hi = 3; break;
@@ -477,6 +482,8 @@ void decodeBlock(Format f, const uint8_t *p, int64_t c0, RowGrid &g) {
     return;
   }
   default:
+    if (isMinBlock(f))
+      decodeMinBlock(f, p, a, m, q);
     return;
   }
 }
@@ -564,6 +571,8 @@ void encodeBlock(Format f, const RowGrid &g, int64_t c0, uint8_t *p) {
     return store(b, p);
   }
   default:
+    if (isMinBlock(f))
+      encodeMinBlock(f, q, p);
     return;
   }
 }

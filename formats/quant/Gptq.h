@@ -21,7 +21,7 @@
 //     per block).
 //   - Formats: int4/int8 groups (symmetric or asymmetric, group or per
 //     channel) with GroupFormats' scale and zero-point rule, and ggml's
-//     q4_0, q5_0, q8_0 and q2_K..q6_K. Without act-order, when the sweep
+//     q4_0, q5_0, q5_1, q8_0 and q2_K..q6_K. Without act-order, when the sweep
 //     reaches a group (a ggml block: 32 values; a K-quant super-block: 256)
 //     its scales (and mins) are chosen from the row as updated so far: by
 //     GroupFormats' rule, or by ggml's own search (the format's quantizer,

@@ -39,6 +39,13 @@ static_assert(offsetof(quant::BlockQ4_0, d) == kLegacyScaleOffset &&
               "legacy blocks start with their scale");
 /// Steps of the legacy fp16 scale a candidate moves by: 1/64 of it.
 constexpr float kLegacyStep = 1.0f / 64.0f;
+/// Steps of a q4_1/q5_1 min: 1/16 of the block's scale (a level's width).
+constexpr float kMinStep = 1.0f / 16.0f;
+static_assert(offsetof(quant::BlockQ4_1, d) == 0 &&
+                  offsetof(quant::BlockQ4_1, m) == 2 &&
+                  offsetof(quant::BlockQ5_1, d) == 0 &&
+                  offsetof(quant::BlockQ5_1, m) == 2,
+              "q4_1 and q5_1 blocks start with their scale and min");
 
 /// A sub-block's integer scale (and min) with their ranges, and the
 /// super-block multipliers the dequantizer applies to them.
@@ -198,10 +205,89 @@ double trialLoss(const ScaleSpan &s, int64_t n, float a, float m, double best) {
 }
 } // namespace
 
+namespace {
+/// Searches a q4_1/q5_1 block's fp16 scale and min together (searchScale).
+void searchMinBlock(uint8_t *block, const ScaleSpan &span, int64_t n,
+                    int radius, float *a, float *m) {
+  uint16_t storedD, storedM;
+  std::memcpy(&storedD, block + offsetof(quant::BlockQ4_1, d), 2);
+  std::memcpy(&storedM, block + offsetof(quant::BlockQ4_1, m), 2);
+  float d0 = fp16ToFp32(storedD), m0 = fp16ToFp32(storedM);
+  uint16_t bestD = storedD, bestM = storedM;
+  // The sweep's grid subtracts its min: value = d * q - (-m).
+  double best = trialLoss(span, n, d0, -m0, INFINITY);
+  for (int k = -radius; k <= radius; ++k)
+    for (int l = -radius; l <= radius; ++l) {
+      uint16_t d16 = k ? fp32ToFp16(d0 * (1.0f + kLegacyStep * float(k)))
+                       : storedD;
+      uint16_t m16 = l ? fp32ToFp16(m0 + d0 * kMinStep * float(l)) : storedM;
+      float d = fp16ToFp32(d16), mn = fp16ToFp32(m16);
+      if ((d16 == storedD && m16 == storedM) || !std::isfinite(d) ||
+          !std::isfinite(mn))
+        continue;
+      double loss = trialLoss(span, n, d, -mn, best);
+      if (loss < best)
+        best = loss, bestD = d16, bestM = m16;
+    }
+  std::memcpy(block + offsetof(quant::BlockQ4_1, d), &bestD, 2);
+  std::memcpy(block + offsetof(quant::BlockQ4_1, m), &bestM, 2);
+  std::fill(a, a + n, fp16ToFp32(bestD));
+  std::fill(m, m + n, -fp16ToFp32(bestM));
+}
+} // namespace
+
+bool llmq::gptq::isMinBlock(Format f) {
+  return f == Format::Q4_1 || f == Format::Q5_1;
+}
+
+void llmq::gptq::decodeMinBlock(Format f, const uint8_t *p, float *a,
+                                float *m, int *q) {
+  // q4_1 and q5_1 share d, m and ggml's nibble order; q5_1 adds qh.
+  uint16_t d16, m16;
+  std::memcpy(&d16, p + offsetof(quant::BlockQ4_1, d), 2);
+  std::memcpy(&m16, p + offsetof(quant::BlockQ4_1, m), 2);
+  uint32_t qh = 0;
+  const uint8_t *qs;
+  if (f == Format::Q5_1) {
+    auto b = load<quant::BlockQ5_1>(p);
+    qh = uint32_t(b.qh[0]) | uint32_t(b.qh[1]) << 8 |
+         uint32_t(b.qh[2]) << 16 | uint32_t(b.qh[3]) << 24;
+    qs = p + offsetof(quant::BlockQ5_1, qs);
+  } else {
+    qs = p + offsetof(quant::BlockQ4_1, qs);
+  }
+  for (int j = 0; j < 16; ++j) {
+    q[j] = (qs[j] & 0xF) | int((qh >> j) & 1) << 4;
+    q[j + 16] = (qs[j] >> 4) | int((qh >> (j + 16)) & 1) << 4;
+  }
+  std::fill(a, a + 32, fp16ToFp32(d16));
+  std::fill(m, m + 32, -fp16ToFp32(m16));
+}
+
+void llmq::gptq::encodeMinBlock(Format f, const int *q, uint8_t *p) {
+  uint8_t qs[16];
+  uint32_t qh = 0;
+  for (int j = 0; j < 16; ++j) {
+    qs[j] = uint8_t((q[j] & 0xF) | (q[j + 16] & 0xF) << 4);
+    qh |= uint32_t(q[j] >> 4 & 1) << j | uint32_t(q[j + 16] >> 4 & 1)
+                                             << (j + 16);
+  }
+  if (f == Format::Q5_1) {
+    uint8_t bytes[4] = {uint8_t(qh), uint8_t(qh >> 8), uint8_t(qh >> 16),
+                        uint8_t(qh >> 24)};
+    std::memcpy(p + offsetof(quant::BlockQ5_1, qh), bytes, 4);
+    std::memcpy(p + offsetof(quant::BlockQ5_1, qs), qs, 16);
+    return;
+  }
+  std::memcpy(p + offsetof(quant::BlockQ4_1, qs), qs, 16);
+}
+
 void llmq::gptq::searchScale(Format f, uint8_t *block, int sub,
                              const ScaleSpan &span, int radius, float *a,
                              float *m) {
   int64_t n = scaleCols(f);
+  if (isMinBlock(f))
+    return searchMinBlock(block, span, n, radius, a, m);
   bool legacy = f == Format::Q4_0 || f == Format::Q5_0 || f == Format::Q8_0;
   if (legacy) {
     uint16_t stored;

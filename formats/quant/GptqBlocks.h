@@ -9,10 +9,10 @@
 // for rounding alone is not the best for the sweep.
 //
 // Here each scale of a block (a K-quant sub-block's 6/4/8-bit scale and
-// min, a q4_0/q5_0/q8_0 block's fp16 scale) is chosen again when the sweep
-// reaches its first column: every candidate near ggml's choice is tried by
-// a trial sweep over the scale's columns alone (later columns do not change
-// them), and the one whose trial adds the least to GPTQ's objective,
+// min, a q4_0/q5_0/q8_0 block's fp16 scale, a q4_1/q5_1 block's fp16
+// scale and min) is chosen again when the sweep reaches its first column:
+// every candidate near ggml's choice is tried by a trial sweep over the
+// scale's columns alone (later columns do not change them), and the one whose trial adds the least to GPTQ's objective,
 // sum_k ((x_k - q_k) / U_kk)^2 (the exact increase of ||(W - Q) X||^2 when
 // the rest of the row is compensated optimally), is kept. The super-block
 // scales (d, dmin) stay ggml's. The block bytes stay ordinary ggml blocks.
@@ -29,9 +29,23 @@
 namespace llmq::gptq {
 
 /// Columns that share one scale in ggml format `f` that GPTQ produces:
-/// the block (32) for q4_0, q5_0, q8_0, the sub-block for K-quants (16 for
+/// the block (32) for q4_0, q5_0, q5_1, q8_0 (and q4_1), the sub-block for K-quants (16 for
 /// q2_K, q3_K, q6_K; 32 for q4_K, q5_K).
 int64_t scaleCols(Format f);
+
+/// Whether `f` is one of ggml's 32-value blocks with a min, q4_1 or q5_1
+/// (value = d * q + m, q in [0, 15] or [0, 31]; fp16 d and m).
+bool isMinBlock(Format f);
+
+/// Reads q4_1/q5_1 block `p` in the sweep's terms, value = a * q - m: the
+/// 32 columns' scale `a` (= d), min `m` (= -ggml's m, so the value is
+/// computed as the dequantizer computes it) and levels `q`.
+void decodeMinBlock(Format f, const uint8_t *p, float *a, float *m, int *q);
+
+/// Writes 32 levels `q` into q4_1/q5_1 block `p` (ggml's packing: low
+/// nibbles of j and j + 16 in byte j; q5_1's fifth bits in qh), keeping its
+/// d and m.
+void encodeMinBlock(Format f, const int *q, uint8_t *p);
 
 /// One scale's columns, as the sweep sees them when it reaches the first.
 struct ScaleSpan {
@@ -45,7 +59,9 @@ struct ScaleSpan {
 /// Chooses the scale (and min) of sub-block `sub` of `block` (format `f`)
 /// among candidates within `radius` steps of the one stored (integer steps
 /// of a K-quant scale or min; steps of 1/64 of the fp16 scale of q4_0,
-/// q5_0, q8_0), by the trial sweep's objective (ties keep the stored one);
+/// q5_0, q8_0; for q4_1 and q5_1 both at once, the scale by 1/64 of itself
+/// and the min by 1/16 of the scale), by the trial sweep's objective (ties
+/// keep the stored one);
 /// stores it in `block` and writes the span's per-column scale `a` and min
 /// `m` exactly as the format's dequantizer computes them.
 void searchScale(Format f, uint8_t *block, int sub, const ScaleSpan &span,

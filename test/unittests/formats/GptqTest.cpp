@@ -4,13 +4,15 @@
 // produces: its output error ||W X - Q X|| is below round-to-nearest's (the
 // exporters' rule, with the same importance); its bytes dequantize exactly
 // to the values the sweep used; the result is the same at 1 and 2 threads
-// and for any lazy-batch width.
+// and for any lazy-batch width. q4_1/q5_1 blocks: GptqBlocks reads and
+// writes ggml's layout (the reference quantizer's bytes round-trip).
 //
 //===----------------------------------------------------------------------===//
 
 #include "formats/quant/Gptq.h"
 
 #include "formats/Formats.h"
+#include "formats/quant/GptqBlocks.h"
 #include "formats/GroupFormats.h"
 
 #include <gtest/gtest.h>
@@ -167,7 +169,7 @@ TEST_P(GptqFormatTest, BeatsRoundToNearestWithExactBytes) {
 INSTANTIATE_TEST_SUITE_P(Formats, GptqFormatTest,
                          ::testing::Values("int4_g128", "int4_g32_asym",
                                            "int8", "int8_g32", "q4_0", "q5_0",
-                                           "q8_0", "q2_K", "q3_K", "q4_K",
+                                           "q5_1", "q8_0", "q2_K", "q3_K", "q4_K",
                                            "q5_K", "q6_K"),
                          [](const auto &info) {
                            return std::string(info.param);
@@ -203,4 +205,66 @@ TEST(GptqTest, FactorIsTheInverseHessianCholesky) {
   ASSERT_FALSE(bool(refused));
   EXPECT_NE(llvm::toString(refused.takeError()).find("not positive definite"),
             std::string::npos);
+}
+
+// q4_1 and q5_1 (GptqBlocks.h): the blocks ggml's quantizer writes decode to
+// the levels and grid whose values are the dequantizer's bit for bit, the
+// levels re-encode to the same bytes, and a search of radius 0 keeps them.
+TEST(GptqTest, MinBlocksReadAndWriteGgmlLayout) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t n = 32 * 64;
+  std::vector<float> x(n), importance(n);
+  for (int64_t i = 0; i < n; ++i) {
+    // Blocks of both signs, offsets and a few outliers (fifth bits set).
+    x[i] = 0.05f * normal(rng) + 0.02f * float(i / 32 % 5 - 2) +
+           (normal(rng) > 2.8f ? 0.3f : 0.0f);
+    importance[i] = std::exp(normal(rng));
+  }
+  for (Format f : {Format::Q4_1, Format::Q5_1}) {
+    ASSERT_TRUE(isMinBlock(f));
+    const FormatTraits &t = getFormatTraits(f);
+    for (const float *imp : {(const float *)nullptr,
+                             (const float *)importance.data()}) {
+      std::vector<uint8_t> bytes(rowBytes(f, n));
+      t.quantizeRow(x.data(), bytes.data(), n, imp);
+      std::vector<float> expected(n);
+      t.dequantizeRow(bytes.data(), expected.data(), n);
+      bool fifth = false;
+      for (int64_t b = 0; b < n / 32; ++b) {
+        uint8_t *p = bytes.data() + b * t.blockBytes;
+        float a[32], m[32];
+        int q[32];
+        decodeMinBlock(f, p, a, m, q);
+        for (int j = 0; j < 32; ++j) {
+          ASSERT_GE(q[j], 0);
+          ASSERT_LE(q[j], f == Format::Q4_1 ? 15 : 31);
+          fifth |= q[j] > 15;
+          float v = a[j] * float(q[j]);
+          v = v - m[j];
+          ASSERT_EQ(std::memcmp(&v, &expected[b * 32 + j], 4), 0)
+              << t.name.str() << " block " << b << " value " << j;
+        }
+        // The levels written back over cleared level bytes: the same block.
+        std::vector<uint8_t> copy(p, p + t.blockBytes);
+        std::memset(copy.data() + 4, 0, t.blockBytes - 4);
+        encodeMinBlock(f, q, copy.data());
+        ASSERT_EQ(std::memcmp(copy.data(), p, t.blockBytes), 0)
+            << t.name.str() << " block " << b;
+        // Radius 0: the stored scale and min stay.
+        std::vector<float> u(32 * 32, 0.0f);
+        for (int j = 0; j < 32; ++j)
+          u[j * 32 + j] = 1.0f;
+        float sa[32], sm[32];
+        searchScale(f, copy.data(), 0,
+                    {x.data() + b * 32, u.data(), 32, 0,
+                     f == Format::Q4_1 ? 15 : 31, true},
+                    0, sa, sm);
+        ASSERT_EQ(std::memcmp(copy.data(), p, t.blockBytes), 0);
+        ASSERT_EQ(std::memcmp(sa, a, sizeof a), 0);
+        ASSERT_EQ(std::memcmp(sm, m, sizeof m), 0);
+      }
+      EXPECT_EQ(fifth, f == Format::Q5_1) << t.name.str();
+    }
+  }
 }
