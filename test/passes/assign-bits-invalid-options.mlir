@@ -35,13 +35,13 @@
 // PRESET: quant-opt: for the --preset option: Cannot find option named 'q4_k_x'!
 // NOPRESET: quant-opt: for the --preset option: Cannot find option named ''!
 // NONE: {{.*}}assign-bits-invalid-options.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: give exactly one of preset, type, target-bpw and target-bytes
-// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 13]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
-// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 12]]:1: error: llmq-assign-bits: error='obs' is not rtn or gptq
-// GPTQTEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error=gptq needs text=FILE (calibration text)
-// GPTQTOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 10]]:1: error: llmq-assign-bits: gptq-tokens=0 must be >= 1
-// GPTQDAMP: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 9]]:1: error: llmq-assign-bits: gptq-damp=2 is outside [0, 1]
-// GPTQSEARCH: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 8]]:1: error: llmq-assign-bits: gptq-scale-search=65 is outside [0, 64]
-// GPTQMIB: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 7]]:1: error: llmq-assign-bits: gptq-hessian-mib=0 must be >= 1
+// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 12]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
+// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error='obs' is not rtn or gptq
+// GPTQTEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 10]]:1: error: llmq-assign-bits: error=gptq needs text=FILE (calibration text)
+// GPTQTOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 9]]:1: error: llmq-assign-bits: gptq-tokens=0 must be >= 1
+// GPTQDAMP: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 8]]:1: error: llmq-assign-bits: gptq-damp=2 is outside [0, 1]
+// GPTQSEARCH: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 7]]:1: error: llmq-assign-bits: gptq-scale-search=65 is outside [0, 64]
+// GPTQMIB: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 6]]:1: error: llmq-assign-bits: gptq-hessian-mib=0 must be >= 1
 
 // A model with a tokenizer: the empty text is named.
 // TEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 3]]:1: error: llmq-assign-bits: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)
