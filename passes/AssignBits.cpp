@@ -145,6 +145,7 @@ llvm::Error AssignBitsPass::measureByGptq(ModelOp model,
   options.damp = gptqDamp;
   options.scaleSearch = static_cast<int>(gptqScaleSearch);
   options.hessianMiB = gptqHessianMiB;
+  options.factorOnly = errorMethod == "gptq-factor";
   assign::GptqErrorStats stats;
   llvm::Error err =
       assign::measureGptqErrors(model, items, options, probe, pool, stats);
@@ -160,11 +161,12 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   if (sensitivityTokens < 0)
     return fail("sensitivity-tokens=" + Twine(sensitivityTokens.getValue()) +
                 " is negative");
-  bool byGptq = errorMethod == "gptq";
+  bool gptqFactor = errorMethod == "gptq-factor";
+  bool byGptq = errorMethod == "gptq" || gptqFactor;
   if (!byGptq && errorMethod != "rtn")
-    return fail("error='" + errorMethod + "' is not rtn or gptq");
+    return fail("error='" + errorMethod + "' is not rtn, gptq or gptq-factor");
   if (byGptq && textFile.empty())
-    return fail("error=gptq needs text=FILE (calibration text)");
+    return fail("error=" + errorMethod + " needs text=FILE (calibration text)");
   if (byGptq && gptqTokens < 1)
     return fail("gptq-tokens=" + Twine(gptqTokens.getValue()) +
                 " must be >= 1");
@@ -243,9 +245,16 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
       return result;
     };
     timing.probes.start();
-    llvm::Error probeError =
-        byGptq ? measureByGptq(model, items, kld, pool)
-               : assign::weighBySensitivity(items, kld, pool);
+    auto weigh = [&]() -> llvm::Error {
+      if (!byGptq)
+        return assign::weighBySensitivity(items, kld, pool);
+      if (!gptqFactor)
+        return measureByGptq(model, items, kld, pool);
+      if (llvm::Error err = measureByGptq(model, items, nullptr, pool))
+        return err;
+      return assign::weighBySensitivity(items, kld, pool);
+    };
+    llvm::Error probeError = weigh();
     timing.probes.stop();
     if (probeError)
       return fail(llvm::toString(std::move(probeError)));

@@ -337,7 +337,7 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
     Option<"printTiming", "print-timing", "bool", "false", "print on stderr the wall and CPU seconds of the error measurement, the probes' base pass and the probes (optimizer)">,
-    Option<"errorMethod", "error", "std::string", "\"rtn\"", "how candidates are quantized for their errors and probes (optimizer): rtn (round to nearest, the exporter's) or gptq (as --llmq-gptq would, with the gptq-* options and text=)">,
+    Option<"errorMethod", "error", "std::string", "\"rtn\"", "how candidates are quantized for their errors and probes (optimizer): rtn (round to nearest, the exporter's), gptq (as --llmq-gptq would, with the gptq-* options and text=; the probes too) or gptq-factor (round-to-nearest errors and probes, each candidate's error scaled by GPTQ's reduction of its output error)">,
     Option<"gptqTokens", "gptq-tokens", "int64_t", "16384", "error=gptq: calibration tokens for the Hessians (--llmq-gptq's tokens=)">,
     Option<"gptqDamp", "gptq-damp", "double", "0.01", "error=gptq: --llmq-gptq's damp=">,
     Option<"gptqScaleSearch", "gptq-scale-search", "int64_t", "4", "error=gptq: --llmq-gptq's scale-search=">,

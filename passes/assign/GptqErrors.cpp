@@ -155,7 +155,7 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
                                       const GptqErrorOptions &options,
                                       KldProbe probe, rt::ThreadPool &pool,
                                       GptqErrorStats &stats) {
-  bool probing = static_cast<bool>(probe);
+  bool probing = static_cast<bool>(probe) && !options.factorOnly;
   std::vector<Target> targets = collectTargets(model, items);
 
   if (options.ctx < 1 ||
@@ -292,9 +292,20 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
               c.format, *factors[t.input], w.data(), rows,
               importance[t.input].data(), gptqOptions, parallelFor);
           ++stats.quantized;
-          c.error = outputError(w, q.values, rows, cols, matrices[t.input],
-                                pool) /
-                    samples[t.input];
+          double gptqError = outputError(w, q.values, rows, cols,
+                                         matrices[t.input], pool) /
+                             samples[t.input];
+          if (options.factorOnly) {
+            std::vector<float> rtn = gptq::roundToNearest(
+                c.format, w.data(), rows, cols, importance[t.input].data());
+            double rtnError = outputError(w, rtn, rows, cols,
+                                          matrices[t.input], pool) /
+                              samples[t.input];
+            c.error *= rtnError > 0 ? gptqError / rtnError : 1.0;
+            c.cost = c.error;
+            continue;
+          }
+          c.error = gptqError;
           // The smallest candidate is probed (as weighBySensitivity does),
           // with the bytes GPTQ writes.
           if (k == 0 && probing) {
@@ -317,7 +328,8 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
                                           c.error);
           llvm::dbgs() << "\n";
         });
-        setCosts(item, probing);
+        if (!options.factorOnly)
+          setCosts(item, probing);
         byGptq[t.item] = 1;
         ++stats.weights;
       }
@@ -326,7 +338,7 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
   }
 
   // The rest keeps round-to-nearest's errors and probes.
-  if (!probing)
+  if (!probing || options.factorOnly)
     return llvm::Error::success();
   for (size_t i = 0; i < items.size(); ++i) {
     Item &item = items[i];

@@ -53,6 +53,11 @@ struct GptqErrorOptions {
   int scaleSearch = 4;
   int64_t block = 128;
   int64_t hessianMiB = 1024;
+  /// error=gptq-factor: each candidate keeps its round-to-nearest error
+  /// scaled by GPTQ's reduction of the output error for that format,
+  /// (w - q_gptq)^T H (w - q_gptq) / (w - q_rtn)^T H (w - q_rtn), and the
+  /// probes stay round-to-nearest (the caller runs them after).
+  bool factorOnly = false;
 };
 
 /// What the measurement did, for the pass's statistics and remark.

@@ -36,7 +36,7 @@
 // NOPRESET: quant-opt: for the --preset option: Cannot find option named ''!
 // NONE: {{.*}}assign-bits-invalid-options.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: give exactly one of preset, type, target-bpw and target-bytes
 // TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 12]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
-// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error='obs' is not rtn or gptq
+// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error='obs' is not rtn, gptq or gptq-factor
 // GPTQTEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 10]]:1: error: llmq-assign-bits: error=gptq needs text=FILE (calibration text)
 // GPTQTOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 9]]:1: error: llmq-assign-bits: gptq-tokens=0 must be >= 1
 // GPTQDAMP: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 8]]:1: error: llmq-assign-bits: gptq-damp=2 is outside [0, 1]
