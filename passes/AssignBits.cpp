@@ -23,6 +23,7 @@
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/files/Imatrix.h"
 #include "formats/quant/RefinedQuants.h"
+#include "passes/assign/GptqErrors.h"
 #include "passes/assign/Optimizer.h"
 #include "passes/assign/Plan.h"
 #include "passes/assign/Sensitivity.h"
@@ -59,6 +60,9 @@ private:
   LogicalResult writeRefined(ModelOp model, MutableArrayRef<WeightOp> weights,
                              const std::vector<assign::Item> &items,
                              ::llmq::runtime::ThreadPool &pool);
+  llvm::Error measureByGptq(ModelOp model, std::vector<assign::Item> &items,
+                            assign::KldProbe probe,
+                            ::llmq::runtime::ThreadPool &pool);
   void count(const assign::PlanCounts &counts);
 };
 } // namespace
@@ -134,6 +138,27 @@ LogicalResult AssignBitsPass::apply(ModelOp model, const assign::Plan &plan,
   return success();
 }
 
+/// error=gptq: every candidate of the weights GPTQ quantizes measured as
+/// --llmq-gptq with the same options would leave it (assign/GptqErrors.h).
+llvm::Error AssignBitsPass::measureByGptq(ModelOp model,
+                                          std::vector<assign::Item> &items,
+                                          assign::KldProbe probe,
+                                          ::llmq::runtime::ThreadPool &pool) {
+  assign::GptqErrorOptions options;
+  options.textFile = textFile;
+  options.tokens = gptqTokens;
+  options.ctx = contextSize;
+  options.damp = gptqDamp;
+  options.scaleSearch = static_cast<int>(gptqScaleSearch);
+  options.hessianMiB = gptqHessianMiB;
+  options.factorOnly = errorMethod == "gptq-factor";
+  assign::GptqErrorStats stats;
+  llvm::Error err =
+      assign::measureGptqErrors(model, items, options, probe, pool, stats);
+  numGptqRuns += stats.quantized;
+  return err;
+}
+
 LogicalResult AssignBitsPass::optimize(ModelOp model,
                                        assign::Overrides &overrides) {
   auto fail = [&](const Twine &message) {
@@ -142,6 +167,24 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   if (sensitivityTokens < 0)
     return fail("sensitivity-tokens=" + Twine(sensitivityTokens.getValue()) +
                 " is negative");
+  bool gptqFactor = errorMethod == "gptq-factor";
+  bool byGptq = errorMethod == "gptq" || gptqFactor;
+  if (!byGptq && errorMethod != "rtn")
+    return fail("error='" + errorMethod + "' is not rtn, gptq or gptq-factor");
+  if (byGptq && textFile.empty())
+    return fail("error=" + errorMethod + " needs text=FILE (calibration text)");
+  if (byGptq && gptqTokens < 1)
+    return fail("gptq-tokens=" + Twine(gptqTokens.getValue()) +
+                " must be >= 1");
+  if (byGptq && (!std::isfinite(gptqDamp) || gptqDamp < 0 || gptqDamp > 1))
+    return fail("gptq-damp=" + formatOptionValue(gptqDamp) +
+                " is outside [0, 1]");
+  if (byGptq && (gptqScaleSearch < 0 || gptqScaleSearch > 64))
+    return fail("gptq-scale-search=" + Twine(gptqScaleSearch.getValue()) +
+                " is outside [0, 64]");
+  if (byGptq && gptqHessianMiB < 1)
+    return fail("gptq-hessian-mib=" + Twine(gptqHessianMiB.getValue()) +
+                " must be >= 1");
   bool probing = sensitivityTokens > 0 && !textFile.empty();
   std::vector<assign::Tensor> tensors;
   SmallVector<WeightOp> weights = weightsOf(model, tensors);
@@ -209,7 +252,16 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
       return result;
     };
     timing.probes.start();
-    llvm::Error probeError = assign::weighBySensitivity(items, kld, pool);
+    auto weigh = [&]() -> llvm::Error {
+      if (!byGptq)
+        return assign::weighBySensitivity(items, kld, pool);
+      if (!gptqFactor)
+        return measureByGptq(model, items, kld, pool);
+      if (llvm::Error err = measureByGptq(model, items, nullptr, pool))
+        return err;
+      return assign::weighBySensitivity(items, kld, pool);
+    };
+    llvm::Error probeError = weigh();
     timing.probes.stop();
     if (probeError)
       return fail(llvm::toString(std::move(probeError)));
@@ -224,6 +276,9 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
                    (*probes)->blockTokens(),
                    (*probes)->fullForwardBlockTokens(), (*probes)->keptBytes()));
   }
+  if (byGptq && !probing)
+    if (llvm::Error err = measureByGptq(model, items, nullptr, pool))
+      return fail(llvm::toString(std::move(err)));
 
   uint64_t budget =
       assign::budgetBytes(targetBpw, targetBytes, problem->elements);
