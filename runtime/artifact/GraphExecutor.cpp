@@ -225,6 +225,11 @@ llvm::Error Executor::step(mlir::Operation *op, int64_t r) {
                              a.getNumKvHeadsAttr().getInt(),
                              a.getHeadDimAttr().getInt(),
                              a.getSlidingWindowAttr().getInt()};
+        // Scores summed in the order the reference runtime uses for the
+        // rotary layout the queries carry (Kernels.h), so the artifact's
+        // logits stay bit-identical to the model's.
+        if (auto rope = a.getQuery().getDefiningOp<RopeOp>())
+          shape.halfSplitPairs = !rope.getInterleaved();
         for (int64_t b = 0; b < q.shape[0]; ++b)
           attention(shape, q.data() + b * seq * features, seq, pos.i[b],
                     k.data() + b * k.batchStride, v.data() + b * v.batchStride,
