@@ -17,6 +17,20 @@ using namespace mlir::llmq_graph;
 using llvm::Twine;
 using mlir::Value;
 
+/// Whether the model's queries hold their rotary pairs half-split: the
+/// layout of the RoPE feeding this attention, else of any RoPE in its
+/// graph (a block without RoPE sums as the model's other blocks do).
+static bool halfSplitRotaryPairs(AttentionOp attention) {
+  if (auto rope = attention.getQuery().getDefiningOp<RopeOp>())
+    return !rope.getInterleaved();
+  bool halfSplit = false;
+  attention->getParentOp()->walk([&](RopeOp rope) {
+    halfSplit = !rope.getInterleaved();
+    return mlir::WalkResult::interrupt();
+  });
+  return halfSplit;
+}
+
 namespace {
 
 /// Executes the ops of one graph for every rank of a stage.
@@ -226,10 +240,10 @@ llvm::Error Executor::step(mlir::Operation *op, int64_t r) {
                              a.getHeadDimAttr().getInt(),
                              a.getSlidingWindowAttr().getInt()};
         // Scores summed in the order the reference runtime uses for the
-        // rotary layout the queries carry (Kernels.h), so the artifact's
-        // logits stay bit-identical to the model's.
-        if (auto rope = a.getQuery().getDefiningOp<RopeOp>())
-          shape.halfSplitPairs = !rope.getInterleaved();
+        // model's rotary layout (Kernels.h), in every block as it does, with
+        // or without RoPE there (EXAONE-4's global blocks have none), so the
+        // artifact's logits stay bit-identical to the model's.
+        shape.halfSplitPairs = halfSplitRotaryPairs(a);
         for (int64_t b = 0; b < q.shape[0]; ++b)
           attention(shape, q.data() + b * seq * features, seq, pos.i[b],
                     k.data() + b * k.batchStride, v.data() + b * v.batchStride,
