@@ -1,11 +1,11 @@
 //===- GptqErrors.cpp - Candidate errors as GPTQ would leave them ---------===//
 
 #include "passes/assign/GptqErrors.h"
+#include "passes/assign/Sensitivity.h"
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/quant/Gptq.h"
-#include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
 #include "runtime/exec/ThreadPool.h"
@@ -158,28 +158,11 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
   bool probing = static_cast<bool>(probe) && !options.factorOnly;
   std::vector<Target> targets = collectTargets(model, items);
 
-  if (options.ctx < 1 ||
-      options.ctx > static_cast<int64_t>(model.getContextLength()))
-    return error("ctx=" + llvm::Twine(options.ctx) + " is outside [1, " +
-                 llvm::Twine(model.getContextLength()) + "]");
-  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
-  if (!tokenizerAttr)
-    return error("model '" + model.getSymName() +
-                 "' has no tokenizer to read the calibration text with");
-  auto tokenizer = rt::openTokenizer(tokenizerAttr.getFile());
-  if (!tokenizer)
-    return tokenizer.takeError();
   auto stream =
-      rt::encodeFile(**tokenizer, tokenizerAttr.getBos(), options.textFile);
+      calibrationTokens(model, options.textFile, options.tokens, options.ctx);
   if (!stream)
     return stream.takeError();
-  int64_t usable = std::min<int64_t>(stream->size(), options.tokens);
-  int64_t windows = usable / options.ctx;
-  if (windows == 0)
-    return error("'" + options.textFile + "' holds " +
-                 llvm::Twine(stream->size()) +
-                 " tokens, fewer than one window of ctx=" +
-                 llvm::Twine(options.ctx));
+  int64_t windows = int64_t(stream->size()) / options.ctx;
   auto runtimeModel = rt::Model::load(model);
   if (!runtimeModel)
     return runtimeModel.takeError();

@@ -26,9 +26,9 @@ static llvm::Error error(const llvm::Twine &message) {
                                  message.str());
 }
 
-llvm::Expected<std::unique_ptr<SensitivityProbes>>
-SensitivityProbes::create(ModelOp model, llvm::StringRef textFile,
-                          int64_t tokens, int64_t ctx, rt::ThreadPool &pool) {
+llvm::Expected<std::vector<int32_t>>
+assign::calibrationTokens(ModelOp model, llvm::StringRef textFile,
+                          int64_t tokens, int64_t ctx) {
   if (ctx < 1 || ctx > static_cast<int64_t>(model.getContextLength()))
     return error("ctx=" + llvm::Twine(ctx) + " is outside [1, " +
                  llvm::Twine(model.getContextLength()) + "]");
@@ -47,12 +47,21 @@ SensitivityProbes::create(ModelOp model, llvm::StringRef textFile,
   if (usable < ctx)
     return error("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
                  " tokens, fewer than one window of ctx=" + llvm::Twine(ctx));
+  stream->resize(usable);
+  return std::move(*stream);
+}
+
+llvm::Expected<std::unique_ptr<SensitivityProbes>>
+SensitivityProbes::create(ModelOp model, llvm::StringRef textFile,
+                          int64_t tokens, int64_t ctx, rt::ThreadPool &pool) {
+  auto stream = calibrationTokens(model, textFile, tokens, ctx);
+  if (!stream)
+    return stream.takeError();
   auto runtimeModel = rt::Model::load(model);
   if (!runtimeModel)
     return runtimeModel.takeError();
   auto probe = rt::DivergenceProbe::createWithBlockInputs(
-      **runtimeModel, pool, llvm::ArrayRef<int32_t>(*stream).take_front(usable),
-      ctx);
+      **runtimeModel, pool, *stream, ctx);
   if (!probe)
     return probe.takeError();
   std::unique_ptr<SensitivityProbes> probes(new SensitivityProbes());
