@@ -282,7 +282,15 @@ inline BenchOptions parseBenchOptions(int argc, char **argv,
   o.tools = n > 0 ? std::string(self, n) : std::string("build/bin/x");
   o.tools = o.tools.substr(0, o.tools.rfind('/'));
   o.work = defaultWork;
+  std::string name = argc > 0 ? argv[0] : "bench";
+  name = name.substr(name.rfind('/') + 1);
   for (int i = 1; i < argc; ++i) {
+    // A bench runs for minutes: --help and a stray word stop before any work.
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("%s: its options are described at the top of bench/%s.cpp\n",
+             name.c_str(), name.c_str());
+      exit(0);
+    }
     if (!strcmp(argv[i], "--keep")) {
       o.keep = true;
     } else if (!strncmp(argv[i], "--", 2) &&
@@ -292,6 +300,10 @@ inline BenchOptions parseBenchOptions(int argc, char **argv,
     } else if (!strncmp(argv[i], "--", 2) && i + 1 < argc) {
       o.values[argv[i] + 2] = argv[i + 1];
       ++i;
+    } else {
+      fprintf(stderr, "%s: unexpected argument '%s' (options: bench/%s.cpp)\n",
+              name.c_str(), argv[i], name.c_str());
+      exit(2);
     }
   }
   o.tools = o.get("tools", o.tools);
