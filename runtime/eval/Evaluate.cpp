@@ -37,12 +37,11 @@ static void logSoftmax(const float *logits, int64_t n, std::vector<double> &out)
 }
 
 /// KL(p || q) of two log-distributions over `n` ids, in double, clamped at
-/// 0 (rounding can make it slightly negative). `p` is double or float.
-template <typename T>
-static double klDivergence(const T *p, const double *q, int64_t n) {
+/// 0 (rounding can make it slightly negative).
+static double klDivergence(const double *p, const double *q, int64_t n) {
   double kld = 0;
   for (int64_t i = 0; i < n; ++i)
-    kld += std::exp(static_cast<double>(p[i])) * (p[i] - q[i]);
+    kld += std::exp(p[i]) * (p[i] - q[i]);
   return std::max(0.0, kld);
 }
 
@@ -186,15 +185,18 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
   return result;
 }
 
-/// The probe's windows of `stream` and the base's log-probabilities over
-/// them, from `decoder` (a decoder of `base`); `beforeWindow` is told each
-/// window's index before it runs.
+/// The probe's windows of `stream` and the base's probabilities over them,
+/// from `decoder` (a decoder of `base`), with each position's
+/// {sum p log p, sum p}; `beforeWindow` is told each window's index before
+/// it runs.
 static llvm::Error
 fillBase(const LanguageModel &base, Decoder &decoder, ThreadPool &pool,
          llvm::ArrayRef<int32_t> tokens, int64_t ctx, int64_t windows,
-         std::vector<float> &baseLogProbs,
+         std::vector<float> &baseProbs,
+         std::vector<std::pair<double, double>> &baseTerms,
          llvm::function_ref<void(int64_t)> beforeWindow) {
   int64_t vocab = base.vocabSize();
+  baseTerms.assign(windows * ctx, {0.0, 0.0});
   std::vector<float> logits;
   for (int64_t w = 0; w < windows; ++w) {
     beforeWindow(w);
@@ -203,13 +205,19 @@ fillBase(const LanguageModel &base, Decoder &decoder, ThreadPool &pool,
             decoder.forward(tokens.slice(w * ctx, ctx), logits,
                             /*allLogits=*/true))
       return err;
-    float *out = baseLogProbs.data() + w * ctx * vocab;
+    float *out = baseProbs.data() + w * ctx * vocab;
     pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
       std::vector<double> logProbs;
       for (int64_t t = begin; t < end; ++t) {
         logSoftmax(logits.data() + t * vocab, vocab, logProbs);
-        for (int64_t i = 0; i < vocab; ++i)
-          out[t * vocab + i] = static_cast<float>(logProbs[i]);
+        double plogp = 0, mass = 0;
+        for (int64_t i = 0; i < vocab; ++i) {
+          float p = static_cast<float>(std::exp(logProbs[i]));
+          out[t * vocab + i] = p;
+          plogp += p * logProbs[i];
+          mass += p;
+        }
+        baseTerms[w * ctx + t] = {plogp, mass};
       }
     });
   }
@@ -245,15 +253,15 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
         static_cast<long long>(ctx));
   probe.vocab = base.vocabSize();
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  if (llvm::Error err = allocate(probe.baseLogProbs, probe.positions(),
-                                 probe.vocab, "base log-probabilities"))
+  if (llvm::Error err = allocate(probe.baseProbs, probe.positions(),
+                                 probe.vocab, "base probabilities"))
     return std::move(err);
   auto session = base.newDecoder(pool, ctx);
   if (!session)
     return session.takeError();
   if (llvm::Error err =
           fillBase(base, **session, pool, probe.tokens, ctx, probe.windows,
-                   probe.baseLogProbs, [](int64_t) {}))
+                   probe.baseProbs, probe.baseTerms, [](int64_t) {}))
     return std::move(err);
   return probe;
 }
@@ -275,8 +283,8 @@ DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
   probe.vocab = base.vocabSize();
   probe.hidden = base.config.hidden;
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  if (llvm::Error err = allocate(probe.baseLogProbs, probe.positions(),
-                                 probe.vocab, "base log-probabilities"))
+  if (llvm::Error err = allocate(probe.baseProbs, probe.positions(),
+                                 probe.vocab, "base probabilities"))
     return std::move(err);
   probe.blockInputs.resize(base.layers.size());
   for (std::vector<float> &inputs : probe.blockInputs)
@@ -294,14 +302,15 @@ DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
     std::copy(out, out + n * probe.hidden, to);
   });
   if (llvm::Error err = fillBase(base, session, pool, probe.tokens, ctx,
-                                 probe.windows, probe.baseLogProbs,
+                                 probe.windows, probe.baseProbs,
+                                 probe.baseTerms,
                                  [&](int64_t w) { window = w; }))
     return std::move(err);
   return probe;
 }
 
 uint64_t DivergenceProbe::keptBytes() const {
-  uint64_t floats = baseLogProbs.size();
+  uint64_t floats = baseProbs.size() + 4 * baseTerms.size();
   for (const std::vector<float> &inputs : blockInputs)
     floats += inputs.size();
   return floats * sizeof(float);
@@ -310,17 +319,25 @@ uint64_t DivergenceProbe::keptBytes() const {
 llvm::Expected<double> DivergenceProbe::score(
     llvm::function_ref<llvm::Error(int64_t, std::vector<float> &)> run)
     const {
-  std::vector<float> logits;
   std::vector<double> klds(positions());
   for (int64_t w = 0; w < windows; ++w) {
-    if (llvm::Error err = run(w, logits))
+    if (llvm::Error err = run(w, windowLogits))
       return std::move(err);
-    const float *base = baseLogProbs.data() + w * ctx * vocab;
+    const float *base = baseProbs.data() + w * ctx * vocab;
     pool->parallelFor(ctx, [&](int64_t begin, int64_t end) {
-      std::vector<double> q;
       for (int64_t t = begin; t < end; ++t) {
-        logSoftmax(logits.data() + t * vocab, vocab, q);
-        klds[w * ctx + t] = klDivergence(base + t * vocab, q.data(), vocab);
+        const float *x = windowLogits.data() + t * vocab;
+        const float *p = base + t * vocab;
+        double maxLogit = *std::max_element(x, x + vocab);
+        double sum = 0, px = 0;
+        for (int64_t i = 0; i < vocab; ++i) {
+          sum += std::exp(x[i] - maxLogit);
+          px += static_cast<double>(p[i]) * x[i];
+        }
+        auto [plogp, mass] = baseTerms[w * ctx + t];
+        double logSum = maxLogit + std::log(sum);
+        // Rounding can make it slightly negative.
+        klds[w * ctx + t] = std::max(0.0, plogp - px + logSum * mass);
       }
     });
   }

@@ -57,7 +57,7 @@ llvm::Expected<DivergenceResult> divergence(const LanguageModel &base,
 
 /// KL(base || other) on a fixed token stream for many variants `other` of
 /// one base model (e.g. the base with one tensor quantized): the base's
-/// log-probabilities are computed once, so each variant costs one forward
+/// probabilities are computed once, so each variant costs one forward
 /// pass. The stream is scored in windows of `ctx` tokens from an empty
 /// cache, every position of every window.
 class DivergenceProbe {
@@ -84,7 +84,7 @@ public:
   /// blocks runs the head alone; 0 runs the whole model.
   llvm::Expected<double> meanKLDFrom(const Model &other, int64_t block) const;
   int64_t positions() const { return windows * ctx; }
-  /// Bytes kept: the base's log-probabilities and any block inputs.
+  /// Bytes kept: the base's probabilities and any block inputs.
   uint64_t keptBytes() const;
 
 private:
@@ -96,7 +96,17 @@ private:
   ThreadPool *pool;
   std::vector<int32_t> tokens;
   int64_t ctx = 0, windows = 0, vocab = 0, hidden = 0;
-  std::vector<float> baseLogProbs; ///< positions() x vocab
+  /// positions() x vocab: the base's probabilities, rounded to float. A
+  /// variant's KL(base || q) at a position is then
+  ///   sum p log p  -  sum p x  +  logsumexp(x) * sum p
+  /// over its logits x: one exp per logit (for logsumexp) instead of two,
+  /// the first and last sums kept per position (baseTerms).
+  std::vector<float> baseProbs;
+  /// Per position: {sum p log p, sum p} over the rounded p.
+  std::vector<std::pair<double, double>> baseTerms;
+  /// The logits of one window, kept across calls: a fresh positions x vocab
+  /// buffer per variant costs its zeroing and page faults every time.
+  mutable std::vector<float> windowLogits;
   /// [b - 1]: positions() x hidden, the residual stream entering block b;
   /// the last: the final hidden states (before the final norm).
   std::vector<std::vector<float>> blockInputs;
