@@ -298,7 +298,8 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     small units, rounded up). With `text=FILE` (calibration text) and
     `sensitivity-tokens=N` > 0 (default 1024), each weight's errors are
     scaled by its measured sensitivity: the mean KL divergence, over the
-    first N tokens of the text in windows of `ctx`, between the unquantized
+    first N tokens of the text in windows of `ctx` (scoring the second half
+    of each window, as llama-perplexity --kl-divergence does), between the unquantized
     model and the model with only that weight at its smallest candidate, per
     unit of that candidate's error; the knapsack then minimises the
     estimated KLD, and the output head is no longer held at q6_K or better.

@@ -60,8 +60,11 @@ SensitivityProbes::create(ModelOp model, llvm::StringRef textFile,
   auto runtimeModel = rt::Model::load(model);
   if (!runtimeModel)
     return runtimeModel.takeError();
+  // The second half of each window, as llama-perplexity --kl-divergence
+  // scores it: positions with at least ctx / 2 of context, and the head
+  // (a third of a probe's FLOPs at a 128k vocabulary) for half of them.
   auto probe = rt::DivergenceProbe::createWithBlockInputs(
-      **runtimeModel, pool, *stream, ctx);
+      **runtimeModel, pool, *stream, ctx, ctx / 2);
   if (!probe)
     return probe.takeError();
   std::unique_ptr<SensitivityProbes> probes(new SensitivityProbes());

@@ -191,22 +191,21 @@ llmq::runtime::divergence(const LanguageModel &base, const LanguageModel &other,
 /// it runs.
 static llvm::Error
 fillBase(const LanguageModel &base, Decoder &decoder, ThreadPool &pool,
-         llvm::ArrayRef<int32_t> tokens, int64_t ctx, int64_t windows,
-         std::vector<float> &baseProbs,
+         llvm::ArrayRef<int32_t> tokens, int64_t ctx, int64_t scoreFrom,
+         int64_t windows, std::vector<float> &baseProbs,
          std::vector<std::pair<double, double>> &baseTerms,
          llvm::function_ref<void(int64_t)> beforeWindow) {
-  int64_t vocab = base.vocabSize();
-  baseTerms.assign(windows * ctx, {0.0, 0.0});
+  int64_t vocab = base.vocabSize(), scored = ctx - scoreFrom;
+  baseTerms.assign(windows * scored, {0.0, 0.0});
   std::vector<float> logits;
   for (int64_t w = 0; w < windows; ++w) {
     beforeWindow(w);
     decoder.reset();
-    if (llvm::Error err =
-            decoder.forward(tokens.slice(w * ctx, ctx), logits,
-                            /*allLogits=*/true))
+    if (llvm::Error err = decoder.forwardLogitsFrom(tokens.slice(w * ctx, ctx),
+                                                    logits, scoreFrom))
       return err;
-    float *out = baseProbs.data() + w * ctx * vocab;
-    pool.parallelFor(ctx, [&](int64_t begin, int64_t end) {
+    float *out = baseProbs.data() + w * scored * vocab;
+    pool.parallelFor(scored, [&](int64_t begin, int64_t end) {
       std::vector<double> logProbs;
       for (int64_t t = begin; t < end; ++t) {
         logSoftmax(logits.data() + t * vocab, vocab, logProbs);
@@ -217,7 +216,7 @@ fillBase(const LanguageModel &base, Decoder &decoder, ThreadPool &pool,
           plogp += p * logProbs[i];
           mass += p;
         }
-        baseTerms[w * ctx + t] = {plogp, mass};
+        baseTerms[w * scored + t] = {plogp, mass};
       }
     });
   }
@@ -240,11 +239,18 @@ static llvm::Error allocate(std::vector<float> &out, int64_t count,
 
 llvm::Expected<DivergenceProbe>
 DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
-                        llvm::ArrayRef<int32_t> stream, int64_t ctx) {
+                        llvm::ArrayRef<int32_t> stream, int64_t ctx,
+                        int64_t scoreFrom) {
   if (llvm::Error err = checkContext(base, ctx))
     return std::move(err);
+  if (scoreFrom < 0 || scoreFrom >= ctx)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the first scored position %lld is outside [0, %lld)",
+        static_cast<long long>(scoreFrom), static_cast<long long>(ctx));
   DivergenceProbe probe(pool);
   probe.ctx = ctx;
+  probe.scoreFrom = scoreFrom;
   probe.windows = static_cast<int64_t>(stream.size()) / ctx;
   if (probe.windows == 0)
     return llvm::createStringError(
@@ -253,14 +259,15 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
         static_cast<long long>(ctx));
   probe.vocab = base.vocabSize();
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  if (llvm::Error err = allocate(probe.baseProbs, probe.positions(),
+  if (llvm::Error err = allocate(probe.baseProbs, probe.scoredPositions(),
                                  probe.vocab, "base probabilities"))
     return std::move(err);
   auto session = base.newDecoder(pool, ctx);
   if (!session)
     return session.takeError();
   if (llvm::Error err =
-          fillBase(base, **session, pool, probe.tokens, ctx, probe.windows,
+          fillBase(base, **session, pool, probe.tokens, ctx, scoreFrom,
+                   probe.windows,
                    probe.baseProbs, probe.baseTerms, [](int64_t) {}))
     return std::move(err);
   return probe;
@@ -269,11 +276,17 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
 llvm::Expected<DivergenceProbe>
 DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
                                        llvm::ArrayRef<int32_t> stream,
-                                       int64_t ctx) {
+                                       int64_t ctx, int64_t scoreFrom) {
   if (llvm::Error err = checkContext(base, ctx))
     return std::move(err);
+  if (scoreFrom < 0 || scoreFrom >= ctx)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the first scored position %lld is outside [0, %lld)",
+        static_cast<long long>(scoreFrom), static_cast<long long>(ctx));
   DivergenceProbe probe(pool);
   probe.ctx = ctx;
+  probe.scoreFrom = scoreFrom;
   probe.windows = static_cast<int64_t>(stream.size()) / ctx;
   if (probe.windows == 0)
     return llvm::createStringError(
@@ -283,7 +296,7 @@ DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
   probe.vocab = base.vocabSize();
   probe.hidden = base.config.hidden;
   probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  if (llvm::Error err = allocate(probe.baseProbs, probe.positions(),
+  if (llvm::Error err = allocate(probe.baseProbs, probe.scoredPositions(),
                                  probe.vocab, "base probabilities"))
     return std::move(err);
   probe.blockInputs.resize(base.layers.size());
@@ -302,7 +315,7 @@ DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
     std::copy(out, out + n * probe.hidden, to);
   });
   if (llvm::Error err = fillBase(base, session, pool, probe.tokens, ctx,
-                                 probe.windows, probe.baseProbs,
+                                 scoreFrom, probe.windows, probe.baseProbs,
                                  probe.baseTerms,
                                  [&](int64_t w) { window = w; }))
     return std::move(err);
@@ -319,12 +332,13 @@ uint64_t DivergenceProbe::keptBytes() const {
 llvm::Expected<double> DivergenceProbe::score(
     llvm::function_ref<llvm::Error(int64_t, std::vector<float> &)> run)
     const {
-  std::vector<double> klds(positions());
+  int64_t scored = ctx - scoreFrom;
+  std::vector<double> klds(scoredPositions());
   for (int64_t w = 0; w < windows; ++w) {
     if (llvm::Error err = run(w, windowLogits))
       return std::move(err);
-    const float *base = baseProbs.data() + w * ctx * vocab;
-    pool->parallelFor(ctx, [&](int64_t begin, int64_t end) {
+    const float *base = baseProbs.data() + w * scored * vocab;
+    pool->parallelFor(scored, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         const float *x = windowLogits.data() + t * vocab;
         const float *p = base + t * vocab;
@@ -334,10 +348,10 @@ llvm::Expected<double> DivergenceProbe::score(
           sum += std::exp(x[i] - maxLogit);
           px += static_cast<double>(p[i]) * x[i];
         }
-        auto [plogp, mass] = baseTerms[w * ctx + t];
+        auto [plogp, mass] = baseTerms[w * scored + t];
         double logSum = maxLogit + std::log(sum);
         // Rounding can make it slightly negative.
-        klds[w * ctx + t] = std::max(0.0, plogp - px + logSum * mass);
+        klds[w * scored + t] = std::max(0.0, plogp - px + logSum * mass);
       }
     });
   }
@@ -367,8 +381,9 @@ DivergenceProbe::meanKLD(const LanguageModel &other) const {
     return session.takeError();
   return score([&](int64_t w, std::vector<float> &logits) {
     (*session)->reset();
-    return (*session)->forward(llvm::ArrayRef<int32_t>(tokens).slice(w * ctx, ctx),
-                               logits, /*allLogits=*/true);
+    return (*session)->forwardLogitsFrom(
+        llvm::ArrayRef<int32_t>(tokens).slice(w * ctx, ctx), logits,
+        scoreFrom);
   });
 }
 
@@ -397,8 +412,8 @@ llvm::Expected<double> DivergenceProbe::meanKLDFrom(const Model &other,
   const std::vector<float> &inputs = blockInputs[block - 1];
   return score([&](int64_t w, std::vector<float> &logits) {
     session.reset();
-    return session.forwardFrom(block, inputs.data() + w * ctx * hidden, ctx,
-                               logits, /*allLogits=*/true);
+    return session.forwardFromLogitsFrom(
+        block, inputs.data() + w * ctx * hidden, ctx, logits, scoreFrom);
   });
 }
 

@@ -62,10 +62,15 @@ llvm::Expected<DivergenceResult> divergence(const LanguageModel &base,
 /// cache, every position of every window.
 class DivergenceProbe {
 public:
+  /// Scores positions [scoreFrom, ctx) of each window (0 <= scoreFrom <
+  /// ctx): the head runs for those only. ctx / 2 scores what
+  /// llama-perplexity --kl-divergence scores, positions with at least half
+  /// a window of context.
   static llvm::Expected<DivergenceProbe> create(const LanguageModel &base,
                                                 ThreadPool &pool,
                                                 llvm::ArrayRef<int32_t> stream,
-                                                int64_t ctx);
+                                                int64_t ctx,
+                                                int64_t scoreFrom = 0);
   /// As create(), and keeps the residual stream entering every block but
   /// the first, and the final hidden states, at every position, so that
   /// meanKLDFrom() can restart a variant at the first block it changes:
@@ -73,7 +78,8 @@ public:
   /// see exactly what the full forward pass saw.
   static llvm::Expected<DivergenceProbe>
   createWithBlockInputs(const Model &base, ThreadPool &pool,
-                        llvm::ArrayRef<int32_t> stream, int64_t ctx);
+                        llvm::ArrayRef<int32_t> stream, int64_t ctx,
+                        int64_t scoreFrom = 0);
   /// Mean KL(base || other) over the positions; summed in position order,
   /// so the result does not depend on the pool's threads.
   llvm::Expected<double> meanKLD(const LanguageModel &other) const;
@@ -83,7 +89,9 @@ public:
   /// runs only those, from the kept block inputs. `block` = the number of
   /// blocks runs the head alone; 0 runs the whole model.
   llvm::Expected<double> meanKLDFrom(const Model &other, int64_t block) const;
+  /// Positions run through the model, and those scored.
   int64_t positions() const { return windows * ctx; }
+  int64_t scoredPositions() const { return windows * (ctx - scoreFrom); }
   /// Bytes kept: the base's probabilities and any block inputs.
   uint64_t keptBytes() const;
 
@@ -95,8 +103,8 @@ private:
           run) const;
   ThreadPool *pool;
   std::vector<int32_t> tokens;
-  int64_t ctx = 0, windows = 0, vocab = 0, hidden = 0;
-  /// positions() x vocab: the base's probabilities, rounded to float. A
+  int64_t ctx = 0, scoreFrom = 0, windows = 0, vocab = 0, hidden = 0;
+  /// scoredPositions() x vocab: the base's probabilities, rounded to float. A
   /// variant's KL(base || q) at a position is then
   ///   sum p log p  -  sum p x  +  logsumexp(x) * sum p
   /// over its logits x: one exp per logit (for logsumexp) instead of two,
@@ -104,7 +112,7 @@ private:
   std::vector<float> baseProbs;
   /// Per position: {sum p log p, sum p} over the rounded p.
   std::vector<std::pair<double, double>> baseTerms;
-  /// The logits of one window, kept across calls: a fresh positions x vocab
+  /// The scored logits of one window, kept across calls: a fresh positions x vocab
   /// buffer per variant costs its zeroing and page faults every time.
   mutable std::vector<float> windowLogits;
   /// [b - 1]: positions() x hidden, the residual stream entering block b;

@@ -75,8 +75,9 @@ llvm::Error Session::embed(llvm::ArrayRef<int32_t> tokens) {
   return llvm::Error::success();
 }
 
-llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
-                                 std::vector<float> &logits, bool allLogits) {
+llvm::Error Session::forwardFromLogitsFrom(int64_t block, const float *hidden,
+                                           int64_t n, std::vector<float> &logits,
+                                           int64_t firstLogit) {
   int64_t blocks = model.layers.size();
   if (block < 0 || block > blocks)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -85,6 +86,11 @@ llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
                                    static_cast<long long>(blocks));
   if (n <= 0)
     return llvm::Error::success();
+  if (firstLogit < 0 || firstLogit >= n)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "first logit %lld is outside [0, %lld)",
+                                   static_cast<long long>(firstLogit),
+                                   static_cast<long long>(n));
   if (n > maxPositions - position)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -93,7 +99,7 @@ llvm::Error Session::forwardFrom(int64_t block, const float *hidden, int64_t n,
         static_cast<long long>(maxPositions));
   resizeActivations(n);
   std::memcpy(x.data(), hidden, n * model.config.hidden * sizeof(float));
-  return run(block, n, logits, allLogits ? 0 : n - 1);
+  return run(block, n, logits, firstLogit);
 }
 
 void Session::resizeActivations(int64_t n) {

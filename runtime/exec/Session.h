@@ -44,7 +44,15 @@ public:
   /// earlier blocks are left untouched. `block` = the number of blocks runs
   /// the head alone on the final hidden states.
   llvm::Error forwardFrom(int64_t block, const float *hidden, int64_t n,
-                          std::vector<float> &logits, bool allLogits);
+                          std::vector<float> &logits, bool allLogits) {
+    return forwardFromLogitsFrom(block, hidden, n, logits,
+                                 allLogits ? 0 : n - 1);
+  }
+  /// forwardFrom() with the final norm and the head only for tokens
+  /// firstLogit.. of the n.
+  llvm::Error forwardFromLogitsFrom(int64_t block, const float *hidden,
+                                    int64_t n, std::vector<float> &logits,
+                                    int64_t firstLogit);
 
   /// Called after each block with the residual stream before and after it
   /// (n x hidden floats each), for analyses such as block influence.

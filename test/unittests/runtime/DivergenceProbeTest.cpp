@@ -79,7 +79,9 @@ double value(llvm::Expected<double> v) {
   return *v;
 }
 
-void checkModel(llvm::StringRef directory, unsigned threads) {
+/// `scoreFrom`: the probes score positions [scoreFrom, ctx) of each window.
+void checkModel(llvm::StringRef directory, unsigned threads,
+                int64_t scoreFrom) {
   mlir::MLIRContext context;
   context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
   auto module = importHF(directory, context);
@@ -91,11 +93,20 @@ void checkModel(llvm::StringRef directory, unsigned threads) {
   ThreadPool pool(threads);
   const int64_t ctx = 24;
   std::vector<int32_t> stream = tokenStream(model.vocabSize(), 3 * ctx + 5);
-  auto kept = DivergenceProbe::createWithBlockInputs(model, pool, stream, ctx);
+  auto kept = DivergenceProbe::createWithBlockInputs(model, pool, stream, ctx,
+                                                     scoreFrom);
   ASSERT_TRUE(static_cast<bool>(kept)) << llvm::toString(kept.takeError());
-  auto plain = DivergenceProbe::create(model, pool, stream, ctx);
+  auto plain = DivergenceProbe::create(model, pool, stream, ctx, scoreFrom);
   ASSERT_TRUE(static_cast<bool>(plain)) << llvm::toString(plain.takeError());
   EXPECT_EQ(kept->positions(), 3 * ctx);
+  EXPECT_EQ(kept->scoredPositions(), 3 * (ctx - scoreFrom));
+  // A first scored position outside the window is an error.
+  for (int64_t bad : {int64_t(-1), ctx}) {
+    auto refused = DivergenceProbe::create(model, pool, stream, ctx, bad);
+    ASSERT_FALSE(static_cast<bool>(refused));
+    EXPECT_NE(llvm::toString(refused.takeError()).find("outside"),
+              std::string::npos);
+  }
   int64_t blocks = model.layers.size();
   ASSERT_GT(blocks, 1);
   // The base against itself: the rounding floor of the f32 base
@@ -150,13 +161,17 @@ void checkModel(llvm::StringRef directory, unsigned threads) {
 }
 
 TEST(DivergenceProbe, RestartEqualsFullPassUntied) {
-  checkModel(LLMQ_TEST_MODELS_DIR "/kjv-tiny", 1);
-  checkModel(LLMQ_TEST_MODELS_DIR "/kjv-tiny", 2);
+  for (int64_t scoreFrom : {0, 12}) {
+    checkModel(LLMQ_TEST_MODELS_DIR "/kjv-tiny", 1, scoreFrom);
+    checkModel(LLMQ_TEST_MODELS_DIR "/kjv-tiny", 2, scoreFrom);
+  }
 }
 
 TEST(DivergenceProbe, RestartEqualsFullPassTiedQkNorm) {
-  checkModel(LLMQ_TEST_MODELS_DIR "/qwen3-tiny-tied", 1);
-  checkModel(LLMQ_TEST_MODELS_DIR "/qwen3-tiny-tied", 2);
+  for (int64_t scoreFrom : {0, 12}) {
+    checkModel(LLMQ_TEST_MODELS_DIR "/qwen3-tiny-tied", 1, scoreFrom);
+    checkModel(LLMQ_TEST_MODELS_DIR "/qwen3-tiny-tied", 2, scoreFrom);
+  }
 }
 
 /// The numbers themselves do not depend on the threads.
