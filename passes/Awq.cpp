@@ -27,6 +27,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -52,6 +53,9 @@ private:
 };
 
 enum class GroupKind { Qkv, AttnOutput, GateUp, Down };
+
+/// Which inputs the clipping search judges a group's rounding on.
+enum class ClipInputs { Original, Quantized, Compensate };
 
 /// Linears that read one input, and what absorbs the division by their
 /// scales: a norm's weight, or the rows of the linear that makes the input.
@@ -159,6 +163,13 @@ static std::vector<Group> findGroups(ModelOp model) {
   return groups;
 }
 
+/// A double option's value as a diagnostic shows it (%g).
+static std::string formatDouble(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
 LogicalResult AwqPass::run(ModelOp model) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-awq: ") << message;
@@ -182,6 +193,25 @@ LogicalResult AwqPass::run(ModelOp model) {
   if (grid < 1 || grid > 1000)
     return fail("grid=" + llvm::Twine(grid.getValue()) +
                 " is outside [1, 1000]");
+  ClipInputs inputsMode;
+  if (clipInputs == "original")
+    inputsMode = ClipInputs::Original;
+  else if (clipInputs == "quantized")
+    inputsMode = ClipInputs::Quantized;
+  else if (clipInputs == "compensate")
+    inputsMode = ClipInputs::Compensate;
+  else
+    return fail("clip-inputs='" + clipInputs +
+                "' is not one of original, quantized, compensate");
+  if (clipGrid < 1 || clipGrid > 1000)
+    return fail("clip-grid=" + llvm::Twine(clipGrid.getValue()) +
+                " is outside [1, 1000]");
+  if (!(clipShrink >= 0 && clipShrink < 1))
+    return fail("clip-shrink=" + formatDouble(clipShrink) +
+                " is outside [0, 1)");
+  if (!(clipGrow >= 0 && clipGrow <= 1))
+    return fail("clip-grow=" + formatDouble(clipGrow) +
+                " is outside [0, 1]");
   if (clipPasses < 0 || clipPasses > 100)
     return fail("clip-passes=" + llvm::Twine(clipPasses.getValue()) +
                 " is outside [0, 100]");
@@ -217,7 +247,8 @@ LogicalResult AwqPass::run(ModelOp model) {
       getWorkerThreads(model, threads, "llmq-awq");
   ::llmq::runtime::ThreadPool pool(workers);
   int64_t layers = model.getNumLayers();
-  std::vector<std::array<::llmq::awq::InputStats, 4>> stats(layers);
+  std::vector<std::array<::llmq::awq::InputStats, 4>> stats(layers),
+      quantizedStats(layers);
   int64_t calibrationTokens = 0;
   if (anySearched) {
     TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
@@ -239,23 +270,35 @@ LogicalResult AwqPass::run(ModelOp model) {
     // The model as its sources: the statistics are those of the unquantized
     // model, as AutoAWQ's (its scaling is exact, so the inputs of later
     // blocks do not change).
-    auto runtimeModel = ::llmq::runtime::Model::load(model);
-    if (!runtimeModel)
-      return fail(llvm::toString(runtimeModel.takeError()));
-    ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
-    int64_t maxRows = sampleRows;
-    session.setMatmulObserver([&](int64_t block, MatmulInput input,
-                                  const float *x, int64_t n, int64_t cols) {
-      stats[block][static_cast<int>(input)].add(x, n, cols, maxRows);
-    });
-    std::vector<float> logits;
-    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-      session.reset();
-      if (llvm::Error err = session.forward(
-              llvm::ArrayRef<int32_t>(*stream).slice(chunk * contextSize,
-                                                     contextSize),
-              logits, /*allLogits=*/false))
-        return fail(llvm::toString(std::move(err)));
+    // With clip-inputs other than original, a second run over the same
+    // windows with every assigned format simulated (round to nearest) gives
+    // the inputs the clipped linears meet once the layers before them are
+    // quantized: its sample rows are the same tokens'.
+    for (bool quantized : {false, true}) {
+      if (quantized && (inputsMode == ClipInputs::Original || !clip))
+        break;
+      ::llmq::runtime::LoadOptions load;
+      load.simulateFormats = quantized;
+      load.threads = workers;
+      auto runtimeModel = ::llmq::runtime::Model::load(model, load);
+      if (!runtimeModel)
+        return fail(llvm::toString(runtimeModel.takeError()));
+      ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+      int64_t maxRows = sampleRows;
+      auto &into = quantized ? quantizedStats : stats;
+      session.setMatmulObserver([&](int64_t block, MatmulInput input,
+                                    const float *x, int64_t n, int64_t cols) {
+        into[block][static_cast<int>(input)].add(x, n, cols, maxRows);
+      });
+      std::vector<float> logits;
+      for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+        session.reset();
+        if (llvm::Error err = session.forward(
+                llvm::ArrayRef<int32_t>(*stream).slice(chunk * contextSize,
+                                                       contextSize),
+                logits, /*allLogits=*/false))
+          return fail(llvm::toString(std::move(err)));
+      }
     }
     calibrationTokens = chunks * contextSize;
   }
@@ -351,9 +394,11 @@ LogicalResult AwqPass::run(ModelOp model) {
     // follow each other in model order), in its scaled form.
     std::pair<int64_t, int> gramKey{-1, 0};
     std::vector<float> gramScale;
-    std::vector<double> gram;
+    std::vector<double> gram, cross;
     ::llmq::awq::ClipOptions clipOptions;
-    clipOptions.grid = grid;
+    clipOptions.grid = clipGrid;
+    clipOptions.maxShrink = clipShrink;
+    clipOptions.maxGrow = clipGrow;
     clipOptions.crossPasses = clipPasses;
     for (WeightOp w : folded) {
       Fold &fold = folds[w];
@@ -377,20 +422,35 @@ LogicalResult AwqPass::run(ModelOp model) {
         const ::llmq::awq::InputStats &in =
             stats[fold.block][static_cast<int>(fold.input)];
         std::pair<int64_t, int> key{fold.block, static_cast<int>(fold.input)};
+        const ::llmq::awq::InputStats &seen =
+            inputsMode == ClipInputs::Original
+                ? in
+                : quantizedStats[fold.block][static_cast<int>(fold.input)];
         if (key != gramKey || fold.colScale != gramScale) {
-          gram = ::llmq::awq::gramMatrix(in.sample.data(), in.sampleRows,
+          gram = ::llmq::awq::gramMatrix(seen.sample.data(), seen.sampleRows,
                                          cols, pool);
+          cross.clear();
+          if (inputsMode == ClipInputs::Compensate)
+            cross = ::llmq::awq::crossMatrix(seen.sample.data(),
+                                             in.sample.data(),
+                                             std::min(seen.sampleRows,
+                                                      in.sampleRows),
+                                             cols, pool);
           if (!fold.colScale.empty())
             for (int64_t i = 0; i < cols; ++i)
-              for (int64_t j = 0; j < cols; ++j)
-                gram[i * cols + j] /= static_cast<double>(fold.colScale[i]) *
-                                      fold.colScale[j];
+              for (int64_t j = 0; j < cols; ++j) {
+                double st = static_cast<double>(fold.colScale[i]) *
+                            fold.colScale[j];
+                gram[i * cols + j] /= st;
+                if (!cross.empty())
+                  cross[i * cols + j] /= st;
+              }
           gramKey = key;
           gramScale = fold.colScale;
         }
         fold.clipResult = ::llmq::awq::searchClip(
             values->data(), rows, cols, *chosenFormat(w), gram, clipOptions,
-            pool);
+            pool, cross);
       }
       if (llvm::Error err = (*writer)->writeRows(ArrayRef<uint8_t>(
               reinterpret_cast<const uint8_t *>(values->data()),
@@ -453,6 +513,11 @@ LogicalResult AwqPass::run(ModelOp model) {
                        {"duo_scaling", duoScaling.getValue()},
                        {"exact_scales", exactScales.getValue()},
                        {"clip", clip.getValue()},
+                       {"clip_grid", clipGrid.getValue()},
+                       {"clip_shrink", clipShrink.getValue()},
+                       {"clip_grow", clipGrow.getValue()},
+                       {"clip_passes", clipPasses.getValue()},
+                       {"clip_inputs", clipInputs.getValue()},
                        {"groups", std::move(report)}}));
     if (llvm::Error err = jsonOut->commit())
       return fail(llvm::toString(std::move(err)));

@@ -136,7 +136,9 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     _search_best_scale). With `clip` (default) each quantization group is
     then clipped to the range that rounds with the least output error
     (AutoAWQ's apply_clip; q and k only with `clip-qk`), which changes the
-    weights. The scales are folded exactly: the norm's weight
+    weights: limits max|w| (1 - i/clip-grid) from 1 + clip-grow down to
+    1 - clip-shrink, the output error measured on the inputs of the model
+    with every assigned format rounded to nearest (`clip-inputs`). The scales are folded exactly: the norm's weight
     (or v's / up's rows) divided by s, the linears' columns multiplied by
     s. Folded tensors go, as f32, to the safetensors parameter file
     `out=FILE`, and their weights' sources point there; formats stay. Groups
@@ -156,7 +158,11 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"exactScales", "exact-scales", "bool", "true", "round the scales to powers of two, so that folding is exact: with clip=false the folded model computes the original's bits (false: AutoAWQ's unrounded scales, whose folded values are rounded to f32)">,
     Option<"clip", "clip", "bool", "true", "then search each quantization group's clipping range (AutoAWQ's apply_clip; changes the weights, so the folded model is exact only with clip=false)">,
     Option<"clipQK", "clip-qk", "bool", "false", "clip q and k too (AutoAWQ leaves them alone)">,
-    Option<"clipPasses", "clip-passes", "int64_t", "0", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
+    Option<"clipGrid", "clip-grid", "int64_t", "100", "clipping candidates per unit of the group's range: limits max|w| (1 - i/clip-grid)">,
+    Option<"clipShrink", "clip-shrink", "double", "0.5", "the clipping search's smallest limit is max|w| (1 - clip-shrink)">,
+    Option<"clipGrow", "clip-grow", "double", "0.1", "also try limits up to max|w| (1 + clip-grow): the group's largest value is written at the limit, so that round-to-nearest takes the wider scale">,
+    Option<"clipInputs", "clip-inputs", "std::string", "\"quantized\"", "the inputs the clipping search measures output error on: quantized (default: those of the model with every assigned format rounded to nearest, a second calibration run), original (the unquantized model's), compensate (those, against the original model's outputs)">,
+    Option<"clipPasses", "clip-passes", "int64_t", "1", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,

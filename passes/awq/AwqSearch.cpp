@@ -98,6 +98,25 @@ std::vector<double> llmq::awq::gramMatrix(const float *sample,
   return gram;
 }
 
+std::vector<double> llmq::awq::crossMatrix(const float *a, const float *b,
+                                           int64_t sampleRows, int64_t cols,
+                                           runtime::ThreadPool &pool) {
+  std::vector<double> cross(cols * cols, 0.0);
+  // Each row by one task, summed over the sample in order.
+  pool.parallelFor(cols, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      double *row = cross.data() + i * cols;
+      for (int64_t t = 0; t < sampleRows; ++t) {
+        const float *x = a + t * cols, *y = b + t * cols;
+        double xi = x[i];
+        for (int64_t j = 0; j < cols; ++j)
+          row[j] += xi * (static_cast<double>(x[j]) - y[j]);
+      }
+    }
+  });
+  return cross;
+}
+
 /// d^T G d for the `n` values of d starting at column `first` (G's block
 /// of those columns).
 static double quadratic(const double *gram, int64_t cols, const float *d,
@@ -255,6 +274,28 @@ SearchResult llmq::awq::searchScales(llvm::ArrayRef<LinearToScale> linears,
   return result;
 }
 
+/// Candidate `i` of a group's clipping search (ClipOptions): the group's
+/// values clipped to amax (1 - i/grid) for i >= 0; for i < 0 the values are
+/// kept and the first one of magnitude amax is written as amax (1 - i/grid),
+/// sign kept, so that the group's range (and round-to-nearest's scale)
+/// widens.
+static void clipCandidate(const float *w, int64_t n, float amax, int64_t i,
+                          int64_t grid, float *out) {
+  float limit =
+      static_cast<float>(amax * (1.0 - static_cast<double>(i) / grid));
+  if (i >= 0) {
+    for (int64_t c = 0; c < n; ++c)
+      out[c] = std::clamp(w[c], -limit, limit);
+    return;
+  }
+  std::copy(w, w + n, out);
+  for (int64_t c = 0; c < n; ++c)
+    if (std::fabs(w[c]) == amax) {
+      out[c] = std::copysign(limit, w[c]);
+      return;
+    }
+}
+
 /// The cross passes of searchClip over one row: `row` holds the clipped
 /// weights the first pass chose, `original` the row before clipping. Each
 /// group's clip limit is chosen again to minimise the whole row's output
@@ -264,9 +305,11 @@ static double clipAcrossGroups(float *row, const float *original,
                                int64_t cols, int64_t group,
                                const TensorFormat &format,
                                llvm::ArrayRef<double> gram,
-                               const ClipOptions &options, int64_t) {
+                               const ClipOptions &options,
+                               llvm::ArrayRef<double> linear) {
   int64_t groups = cols / group;
   int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
+  int64_t grow = static_cast<int64_t>(options.maxGrow * options.grid);
   std::vector<float> d(cols), clipped(group), rounded(group), best(group),
       bestD(group);
   roundTripRows(format, row, 1, cols, nullptr, d.data());
@@ -290,11 +333,11 @@ static double clipAcrossGroups(float *row, const float *original,
       for (int64_t c = 0; c < group; ++c)
         amax = std::max(amax, std::fabs(w[c]));
       double bestError = INFINITY;
-      for (int64_t i = 0; i <= steps; ++i) {
-        float limit = static_cast<float>(
-            amax * (1.0 - static_cast<double>(i) / options.grid));
-        for (int64_t c = 0; c < group; ++c)
-          clipped[c] = std::clamp(w[c], -limit, limit);
+      for (int64_t k = 0; k <= steps + grow; ++k) {
+        int64_t i = k <= steps ? k : steps - k; // 0 .. steps, then -1 ..
+        if (amax == 0 && i != 0)
+          continue;
+        clipCandidate(w, group, amax, i, options.grid, clipped.data());
         roundTripRows(format, clipped.data(), 1, group, nullptr,
                       rounded.data());
         std::vector<float> &dg = rounded;
@@ -303,6 +346,9 @@ static double clipAcrossGroups(float *row, const float *original,
         double error = quadratic(gram.data(), cols, dg.data(), g0, group);
         for (int64_t c = 0; c < group; ++c)
           error += 2.0 * double(dg[c]) * cross[c];
+        if (!linear.empty())
+          for (int64_t c = 0; c < group; ++c)
+            error -= 2.0 * double(dg[c]) * linear[g0 + c];
         if (error < bestError) {
           bestError = error;
           best = clipped;
@@ -313,14 +359,19 @@ static double clipAcrossGroups(float *row, const float *original,
       std::copy(bestD.begin(), bestD.end(), d.begin() + g0);
     }
   }
-  return quadratic(gram.data(), cols, d.data(), 0, cols);
+  double error = quadratic(gram.data(), cols, d.data(), 0, cols);
+  if (!linear.empty())
+    for (int64_t c = 0; c < cols; ++c)
+      error -= 2.0 * double(d[c]) * linear[c];
+  return error;
 }
 
 ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
                                  const TensorFormat &wanted,
                                  llvm::ArrayRef<double> gram,
                                  const ClipOptions &options,
-                                 runtime::ThreadPool &pool) {
+                                 runtime::ThreadPool &pool,
+                                 llvm::ArrayRef<double> cross) {
   TensorFormat format = effectiveFormat(wanted, cols);
   ClipResult result;
   if (format.kind == FormatKind::FP8Block || format.isFloat())
@@ -328,6 +379,7 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
   int64_t group = std::min(groupLength(format, cols), cols);
   int64_t groups = cols / group;
   int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
+  int64_t grow = static_cast<int64_t>(options.maxGrow * options.grid);
   std::vector<double> before(rows, 0.0), after(rows, 0.0);
   // Every (row, group) on its own: a group is quantized alone (a ggml
   // block, an int group), so its error is its part of the output error,
@@ -341,30 +393,46 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
     std::vector<float> clipped(group), rounded(group), diff(group),
         best(group);
     std::vector<float> original;
+    std::vector<double> linear;
     for (int64_t r = begin; r < end; ++r) {
       if (options.crossPasses > 0)
         original.assign(originals.begin() + r * cols,
                         originals.begin() + (r + 1) * cols);
+      if (!cross.empty()) {
+        // (C w) of the row before clipping.
+        linear.assign(cols, 0.0);
+        const float *wr = weight + r * cols;
+        for (int64_t i = 0; i < cols; ++i) {
+          const double *ci = cross.data() + i * cols;
+          double sum = 0;
+          for (int64_t j = 0; j < cols; ++j)
+            sum += ci[j] * wr[j];
+          linear[i] = sum;
+        }
+      }
       for (int64_t g = 0; g < groups; ++g) {
         float *w = weight + r * cols + g * group;
         float amax = 0;
         for (int64_t c = 0; c < group; ++c)
           amax = std::max(amax, std::fabs(w[c]));
-        double bestError = -1;
-        for (int64_t i = 0; i <= steps; ++i) {
-          float limit = static_cast<float>(
-              amax * (1.0 - static_cast<double>(i) / options.grid));
-          for (int64_t c = 0; c < group; ++c)
-            clipped[c] = std::clamp(w[c], -limit, limit);
+        double bestError = INFINITY;
+        for (int64_t k = 0; k <= steps + grow; ++k) {
+          int64_t i = k <= steps ? k : steps - k; // 0 .. steps, then -1 ..
+          if (amax == 0 && i != 0)
+            continue;
+          clipCandidate(w, group, amax, i, options.grid, clipped.data());
           roundTripRows(format, clipped.data(), 1, group, nullptr,
                         rounded.data());
           for (int64_t c = 0; c < group; ++c)
             diff[c] = w[c] - rounded[c];
           double error =
               quadratic(gram.data(), cols, diff.data(), g * group, group);
+          if (!linear.empty())
+            for (int64_t c = 0; c < group; ++c)
+              error -= 2.0 * double(diff[c]) * linear[g * group + c];
           if (i == 0)
             before[r] += error;
-          if (bestError < 0 || error < bestError) {
+          if (error < bestError) {
             bestError = error;
             best = clipped;
           }
@@ -374,7 +442,7 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
       }
       if (options.crossPasses > 0)
         after[r] = clipAcrossGroups(weight + r * cols, original.data(), cols,
-                                    group, format, gram, options, r);
+                                    group, format, gram, options, linear);
     }
   });
   for (int64_t r = 0; r < rows; ++r) {

@@ -85,6 +85,15 @@ struct SearchResult {
 std::vector<double> gramMatrix(const float *sample, int64_t sampleRows,
                                int64_t cols, runtime::ThreadPool &pool);
 
+/// sum over the sample of a_t (a_t - b_t)^T (cols x cols, double), for
+/// samples a and b of the same tokens: with a the inputs of the model whose
+/// earlier layers are quantized and b the original model's, the output
+/// error (q - w)^T a_t + w^T (a_t - b_t) of a row w rounded to q has the
+/// cross term -2 d^T (C w), d = w - q (searchClip's `cross`).
+std::vector<double> crossMatrix(const float *a, const float *b,
+                                int64_t sampleRows, int64_t cols,
+                                runtime::ThreadPool &pool);
+
 /// Searches a group's scales. The linears read `cols` input channels;
 /// channel c takes scale number channelOf[c] (empty: c itself), so that
 /// channels which must share a scale do (GQA: the attention output's
@@ -101,6 +110,11 @@ SearchResult searchScales(llvm::ArrayRef<LinearToScale> linears, int64_t cols,
 struct ClipOptions {
   int64_t grid = 20;
   double maxShrink = 0.5;
+  /// Candidates above the group's range too: max|w| (1 + i/grid), i = 1 ..
+  /// maxGrow*grid. The group's largest value is then written as that limit
+  /// (sign kept), so that round-to-nearest takes the wider scale; the other
+  /// values are unchanged.
+  double maxGrow = 0;
   /// Passes over a row's groups after the first, in which each group's
   /// clip is chosen again with the other groups' current errors counted
   /// (the cross terms 2 d_g^T G_gh d_h of the row's output error), so that
@@ -114,13 +128,19 @@ struct ClipResult {
 /// AWQ's clipping search (AutoAWQ's _search_best_clip): per row and
 /// quantization group (an int group, a ggml block; fp8 blocks and float
 /// formats are left alone) the weights are clipped to
-/// max|w| * (1 - i/grid), i = 0 .. maxShrink*grid, whichever gives the
+/// max|w| * (1 - i/grid), i = -maxGrow*grid .. maxShrink*grid (see
+/// ClipOptions::maxGrow for the limits above max|w|), whichever gives the
 /// least output error d^T G d of the group after rounding to `format`.
 /// `weight` (rows x cols, as it will be quantized) is clipped in place;
 /// `gram` is that of its inputs as they will be (already scaled).
+/// With `cross` (crossMatrix(), cols x cols; empty: none) each candidate's
+/// error has the term -2 d^T (C w)_g too: the group's rounding is then
+/// judged against the original model's outputs on the inputs the earlier
+/// quantized layers give (`gram` of those inputs).
 ClipResult searchClip(float *weight, int64_t rows, int64_t cols,
                       const TensorFormat &format, llvm::ArrayRef<double> gram,
-                      const ClipOptions &options, runtime::ThreadPool &pool);
+                      const ClipOptions &options, runtime::ThreadPool &pool,
+                      llvm::ArrayRef<double> cross = {});
 
 /// The format a weight of `cols` columns is really stored in: a ggml format
 /// whose blocks do not split its rows takes llama.cpp's fallback, as the

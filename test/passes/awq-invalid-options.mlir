@@ -1,6 +1,7 @@
 // --llmq-awq: options that mean nothing are one line naming the option and
 // its value, exit 1, neither the IR nor the parameter file written: no
-// text or out=, grid outside [1, 1000], samples, tokens below 1, ctx
+// text or out=, grid or clip-grid outside [1, 1000], clip-shrink outside
+// [0, 1), clip-grow outside [0, 1], an unknown clip-inputs, samples, tokens below 1, ctx
 // outside [1, context_length], a text without tokens or shorter than one
 // window, an out= or json= file the run reads (a weight source, the
 // tokenizer); and, in the IR, a model without a tokenizer and two models
@@ -20,6 +21,10 @@
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors grid=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=GRID --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors grid=1001" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=GRIDBIG --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-passes=-1" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=PASSES --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-grid=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=CLIPGRID --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-shrink=1" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SHRINK --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-grow=-0.5" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=GROW --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors clip-inputs=rtn" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=INPUTS --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors samples=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SAMPLES --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors tokens=0" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=TOKENS --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-awq="text=%t/calib.txt out=%t/p.safetensors ctx=100000" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=CTX --match-full-lines --implicit-check-not="{{.}}"
@@ -33,6 +38,10 @@
 // RUN: cmp tok.json %models/kjv-tiny/tokenizer.json
 
 // PASSES: {{.*}}: error: llmq-awq: clip-passes=-1 is outside [0, 100]
+// CLIPGRID: {{.*}}: error: llmq-awq: clip-grid=0 is outside [1, 1000]
+// SHRINK: {{.*}}: error: llmq-awq: clip-shrink=1 is outside [0, 1)
+// GROW: {{.*}}: error: llmq-awq: clip-grow=-0.5 is outside [0, 1]
+// INPUTS: {{.*}}: error: llmq-awq: clip-inputs='rtn' is not one of original, quantized, compensate
 // NOTEXT: {{.*}}first.mlir:[[# @LINE + 13]]:1: error: llmq-awq: needs text=FILE (calibration text)
 // NOOUT: {{.*}}: error: llmq-awq: needs out=FILE to write the folded tensors to
 // GRID: {{.*}}: error: llmq-awq: grid=0 is outside [1, 1000]
