@@ -211,6 +211,9 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (scaleGrid < 1 || scaleGrid > 1000)
     return fail("scale-grid=" + llvm::Twine(scaleGrid.getValue()) +
                 " is outside [1, 1000]");
+  if (refine < 0 || refine > 64)
+    return fail("refine=" + llvm::Twine(refine.getValue()) +
+                " is outside [0, 64]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -267,6 +270,7 @@ LogicalResult GptqPass::run(ModelOp model) {
   options.actOrder = actOrder;
   options.scaleSearch = static_cast<int>(scaleSearch);
   options.scaleGrid = static_cast<int>(scaleGrid);
+  options.refine = static_cast<int>(refine);
   if (groupScales == "max")
     options.groupScales = ::llmq::gptq::GroupScales::Max;
   else if (groupScales == "mse")
@@ -279,8 +283,14 @@ LogicalResult GptqPass::run(ModelOp model) {
   int64_t layers = model.getNumLayers() + 1; // the LM head's last
   std::vector<std::array<int64_t, kNumInputs>> inputCols(
       layers, std::array<int64_t, kNumInputs>{});
-  for (const Target &t : targets)
+  // Whether a ggml weight reads the input (refine keeps its H then).
+  std::vector<std::array<bool, kNumInputs>> ggmlInput(
+      layers, std::array<bool, kNumInputs>{});
+  for (const Target &t : targets) {
     inputCols[t.block][static_cast<int>(t.input)] = t.cols;
+    if (t.format.isGgml())
+      ggmlInput[t.block][static_cast<int>(t.input)] = true;
+  }
   auto layerBytes = [&](int64_t l) {
     double bytes = 0;
     for (int64_t c : inputCols[l])
@@ -383,8 +393,11 @@ LogicalResult GptqPass::run(ModelOp model) {
         if (h->count() == 0)
           return fail("the calibration never reached block " + llvm::Twine(l));
         importance[i] = h->meanSquares();
+        ::llmq::gptq::Options factorOptions = options;
+        if (!ggmlInput[l][i])
+          factorOptions.refine = 0;
         auto factor = ::llmq::gptq::factorHessian(h->matrix(), h->cols(),
-                                                  options, parallelFor);
+                                                  factorOptions, parallelFor);
         h.reset();
         if (!factor)
           return fail("block " + llvm::Twine(l) + ": " +

@@ -208,6 +208,7 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"scaleGrid", "scale-grid", "int64_t", "100", "with scales=mse or sweep: shrink factors 1 - i/N, i < 0.8 N">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
     Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
+    Option<"refine", "refine", "int64_t", "0", "ggml formats: passes of coordinate descent on GPTQ's objective after the sweep (levels +-1, block scales and mins one step; 0: none)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,

@@ -97,6 +97,12 @@ struct Options {
   /// i < scaleGrid * maxShrink.
   int scaleGrid = 100;
   double maxShrink = 0.8;
+  /// ggml formats: passes of coordinate descent after the sweep on GPTQ's
+  /// own objective, (w - q)^T H (w - q) per row with H damped (each level
+  /// +-1, each block or sub-block scale and min one step, a move kept when
+  /// it lowers the objective; see refineRow in Gptq.cpp); 0: the sweep's
+  /// result as it is. factorHessian keeps H for it (cols^2 floats).
+  int refine = 0;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.
@@ -129,6 +135,8 @@ struct Factor {
   std::vector<uint8_t> dead;  ///< per column: no input ever reached it
   std::vector<float> upper;   ///< cols x cols, row-major, U[i][j] for j >= i
   double damp = 0;            ///< the damping fraction that succeeded
+  /// With Options::refine: H as damped, in column order (cols x cols).
+  std::vector<float> hessian;
 };
 
 /// Factors `hessian` (cols x cols, symmetric, as HessianAccumulator gives
