@@ -1016,6 +1016,51 @@ Quantized llmq::gptq::quantize(const TensorFormat &format, const Factor &factor,
   return out;
 }
 
+void llmq::gptq::correctForInputError(float *weights, int64_t rows,
+                                      const std::vector<double> &cross,
+                                      const Factor &factor,
+                                      const ParallelFor &parallelFor) {
+  int64_t n = factor.cols;
+  const float *u = factor.upper.data();
+  parallelFor(rows, [&](int64_t begin, int64_t end) {
+    std::vector<double> a(n), t(n), b(n);
+    for (int64_t r = begin; r < end; ++r) {
+      float *w = weights + r * n;
+      // a = w M, in sweep order.
+      std::fill(a.begin(), a.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        double wi = w[i];
+        if (wi == 0)
+          continue;
+        const double *mi = cross.data() + i * n;
+        for (int64_t j = 0; j < n; ++j)
+          a[j] += wi * mi[j];
+      }
+      for (int64_t j = 0; j < n; ++j)
+        t[j] = a[factor.order[j]];
+      // a H^-1 = a U^T U in sweep order: t := U a, then b := U^T t.
+      for (int64_t i = 0; i < n; ++i) {
+        const float *ui = u + i * n;
+        double s = 0;
+        for (int64_t j = i; j < n; ++j)
+          s += double(ui[j]) * t[j];
+        b[i] = s;
+      }
+      std::fill(t.begin(), t.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        const float *ui = u + i * n;
+        for (int64_t j = i; j < n; ++j)
+          t[j] += double(ui[j]) * b[i];
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t c = factor.order[j];
+        if (!factor.dead[c])
+          w[c] = float(double(w[c]) + t[j]);
+      }
+    }
+  });
+}
+
 std::vector<float> llmq::gptq::roundToNearest(const TensorFormat &format,
                                               const float *weights,
                                               int64_t rows, int64_t cols,

@@ -145,6 +145,18 @@ llvm::Expected<Factor> factorHessian(std::vector<double> hessian, int64_t cols,
                                      const Options &options,
                                      const ParallelFor &parallelFor);
 
+/// Asymmetric calibration (GPTAQ, Li et al. 2025): the layer's quantized
+/// inputs X~ (from the model whose earlier layers are quantized) differ
+/// from the original model's X, and the target is the original output
+/// W X. ||W X - Q X~||^2 = ||(W' - Q) X~||^2 + const for
+/// W' = W + W M H~^-1, M = sum (x - x~) x~^T (cols x cols, row-major) and
+/// H~ the Hessian `factor` was made from (damped), so GPTQ on W' with
+/// `factor` minimises it. Replaces `weights` (rows x cols) by W'.
+void correctForInputError(float *weights, int64_t rows,
+                          const std::vector<double> &cross,
+                          const Factor &factor,
+                          const ParallelFor &parallelFor);
+
 /// A weight quantized by GPTQ: rows x cols in `format`.
 struct Quantized {
   std::vector<uint8_t> bytes; ///< ggml formats: rows x rowBytes blocks

@@ -186,6 +186,51 @@ INSTANTIATE_TEST_SUITE_P(Formats, GptqFormatTest,
                            return std::string(info.param);
                          });
 
+TEST(GptqTest, InputErrorCorrectionSolvesTheAsymmetricLeastSquares) {
+  // W' = W + W M H~^-1 satisfies the normal equations of
+  // min ||W X - W' X~||^2: W' H~ = W X X~^T (no damping), in sweep order
+  // or with act-order.
+  int64_t n = 6, rows = 3, samples = 64;
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(samples * n), xq(samples * n);
+  for (int64_t t = 0; t < samples; ++t)
+    for (int64_t c = 0; c < n; ++c) {
+      x[t * n + c] = normal(rng) * (1.0 + c);
+      xq[t * n + c] = x[t * n + c] + 0.3 * normal(rng);
+    }
+  std::vector<double> h(n * n, 0.0), m(n * n, 0.0), target(n * n, 0.0);
+  for (int64_t t = 0; t < samples; ++t)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        h[i * n + j] += xq[t * n + i] * xq[t * n + j];
+        m[i * n + j] += (x[t * n + i] - xq[t * n + i]) * xq[t * n + j];
+        target[i * n + j] += x[t * n + i] * xq[t * n + j];
+      }
+  std::vector<float> w(rows * n);
+  for (float &v : w)
+    v = float(normal(rng));
+  for (bool actOrder : {false, true}) {
+    Options options;
+    options.damp = 0;
+    options.actOrder = actOrder;
+    auto f = factorHessian(h, n, options, serialFor);
+    ASSERT_TRUE(bool(f));
+    std::vector<float> corrected = w;
+    correctForInputError(corrected.data(), rows, m, *f, twoThreads);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; ++j) {
+        double lhs = 0, rhs = 0;
+        for (int64_t k = 0; k < n; ++k) {
+          lhs += double(corrected[r * n + k]) * h[k * n + j];
+          rhs += double(w[r * n + k]) * target[k * n + j];
+        }
+        EXPECT_NEAR(lhs, rhs, 1e-3 * std::max(1.0, std::fabs(rhs)))
+            << r << "," << j << (actOrder ? " act-order" : "");
+      }
+  }
+}
+
 TEST(GptqTest, FactorIsTheInverseHessianCholesky) {
   // U^T U = (H + damp)^-1 on a small matrix, and dead columns are kept.
   int64_t n = 5;
