@@ -50,6 +50,12 @@ private:
   LogicalResult run(ModelOp model);
 };
 
+/// `damp`'s default: kGgmlDamp for a Hessian that a ggml weight reads
+/// (with refine's coordinate descent 0.1 measured better than 0.01 on
+/// kjv-llama-5m, docs/passes/gptq.md), kIntDamp where only int groups read
+/// it (GPTQ's usual 1%, what the int4 measurements used).
+constexpr double kDefaultDamp = -1, kGgmlDamp = 0.1, kIntDamp = 0.01;
+
 /// The input a weight multiplies: the runtime's matmul inputs, and the LM
 /// head's.
 enum class Input { Attention, AttnOutput, Ffn, FfnDown, Head };
@@ -199,7 +205,7 @@ LogicalResult GptqPass::run(ModelOp model) {
     return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
                 " is outside [1, " + llvm::Twine(model.getContextLength()) +
                 "]");
-  if (!std::isfinite(damp) || damp < 0 || damp > 1)
+  if (damp != kDefaultDamp && (!std::isfinite(damp) || damp < 0 || damp > 1))
     return fail("damp=" + formatOptionValue(damp) + " is outside [0, 1]");
   if (block < 1)
     return fail("block=" + llvm::Twine(block.getValue()) + " must be >= 1");
@@ -211,6 +217,9 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (scaleGrid < 1 || scaleGrid > 1000)
     return fail("scale-grid=" + llvm::Twine(scaleGrid.getValue()) +
                 " is outside [1, 1000]");
+  if (refine < 0 || refine > 64)
+    return fail("refine=" + llvm::Twine(refine.getValue()) +
+                " is outside [0, 64]");
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
@@ -262,11 +271,12 @@ LogicalResult GptqPass::run(ModelOp model) {
         pool.parallelFor(n, fn);
       };
   ::llmq::gptq::Options options;
-  options.damp = damp;
+  options.damp = damp == kDefaultDamp ? kIntDamp : damp;
   options.block = block;
   options.actOrder = actOrder;
   options.scaleSearch = static_cast<int>(scaleSearch);
   options.scaleGrid = static_cast<int>(scaleGrid);
+  options.refine = static_cast<int>(refine);
   if (groupScales == "max")
     options.groupScales = ::llmq::gptq::GroupScales::Max;
   else if (groupScales == "mse")
@@ -279,8 +289,14 @@ LogicalResult GptqPass::run(ModelOp model) {
   int64_t layers = model.getNumLayers() + 1; // the LM head's last
   std::vector<std::array<int64_t, kNumInputs>> inputCols(
       layers, std::array<int64_t, kNumInputs>{});
-  for (const Target &t : targets)
+  // Whether a ggml weight reads the input (refine keeps its H then).
+  std::vector<std::array<bool, kNumInputs>> ggmlInput(
+      layers, std::array<bool, kNumInputs>{});
+  for (const Target &t : targets) {
     inputCols[t.block][static_cast<int>(t.input)] = t.cols;
+    if (t.format.isGgml())
+      ggmlInput[t.block][static_cast<int>(t.input)] = true;
+  }
   auto layerBytes = [&](int64_t l) {
     double bytes = 0;
     for (int64_t c : inputCols[l])
@@ -288,6 +304,19 @@ LogicalResult GptqPass::run(ModelOp model) {
     return bytes;
   };
   double budget = double(hessianMiB) * 1024 * 1024;
+
+  // asymmetric: the original model beside the one whose weights are
+  // rebound as they are quantized; its inputs of the layer being
+  // calibrated, per window, to pair with the quantized model's.
+  bool layerByLayer = sequential || asymmetric;
+  std::unique_ptr<::llmq::runtime::Model> originalModel;
+  if (asymmetric) {
+    auto loaded = ::llmq::runtime::Model::load(model);
+    if (!loaded)
+      return fail(llvm::toString(loaded.takeError()));
+    originalModel = std::move(*loaded);
+  }
+  std::array<std::vector<float>, kNumInputs> originalInputs;
 
   WeightSources sources;
   std::vector<std::unique_ptr<KeptWeight>> kept;
@@ -299,7 +328,7 @@ LogicalResult GptqPass::run(ModelOp model) {
   for (int64_t first = 0; first < layers;) {
     int64_t last = first;
     double bytes = layerBytes(first);
-    while (!sequential && last + 1 < layers &&
+    while (!layerByLayer && last + 1 < layers &&
            bytes + layerBytes(last + 1) <= budget)
       bytes += layerBytes(++last);
     if (bytes == 0) {
@@ -312,14 +341,33 @@ LogicalResult GptqPass::run(ModelOp model) {
     for (int64_t l = first; l <= last; ++l)
       for (int i = 0; i < kNumInputs; ++i)
         if (int64_t c = inputCols[l][i])
+          // asymmetric: the sums of z z^T for z = (x~, x - x~).
           hessians[l - first][i] =
-              std::make_unique<::llmq::gptq::HessianAccumulator>(c);
+              std::make_unique<::llmq::gptq::HessianAccumulator>(
+                  asymmetric ? 2 * c : c);
     ::llmq::runtime::Session session(**runtimeModel, pool, contextSize);
+    std::vector<float> paired;
+    auto addPaired = [&](::llmq::gptq::HessianAccumulator &h, int index,
+                         const float *x, int64_t n, int64_t cols) {
+      const std::vector<float> &orig = originalInputs[index];
+      if (orig.size() != size_t(n) * size_t(cols))
+        return;
+      paired.resize(size_t(n) * size_t(2 * cols));
+      for (int64_t t = 0; t < n; ++t)
+        for (int64_t c = 0; c < cols; ++c) {
+          float xq = x[t * cols + c];
+          paired[t * 2 * cols + c] = xq;
+          paired[t * 2 * cols + cols + c] = orig[t * cols + c] - xq;
+        }
+      h.add(paired.data(), n, parallelFor);
+    };
     session.setMatmulObserver([&](int64_t l, MatmulInput input, const float *x,
                                   int64_t n, int64_t cols) {
       if (l < first || l > last)
         return;
       auto &h = hessians[l - first][static_cast<int>(input)];
+      if (asymmetric && h && h->cols() == 2 * cols)
+        return addPaired(*h, static_cast<int>(input), x, n, cols);
       if (h && h->cols() == cols)
         h->add(x, n, parallelFor);
     });
@@ -329,17 +377,40 @@ LogicalResult GptqPass::run(ModelOp model) {
     if (head)
       session.setHeadObserver([&](const float *x, int64_t n, int64_t cols) {
         auto &h = hessians[headLayer - first][int(Input::Head)];
+        if (asymmetric && h->cols() == 2 * cols)
+          return addPaired(*h, int(Input::Head), x, n, cols);
         if (h->cols() == cols)
           h->add(x, n, parallelFor);
       });
+    std::optional<::llmq::runtime::Session> original;
+    if (asymmetric) {
+      original.emplace(*originalModel, pool, contextSize);
+      auto keepInput = [&](int index, const float *x, int64_t n,
+                           int64_t cols) {
+        originalInputs[index].assign(x, x + n * cols);
+      };
+      original->setMatmulObserver([&, keepInput](int64_t l, MatmulInput input,
+                                                 const float *x, int64_t n,
+                                                 int64_t cols) {
+        if (l == first)
+          keepInput(static_cast<int>(input), x, n, cols);
+      });
+      if (head)
+        original->setHeadObserver(
+            [&, keepInput](const float *x, int64_t n, int64_t cols) {
+              keepInput(int(Input::Head), x, n, cols);
+            });
+      if (last < headLayer)
+        original->setLastBlock(last);
+    }
     // Without sequential, each window's residual stream after the chunk's
     // last block is kept (tokens x hidden floats), so that the next chunk
     // starts there instead of running the earlier blocks again: the model
     // runs once in all, and the activations are the same bit for bit
     // (Session::forwardFrom).
     int64_t hidden = (*runtimeModel)->config.hidden;
-    bool resume = !sequential && residualBlock > 0;
-    bool keep = !sequential && last < headLayer;
+    bool resume = !layerByLayer && residualBlock > 0;
+    bool keep = !layerByLayer && last < headLayer;
     if (keep) {
       session.setLastBlock(last);
       if (residual.empty())
@@ -354,6 +425,16 @@ LogicalResult GptqPass::run(ModelOp model) {
     }
     std::vector<float> logits;
     for (int64_t w = 0; w < windows; ++w) {
+      if (original) {
+        original->reset();
+        for (auto &v : originalInputs)
+          v.clear();
+        if (llvm::Error err = original->forward(
+                llvm::ArrayRef<int32_t>(*stream).slice(w * contextSize,
+                                                       contextSize),
+                logits, /*allLogits=*/head))
+          return fail(llvm::toString(std::move(err)));
+      }
       session.reset();
       keptWindow = w;
       llvm::Error err =
@@ -376,6 +457,7 @@ LogicalResult GptqPass::run(ModelOp model) {
     for (int64_t l = first; l <= last; ++l) {
       std::array<std::optional<::llmq::gptq::Factor>, kNumInputs> factors;
       std::array<std::vector<float>, kNumInputs> importance;
+      std::array<std::vector<double>, kNumInputs> cross;
       for (int i = 0; i < kNumInputs; ++i) {
         auto &h = hessians[l - first][i];
         if (!h)
@@ -383,8 +465,29 @@ LogicalResult GptqPass::run(ModelOp model) {
         if (h->count() == 0)
           return fail("the calibration never reached block " + llvm::Twine(l));
         importance[i] = h->meanSquares();
-        auto factor = ::llmq::gptq::factorHessian(h->matrix(), h->cols(),
-                                                  options, parallelFor);
+        ::llmq::gptq::Options factorOptions = options;
+        if (!ggmlInput[l][i])
+          factorOptions.refine = 0;
+        else if (damp == kDefaultDamp)
+          factorOptions.damp = kGgmlDamp;
+        std::vector<double> matrix = h->matrix();
+        int64_t c = h->cols();
+        if (asymmetric) {
+          // z = (x~, x - x~): H~ is the leading block, M[i][j] =
+          // sum (x - x~)_i x~_j the block below it.
+          c /= 2;
+          importance[i].resize(c);
+          std::vector<double> top(size_t(c) * size_t(c));
+          cross[i].resize(size_t(c) * size_t(c));
+          for (int64_t r = 0; r < c; ++r)
+            for (int64_t k = 0; k < c; ++k) {
+              top[r * c + k] = matrix[r * 2 * c + k];
+              cross[i][r * c + k] = matrix[(c + r) * 2 * c + k];
+            }
+          matrix = std::move(top);
+        }
+        auto factor = ::llmq::gptq::factorHessian(std::move(matrix), c,
+                                                  factorOptions, parallelFor);
         h.reset();
         if (!factor)
           return fail("block " + llvm::Twine(l) + ": " +
@@ -402,6 +505,10 @@ LogicalResult GptqPass::run(ModelOp model) {
         auto values = sources.readFloats(t.weight, rows, cols);
         if (!values)
           return fail(llvm::toString(values.takeError()));
+        if (asymmetric)
+          ::llmq::gptq::correctForInputError(
+              values->data(), t.rows, cross[static_cast<int>(t.input)],
+              *factor, parallelFor);
         ::llmq::gptq::Quantized q = ::llmq::gptq::quantize(
             t.format, *factor, values->data(), t.rows,
             importance[static_cast<int>(t.input)].data(), options,
@@ -411,7 +518,7 @@ LogicalResult GptqPass::run(ModelOp model) {
                               : (*writer)->writeStrip(q.grouped, t.rows);
         if (err)
           return fail(llvm::toString(std::move(err)));
-        if (sequential)
+        if (layerByLayer)
           rebind(**runtimeModel, t.weight.getSymName(), t, q, kept);
         ++numWeights;
       }

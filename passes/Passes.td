@@ -197,14 +197,16 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     and each weight's source points at them with its stored format, so
     exporters copy them and quant-run simulates them in place. Weights with
     other formats, rows that do not split into the format's blocks, or
-    amplified rows are left to the exporter's rounding.
-    See docs/passes/gptq.md.
+    amplified rows are left to the exporter's rounding. ggml formats then
+    get `refine` passes of coordinate descent on GPTQ's own objective
+    (levels one up or down, block scales and mins one step), the bytes
+    still ordinary blocks. See docs/passes/gptq.md.
   }];
   let options = [
     Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,
     Option<"numTokens", "tokens", "int64_t", "4096", "calibration tokens to use at most">,
     Option<"contextSize", "ctx", "int64_t", "256", "tokens per window">,
-    Option<"damp", "damp", "double", "0.01", "fraction of mean(diag H) added to the diagonal">,
+    Option<"damp", "damp", "double", "-1", "fraction of mean(diag H) added to the diagonal (default: 0.1 for a Hessian that a ggml weight reads, 0.01 for int groups only)">,
     Option<"actOrder", "act-order", "bool", "false", "quantize columns by decreasing H_ii (static groups)">,
     Option<"block", "block", "int64_t", "128", "columns per lazy batch update">,
     Option<"outFile", "out", "std::string", "", "the parameter file (safetensors) to write">,
@@ -214,6 +216,8 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"scaleGrid", "scale-grid", "int64_t", "100", "with scales=mse or sweep: shrink factors 1 - i/N, i < 0.8 N">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
     Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
+    Option<"asymmetric", "asymmetric", "bool", "false", "GPTAQ's asymmetric calibration (implies sequential): each weight's target is the original model's output on the original inputs, W' = W + W M H^-1 with M = sum (x - x~) x~^T and H from the quantized model's inputs x~ (the original model runs beside it)">,
+    Option<"refine", "refine", "int64_t", "4", "ggml formats: passes of coordinate descent on GPTQ's objective after the sweep (levels +-1, block scales and mins one step; 0: none)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,

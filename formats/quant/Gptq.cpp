@@ -280,6 +280,18 @@ llvm::Expected<Factor> llmq::gptq::factorHessian(std::vector<double> h,
     f.upper = upperCholeskyOfInverse(p, cols, damp * meanDiag, pf);
     if (!f.upper.empty()) {
       f.damp = damp;
+      if (options.refine > 0) {
+        // The damped H the sweep minimised, back in column order.
+        std::vector<int64_t> position(cols);
+        for (int64_t j = 0; j < cols; ++j)
+          position[f.order[j]] = j;
+        f.hessian.resize(size_t(cols) * size_t(cols));
+        for (int64_t i = 0; i < cols; ++i)
+          for (int64_t j = 0; j < cols; ++j)
+            f.hessian[i * cols + j] =
+                float(p[position[i] * cols + position[j]] +
+                      (i == j ? damp * meanDiag : 0.0));
+      }
       return f;
     }
   }
@@ -598,6 +610,9 @@ public:
       scaleSearch = options.scaleSearch;
       scaleSpan = gptq::scaleCols(format.ggml);
     }
+    // Coordinate descent after the sweep (refineRow): ggml formats.
+    if (format.isGgml() && !factor.hessian.empty())
+      refinePasses = std::max(options.refine, 0);
     groupScales = options.groupScales;
     scaleGrid = std::max(options.scaleGrid, 1);
     maxShrink = options.maxShrink;
@@ -685,6 +700,11 @@ public:
       }
     }
 
+    if (refinePasses > 0)
+      for (int64_t r = 0; r < n; ++r)
+        refineRow(weights + (r0 + r) * cols, grids[r], rowBlocks[r].data(),
+                  out.values.data() + (r0 + r) * cols);
+
     for (int64_t r = 0; r < n; ++r) {
       const RowGrid &g = grids[r];
       if (format.isGgml()) {
@@ -708,6 +728,103 @@ public:
   }
 
 private:
+  /// Coordinate descent on GPTQ's objective for one row, after the sweep:
+  /// L = (w - v)^T H (w - v), w the original row, v its quantized values,
+  /// H damped (Factor::hessian). With e = v - w and g = H e, moving the
+  /// values by a vector d changes L by 2 d.g + d^T H d. Each pass tries,
+  /// column by column, the levels one above and one below (the better
+  /// one kept if it lowers L), then, scale by scale, the block or
+  /// sub-block scale (and min) one step each way with the levels kept
+  /// (GptqBlocks.h's neighbourScales). The blocks stay ordinary ggml
+  /// blocks whose dequantization is `values`. The row is visited in a
+  /// fixed order, so the result depends on nothing but the row and H.
+  void refineRow(const float *src, RowGrid &g, uint8_t *blocks,
+                 float *values) {
+    const float *h = factor.hessian.data();
+    std::vector<double> &e = refineError, &grad = refineGradient;
+    e.resize(cols);
+    grad.assign(cols, 0.0);
+    for (int64_t c = 0; c < cols; ++c)
+      e[c] = double(values[c]) - double(factor.dead[c] ? 0.0f : src[c]);
+    for (int64_t c = 0; c < cols; ++c) {
+      const float *hc = h + c * cols;
+      double s = 0;
+      for (int64_t k = 0; k < cols; ++k)
+        s += double(hc[k]) * e[k];
+      grad[c] = s;
+    }
+    auto move = [&](int64_t c, float v) {
+      double d = double(v) - double(values[c]);
+      values[c] = v;
+      e[c] += d;
+      const float *hc = h + c * cols;
+      for (int64_t k = 0; k < cols; ++k)
+        grad[k] += d * double(hc[k]);
+    };
+    Format f = format.ggml;
+    int64_t span = gptq::scaleCols(f);
+    std::vector<double> trial(span);
+    for (int pass = 0; pass < refinePasses; ++pass) {
+      bool changed = false;
+      for (int64_t c = 0; c < cols; ++c) {
+        int cur = g.q[c], bestLevel = cur;
+        double hcc = h[c * cols + c], best = 0;
+        for (int step : {-1, 1}) {
+          int level = cur + step;
+          if (level < g.lo || level > g.hi)
+            continue;
+          double d = double(g.value(c, level)) - double(values[c]);
+          double delta = d * (2 * grad[c] + d * hcc);
+          if (delta < best)
+            best = delta, bestLevel = level;
+        }
+        if (bestLevel != cur) {
+          g.q[c] = bestLevel;
+          move(c, g.value(c, bestLevel));
+          changed = true;
+        }
+      }
+      for (int64_t c0 = 0; c0 < cols; c0 += span) {
+        uint8_t *block = blocks + c0 / groupCols * blockBytes;
+        int sub = int(c0 % groupCols / span);
+        ScaleChoice choices[kMaxNeighbours];
+        int count = neighbourScales(f, block, sub, choices);
+        int bestChoice = -1;
+        double best = 0;
+        for (int i = 0; i < count; ++i) {
+          double delta = 0;
+          for (int64_t k = 0; k < span; ++k) {
+            float v = choices[i].a * float(g.q[c0 + k]);
+            if (g.hasMin)
+              v -= choices[i].m;
+            trial[k] = double(v) - double(values[c0 + k]);
+          }
+          for (int64_t k = 0; k < span; ++k) {
+            const float *hk = h + (c0 + k) * cols + c0;
+            double s = 0;
+            for (int64_t l = 0; l < span; ++l)
+              s += double(hk[l]) * trial[l];
+            delta += trial[k] * (2 * grad[c0 + k] + s);
+          }
+          if (delta < best)
+            best = delta, bestChoice = i;
+        }
+        if (bestChoice < 0)
+          continue;
+        const ScaleChoice &choice = choices[bestChoice];
+        storeScale(f, block, sub, choice);
+        for (int64_t k = 0; k < span; ++k) {
+          g.a[c0 + k] = choice.a;
+          g.m[c0 + k] = choice.m;
+          move(c0 + k, g.value(c0 + k, g.q[c0 + k]));
+        }
+        changed = true;
+      }
+      if (!changed)
+        break;
+    }
+  }
+
   /// The values the group starting at sweep position j would be rounded
   /// from with the current grid: a trial sweep over the group alone (later
   /// groups do not change them), for choosing the grid again from them.
@@ -860,6 +977,8 @@ public:
   GroupScales groupScales = GroupScales::Max;
   int scaleGrid = 100;
   double maxShrink = 0.8;
+  int refinePasses = 0; ///< Options::refine where it applies
+  std::vector<double> refineError, refineGradient;
   std::vector<float> scratch;
   std::vector<float> candidateScales, candidateZeros;
   std::vector<double> candidateLosses;
@@ -895,6 +1014,51 @@ Quantized llmq::gptq::quantize(const TensorFormat &format, const Factor &factor,
     }
   });
   return out;
+}
+
+void llmq::gptq::correctForInputError(float *weights, int64_t rows,
+                                      const std::vector<double> &cross,
+                                      const Factor &factor,
+                                      const ParallelFor &parallelFor) {
+  int64_t n = factor.cols;
+  const float *u = factor.upper.data();
+  parallelFor(rows, [&](int64_t begin, int64_t end) {
+    std::vector<double> a(n), t(n), b(n);
+    for (int64_t r = begin; r < end; ++r) {
+      float *w = weights + r * n;
+      // a = w M, in sweep order.
+      std::fill(a.begin(), a.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        double wi = w[i];
+        if (wi == 0)
+          continue;
+        const double *mi = cross.data() + i * n;
+        for (int64_t j = 0; j < n; ++j)
+          a[j] += wi * mi[j];
+      }
+      for (int64_t j = 0; j < n; ++j)
+        t[j] = a[factor.order[j]];
+      // a H^-1 = a U^T U in sweep order: t := U a, then b := U^T t.
+      for (int64_t i = 0; i < n; ++i) {
+        const float *ui = u + i * n;
+        double s = 0;
+        for (int64_t j = i; j < n; ++j)
+          s += double(ui[j]) * t[j];
+        b[i] = s;
+      }
+      std::fill(t.begin(), t.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        const float *ui = u + i * n;
+        for (int64_t j = i; j < n; ++j)
+          t[j] += double(ui[j]) * b[i];
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t c = factor.order[j];
+        if (!factor.dead[c])
+          w[c] = float(double(w[c]) + t[j]);
+      }
+    }
+  });
 }
 
 std::vector<float> llmq::gptq::roundToNearest(const TensorFormat &format,

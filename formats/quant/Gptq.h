@@ -97,6 +97,12 @@ struct Options {
   /// i < scaleGrid * maxShrink.
   int scaleGrid = 100;
   double maxShrink = 0.8;
+  /// ggml formats: passes of coordinate descent after the sweep on GPTQ's
+  /// own objective, (w - q)^T H (w - q) per row with H damped (each level
+  /// +-1, each block or sub-block scale and min one step, a move kept when
+  /// it lowers the objective; see refineRow in Gptq.cpp); 0: the sweep's
+  /// result as it is. factorHessian keeps H for it (cols^2 floats).
+  int refine = 0;
 };
 
 /// Whether GPTQ here can produce `format` (an empty string) or why not.
@@ -129,6 +135,8 @@ struct Factor {
   std::vector<uint8_t> dead;  ///< per column: no input ever reached it
   std::vector<float> upper;   ///< cols x cols, row-major, U[i][j] for j >= i
   double damp = 0;            ///< the damping fraction that succeeded
+  /// With Options::refine: H as damped, in column order (cols x cols).
+  std::vector<float> hessian;
 };
 
 /// Factors `hessian` (cols x cols, symmetric, as HessianAccumulator gives
@@ -136,6 +144,18 @@ struct Factor {
 llvm::Expected<Factor> factorHessian(std::vector<double> hessian, int64_t cols,
                                      const Options &options,
                                      const ParallelFor &parallelFor);
+
+/// Asymmetric calibration (GPTAQ, Li et al. 2025): the layer's quantized
+/// inputs X~ (from the model whose earlier layers are quantized) differ
+/// from the original model's X, and the target is the original output
+/// W X. ||W X - Q X~||^2 = ||(W' - Q) X~||^2 + const for
+/// W' = W + W M H~^-1, M = sum (x - x~) x~^T (cols x cols, row-major) and
+/// H~ the Hessian `factor` was made from (damped), so GPTQ on W' with
+/// `factor` minimises it. Replaces `weights` (rows x cols) by W'.
+void correctForInputError(float *weights, int64_t rows,
+                          const std::vector<double> &cross,
+                          const Factor &factor,
+                          const ParallelFor &parallelFor);
 
 /// A weight quantized by GPTQ: rows x cols in `format`.
 struct Quantized {

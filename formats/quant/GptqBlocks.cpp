@@ -337,3 +337,61 @@ void llmq::gptq::searchScale(Format f, uint8_t *block, int sub,
   std::fill(a, a + n, ga);
   std::fill(m, m + n, gm);
 }
+
+int llmq::gptq::neighbourScales(Format f, const uint8_t *block, int sub,
+                                ScaleChoice *out) {
+  int count = 0;
+  if (isMinBlock(f) || f == Format::Q4_0 || f == Format::Q5_0 ||
+      f == Format::Q8_0) {
+    bool hasMin = isMinBlock(f);
+    uint16_t d16, m16 = 0;
+    std::memcpy(&d16, block, 2);
+    if (hasMin)
+      std::memcpy(&m16, block + offsetof(quant::BlockQ4_1, m), 2);
+    float d0 = fp16ToFp32(d16), m0 = fp16ToFp32(m16);
+    auto add = [&](uint16_t d, uint16_t m) {
+      float a = fp16ToFp32(d), mn = fp16ToFp32(m);
+      if ((d == d16 && m == m16) || !std::isfinite(a) || !std::isfinite(mn))
+        return;
+      ScaleChoice &c = out[count++];
+      c.d16 = d, c.m16 = m, c.a = a, c.m = hasMin ? -mn : 0.0f;
+    };
+    for (int k : {-1, 1})
+      add(fp32ToFp16(d0 * (1.0f + kLegacyStep * float(k))), m16);
+    if (hasMin)
+      for (int k : {-1, 1})
+        add(d16, fp32ToFp16(m0 + d0 * kMinStep * float(k)));
+    return count;
+  }
+  SubScale s = readK(f, block, sub);
+  bool hasMin = f == Format::Q2_K || f == Format::Q4_K || f == Format::Q5_K;
+  auto add = [&](int sc, int mn) {
+    if (sc < s.scLo || sc > s.scHi || mn < s.mnLo || mn > s.mnHi)
+      return;
+    ScaleChoice &c = out[count++];
+    c.sc = sc, c.mn = mn;
+    c.a = s.d * float(sc);
+    c.m = hasMin ? s.dmin * float(mn) : 0.0f;
+  };
+  add(s.sc - 1, s.mn);
+  add(s.sc + 1, s.mn);
+  if (hasMin) {
+    add(s.sc, s.mn - 1);
+    add(s.sc, s.mn + 1);
+  }
+  return count;
+}
+
+void llmq::gptq::storeScale(Format f, uint8_t *block, int sub,
+                            const ScaleChoice &c) {
+  if (isMinBlock(f)) {
+    std::memcpy(block + offsetof(quant::BlockQ4_1, d), &c.d16, 2);
+    std::memcpy(block + offsetof(quant::BlockQ4_1, m), &c.m16, 2);
+    return;
+  }
+  if (f == Format::Q4_0 || f == Format::Q5_0 || f == Format::Q8_0) {
+    std::memcpy(block + kLegacyScaleOffset, &c.d16, 2);
+    return;
+  }
+  writeK(f, block, sub, c.sc, c.mn);
+}

@@ -67,6 +67,26 @@ struct ScaleSpan {
 void searchScale(Format f, uint8_t *block, int sub, const ScaleSpan &span,
                  int radius, float *a, float *m);
 
+/// One choice of a scale (and min) of a block or sub-block, with the
+/// per-column scale `a` and min `m` the sweep's grid uses (value =
+/// a * q - m), computed as the format's dequantizer computes them.
+struct ScaleChoice {
+  int sc = 0, mn = 0;          ///< K-quants: the sub-block's integer scale, min
+  uint16_t d16 = 0, m16 = 0;   ///< q4_0/q5_0/q8_0, q4_1/q5_1: fp16 scale, min
+  float a = 0, m = 0;
+};
+
+/// The choices one step from the stored scale of sub-block `sub` of
+/// `block` (K-quants: the integer scale +-1, and the min +-1; q4_0, q5_0,
+/// q8_0: the fp16 scale times 1 +- 1/64; q4_1, q5_1: that, and the min
+/// +- 1/16 of the scale), in a fixed order; at most kMaxNeighbours.
+constexpr int kMaxNeighbours = 4;
+int neighbourScales(Format f, const uint8_t *block, int sub,
+                    ScaleChoice *out);
+
+/// Stores `choice` as the scale (and min) of sub-block `sub` of `block`.
+void storeScale(Format f, uint8_t *block, int sub, const ScaleChoice &choice);
+
 } // namespace llmq::gptq
 
 #endif // LLMQ_FORMATS_QUANT_GPTQBLOCKS_H
