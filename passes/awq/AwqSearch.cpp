@@ -79,42 +79,45 @@ static int64_t stripRows(const TensorFormat &format) {
   return align * std::max<int64_t>(1, (64 + align - 1) / align);
 }
 
-std::vector<double> llmq::awq::gramMatrix(const float *sample,
-                                          int64_t sampleRows, int64_t cols,
-                                          runtime::ThreadPool &pool) {
-  std::vector<double> gram(cols * cols, 0.0);
-  // Each row of G by one task, summed over the sample in order.
+/// M[i][j] = sum over the sample's rows t of a[t][i] * column(t, j), each
+/// row of M by one task, summed over the sample in order (so the result
+/// does not depend on the pool's threads).
+template <typename Column>
+static std::vector<double> sampleProducts(const float *a, int64_t sampleRows,
+                                          int64_t cols,
+                                          runtime::ThreadPool &pool,
+                                          Column column) {
+  std::vector<double> out(cols * cols, 0.0);
   pool.parallelFor(cols, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      double *row = gram.data() + i * cols;
+      double *row = out.data() + i * cols;
       for (int64_t t = 0; t < sampleRows; ++t) {
-        const float *x = sample + t * cols;
-        double xi = x[i];
+        double ai = a[t * cols + i];
         for (int64_t j = 0; j < cols; ++j)
-          row[j] += xi * x[j];
+          row[j] += ai * column(t, j);
       }
     }
   });
-  return gram;
+  return out;
+}
+
+std::vector<double> llmq::awq::gramMatrix(const float *sample,
+                                          int64_t sampleRows, int64_t cols,
+                                          runtime::ThreadPool &pool) {
+  return sampleProducts(sample, sampleRows, cols, pool,
+                        [&](int64_t t, int64_t j) -> double {
+                          return sample[t * cols + j];
+                        });
 }
 
 std::vector<double> llmq::awq::crossMatrix(const float *a, const float *b,
                                            int64_t sampleRows, int64_t cols,
                                            runtime::ThreadPool &pool) {
-  std::vector<double> cross(cols * cols, 0.0);
-  // Each row by one task, summed over the sample in order.
-  pool.parallelFor(cols, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      double *row = cross.data() + i * cols;
-      for (int64_t t = 0; t < sampleRows; ++t) {
-        const float *x = a + t * cols, *y = b + t * cols;
-        double xi = x[i];
-        for (int64_t j = 0; j < cols; ++j)
-          row[j] += xi * (static_cast<double>(x[j]) - y[j]);
-      }
-    }
-  });
-  return cross;
+  return sampleProducts(a, sampleRows, cols, pool,
+                        [&](int64_t t, int64_t j) {
+                          return static_cast<double>(a[t * cols + j]) -
+                                 b[t * cols + j];
+                        });
 }
 
 /// d^T G d for the `n` values of d starting at column `first` (G's block
