@@ -238,9 +238,9 @@ static llvm::Error allocate(std::vector<float> &out, int64_t count,
 }
 
 llvm::Expected<DivergenceProbe>
-DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
-                        llvm::ArrayRef<int32_t> stream, int64_t ctx,
-                        int64_t scoreFrom) {
+DivergenceProbe::prepare(const LanguageModel &base, ThreadPool &pool,
+                         llvm::ArrayRef<int32_t> stream, int64_t ctx,
+                         int64_t scoreFrom) {
   if (llvm::Error err = checkContext(base, ctx))
     return std::move(err);
   if (scoreFrom < 0 || scoreFrom >= ctx)
@@ -262,6 +262,17 @@ DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
   if (llvm::Error err = allocate(probe.baseProbs, probe.scoredPositions(),
                                  probe.vocab, "base probabilities"))
     return std::move(err);
+  return probe;
+}
+
+llvm::Expected<DivergenceProbe>
+DivergenceProbe::create(const LanguageModel &base, ThreadPool &pool,
+                        llvm::ArrayRef<int32_t> stream, int64_t ctx,
+                        int64_t scoreFrom) {
+  auto prepared = prepare(base, pool, stream, ctx, scoreFrom);
+  if (!prepared)
+    return prepared.takeError();
+  DivergenceProbe probe = std::move(*prepared);
   auto session = base.newDecoder(pool, ctx);
   if (!session)
     return session.takeError();
@@ -277,28 +288,11 @@ llvm::Expected<DivergenceProbe>
 DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
                                        llvm::ArrayRef<int32_t> stream,
                                        int64_t ctx, int64_t scoreFrom) {
-  if (llvm::Error err = checkContext(base, ctx))
-    return std::move(err);
-  if (scoreFrom < 0 || scoreFrom >= ctx)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "the first scored position %lld is outside [0, %lld)",
-        static_cast<long long>(scoreFrom), static_cast<long long>(ctx));
-  DivergenceProbe probe(pool);
-  probe.ctx = ctx;
-  probe.scoreFrom = scoreFrom;
-  probe.windows = static_cast<int64_t>(stream.size()) / ctx;
-  if (probe.windows == 0)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "%zu tokens make no window of %lld", stream.size(),
-        static_cast<long long>(ctx));
-  probe.vocab = base.vocabSize();
+  auto prepared = prepare(base, pool, stream, ctx, scoreFrom);
+  if (!prepared)
+    return prepared.takeError();
+  DivergenceProbe probe = std::move(*prepared);
   probe.hidden = base.config.hidden;
-  probe.tokens.assign(stream.begin(), stream.begin() + probe.windows * ctx);
-  if (llvm::Error err = allocate(probe.baseProbs, probe.scoredPositions(),
-                                 probe.vocab, "base probabilities"))
-    return std::move(err);
   probe.blockInputs.resize(base.layers.size());
   for (std::vector<float> &inputs : probe.blockInputs)
     if (llvm::Error err = allocate(inputs, probe.positions(), probe.hidden,
@@ -323,10 +317,11 @@ DivergenceProbe::createWithBlockInputs(const Model &base, ThreadPool &pool,
 }
 
 uint64_t DivergenceProbe::keptBytes() const {
-  uint64_t floats = baseProbs.size() + 4 * baseTerms.size();
+  uint64_t floats = baseProbs.size();
   for (const std::vector<float> &inputs : blockInputs)
     floats += inputs.size();
-  return floats * sizeof(float);
+  return floats * sizeof(float) +
+         baseTerms.size() * sizeof(decltype(baseTerms)::value_type);
 }
 
 llvm::Expected<double> DivergenceProbe::score(

@@ -97,6 +97,10 @@ public:
 
 private:
   DivergenceProbe(ThreadPool &pool) : pool(&pool) {}
+  /// The checks and the windows both creators share, with baseProbs sized.
+  static llvm::Expected<DivergenceProbe>
+  prepare(const LanguageModel &base, ThreadPool &pool,
+          llvm::ArrayRef<int32_t> stream, int64_t ctx, int64_t scoreFrom);
   /// Mean KL(base || the logits `run` writes for each window).
   llvm::Expected<double> score(
       llvm::function_ref<llvm::Error(int64_t window, std::vector<float> &)>
