@@ -299,6 +299,33 @@ static void clipCandidate(const float *w, int64_t n, float amax, int64_t i,
     }
 }
 
+/// Tries every clip limit of `options` on the group `w` (n values): i = 0
+/// (none), 1 .. steps (shrunk), then -1 .. -grow (grown); an all-zero group
+/// only i = 0. visit(i, clipped, d) sees the clipped values and
+/// d = w - round(clipped), both in the caller's buffers of n floats.
+template <typename Visit>
+static void forEachClipLimit(const float *w, int64_t n,
+                             const TensorFormat &format,
+                             const ClipOptions &options,
+                             std::vector<float> &clipped,
+                             std::vector<float> &d, Visit visit) {
+  int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
+  int64_t grow = static_cast<int64_t>(options.maxGrow * options.grid);
+  float amax = 0;
+  for (int64_t c = 0; c < n; ++c)
+    amax = std::max(amax, std::fabs(w[c]));
+  for (int64_t k = 0; k <= steps + grow; ++k) {
+    int64_t i = k <= steps ? k : steps - k; // 0 .. steps, then -1 ..
+    if (amax == 0 && i != 0)
+      continue;
+    clipCandidate(w, n, amax, i, options.grid, clipped.data());
+    roundTripRows(format, clipped.data(), 1, n, nullptr, d.data());
+    for (int64_t c = 0; c < n; ++c)
+      d[c] = w[c] - d[c];
+    visit(i, clipped, d);
+  }
+}
+
 /// The cross passes of searchClip over one row: `row` holds the clipped
 /// weights the first pass chose, `original` the row before clipping. Each
 /// group's clip limit is chosen again to minimise the whole row's output
@@ -311,8 +338,6 @@ static double clipAcrossGroups(float *row, const float *original,
                                const ClipOptions &options,
                                llvm::ArrayRef<double> linear) {
   int64_t groups = cols / group;
-  int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
-  int64_t grow = static_cast<int64_t>(options.maxGrow * options.grid);
   std::vector<float> d(cols), clipped(group), rounded(group), best(group),
       bestD(group);
   roundTripRows(format, row, 1, cols, nullptr, d.data());
@@ -331,21 +356,10 @@ static double clipAcrossGroups(float *row, const float *original,
             sum += gi[c] * d[c];
         cross[i] = sum;
       }
-      const float *w = original + g0;
-      float amax = 0;
-      for (int64_t c = 0; c < group; ++c)
-        amax = std::max(amax, std::fabs(w[c]));
       double bestError = INFINITY;
-      for (int64_t k = 0; k <= steps + grow; ++k) {
-        int64_t i = k <= steps ? k : steps - k; // 0 .. steps, then -1 ..
-        if (amax == 0 && i != 0)
-          continue;
-        clipCandidate(w, group, amax, i, options.grid, clipped.data());
-        roundTripRows(format, clipped.data(), 1, group, nullptr,
-                      rounded.data());
-        std::vector<float> &dg = rounded;
-        for (int64_t c = 0; c < group; ++c)
-          dg[c] = w[c] - rounded[c];
+      forEachClipLimit(original + g0, group, format, options, clipped, rounded,
+                       [&](int64_t, const std::vector<float> &candidate,
+                           const std::vector<float> &dg) {
         double error = quadratic(gram.data(), cols, dg.data(), g0, group);
         for (int64_t c = 0; c < group; ++c)
           error += 2.0 * double(dg[c]) * cross[c];
@@ -354,10 +368,10 @@ static double clipAcrossGroups(float *row, const float *original,
             error -= 2.0 * double(dg[c]) * linear[g0 + c];
         if (error < bestError) {
           bestError = error;
-          best = clipped;
+          best = candidate;
           bestD = dg;
         }
-      }
+      });
       std::copy(best.begin(), best.end(), row + g0);
       std::copy(bestD.begin(), bestD.end(), d.begin() + g0);
     }
@@ -381,8 +395,6 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
     return result; // blocks span rows / nothing to clip
   int64_t group = std::min(groupLength(format, cols), cols);
   int64_t groups = cols / group;
-  int64_t steps = static_cast<int64_t>(options.maxShrink * options.grid);
-  int64_t grow = static_cast<int64_t>(options.maxGrow * options.grid);
   std::vector<double> before(rows, 0.0), after(rows, 0.0);
   // Every (row, group) on its own: a group is quantized alone (a ggml
   // block, an int group), so its error is its part of the output error,
@@ -393,8 +405,7 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
   if (options.crossPasses > 0)
     originals.assign(weight, weight + rows * cols);
   pool.parallelFor(rows, [&](int64_t begin, int64_t end) {
-    std::vector<float> clipped(group), rounded(group), diff(group),
-        best(group);
+    std::vector<float> clipped(group), diff(group), best(group);
     std::vector<float> original;
     std::vector<double> linear;
     for (int64_t r = begin; r < end; ++r) {
@@ -415,19 +426,10 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
       }
       for (int64_t g = 0; g < groups; ++g) {
         float *w = weight + r * cols + g * group;
-        float amax = 0;
-        for (int64_t c = 0; c < group; ++c)
-          amax = std::max(amax, std::fabs(w[c]));
         double bestError = INFINITY;
-        for (int64_t k = 0; k <= steps + grow; ++k) {
-          int64_t i = k <= steps ? k : steps - k; // 0 .. steps, then -1 ..
-          if (amax == 0 && i != 0)
-            continue;
-          clipCandidate(w, group, amax, i, options.grid, clipped.data());
-          roundTripRows(format, clipped.data(), 1, group, nullptr,
-                        rounded.data());
-          for (int64_t c = 0; c < group; ++c)
-            diff[c] = w[c] - rounded[c];
+        forEachClipLimit(w, group, format, options, clipped, diff,
+                         [&](int64_t i, const std::vector<float> &candidate,
+                             const std::vector<float> &diff) {
           double error =
               quadratic(gram.data(), cols, diff.data(), g * group, group);
           if (!linear.empty())
@@ -437,9 +439,9 @@ ClipResult llmq::awq::searchClip(float *weight, int64_t rows, int64_t cols,
             before[r] += error;
           if (error < bestError) {
             bestError = error;
-            best = clipped;
+            best = candidate;
           }
-        }
+        });
         after[r] += bestError;
         std::copy(best.begin(), best.end(), w);
       }
