@@ -22,6 +22,7 @@
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "formats/files/Imatrix.h"
+#include "formats/files/ScratchFile.h"
 #include "formats/quant/RefinedQuants.h"
 #include "passes/assign/GptqErrors.h"
 #include "passes/assign/Optimizer.h"
@@ -35,6 +36,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <optional>
 #include <thread>
 
 #define DEBUG_TYPE "llmq-assign-bits"
@@ -48,6 +50,23 @@ using namespace mlir;
 using namespace mlir::llmq;
 
 namespace {
+/// out= with error=gptq: every candidate's GPTQ bytes, kept on disk until
+/// the knapsack has chosen (a second calibration run would otherwise be
+/// needed to make the chosen ones again).
+struct KeptCandidates {
+  std::unique_ptr<::llmq::ScratchFile> file;
+  /// [item][candidate], for the candidates GPTQ quantized.
+  std::vector<std::vector<std::optional<::llmq::ScratchFile::Extent>>> where;
+
+  const ::llmq::ScratchFile::Extent *find(size_t item,
+                                          size_t candidate) const {
+    if (item >= where.size() || candidate >= where[item].size() ||
+        !where[item][candidate])
+      return nullptr;
+    return &*where[item][candidate];
+  }
+};
+
 struct AssignBitsPass
     : public mlir::llmq::impl::AssignBitsBase<AssignBitsPass> {
   using AssignBitsBase::AssignBitsBase;
@@ -59,9 +78,10 @@ private:
   LogicalResult optimize(ModelOp model, assign::Overrides &overrides);
   LogicalResult writeRefined(ModelOp model, MutableArrayRef<WeightOp> weights,
                              const std::vector<assign::Item> &items,
+                             const KeptCandidates *kept,
                              ::llmq::runtime::ThreadPool &pool);
   llvm::Error measureByGptq(ModelOp model, std::vector<assign::Item> &items,
-                            assign::KldProbe probe,
+                            assign::KldProbe probe, KeptCandidates *kept,
                             ::llmq::runtime::ThreadPool &pool);
   void count(const assign::PlanCounts &counts);
 };
@@ -143,6 +163,7 @@ LogicalResult AssignBitsPass::apply(ModelOp model, const assign::Plan &plan,
 llvm::Error AssignBitsPass::measureByGptq(ModelOp model,
                                           std::vector<assign::Item> &items,
                                           assign::KldProbe probe,
+                                          KeptCandidates *kept,
                                           ::llmq::runtime::ThreadPool &pool) {
   assign::GptqErrorOptions options;
   options.textFile = textFile;
@@ -150,8 +171,22 @@ llvm::Error AssignBitsPass::measureByGptq(ModelOp model,
   options.ctx = contextSize;
   options.damp = gptqDamp;
   options.scaleSearch = static_cast<int>(gptqScaleSearch);
+  options.refine = static_cast<int>(gptqRefine);
   options.hessianMiB = gptqHessianMiB;
   options.factorOnly = errorMethod == "gptq-factor";
+  if (kept) {
+    kept->where.assign(items.size(), {});
+    options.keep = [&](size_t item, size_t candidate,
+                       ArrayRef<uint8_t> bytes) -> llvm::Error {
+      auto extent = kept->file->append(bytes);
+      if (!extent)
+        return extent.takeError();
+      auto &slots = kept->where[item];
+      slots.resize(items[item].candidates.size());
+      slots[candidate] = *extent;
+      return llvm::Error::success();
+    };
+  }
   assign::GptqErrorStats stats;
   llvm::Error err =
       assign::measureGptqErrors(model, items, options, probe, pool, stats);
@@ -176,11 +211,15 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   if (byGptq && gptqTokens < 1)
     return fail("gptq-tokens=" + Twine(gptqTokens.getValue()) +
                 " must be >= 1");
-  if (byGptq && (!std::isfinite(gptqDamp) || gptqDamp < 0 || gptqDamp > 1))
+  if (byGptq && gptqDamp != -1 &&
+      (!std::isfinite(gptqDamp) || gptqDamp < 0 || gptqDamp > 1))
     return fail("gptq-damp=" + formatOptionValue(gptqDamp) +
                 " is outside [0, 1]");
   if (byGptq && (gptqScaleSearch < 0 || gptqScaleSearch > 64))
     return fail("gptq-scale-search=" + Twine(gptqScaleSearch.getValue()) +
+                " is outside [0, 64]");
+  if (byGptq && (gptqRefine < 0 || gptqRefine > 64))
+    return fail("gptq-refine=" + Twine(gptqRefine.getValue()) +
                 " is outside [0, 64]");
   if (byGptq && gptqHessianMiB < 1)
     return fail("gptq-hessian-mib=" + Twine(gptqHessianMiB.getValue()) +
@@ -194,6 +233,15 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
     return report(problem.takeError(), model, weights);
   count(counts);
   std::vector<assign::Item> &items = problem->items;
+  std::optional<KeptCandidates> kept;
+  if (byGptq && !outFile.empty()) {
+    auto file = ::llmq::ScratchFile::create(outFile);
+    if (!file)
+      return fail("out='" + outFile + "': " + llvm::toString(file.takeError()));
+    kept.emplace();
+    kept->file = std::move(*file);
+  }
+  KeptCandidates *keptOrNull = kept ? &*kept : nullptr;
 
   // Bind the rows of every weight with candidates to measure, and measure.
   unsigned numThreads =
@@ -256,8 +304,9 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
       if (!byGptq)
         return assign::weighBySensitivity(items, kld, pool);
       if (!gptqFactor)
-        return measureByGptq(model, items, kld, pool);
-      if (llvm::Error err = measureByGptq(model, items, nullptr, pool))
+        return measureByGptq(model, items, kld, keptOrNull, pool);
+      if (llvm::Error err =
+              measureByGptq(model, items, nullptr, keptOrNull, pool))
         return err;
       return assign::weighBySensitivity(items, kld, pool);
     };
@@ -277,7 +326,8 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
                    (*probes)->fullForwardBlockTokens(), (*probes)->keptBytes()));
   }
   if (byGptq && !probing)
-    if (llvm::Error err = measureByGptq(model, items, nullptr, pool))
+    if (llvm::Error err =
+            measureByGptq(model, items, nullptr, keptOrNull, pool))
       return fail(llvm::toString(std::move(err)));
 
   uint64_t budget =
@@ -285,7 +335,8 @@ LogicalResult AssignBitsPass::optimize(ModelOp model,
   auto assignment = assign::chooseFormats(items, budget);
   if (!assignment)
     return fail(llvm::toString(assignment.takeError()));
-  if (!outFile.empty() && failed(writeRefined(model, weights, items, pool)))
+  if (!outFile.empty() &&
+      failed(writeRefined(model, weights, items, keptOrNull, pool)))
     return failure();
   sources.reset();
 
@@ -330,41 +381,54 @@ static bool isRefined(const assign::Item &item) {
              item.candidates[item.chosen].format.ggml);
 }
 
-/// out=: the chosen formats' rows by the refined search, streamed weight by
-/// weight into the parameter file; the weights' sources then point at it.
+/// out=: the chosen formats' rows, streamed weight by weight into the
+/// parameter file (GPTQ's kept bytes where error=gptq made them, else the
+/// refined search's); the weights' sources then point at it.
 LogicalResult AssignBitsPass::writeRefined(
     ModelOp model, MutableArrayRef<WeightOp> weights,
-    const std::vector<assign::Item> &items,
+    const std::vector<assign::Item> &items, const KeptCandidates *kept,
     ::llmq::runtime::ThreadPool &pool) {
   auto fail = [&](const Twine &message) {
     return model.emitError("llmq-assign-bits: ") << message;
   };
+  auto keptBytes = [&](size_t i) -> const ::llmq::ScratchFile::Extent * {
+    return kept ? kept->find(i, items[i].chosen) : nullptr;
+  };
   protectModelFiles(model);
   std::vector<ParameterSpec> specs;
-  std::vector<const assign::Item *> written;
-  for (const assign::Item &item : items) {
-    if (!isRefined(item))
+  std::vector<size_t> written;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const assign::Item &item = items[i];
+    if (!keptBytes(i) && !isRefined(item))
       continue;
     specs.push_back({weights[item.tensor].getSymName().str(),
                      item.candidates[item.chosen].format, item.rows,
                      item.cols});
-    written.push_back(&item);
+    written.push_back(i);
   }
   auto writer = ParameterFileWriter::create(outFile, specs);
   if (!writer)
     return fail(llvm::toString(writer.takeError()));
-  for (const assign::Item *item : written) {
-    double error = 0;
-    std::vector<uint8_t> packed = assign::quantizeRows(
-        item->source, item->candidates[item->chosen].format.ggml, pool,
-        error);
+  for (size_t i : written) {
+    const assign::Item &item = items[i];
+    std::vector<uint8_t> packed;
+    if (const ::llmq::ScratchFile::Extent *extent = keptBytes(i)) {
+      auto bytes = kept->file->read(*extent);
+      if (!bytes)
+        return fail(llvm::toString(bytes.takeError()));
+      packed = std::move(*bytes);
+    } else {
+      double error = 0;
+      packed = assign::quantizeRows(
+          item.source, item.candidates[item.chosen].format.ggml, pool, error);
+    }
     if (llvm::Error err = (*writer)->writeRows(packed))
       return fail(llvm::toString(std::move(err)));
   }
   if (llvm::Error err = (*writer)->commit())
     return fail(llvm::toString(std::move(err)));
   for (size_t k = 0; k < written.size(); ++k)
-    repointSource(weights[written[k]->tensor], (*writer)->location(k));
+    repointSource(weights[items[written[k]].tensor], (*writer)->location(k));
   return success();
 }
 

@@ -50,11 +50,11 @@ private:
   LogicalResult run(ModelOp model);
 };
 
-/// `damp`'s default: kGgmlDamp for a Hessian that a ggml weight reads
-/// (with refine's coordinate descent 0.1 measured better than 0.01 on
-/// kjv-llama-5m, docs/passes/gptq.md), kIntDamp where only int groups read
-/// it (GPTQ's usual 1%, what the int4 measurements used).
-constexpr double kDefaultDamp = -1, kGgmlDamp = 0.1, kIntDamp = 0.01;
+/// `damp`'s default: ::llmq::gptq::kGgmlDamp for a Hessian that a ggml
+/// weight reads, kIntDamp where only int groups read it.
+constexpr double kDefaultDamp = -1;
+using ::llmq::gptq::kGgmlDamp;
+using ::llmq::gptq::kIntDamp;
 
 /// The input a weight multiplies: the runtime's matmul inputs, and the LM
 /// head's.

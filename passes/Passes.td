@@ -349,11 +349,12 @@ def AssignBits : Pass<"llmq-assign-bits", "::mlir::ModuleOp"> {
     Option<"sensitivityTokens", "sensitivity-tokens", "int64_t", "1024", "calibration tokens per sensitivity probe; 0: no probes (optimizer)">,
     Option<"contextSize", "ctx", "int64_t", "256", "window of the sensitivity probes, in tokens (optimizer)">,
     Option<"printTiming", "print-timing", "bool", "false", "print on stderr the wall and CPU seconds of the error measurement, the probes' base pass and the probes (optimizer)">,
-    Option<"outFile", "out", "std::string", "\"\"", "quantize q4_0/q4_1/q5_0/q5_1/q8_0 candidates by the refined scale search and write the chosen ones to this safetensors parameter file, their sources pointing at it (optimizer)">,
+    Option<"outFile", "out", "std::string", "\"\"", "write the chosen formats' bytes to this safetensors parameter file, the weights' sources pointing at it (optimizer): q4_0/q4_1/q5_0/q5_1/q8_0 by the refined scale search; with error=gptq, the weights GPTQ quantizes as GPTQ quantized their chosen candidate (what --llmq-gptq with the same options would write)">,
     Option<"errorMethod", "error", "std::string", "\"rtn\"", "how candidates are quantized for their errors and probes (optimizer): rtn (round to nearest, the exporter's), gptq (as --llmq-gptq would, with the gptq-* options and text=; the probes too) or gptq-factor (round-to-nearest errors and probes, each candidate's error scaled by GPTQ's reduction of its output error)">,
     Option<"gptqTokens", "gptq-tokens", "int64_t", "16384", "error=gptq: calibration tokens for the Hessians (--llmq-gptq's tokens=)">,
-    Option<"gptqDamp", "gptq-damp", "double", "0.01", "error=gptq: --llmq-gptq's damp=">,
+    Option<"gptqDamp", "gptq-damp", "double", "-1", "error=gptq: --llmq-gptq's damp= (default as there: 0.1 for a Hessian that a ggml candidate reads, 0.01 otherwise)">,
     Option<"gptqScaleSearch", "gptq-scale-search", "int64_t", "4", "error=gptq: --llmq-gptq's scale-search=">,
+    Option<"gptqRefine", "gptq-refine", "int64_t", "4", "error=gptq: --llmq-gptq's refine=">,
     Option<"gptqHessianMiB", "gptq-hessian-mib", "int64_t", "1024", "error=gptq: memory for the Hessians of one chunk of layers (MiB), one calibration run per chunk">,
   ];
   let statistics = [

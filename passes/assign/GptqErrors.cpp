@@ -172,16 +172,24 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
         pool.parallelFor(n, fn);
       };
   gptq::Options gptqOptions;
-  gptqOptions.damp = options.damp;
   gptqOptions.block = options.block;
   gptqOptions.scaleSearch = options.scaleSearch;
+  gptqOptions.refine = options.refine;
 
   int64_t blocks = model.getNumLayers();
   int64_t layers = blocks + 1; // the head's last
   std::vector<std::array<int64_t, kNumInputs>> inputCols(
       layers, std::array<int64_t, kNumInputs>{});
-  for (const Target &t : targets)
+  // Whether a ggml candidate reads the input: its damping default, and
+  // refine's coordinate descent (which keeps H in the factor).
+  std::vector<std::array<bool, kNumInputs>> ggmlInput(
+      layers, std::array<bool, kNumInputs>{});
+  for (const Target &t : targets) {
     inputCols[t.layer][t.input] = items[t.item].cols;
+    if (llvm::any_of(items[t.item].candidates,
+                     [](const Candidate &c) { return c.format.isGgml(); }))
+      ggmlInput[t.layer][t.input] = true;
+  }
   auto layerBytes = [&](int64_t l) {
     double bytes = 0;
     for (int64_t c : inputCols[l])
@@ -255,8 +263,15 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
         samples[i] = static_cast<double>(h->count());
         matrices[i] = h->matrix();
         h.reset();
+        gptq::Options factorOptions = gptqOptions;
+        bool ggml = ggmlInput[l][i];
+        factorOptions.damp = options.damp >= 0 ? options.damp
+                             : ggml            ? gptq::kGgmlDamp
+                                               : gptq::kIntDamp;
+        if (!ggml)
+          factorOptions.refine = 0;
         auto factor = gptq::factorHessian(matrices[i], inputCols[l][i],
-                                          gptqOptions, parallelFor);
+                                          factorOptions, parallelFor);
         if (!factor)
           return error("block " + llvm::Twine(l) + ": " +
                        llvm::toString(factor.takeError()));
@@ -275,6 +290,9 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
               c.format, *factors[t.input], w.data(), rows,
               importance[t.input].data(), gptqOptions, parallelFor);
           ++stats.quantized;
+          if (options.keep && c.format.isGgml())
+            if (llvm::Error err = options.keep(t.item, k, q.bytes))
+              return err;
           double gptqError = outputError(w, q.values, rows, cols,
                                          matrices[t.input], pool) /
                              samples[t.input];

@@ -18,7 +18,9 @@
 // smallest candidate's bytes go to the KLD probe right away, so nothing of
 // a weight outlives its turn. Weights GPTQ leaves to rounding (the token
 // embedding, a tied head, rows the logit mask scaled) keep the round-to-
-// nearest error and probe. Rows go to a thread pool; every sum is taken in
+// nearest error and probe. The defaults are --llmq-gptq's, so that with the
+// same text, tokens and ctx a weight's candidate in the chosen format has
+// the bytes --llmq-gptq would write for it. Rows go to a thread pool; every sum is taken in
 // row order, so the result does not depend on the thread count.
 //
 //===----------------------------------------------------------------------===//
@@ -28,10 +30,12 @@
 
 #include "passes/assign/Optimizer.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace llmq::runtime {
@@ -49,10 +53,21 @@ struct GptqErrorOptions {
   std::string textFile;
   int64_t tokens = 16384;
   int64_t ctx = 256;
-  double damp = 0.01;
+  /// Negative: --llmq-gptq's default, ::llmq::gptq::kGgmlDamp for a
+  /// Hessian a ggml candidate reads, kIntDamp for the rest.
+  double damp = -1;
   int scaleSearch = 4;
+  /// ggml formats: --llmq-gptq's refine= (coordinate descent after the
+  /// sweep).
+  int refine = 4;
   int64_t block = 128;
   int64_t hessianMiB = 1024;
+  /// When set, receives every ggml candidate's GPTQ bytes as soon as they
+  /// are made (item and candidate indices): out= keeps them on disk until
+  /// the knapsack has chosen. An error stops the measurement.
+  std::function<llvm::Error(size_t item, size_t candidate,
+                            llvm::ArrayRef<uint8_t> bytes)>
+      keep;
   /// error=gptq-factor: each candidate keeps its round-to-nearest error
   /// scaled by GPTQ's reduction of the output error for that format,
   /// (w - q_gptq)^T H (w - q_gptq) / (w - q_rtn)^T H (w - q_rtn), and the

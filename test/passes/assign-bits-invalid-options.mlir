@@ -26,6 +26,7 @@
 // RUN: cd %t && not quant-opt %s --llmq-assign-bits="target-bytes=100000 error=gptq text=empty.txt gptq-damp=2" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GPTQDAMP --match-full-lines --implicit-check-not="{{.}}"
 // RUN: cd %t && not quant-opt %s --llmq-assign-bits="target-bytes=100000 error=gptq text=empty.txt gptq-scale-search=65" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GPTQSEARCH --match-full-lines --implicit-check-not="{{.}}"
 // RUN: cd %t && not quant-opt %s --llmq-assign-bits="target-bytes=100000 error=gptq text=empty.txt gptq-hessian-mib=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GPTQMIB --match-full-lines --implicit-check-not="{{.}}"
+// RUN: cd %t && not quant-opt %s --llmq-assign-bits="target-bytes=100000 error=gptq text=empty.txt gptq-refine=65" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GPTQREFINE --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not test -e %t/out.mlir
 
 // BPWNAN: {{.*}}assign-bits-invalid-options.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: target-bpw=nan is outside (0, 32]
@@ -35,13 +36,14 @@
 // PRESET: quant-opt: for the --preset option: Cannot find option named 'q4_k_x'!
 // NOPRESET: quant-opt: for the --preset option: Cannot find option named ''!
 // NONE: {{.*}}assign-bits-invalid-options.mlir:{{[0-9]+}}:{{[0-9]+}}: error: llmq-assign-bits: give exactly one of preset, type, target-bpw and target-bytes
-// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 12]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
-// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error='obs' is not rtn, gptq or gptq-factor
-// GPTQTEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 10]]:1: error: llmq-assign-bits: error=gptq needs text=FILE (calibration text)
-// GPTQTOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 9]]:1: error: llmq-assign-bits: gptq-tokens=0 must be >= 1
-// GPTQDAMP: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 8]]:1: error: llmq-assign-bits: gptq-damp=2 is outside [0, 1]
-// GPTQSEARCH: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 7]]:1: error: llmq-assign-bits: gptq-scale-search=65 is outside [0, 64]
-// GPTQMIB: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 6]]:1: error: llmq-assign-bits: gptq-hessian-mib=0 must be >= 1
+// TOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 13]]:1: error: llmq-assign-bits: sensitivity-tokens=-1 is negative
+// ERRMETHOD: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 12]]:1: error: llmq-assign-bits: error='obs' is not rtn, gptq or gptq-factor
+// GPTQTEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 11]]:1: error: llmq-assign-bits: error=gptq needs text=FILE (calibration text)
+// GPTQTOKENS: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 10]]:1: error: llmq-assign-bits: gptq-tokens=0 must be >= 1
+// GPTQDAMP: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 9]]:1: error: llmq-assign-bits: gptq-damp=2 is outside [0, 1]
+// GPTQSEARCH: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 8]]:1: error: llmq-assign-bits: gptq-scale-search=65 is outside [0, 64]
+// GPTQMIB: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 7]]:1: error: llmq-assign-bits: gptq-hessian-mib=0 must be >= 1
+// GPTQREFINE: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 6]]:1: error: llmq-assign-bits: gptq-refine=65 is outside [0, 64]
 
 // A model with a tokenizer: the empty text is named.
 // TEXT: {{.*}}assign-bits-invalid-options.mlir:[[# @LINE + 3]]:1: error: llmq-assign-bits: {{.*}}empty.txt: the text has no tokens (it is empty or only blank lines)

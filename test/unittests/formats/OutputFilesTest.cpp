@@ -1,12 +1,14 @@
 //===- OutputFilesTest.cpp - Output paths, staging, signal cleanup --------===//
 //
 // formats/files/OutputPaths (what an output may not replace),
-// StagingDirectory (a directory that appears whole or not at all) and
-// SignalCleanup (trees removed without following links, also on a signal).
+// StagingDirectory (a directory that appears whole or not at all),
+// SignalCleanup (trees removed without following links, also on a signal)
+// and ScratchFile (bytes kept on disk under no name).
 //
 //===----------------------------------------------------------------------===//
 
 #include "formats/files/OutputPaths.h"
+#include "formats/files/ScratchFile.h"
 #include "formats/files/SignalCleanup.h"
 #include "formats/files/StagingDirectory.h"
 
@@ -22,6 +24,7 @@
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace llmq;
 namespace fs = llvm::sys::fs;
@@ -144,4 +147,51 @@ TEST_F(OutputFilesTest, SignalRemovesStagingDirectory) {
   std::error_code ec;
   EXPECT_TRUE(fs::directory_iterator(root, ec) == fs::directory_iterator())
       << "the staging directory survived the signal";
+}
+
+// ScratchFile: bytes written come back as written, and the directory holds
+// no name for them, during the run or after it.
+TEST_F(OutputFilesTest, ScratchFileKeepsBytesWithoutAName) {
+  auto scratch = ScratchFile::create(path("out.safetensors"));
+  ASSERT_TRUE(static_cast<bool>(scratch)) << message(scratch.takeError());
+  std::vector<uint8_t> first(70000), second = {1, 2, 3};
+  for (size_t i = 0; i < first.size(); ++i)
+    first[i] = static_cast<uint8_t>(i * 7 + 3);
+  auto a = (*scratch)->append(first);
+  ASSERT_TRUE(static_cast<bool>(a)) << message(a.takeError());
+  auto b = (*scratch)->append(second);
+  ASSERT_TRUE(static_cast<bool>(b)) << message(b.takeError());
+  EXPECT_EQ(a->offset, 0u);
+  EXPECT_EQ(b->offset, first.size());
+  EXPECT_EQ((*scratch)->size(), first.size() + second.size());
+  auto readB = (*scratch)->read(*b);
+  ASSERT_TRUE(static_cast<bool>(readB)) << message(readB.takeError());
+  EXPECT_EQ(*readB, second);
+  auto readA = (*scratch)->read(*a);
+  ASSERT_TRUE(static_cast<bool>(readA)) << message(readA.takeError());
+  EXPECT_EQ(*readA, first);
+  // An extent past the end is refused, not read.
+  auto past = (*scratch)->read({first.size(), 4});
+  ASSERT_FALSE(static_cast<bool>(past));
+  EXPECT_NE(message(past.takeError()).find("scratch file read failed"),
+            std::string::npos);
+  std::error_code ec;
+  auto entries = [&] {
+    int n = 0;
+    for (fs::directory_iterator it(root, ec), end; it != end && !ec;
+         it.increment(ec))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(entries(), 0);
+  scratch->reset();
+  EXPECT_EQ(entries(), 0);
+}
+
+// A directory that cannot be written: one line naming it.
+TEST_F(OutputFilesTest, ScratchFileInAMissingDirectory) {
+  auto scratch = ScratchFile::create(path("missing/out.safetensors"));
+  ASSERT_FALSE(static_cast<bool>(scratch));
+  std::string text = message(scratch.takeError());
+  EXPECT_NE(text.find(path("missing")), std::string::npos) << text;
 }
