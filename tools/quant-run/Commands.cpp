@@ -97,6 +97,13 @@ cl::opt<int64_t> scoreFrom(
              "second half, as llama-perplexity does)"),
     cl::value_desc("N"), cl::init(0), cl::sub(pplCommand),
     cl::cat(runCategory));
+cl::opt<bool> warmup(
+    "warmup",
+    cl::desc("Before the timed windows, run one token through the model, as "
+             "llama-perplexity's warmup decode does, so that the mapped "
+             "weights' pages are faulted in outside the tokens/s figure "
+             "(default true; --warmup=false times from cold)"),
+    cl::init(true), cl::sub(pplCommand), cl::cat(runCategory));
 cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
                          cl::sub(pplCommand), cl::sub(kldCommand),
                          cl::sub(generateCommand),
@@ -526,6 +533,19 @@ llvm::Error needText() {
   return llvm::Error::success();
 }
 
+/// One token through a throwaway decoder: every weight is read once, so
+/// the first timed window does not pay the page faults of the mapping (the
+/// results do not change: perplexity() uses decoders of its own).
+llvm::Error warmUp(const LanguageModel &model, ThreadPool &pool,
+                   int32_t token) {
+  auto decoder = model.newDecoder(pool, 1);
+  if (!decoder)
+    return decoder.takeError();
+  std::vector<float> logits;
+  return (*decoder)->forward(llvm::ArrayRef<int32_t>(token), logits,
+                             /*allLogits=*/false);
+}
+
 llvm::Error runPerplexity() {
   if (llvm::Error err = expectModels(1))
     return err;
@@ -541,6 +561,9 @@ llvm::Error runPerplexity() {
   if (llvm::Error err = checkWindowsOfText(stream->size(), {loaded->model.get()}))
     return err;
   ThreadPool pool(threadCount());
+  if (warmup)
+    if (llvm::Error err = warmUp(*loaded->model, pool, (*stream)[0]))
+      return err;
   auto start = std::chrono::steady_clock::now();
   auto result =
       perplexity(*loaded->model, pool, *stream, ctxSize, scoreFrom);
