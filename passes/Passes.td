@@ -162,7 +162,7 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
     Option<"clipShrink", "clip-shrink", "double", "0.5", "the clipping search's smallest limit is max|w| (1 - clip-shrink)">,
     Option<"clipGrow", "clip-grow", "double", "0.1", "also try limits up to max|w| (1 + clip-grow): the group's largest value is written at the limit, so that round-to-nearest takes the wider scale">,
     Option<"clipInputs", "clip-inputs", "std::string", "\"quantized\"", "the inputs the clipping search measures output error on: quantized (default: those of the model with every assigned format rounded to nearest, a second calibration run), original (the unquantized model's), compensate (those, against the original model's outputs)">,
-    Option<"clipPasses", "clip-passes", "int64_t", "1", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
+    Option<"clipPasses", "clip-passes", "int64_t", "2", "passes over each row's groups after the first that choose each group's clip again counting the other groups' errors (the cross terms of the row's output error)">,
     Option<"outFile", "out", "std::string", "", "write the folded tensors to this safetensors file">,
     Option<"jsonFile", "json", "std::string", "", "also write each group's search result to this JSON file">,
     Option<"threads", "threads", "unsigned", "0", "worker threads (0: the tool's --threads, 1 under --mlir-disable-threading, else all cores)">,
