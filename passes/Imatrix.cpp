@@ -173,22 +173,11 @@ LogicalResult ImatrixPass::run(ModelOp model) {
       return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
                   " is outside [1, " + llvm::Twine(model.getContextLength()) +
                   "]");
-    TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
-    if (!tokenizerAttr)
-      return fail("model '" + model.getSymName() + "' has no tokenizer");
-    auto tokenizer = ::llmq::runtime::openTokenizer(tokenizerAttr.getFile());
-    if (!tokenizer)
-      return fail(llvm::toString(tokenizer.takeError()));
-    auto stream = ::llmq::runtime::encodeFile(
-        **tokenizer, tokenizerAttr.getBos(), textFile);
+    auto stream = ::llmq::runtime::calibrationTokens(model, textFile,
+                                                     numTokens, contextSize);
     if (!stream)
       return fail(llvm::toString(stream.takeError()));
-    int64_t usable = std::min<int64_t>(stream->size(), numTokens);
-    int64_t chunks = usable / contextSize;
-    if (chunks == 0)
-      return fail("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
-                  " tokens, fewer than one window of ctx=" +
-                  llvm::Twine(contextSize.getValue()));
+    int64_t chunks = static_cast<int64_t>(stream->size()) / contextSize;
     auto runtimeModel = ::llmq::runtime::Model::load(model);
     if (!runtimeModel)
       return fail(llvm::toString(runtimeModel.takeError()));

@@ -6,6 +6,7 @@
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
 #include "formats/quant/Gptq.h"
+#include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
 #include "runtime/exec/ThreadPool.h"
@@ -158,8 +159,8 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
   bool probing = static_cast<bool>(probe) && !options.factorOnly;
   std::vector<Target> targets = collectTargets(model, items);
 
-  auto stream =
-      calibrationTokens(model, options.textFile, options.tokens, options.ctx);
+  auto stream = rt::calibrationTokens(model, options.textFile, options.tokens,
+                                     options.ctx);
   if (!stream)
     return stream.takeError();
   int64_t windows = int64_t(stream->size()) / options.ctx;

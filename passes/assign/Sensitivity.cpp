@@ -26,35 +26,10 @@ static llvm::Error error(const llvm::Twine &message) {
                                  message.str());
 }
 
-llvm::Expected<std::vector<int32_t>>
-assign::calibrationTokens(ModelOp model, llvm::StringRef textFile,
-                          int64_t tokens, int64_t ctx) {
-  if (ctx < 1 || ctx > static_cast<int64_t>(model.getContextLength()))
-    return error("ctx=" + llvm::Twine(ctx) + " is outside [1, " +
-                 llvm::Twine(model.getContextLength()) + "]");
-  TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
-  if (!tokenizerAttr)
-    return error("model '" + model.getSymName() +
-                 "' has no tokenizer to read the calibration text with");
-  auto tokenizer = rt::openTokenizer(tokenizerAttr.getFile());
-  if (!tokenizer)
-    return tokenizer.takeError();
-  auto stream =
-      rt::encodeFile(**tokenizer, tokenizerAttr.getBos(), textFile);
-  if (!stream)
-    return stream.takeError();
-  int64_t usable = std::min<int64_t>(stream->size(), tokens);
-  if (usable < ctx)
-    return error("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
-                 " tokens, fewer than one window of ctx=" + llvm::Twine(ctx));
-  stream->resize(usable);
-  return std::move(*stream);
-}
-
 llvm::Expected<std::unique_ptr<SensitivityProbes>>
 SensitivityProbes::create(ModelOp model, llvm::StringRef textFile,
                           int64_t tokens, int64_t ctx, rt::ThreadPool &pool) {
-  auto stream = calibrationTokens(model, textFile, tokens, ctx);
+  auto stream = rt::calibrationTokens(model, textFile, tokens, ctx);
   if (!stream)
     return stream.takeError();
   auto runtimeModel = rt::Model::load(model);

@@ -33,14 +33,6 @@ class ModelOp;
 
 namespace assign {
 
-/// The first `tokens` tokens of `textFile` read with the model's tokenizer
-/// (fewer where the text is shorter), checked to hold at least one window
-/// of `ctx` (itself within the model's context). Errors are one line
-/// without a prefix. The calibration text of the probes and of error=gptq.
-llvm::Expected<std::vector<int32_t>>
-calibrationTokens(ModelOp model, llvm::StringRef textFile, int64_t tokens,
-                  int64_t ctx);
-
 class SensitivityProbes {
 public:
   /// Reads `textFile` with the model's tokenizer, keeps its first `tokens`

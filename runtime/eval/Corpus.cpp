@@ -2,11 +2,16 @@
 
 #include "runtime/eval/Corpus.h"
 
+#include "dialects/Llmq/LlmqOps.h"
+
 #include "formats/files/GGUFReader.h"
 #include "formats/files/ReadFile.h"
 #include "formats/files/OutputPaths.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+
+#include <algorithm>
 
 using namespace llmq;
 using namespace llmq::runtime;
@@ -61,4 +66,33 @@ llmq::runtime::encodeFile(const Tokenizer &tokenizer, int32_t bos,
         llvm::inconvertibleErrorCode(),
         path + ": the text has no tokens (it is empty or only blank lines)");
   return stream;
+}
+
+llvm::Expected<std::vector<int32_t>>
+llmq::runtime::calibrationTokens(mlir::llmq::ModelOp model,
+                                 llvm::StringRef textFile, int64_t tokens,
+                                 int64_t ctx) {
+  auto error = [](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  if (ctx < 1 || ctx > static_cast<int64_t>(model.getContextLength()))
+    return error("ctx=" + llvm::Twine(ctx) + " is outside [1, " +
+                 llvm::Twine(model.getContextLength()) + "]");
+  mlir::llmq::TokenizerAttr tokenizerAttr = model.getTokenizerAttr();
+  if (!tokenizerAttr)
+    return error("model '" + model.getSymName() +
+                 "' has no tokenizer to read the calibration text with");
+  auto tokenizer = openTokenizer(tokenizerAttr.getFile());
+  if (!tokenizer)
+    return tokenizer.takeError();
+  auto stream = encodeFile(**tokenizer, tokenizerAttr.getBos(), textFile);
+  if (!stream)
+    return stream.takeError();
+  int64_t usable = std::min<int64_t>(stream->size(), tokens);
+  if (usable < ctx)
+    return error("'" + textFile + "' holds " + llvm::Twine(stream->size()) +
+                 " tokens, fewer than one window of ctx=" + llvm::Twine(ctx));
+  stream->resize(usable);
+  return std::move(*stream);
 }

@@ -15,6 +15,10 @@
 #include <memory>
 #include <vector>
 
+namespace mlir::llmq {
+class ModelOp;
+} // namespace mlir::llmq
+
 namespace llmq::runtime {
 
 /// The tokenizer a model names: a tokenizer.json, or the metadata of a GGUF
@@ -32,6 +36,15 @@ encodeLines(const Tokenizer &tokenizer, int32_t bos, llvm::StringRef text);
 /// text without a single token is one.
 llvm::Expected<std::vector<int32_t>>
 encodeFile(const Tokenizer &tokenizer, int32_t bos, llvm::StringRef path);
+
+/// A pass's calibration text: the first `tokens` tokens of `textFile` read
+/// with the model's tokenizer (fewer where the text is shorter), checked to
+/// hold at least one window of `ctx` (itself within the model's context).
+/// Errors are one line without a prefix (the pass adds its own). What the
+/// imatrix, GPTQ, AWQ and the assign-bits probes read.
+llvm::Expected<std::vector<int32_t>>
+calibrationTokens(mlir::llmq::ModelOp model, llvm::StringRef textFile,
+                  int64_t tokens, int64_t ctx);
 
 } // namespace llmq::runtime
 

@@ -86,7 +86,7 @@ llmq.model @awq attributes {arch = "llama", hidden_size = 64 : i64, num_layers =
 
 // -----
 
-// IR: {{.*}}.mlir:[[# @LINE + 1]]:1: error: llmq-awq: model 'notok' has no tokenizer
+// IR: {{.*}}.mlir:[[# @LINE + 1]]:1: error: llmq-awq: model 'notok' has no tokenizer to read the calibration text with
 llmq.model @notok attributes {arch = "llama", hidden_size = 64 : i64, num_layers = 2 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 32 : i64, ffn_size = 128 : i64, vocab_size = 2048 : i64, context_length = 512 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false} {
   llmq.weight @token_embd : tensor<2048x64xbf16> {source = #llmq.source<file = "w.safetensors", key = "token_embd", offset = 4096>}
   llmq.weight @blk.0.attn_norm : tensor<64xbf16> {source = #llmq.source<file = "w.safetensors", key = "one:blk.0.attn_norm", offset = 266240>}

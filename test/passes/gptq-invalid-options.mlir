@@ -39,7 +39,7 @@
 // The first model plans no format GPTQ produces (bf16, and q4_1, which it
 // leaves to the exporter); the second has no tokenizer to read the text with.
 // MODEL: error: llmq-gptq: model 'unplanned' has no block weight with a format GPTQ produces (int4/int8 groups, q4_0, q5_0, q5_1, q8_0, q2_K..q6_K); run --llmq-assign-bits first
-// MODEL: error: llmq-gptq: model 'untokenized' has no tokenizer
+// MODEL: error: llmq-gptq: model 'untokenized' has no tokenizer to read the calibration text with
 
 // The parameter file may not replace a file the run reads (here the input).
 // CLOBBER: error: llmq-gptq: {{.*}}gptq-invalid-options.mlir: is an input of this run (the input {{.*}}); refusing to overwrite it
