@@ -20,11 +20,14 @@
 # q3_K -> q4_0, q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0); GPTQ produces
 # each of those. A plan with no format GPTQ produces is rounded by the
 # exporter instead, with llama-imatrix's imatrix attached (--llmq-imatrix) as
-# llama-quantize uses it (rows marked '*').
+# llama-quantize uses it (rows marked '*'). The last column is how many of
+# 8 tokens node-llama-cpp's stock llama.cpp generated from the GPTQ file
+# after "In the beginning" (acceptance 1: it loads and generates).
 set -euo pipefail
 root=$(pwd)
 bin=${LLMQ_BIN:-$root/build/bin}
 tools=$(cat build/llama-tools.path)
+node=$(cat build/node.path 2>/dev/null || echo node)
 work=${1:-$(mktemp -d)}
 shift || true
 types=${*:-q2_K q3_K q4_0 q4_K q5_K q6_K}
@@ -41,7 +44,11 @@ kld() { # GGUF: its mean KLD against base.kld
   grep -E "^Mean +KLD" "$1.log" | tail -n 1 | awk '{print $3}'
 }
 echo "KLD vs f32 over $lines lines of kjv-eval.txt (llama-perplexity), calibration 16384 tokens of kjv-calib.txt${GPTQ_OPTS:+, GPTQ options: $GPTQ_OPTS}"
-printf "%-18s %-5s %-6s %-22s %-10s %-7s %s\n" model type format "llama-quantize+imatrix" "llmq GPTQ" ratio "GPTQ wall s"
+generated() { # GGUF: tokens stock llama.cpp generates from it (of 8)
+  "$node" "$root/scripts/llama-cpp/llama-cpp.mjs" generate "$1" --prompt "In the beginning" -n 8 |
+    python3 -c "import json,sys; print(len(json.load(sys.stdin)['ids']))"
+}
+printf "%-18s %-5s %-6s %-22s %-10s %-7s %-12s %s\n" model type format "llama-quantize+imatrix" "llmq GPTQ" ratio "GPTQ wall s" generated
 for model in $models; do
   src=$shared/models/$model
   [ -d "$src" ] || src=$root/test/models/$model
@@ -68,7 +75,7 @@ for model in $models; do
     "$bin/quant-translate" --export-gguf gptq-$t.mlir -o gptq-$t.gguf
     ref=$(kld ref-$t.gguf)
     ours=$(kld gptq-$t.gguf)
-    printf "%-18s %-5s %-6s %-22s %-10s %-7s %.0f\n" $model $t $format $ref $ours $(echo "scale=3; $ours / $ref" | bc) $wall
+    printf "%-18s %-5s %-6s %-22s %-10s %-7s %-12.0f %s\n" $model $t $format $ref $ours $(echo "scale=3; $ours / $ref" | bc) $wall "$(generated gptq-$t.gguf)/8"
   done
   cd "$root"
 done
