@@ -50,11 +50,9 @@ private:
   LogicalResult run(ModelOp model);
 };
 
-/// `damp`'s default: ::llmq::gptq::kGgmlDamp for a Hessian that a ggml
-/// weight reads, kIntDamp where only int groups read it.
+/// `damp`'s default (::llmq::gptq::factorOptions picks kGgmlDamp or
+/// kIntDamp per Hessian).
 constexpr double kDefaultDamp = -1;
-using ::llmq::gptq::kGgmlDamp;
-using ::llmq::gptq::kIntDamp;
 
 /// The input a weight multiplies: the runtime's matmul inputs, and the LM
 /// head's.
@@ -260,7 +258,6 @@ LogicalResult GptqPass::run(ModelOp model) {
         pool.parallelFor(n, fn);
       };
   ::llmq::gptq::Options options;
-  options.damp = damp == kDefaultDamp ? kIntDamp : damp;
   options.block = block;
   options.actOrder = actOrder;
   options.scaleSearch = static_cast<int>(scaleSearch);
@@ -454,11 +451,8 @@ LogicalResult GptqPass::run(ModelOp model) {
         if (h->count() == 0)
           return fail("the calibration never reached block " + llvm::Twine(l));
         importance[i] = h->meanSquares();
-        ::llmq::gptq::Options factorOptions = options;
-        if (!ggmlInput[l][i])
-          factorOptions.refine = 0;
-        else if (damp == kDefaultDamp)
-          factorOptions.damp = kGgmlDamp;
+        ::llmq::gptq::Options factorOptions =
+            ::llmq::gptq::factorOptions(options, damp, ggmlInput[l][i]);
         std::vector<double> matrix = h->matrix();
         int64_t c = h->cols();
         if (asymmetric) {

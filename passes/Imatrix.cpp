@@ -168,11 +168,7 @@ LogicalResult ImatrixPass::run(ModelOp model) {
     if (numTokens < 1)
       return fail("tokens=" + llvm::Twine(numTokens.getValue()) +
                   " must be >= 1");
-    if (contextSize < 1 ||
-        contextSize > static_cast<int64_t>(model.getContextLength()))
-      return fail("ctx=" + llvm::Twine(contextSize.getValue()) +
-                  " is outside [1, " + llvm::Twine(model.getContextLength()) +
-                  "]");
+    // calibrationTokens checks ctx against the model's context too.
     auto stream = ::llmq::runtime::calibrationTokens(model, textFile,
                                                      numTokens, contextSize);
     if (!stream)

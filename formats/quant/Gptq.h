@@ -114,6 +114,22 @@ struct Options {
   int refine = 0;
 };
 
+/// The options one layer's Hessian is factored with, from the pass's:
+/// `requestedDamp` where the user gave one (>= 0), else kGgmlDamp when a
+/// ggml weight reads the Hessian and kIntDamp when only int groups do;
+/// `refine` only where a ggml weight reads it (its coordinate descent is the
+/// one that needs H kept in the factor). --llmq-gptq and --llmq-assign-bits
+/// error=gptq both factor with it, so that their bytes agree.
+inline Options factorOptions(Options options, double requestedDamp,
+                             bool ggmlReads) {
+  options.damp = requestedDamp >= 0 ? requestedDamp
+                 : ggmlReads        ? kGgmlDamp
+                                    : kIntDamp;
+  if (!ggmlReads)
+    options.refine = 0;
+  return options;
+}
+
 /// Whether GPTQ here can produce `format` (an empty string) or why not.
 std::string unsupportedReason(const TensorFormat &format);
 

@@ -264,15 +264,10 @@ llvm::Error assign::measureGptqErrors(ModelOp model, std::vector<Item> &items,
         samples[i] = static_cast<double>(h->count());
         matrices[i] = h->matrix();
         h.reset();
-        gptq::Options factorOptions = gptqOptions;
-        bool ggml = ggmlInput[l][i];
-        factorOptions.damp = options.damp >= 0 ? options.damp
-                             : ggml            ? gptq::kGgmlDamp
-                                               : gptq::kIntDamp;
-        if (!ggml)
-          factorOptions.refine = 0;
-        auto factor = gptq::factorHessian(matrices[i], inputCols[l][i],
-                                          factorOptions, parallelFor);
+        auto factor = gptq::factorHessian(
+            matrices[i], inputCols[l][i],
+            gptq::factorOptions(gptqOptions, options.damp, ggmlInput[l][i]),
+            parallelFor);
         if (!factor)
           return error("block " + llvm::Twine(l) + ": " +
                        llvm::toString(factor.takeError()));
