@@ -7,6 +7,7 @@
 #include "runtime/exec/Session.h"
 #include "formats/CheckedArith.h"
 #include "runtime/exec/ThreadPool.h"
+#include "runtime/exec/arch/ExpKernels.h"
 #include "formats/files/Progress.h"
 
 #include <algorithm>
@@ -327,6 +328,7 @@ uint64_t DivergenceProbe::keptBytes() const {
 llvm::Expected<double> DivergenceProbe::score(
     llvm::function_ref<llvm::Error(int64_t, std::vector<float> &)> run)
     const {
+  static const ExpKernels &expKernels = selectExpKernels();
   int64_t scored = ctx - scoreFrom;
   std::vector<double> klds(scoredPositions());
   for (int64_t w = 0; w < windows; ++w) {
@@ -338,13 +340,12 @@ llvm::Expected<double> DivergenceProbe::score(
         const float *x = windowLogits.data() + t * vocab;
         const float *p = base + t * vocab;
         double maxLogit = *std::max_element(x, x + vocab);
-        double sum = 0, px = 0;
-        for (int64_t i = 0; i < vocab; ++i) {
-          sum += std::exp(x[i] - maxLogit);
-          px += static_cast<double>(p[i]) * x[i];
-        }
+        // sum exp(x - max) and sum p x, vectorized in a fixed order.
+        double sums[2];
+        expKernels.expSums(x, p, vocab, maxLogit, sums);
+        double px = sums[1];
         auto [plogp, mass] = baseTerms[w * scored + t];
-        double logSum = maxLogit + std::log(sum);
+        double logSum = maxLogit + std::log(sums[0]);
         // Rounding can make it slightly negative.
         klds[w * scored + t] = std::max(0.0, plogp - px + logSum * mass);
       }

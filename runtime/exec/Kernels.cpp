@@ -6,6 +6,7 @@
 #include "runtime/exec/QuantMatmul.h"
 #include "runtime/exec/ThreadPool.h"
 #include "runtime/exec/arch/DotKernels.h"
+#include "runtime/exec/arch/ExpKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -219,10 +220,8 @@ void llmq::runtime::rmsNorm(float *x, int64_t n, int64_t dim,
 }
 
 void llmq::runtime::siluMul(float *gate, const float *up, int64_t count) {
-  for (int64_t i = 0; i < count; ++i) {
-    float g = gate[i];
-    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
+  static const ExpKernels &kernels = selectExpKernels();
+  kernels.siluMul(gate, up, count);
 }
 
 void llmq::runtime::applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
@@ -257,6 +256,7 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
   int64_t kvDim = shape.numKVHeads * dim, group = heads / shape.numKVHeads;
   float scale = 1.0f / std::sqrt(static_cast<float>(dim));
   static const DotKernels &kernels = selectDotKernels();
+  static const ExpKernels &expKernels = selectExpKernels();
   auto firstKey = [&](int64_t pos) {
     return shape.slidingWindow > 0
                ? std::max<int64_t>(0, pos - shape.slidingWindow + 1)
@@ -310,11 +310,10 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
           row[j] *= scale;
           maxScore = std::max(maxScore, row[j]);
         }
+        expKernels.expShifted(row + lo, hi + 1 - lo, maxScore);
         float sum = 0;
-        for (int64_t j = lo; j <= hi; ++j) {
-          row[j] = std::exp(row[j] - maxScore);
+        for (int64_t j = lo; j <= hi; ++j)
           sum += row[j];
-        }
         // P . V summed in position order.
         float *oh = out + (t * heads + h) * dim;
         std::fill(oh, oh + dim, 0.0f);

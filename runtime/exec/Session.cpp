@@ -140,10 +140,19 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
     const LayerWeights &layer = model.layers[l];
     if (blockObserver)
       blockInput = x;
-    // h = norm(x), row by row.
+    // The rows past the K/V projections run for: every token, except in the
+    // last block when only the logits of tokens firstLogit.. are wanted and
+    // nobody observes the rest. There the earlier tokens' keys and values
+    // are all later tokens need, so their queries, attention, output
+    // projection and FFN are skipped: each row is computed alone (matmul's
+    // and attention's results do not depend on the batch), so the logits
+    // are the same bits. Half a block per window of llama-perplexity-style
+    // scoring (the optimizer's probes, ppl, kld).
+    int64_t r0 = 0, m = n;
+    // h = norm(x), row by row, for rows r0.. (h row 0 is x row r0).
     auto normed = [&](const std::vector<float> &weight) {
-      forRows(pool, n, hidden, [&](int64_t b, int64_t e) {
-        std::memcpy(h.data() + b * hidden, x.data() + b * hidden,
+      forRows(pool, m, hidden, [&](int64_t b, int64_t e) {
+        std::memcpy(h.data() + b * hidden, x.data() + (r0 + b) * hidden,
                     (e - b) * hidden * sizeof(float));
         if (!weight.empty())
           rmsNorm(h.data() + b * hidden, e - b, hidden, weight.data(),
@@ -152,12 +161,13 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
     };
     // x += norm(h) (the norm only where the architecture has one).
     auto addNormed = [&](const std::vector<float> &weight) {
-      forRows(pool, n, hidden, [&](int64_t b, int64_t e) {
+      forRows(pool, m, hidden, [&](int64_t b, int64_t e) {
         if (!weight.empty())
           rmsNorm(h.data() + b * hidden, e - b, hidden, weight.data(),
                   c.normEps);
+        float *xr = x.data() + r0 * hidden;
         for (int64_t i = b * hidden; i < e * hidden; ++i)
-          x[i] += h[i];
+          xr[i] += h[i];
       });
     };
     normed(layer.attnNorm);
@@ -188,28 +198,32 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
                 n * kvDim * sizeof(float));
     std::memcpy(values[l].data() + position * kvDim, v.data(),
                 n * kvDim * sizeof(float));
+    if (l + 1 == model.layers.size() && lastBlock < 0 && firstLogit < n &&
+        !blockObserver && !matmulObserver) {
+      r0 = firstLogit;
+      m = n - firstLogit;
+    }
     attention({c.numHeads, c.numKVHeads, dim, layer.slidingWindow,
                /*halfSplitPairs=*/!c.ropeInterleaved},
-              q.data(),
-              n, position, keys[l].data(), values[l].data(), attn.data(),
-              pool);
+              q.data() + r0 * qDim, m, position + r0, keys[l].data(),
+              values[l].data(), attn.data(), pool);
     if (matmulObserver)
       matmulObserver(l, MatmulInput::AttnOutput, attn.data(), n, qDim);
-    matmul(layer.o, attn.data(), n, h.data(), pool);
+    matmul(layer.o, attn.data(), m, h.data(), pool);
     addNormed(layer.attnPostNorm);
 
     normed(layer.ffnNorm);
     if (matmulObserver)
       matmulObserver(l, MatmulInput::Ffn, h.data(), n, hidden);
-    matmul(layer.gate, h.data(), n, gate.data(), pool);
-    matmul(layer.up, h.data(), n, up.data(), pool);
-    forRows(pool, n, c.ffn, [&](int64_t b, int64_t e) {
+    matmul(layer.gate, h.data(), m, gate.data(), pool);
+    matmul(layer.up, h.data(), m, up.data(), pool);
+    forRows(pool, m, c.ffn, [&](int64_t b, int64_t e) {
       siluMul(gate.data() + b * c.ffn, up.data() + b * c.ffn,
               (e - b) * c.ffn);
     });
     if (matmulObserver)
       matmulObserver(l, MatmulInput::FfnDown, gate.data(), n, c.ffn);
-    matmul(layer.down, gate.data(), n, h.data(), pool);
+    matmul(layer.down, gate.data(), m, h.data(), pool);
     addNormed(layer.ffnPostNorm);
     if (blockObserver)
       blockObserver(l, blockInput.data(), x.data(), n);

@@ -1,9 +1,10 @@
 //===- HeadRowsTest.cpp - The LM head only for the positions that need it -===//
 //
-// Session::forwardLogitsFrom(tokens, logits, k) computes the final norm and
-// the head only for tokens k..: its logits are rows k.. of forward()'s with
-// every logit, bit for bit, for every k from 0 to the token count, at 1 and
-// 2 threads. perplexity(..., scoreFrom) (quant-run ppl --score-from) scores
+// Session::forwardLogitsFrom(tokens, logits, k) computes the last block's
+// attention, output projection and FFN, the final norm and the head only
+// for tokens k.. (the earlier ones only need their keys and values there):
+// its logits are rows k.. of forward()'s with every logit, bit for bit, for
+// every k from 0 to the token count, at 1 and 2 threads. perplexity(..., scoreFrom) (quant-run ppl --score-from) scores
 // positions scoreFrom.. of each window: its sum of negative log-likelihoods
 // is the one computed from the full logits over those positions, 0 is the
 // default, and a first position outside [0, ctx) is an error.
