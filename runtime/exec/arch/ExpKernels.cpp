@@ -12,23 +12,44 @@ namespace {
 constexpr int kLanes = 16;
 } // namespace
 
+const uint64_t llmq::runtime::expconst::kTable[32] = {
+    0x3ff0000000000000ULL, 0x3fefd9b0d3158574ULL,
+    0x3fefb5586cf9890fULL, 0x3fef9301d0125b51ULL,
+    0x3fef72b83c7d517bULL, 0x3fef54873168b9aaULL,
+    0x3fef387a6e756238ULL, 0x3fef1e9df51fdee1ULL,
+    0x3fef06fe0a31b715ULL, 0x3feef1a7373aa9cbULL,
+    0x3feedea64c123422ULL, 0x3feece086061892dULL,
+    0x3feebfdad5362a27ULL, 0x3feeb42b569d4f82ULL,
+    0x3feeab07dd485429ULL, 0x3feea47eb03a5585ULL,
+    0x3feea09e667f3bcdULL, 0x3fee9f75e8ec5f74ULL,
+    0x3feea11473eb0187ULL, 0x3feea589994cce13ULL,
+    0x3feeace5422aa0dbULL, 0x3feeb737b0cdc5e5ULL,
+    0x3feec49182a3f090ULL, 0x3feed503b23e255dULL,
+    0x3feee89f995ad3adULL, 0x3feeff76f2fb5e47ULL,
+    0x3fef199bdd85529cULL, 0x3fef3720dcef9069ULL,
+    0x3fef5818dcfba487ULL, 0x3fef7c97337b9b5fULL,
+    0x3fefa4afa2a490daULL, 0x3fefd0765b6e4540ULL,
+};
+
 float llmq::runtime::expF32(float x) {
   if (std::isnan(x))
-    return x;
-  if (x > kHiF)
+    return x + x;
+  if (x > kOverflowF)
     return INFINITY;
-  if (x < kLoF)
+  if (x < kUnderflowF)
     return 0.0f;
-  float n = std::nearbyint(x * kLog2eF);
-  float r = std::fma(-n, kLn2HiF, x);
-  r = std::fma(-n, kLn2LoF, r);
-  float p = static_cast<float>(kInvFactorial[kDegreeF]);
-  for (int k = kDegreeF - 1; k >= 0; --k)
-    p = std::fma(p, r, static_cast<float>(kInvFactorial[k]));
-  uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof(scale));
-  return p * scale;
+  double xd = x;
+  double kd = std::fma(kInvLn2x32, xd, kShift);
+  uint64_t ki;
+  std::memcpy(&ki, &kd, sizeof(ki));
+  kd -= kShift;
+  double r = std::fma(kInvLn2x32, xd, -kd);
+  uint64_t t = kTable[ki % 32] + (ki << 47);
+  double scale;
+  std::memcpy(&scale, &t, sizeof(scale));
+  double y = std::fma(std::fma(kPoly[0], r, kPoly[1]), r * r,
+                      std::fma(kPoly[2], r, 1.0));
+  return static_cast<float>(y * scale);
 }
 
 double llmq::runtime::expF64(double x) {

@@ -8,14 +8,27 @@
 // 16 lanes at once.
 //
 // Every variant computes the same bits, so that results do not depend on
-// the CPU's instruction set. The exponential (f32 and f64 alike):
+// the CPU's instruction set.
+// The f32 exponential is glibc's expf as its FMA build computes it (the
+// algorithm of Arm's optimized-routines: a 32-entry table of 2^(i/32) and a
+// cubic, in f64), checked equal on every 7th f32 of its range: SiLU and the
+// softmax keep the bits std::exp gave them on x86-64 machines with FMA, so
+// the calibrated passes' outputs (and the GPU references recorded from them)
+// stay byte for byte:
+//   x NaN: x + x; x > kOverflowF: +inf; x < kUnderflowF: +0; otherwise, in
+//   f64 with xd = x: kd = fma(32 log2(e), xd, 1.5 * 2^52), ki = bits(kd),
+//   kd -= 1.5 * 2^52, r = fma(32 log2(e), xd, -kd),
+//   s = from bits(kTable[ki % 32] + (ki << 47)),
+//   y = fma(fma(kPoly[0], r, kPoly[1]), r * r, fma(kPoly[2], r, 1)) * s,
+//   rounded to f32.
+// The f64 exponential (the probes' sums, which need more than f32):
 //   x NaN: x; x > kHi: +inf; x < kLo: +0; otherwise
 //   n = nearest-even(x * log2(e))              (one rounded product)
 //   r = fma(-n, ln2_lo, fma(-n, ln2_hi, x))
-//   p = Taylor series of e^r to degree D by Horner with fma, from 1/D!
+//   p = Taylor series of e^r to degree 13 by Horner with fma, from 1/13!
 //   result = p * 2^n                           (2^n built from its bits)
-// with D = 7 in f32 (truncation below 6e-9 relative for |r| <= ln2 / 2)
-// and D = 13 in f64 (below 5e-18). kLo and kHi keep 2^n a normal number.
+// (truncation below 5e-18 relative for |r| <= ln2 / 2; kLo and kHi keep 2^n
+// a normal number).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,15 +41,21 @@ namespace llmq::runtime {
 
 /// The constants every variant's exponential uses.
 namespace expconst {
-constexpr float kLoF = -87.0f, kHiF = 88.0f;
-constexpr float kLog2eF = 1.44269504088896341f;
-constexpr float kLn2HiF = 0.693145751953125f;       // 12 significant bits
-constexpr float kLn2LoF = 1.42860682030941723e-6f;  // ln 2 - kLn2HiF
+constexpr float kOverflowF = 0x1.62e42ep6f, kUnderflowF = -0x1.9fe368p6f;
+constexpr double kInvLn2x32 = 0x1.71547652b82fep+0 * 32;
+constexpr double kShift = 0x1.8p+52;
+/// Lowest first: 2^(r/32) ~ ((kPoly[0] r + kPoly[1]) r^2 + kPoly[2] r + 1).
+constexpr double kPoly[3] = {0x1.c6af84b912394p-5 / 32 / 32 / 32,
+                             0x1.ebfce50fac4f3p-3 / 32 / 32,
+                             0x1.62e42ff0c52d6p-1 / 32};
+/// bits(2^(i/32)) - (i << 47): 2^(k/32) is from bits(kTable[k % 32] + (k
+/// << 47)) for any integer k in range.
+extern const uint64_t kTable[32];
 constexpr double kLo = -708.0, kHi = 709.0;
 constexpr double kLog2e = 1.4426950408889634;
 constexpr double kLn2Hi = 0.693147180369123816490;  // 32 significant bits
 constexpr double kLn2Lo = 1.90821492927058770002e-10; // ln 2 - kLn2Hi
-constexpr int kDegreeF = 7, kDegree = 13;
+constexpr int kDegree = 13;
 /// 1 / k! for k = 0..kDegree.
 constexpr double kInvFactorial[kDegree + 1] = {
     1.0,
@@ -89,7 +108,8 @@ const ExpKernels *avx512ExpKernels();
 /// The best variant this CPU runs.
 const ExpKernels &selectExpKernels();
 
-/// The f32 and f64 exponentials above, one value at a time.
+/// The f32 and f64 exponentials above, one value at a time (the portable
+/// variant's).
 float expF32(float x);
 double expF64(double x);
 

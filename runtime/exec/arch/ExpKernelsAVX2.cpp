@@ -1,9 +1,10 @@
 //===- ExpKernelsAVX2.cpp - AVX2 exponentials -----------------------------===//
 //
 // Compiled with -mavx2 -mfma and only used after a CPU check. The
-// exponential of ExpKernels.h, 8 f32 or 4 f64 lanes at a time; f64's 2^n is
-// built with integer lanes from n + 1.5 * 2^52 (AVX2 has no f64 to int64
-// conversion). The last partial group goes through a zero-padded copy.
+// exponentials of ExpKernels.h, 4 lanes of f64 at a time (f32's computed in
+// f64, its table gathered); f64's 2^n is built with integer lanes from n +
+// 1.5 * 2^52 (AVX2 has no f64 to int64 conversion). The last partial group
+// goes through a zero-padded copy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,26 +20,40 @@ using namespace llmq::runtime::expconst;
 
 static constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
+/// The f32 exponential of 4 lanes, computed in f64.
+static inline __m128 expPs4(__m128 x) {
+  __m256d xd = _mm256_cvtps_pd(x);
+  __m256d kd = _mm256_fmadd_pd(_mm256_set1_pd(kInvLn2x32), xd,
+                               _mm256_set1_pd(kShift));
+  __m256i ki = _mm256_castpd_si256(kd);
+  kd = _mm256_sub_pd(kd, _mm256_set1_pd(kShift));
+  __m256d r = _mm256_fmsub_pd(_mm256_set1_pd(kInvLn2x32), xd, kd);
+  __m256i index = _mm256_and_si256(ki, _mm256_set1_epi64x(31));
+  __m256i t = _mm256_add_epi64(
+      _mm256_i64gather_epi64(reinterpret_cast<const long long *>(kTable),
+                             index, 8),
+      _mm256_slli_epi64(ki, 47));
+  __m256d y = _mm256_fmadd_pd(
+      _mm256_fmadd_pd(_mm256_set1_pd(kPoly[0]), r, _mm256_set1_pd(kPoly[1])),
+      _mm256_mul_pd(r, r),
+      _mm256_fmadd_pd(_mm256_set1_pd(kPoly[2]), r, _mm256_set1_pd(1.0)));
+  return _mm256_cvtpd_ps(_mm256_mul_pd(y, _mm256_castsi256_pd(t)));
+}
+
 static inline __m256 expPs(__m256 x) {
-  __m256 clamped = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(kHiF)),
-                                 _mm256_set1_ps(kLoF));
-  __m256 n =
-      _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(kLog2eF)), kRound);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2HiF), clamped);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2LoF), r);
-  __m256 p = _mm256_set1_ps(static_cast<float>(kInvFactorial[kDegreeF]));
-  for (int k = kDegreeF - 1; k >= 0; --k)
-    p = _mm256_fmadd_ps(p, r,
-                        _mm256_set1_ps(static_cast<float>(kInvFactorial[k])));
-  __m256i bits = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  __m256 result = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+  // In range first, so that the f64 steps see no infinity or NaN.
+  __m256 clamped = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(kOverflowF)),
+                                 _mm256_set1_ps(kUnderflowF));
+  __m256 result = _mm256_set_m128(expPs4(_mm256_extractf128_ps(clamped, 1)),
+                                  expPs4(_mm256_castps256_ps128(clamped)));
   result = _mm256_blendv_ps(
       result, _mm256_set1_ps(__builtin_inff()),
-      _mm256_cmp_ps(x, _mm256_set1_ps(kHiF), _CMP_GT_OQ));
-  result = _mm256_blendv_ps(result, _mm256_setzero_ps(),
-                            _mm256_cmp_ps(x, _mm256_set1_ps(kLoF), _CMP_LT_OQ));
-  return _mm256_blendv_ps(result, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+      _mm256_cmp_ps(x, _mm256_set1_ps(kOverflowF), _CMP_GT_OQ));
+  result = _mm256_blendv_ps(
+      result, _mm256_setzero_ps(),
+      _mm256_cmp_ps(x, _mm256_set1_ps(kUnderflowF), _CMP_LT_OQ));
+  return _mm256_blendv_ps(result, _mm256_add_ps(x, x),
+                          _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
 static inline __m256d expPd(__m256d x) {

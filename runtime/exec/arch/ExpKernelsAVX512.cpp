@@ -1,9 +1,10 @@
 //===- ExpKernelsAVX512.cpp - AVX-512 exponentials ------------------------===//
 //
 // Compiled with -mavx512f -mfma and only used after a CPU check. The
-// exponential of ExpKernels.h, 16 f32 or 8 f64 lanes at a time; f64's 2^n
-// is built with integer lanes from n + 1.5 * 2^52 (AVX-512 F has no f64 to
-// int64 conversion).
+// exponentials of ExpKernels.h, 8 lanes of f64 at a time (f32's computed in
+// f64, its table read with two-source permutes); f64's 2^n is built with
+// integer lanes from n + 1.5 * 2^52 (AVX-512 F has no f64 to int64
+// conversion).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,28 +20,47 @@ using namespace llmq::runtime::expconst;
 
 static constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
+/// The f32 exponential of 8 lanes, computed in f64.
+static inline __m256 expPs8(__m256 x) {
+  __m512d xd = _mm512_cvtps_pd(x);
+  __m512d kd = _mm512_fmadd_pd(_mm512_set1_pd(kInvLn2x32), xd,
+                               _mm512_set1_pd(kShift));
+  __m512i ki = _mm512_castpd_si512(kd);
+  kd = _mm512_sub_pd(kd, _mm512_set1_pd(kShift));
+  __m512d r = _mm512_fmsub_pd(_mm512_set1_pd(kInvLn2x32), xd, kd);
+  // kTable[ki % 32]: bit 4 of the index picks the half.
+  const __m512i *table = reinterpret_cast<const __m512i *>(kTable);
+  __m512i lo = _mm512_permutex2var_epi64(_mm512_loadu_si512(table), ki,
+                                         _mm512_loadu_si512(table + 1));
+  __m512i hi = _mm512_permutex2var_epi64(_mm512_loadu_si512(table + 2), ki,
+                                         _mm512_loadu_si512(table + 3));
+  __mmask8 upper = _mm512_test_epi64_mask(ki, _mm512_set1_epi64(16));
+  __m512i t = _mm512_add_epi64(_mm512_mask_blend_epi64(upper, lo, hi),
+                               _mm512_slli_epi64(ki, 47));
+  __m512d y = _mm512_fmadd_pd(
+      _mm512_fmadd_pd(_mm512_set1_pd(kPoly[0]), r, _mm512_set1_pd(kPoly[1])),
+      _mm512_mul_pd(r, r),
+      _mm512_fmadd_pd(_mm512_set1_pd(kPoly[2]), r, _mm512_set1_pd(1.0)));
+  return _mm512_cvtpd_ps(_mm512_mul_pd(y, _mm512_castsi512_pd(t)));
+}
+
 static inline __m512 expPs(__m512 x) {
-  __m512 clamped =
-      _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(kHiF)), _mm512_set1_ps(kLoF));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(clamped, _mm512_set1_ps(kLog2eF)), kRound);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2HiF), clamped);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2LoF), r);
-  __m512 p = _mm512_set1_ps(static_cast<float>(kInvFactorial[kDegreeF]));
-  for (int k = kDegreeF - 1; k >= 0; --k)
-    p = _mm512_fmadd_ps(p, r,
-                        _mm512_set1_ps(static_cast<float>(kInvFactorial[k])));
-  __m512i bits = _mm512_slli_epi32(
-      _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  __m512 result = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+  // In range first, so that the f64 steps see no infinity or NaN.
+  __m512 clamped = _mm512_max_ps(
+      _mm512_min_ps(x, _mm512_set1_ps(kOverflowF)), _mm512_set1_ps(kUnderflowF));
+  __m256 lo = expPs8(_mm512_castps512_ps256(clamped));
+  __m256 hi = expPs8(_mm256_castpd_ps(
+      _mm512_extractf64x4_pd(_mm512_castps_pd(clamped), 1)));
+  __m512 result = _mm512_castpd_ps(_mm512_insertf64x4(
+      _mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
   result = _mm512_mask_blend_ps(
-      _mm512_cmp_ps_mask(x, _mm512_set1_ps(kHiF), _CMP_GT_OQ), result,
+      _mm512_cmp_ps_mask(x, _mm512_set1_ps(kOverflowF), _CMP_GT_OQ), result,
       _mm512_set1_ps(__builtin_inff()));
   result = _mm512_mask_blend_ps(
-      _mm512_cmp_ps_mask(x, _mm512_set1_ps(kLoF), _CMP_LT_OQ), result,
+      _mm512_cmp_ps_mask(x, _mm512_set1_ps(kUnderflowF), _CMP_LT_OQ), result,
       _mm512_setzero_ps());
   return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), result,
-                              x);
+                              _mm512_add_ps(x, x));
 }
 
 static inline __m512d expPd(__m512d x) {
