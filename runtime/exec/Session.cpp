@@ -208,13 +208,13 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
               q.data() + r0 * qDim, m, position + r0, keys[l].data(),
               values[l].data(), attn.data(), pool);
     if (matmulObserver)
-      matmulObserver(l, MatmulInput::AttnOutput, attn.data(), n, qDim);
+      matmulObserver(l, MatmulInput::AttnOutput, attn.data(), m, qDim);
     matmul(layer.o, attn.data(), m, h.data(), pool);
     addNormed(layer.attnPostNorm);
 
     normed(layer.ffnNorm);
     if (matmulObserver)
-      matmulObserver(l, MatmulInput::Ffn, h.data(), n, hidden);
+      matmulObserver(l, MatmulInput::Ffn, h.data(), m, hidden);
     matmul(layer.gate, h.data(), m, gate.data(), pool);
     matmul(layer.up, h.data(), m, up.data(), pool);
     forRows(pool, m, c.ffn, [&](int64_t b, int64_t e) {
@@ -222,7 +222,7 @@ llvm::Error Session::run(size_t firstBlock, int64_t n,
               (e - b) * c.ffn);
     });
     if (matmulObserver)
-      matmulObserver(l, MatmulInput::FfnDown, gate.data(), n, c.ffn);
+      matmulObserver(l, MatmulInput::FfnDown, gate.data(), m, c.ffn);
     matmul(layer.down, gate.data(), m, h.data(), pool);
     addNormed(layer.ffnPostNorm);
     if (blockObserver)

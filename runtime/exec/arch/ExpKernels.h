@@ -1,11 +1,10 @@
 //===- ExpKernels.h - Vectorized exponentials -------------------*- C++ -*-===//
 //
 // The exponentials between the matmuls: SiLU's, attention's softmax, and
-// the log-sum-exp of a
-// row of logits that the optimizer's divergence probes compute once per
-// position and variant over the whole vocabulary. libm's exp, one value at a
-// time, cost a few percent of a probe at a 128k vocabulary; these run 8 or
-// 16 lanes at once.
+// the log-sum-exp of a row of logits that the optimizer's divergence probes
+// compute once per position and variant over the whole vocabulary. libm's
+// exp, one value at a time, cost a few percent of a probe at a 128k
+// vocabulary; these run 8 or 16 lanes at once.
 //
 // Every variant computes the same bits, so that results do not depend on
 // the CPU's instruction set.

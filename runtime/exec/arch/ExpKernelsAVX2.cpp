@@ -23,15 +23,15 @@ static constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 /// The f32 exponential of 4 lanes, computed in f64.
 static inline __m128 expPs4(__m128 x) {
   __m256d xd = _mm256_cvtps_pd(x);
-  __m256d kd = _mm256_fmadd_pd(_mm256_set1_pd(kInvLn2x32), xd,
-                               _mm256_set1_pd(kShift));
+  __m256d kd =
+      _mm256_fmadd_pd(_mm256_set1_pd(kInvLn2x32), xd, _mm256_set1_pd(kShift));
   __m256i ki = _mm256_castpd_si256(kd);
   kd = _mm256_sub_pd(kd, _mm256_set1_pd(kShift));
   __m256d r = _mm256_fmsub_pd(_mm256_set1_pd(kInvLn2x32), xd, kd);
   __m256i index = _mm256_and_si256(ki, _mm256_set1_epi64x(31));
   __m256i t = _mm256_add_epi64(
-      _mm256_i64gather_epi64(reinterpret_cast<const long long *>(kTable),
-                             index, 8),
+      _mm256_i64gather_epi64(reinterpret_cast<const long long *>(kTable), index,
+                             8),
       _mm256_slli_epi64(ki, 47));
   __m256d y = _mm256_fmadd_pd(
       _mm256_fmadd_pd(_mm256_set1_pd(kPoly[0]), r, _mm256_set1_pd(kPoly[1])),
@@ -57,8 +57,8 @@ static inline __m256 expPs(__m256 x) {
 }
 
 static inline __m256d expPd(__m256d x) {
-  __m256d clamped = _mm256_max_pd(_mm256_min_pd(x, _mm256_set1_pd(kHi)),
-                                  _mm256_set1_pd(kLo));
+  __m256d clamped =
+      _mm256_max_pd(_mm256_min_pd(x, _mm256_set1_pd(kHi)), _mm256_set1_pd(kLo));
   __m256d n =
       _mm256_round_pd(_mm256_mul_pd(clamped, _mm256_set1_pd(kLog2e)), kRound);
   __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(kLn2Hi), clamped);
@@ -66,11 +66,10 @@ static inline __m256d expPd(__m256d x) {
   __m256d p = _mm256_set1_pd(kInvFactorial[kDegree]);
   for (int k = kDegree - 1; k >= 0; --k)
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFactorial[k]));
-  const double magic = 6755399441055744.0; // 1.5 * 2^52
   __m256i shifted =
-      _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(magic)));
+      _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(kShift)));
   __m256i exponent = _mm256_add_epi64(
-      _mm256_sub_epi64(shifted, _mm256_castpd_si256(_mm256_set1_pd(magic))),
+      _mm256_sub_epi64(shifted, _mm256_castpd_si256(_mm256_set1_pd(kShift))),
       _mm256_set1_epi64x(1023));
   __m256d result =
       _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(exponent, 52)));
@@ -92,8 +91,8 @@ static inline __m256 siluMul8(__m256 g, __m256 u) {
 static void siluMulAVX2(float *gate, const float *up, int64_t count) {
   int64_t i = 0;
   for (; i + 8 <= count; i += 8)
-    _mm256_storeu_ps(gate + i, siluMul8(_mm256_loadu_ps(gate + i),
-                                        _mm256_loadu_ps(up + i)));
+    _mm256_storeu_ps(
+        gate + i, siluMul8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
   if (i == count)
     return;
   float g[8] = {}, u[8] = {};
@@ -121,8 +120,8 @@ static void expShiftedAVX2(float *x, int64_t n, float shift) {
     x[j] = rest[j - i];
 }
 
-static void expSumsAVX2(const float *x, const float *p, int64_t n,
-                        double shift, double sums[2]) {
+static void expSumsAVX2(const float *x, const float *p, int64_t n, double shift,
+                        double sums[2]) {
   // Lanes 4j..4j+3 of the 16 in exps[j] and products[j].
   __m256d exps[4], products[4];
   for (int j = 0; j < 4; ++j)
@@ -134,12 +133,17 @@ static void expSumsAVX2(const float *x, const float *p, int64_t n,
       __m256d pj = _mm256_cvtps_pd(_mm_loadu_ps(ps + 4 * j));
       __m256d e = _mm256_add_pd(exps[j], expPd(_mm256_sub_pd(xj, s)));
       __m256d prod = _mm256_fmadd_pd(pj, xj, products[j]);
-      // Lanes past `valid` keep their sums.
-      __m256i lane = _mm256_setr_epi64x(4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3);
-      __m256d keep = _mm256_castsi256_pd(
-          _mm256_cmpgt_epi64(lane, _mm256_set1_epi64x(valid - 1)));
-      exps[j] = _mm256_blendv_pd(e, exps[j], keep);
-      products[j] = _mm256_blendv_pd(prod, products[j], keep);
+      if (valid < 16) {
+        // Lanes past `valid` keep their sums.
+        __m256i lane =
+            _mm256_setr_epi64x(4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3);
+        __m256d keep = _mm256_castsi256_pd(
+            _mm256_cmpgt_epi64(lane, _mm256_set1_epi64x(valid - 1)));
+        e = _mm256_blendv_pd(e, exps[j], keep);
+        prod = _mm256_blendv_pd(prod, products[j], keep);
+      }
+      exps[j] = e;
+      products[j] = prod;
     }
   };
   int64_t i = 0;
@@ -156,8 +160,8 @@ static void expSumsAVX2(const float *x, const float *p, int64_t n,
   auto reduce = [](const __m256d *acc) {
     __m256d s4 = _mm256_add_pd(_mm256_add_pd(acc[0], acc[2]),
                                _mm256_add_pd(acc[1], acc[3]));
-    __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4),
-                            _mm256_extractf128_pd(s4, 1));
+    __m128d s2 =
+        _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
     return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
   };
   sums[0] = reduce(exps);

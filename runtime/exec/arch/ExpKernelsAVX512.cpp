@@ -23,8 +23,8 @@ static constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 /// The f32 exponential of 8 lanes, computed in f64.
 static inline __m256 expPs8(__m256 x) {
   __m512d xd = _mm512_cvtps_pd(x);
-  __m512d kd = _mm512_fmadd_pd(_mm512_set1_pd(kInvLn2x32), xd,
-                               _mm512_set1_pd(kShift));
+  __m512d kd =
+      _mm512_fmadd_pd(_mm512_set1_pd(kInvLn2x32), xd, _mm512_set1_pd(kShift));
   __m512i ki = _mm512_castpd_si512(kd);
   kd = _mm512_sub_pd(kd, _mm512_set1_pd(kShift));
   __m512d r = _mm512_fmsub_pd(_mm512_set1_pd(kInvLn2x32), xd, kd);
@@ -46,11 +46,11 @@ static inline __m256 expPs8(__m256 x) {
 
 static inline __m512 expPs(__m512 x) {
   // In range first, so that the f64 steps see no infinity or NaN.
-  __m512 clamped = _mm512_max_ps(
-      _mm512_min_ps(x, _mm512_set1_ps(kOverflowF)), _mm512_set1_ps(kUnderflowF));
+  __m512 clamped = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(kOverflowF)),
+                                 _mm512_set1_ps(kUnderflowF));
   __m256 lo = expPs8(_mm512_castps512_ps256(clamped));
-  __m256 hi = expPs8(_mm256_castpd_ps(
-      _mm512_extractf64x4_pd(_mm512_castps_pd(clamped), 1)));
+  __m256 hi = expPs8(
+      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(clamped), 1)));
   __m512 result = _mm512_castpd_ps(_mm512_insertf64x4(
       _mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
   result = _mm512_mask_blend_ps(
@@ -73,10 +73,10 @@ static inline __m512d expPd(__m512d x) {
   __m512d p = _mm512_set1_pd(kInvFactorial[kDegree]);
   for (int k = kDegree - 1; k >= 0; --k)
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kInvFactorial[k]));
-  const double magic = 6755399441055744.0; // 1.5 * 2^52
-  __m512i shifted = _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(magic)));
+  __m512i shifted =
+      _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(kShift)));
   __m512i exponent = _mm512_add_epi64(
-      _mm512_sub_epi64(shifted, _mm512_castpd_si512(_mm512_set1_pd(magic))),
+      _mm512_sub_epi64(shifted, _mm512_castpd_si512(_mm512_set1_pd(kShift))),
       _mm512_set1_epi64(1023));
   __m512d result =
       _mm512_mul_pd(p, _mm512_castsi512_pd(_mm512_slli_epi64(exponent, 52)));
@@ -125,10 +125,10 @@ static inline void widen(__m512 v, __m512d &lo, __m512d &hi) {
 /// ExpKernels.h's reduction of 16 lanes held as lanes 0-7 and 8-15.
 static inline double reduce(__m512d lo, __m512d hi) {
   __m512d s8 = _mm512_add_pd(lo, hi);
-  __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8),
-                             _mm512_extractf64x4_pd(s8, 1));
-  __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4),
-                          _mm256_extractf128_pd(s4, 1));
+  __m256d s4 =
+      _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+  __m128d s2 =
+      _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
   return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
 }
 
@@ -140,7 +140,8 @@ static void expSumsAVX512(const float *x, const float *p, int64_t n,
   for (int64_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xffff)
                               : static_cast<__mmask16>((1u << (n - i)) - 1);
-    __mmask8 mLo = static_cast<__mmask8>(m), mHi = static_cast<__mmask8>(m >> 8);
+    __mmask8 mLo = static_cast<__mmask8>(m),
+             mHi = static_cast<__mmask8>(m >> 8);
     __m512d xLo, xHi, pLo, pHi;
     widen(_mm512_maskz_loadu_ps(m, x + i), xLo, xHi);
     widen(_mm512_maskz_loadu_ps(m, p + i), pLo, pHi);
@@ -154,9 +155,9 @@ static void expSumsAVX512(const float *x, const float *p, int64_t n,
 }
 
 const ExpKernels *llmq::runtime::avx512ExpKernels() {
-  static const ExpKernels kernels = {"avx512", siluMulAVX512,
-                                     expShiftedAVX512, expSumsAVX512};
-  static const bool supported = __builtin_cpu_supports("avx512f") &&
-                                __builtin_cpu_supports("fma");
+  static const ExpKernels kernels = {"avx512", siluMulAVX512, expShiftedAVX512,
+                                     expSumsAVX512};
+  static const bool supported =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
   return supported ? &kernels : nullptr;
 }
