@@ -359,17 +359,6 @@ template <typename Block> void store(const Block &b, uint8_t *p) {
   std::memcpy(p, &b, sizeof b);
 }
 
-/// ggml's get_scale_min_k4: sub-block j's 6-bit scale and min.
-void scaleMinK4(int j, const uint8_t *s, int &sc, int &m) {
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
-
 void levelRange(Format f, RowGrid &g) {
   switch (f) {
   case Format::Q4_0: g.lo = -8, g.hi = 7; break;
@@ -470,7 +459,7 @@ void decodeBlock(Format f, const uint8_t *p, int64_t c0, RowGrid &g) {
     for (int j = 0; j < 256; ++j) {
       int sub = j / 32, byte = 32 * (j / 64) + j % 32;
       int sc, mn;
-      scaleMinK4(sub, scales, sc, mn);
+      quant::unpackScaleMinK4(sub, scales, sc, mn);
       int level = (sub % 2 ? qs[byte] >> 4 : qs[byte] & 0xF);
       if (five && (qh[j % 32] & (1 << sub)))
         level += 16;

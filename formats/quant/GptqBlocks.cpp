@@ -83,17 +83,8 @@ void setQ3Scale(uint8_t *s, int j, int sc) {
   h = uint8_t((h & ~(3 << shift)) | (l >> 4) << shift);
 }
 
-/// q4_K/q5_K's 6-bit scale and min of sub-block j (ggml's
-/// get_scale_min_k4) and their masked store.
-void k4ScaleMin(const uint8_t *s, int j, int &sc, int &mn) {
-  if (j < 4) {
-    sc = s[j] & 63;
-    mn = s[j + 4] & 63;
-  } else {
-    sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
+/// q4_K/q5_K's masked store of sub-block j's 6-bit scale and min (the
+/// inverse of unpackScaleMinK4).
 void setK4ScaleMin(uint8_t *s, int j, int sc, int mn) {
   if (j < 4) {
     s[j] = uint8_t((s[j] & 0xC0) | sc);
@@ -126,7 +117,7 @@ SubScale readK(Format f, const uint8_t *p, int j) {
   case Format::Q5_K: {
     // d, dmin and the 12 scale bytes lead both blocks.
     auto b = load<BlockQ4_K>(p);
-    k4ScaleMin(b.scales, j, s.sc, s.mn);
+    quant::unpackScaleMinK4(j, b.scales, s.sc, s.mn);
     s.scHi = s.mnHi = 63;
     s.d = fp16ToFp32(b.d), s.dmin = fp16ToFp32(b.dmin);
     return s;

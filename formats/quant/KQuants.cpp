@@ -28,17 +28,6 @@ template <typename Block> Block loadBlock(const void *src, int64_t index) {
   return block;
 }
 
-/// ggml's get_scale_min_k4 (see packScaleMinK4 in KQuantsFinish.cpp).
-void scaleMinK4(int j, const uint8_t *q, uint8_t &d, uint8_t &m) {
-  if (j < 4) {
-    d = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
-}
-
 } // namespace
 
 void dequantizeRowQ2_K(const void *src, float *dst, int64_t n) {
@@ -104,11 +93,11 @@ void dequantizeRowQ4_K(const void *src, float *dst, int64_t n) {
     float *y = dst + b * kSuperBlock;
     const uint8_t *q = block.qs;
     for (int is = 0; is < 8; is += 2, q += 32) {
-      uint8_t sc, m;
-      scaleMinK4(is + 0, block.scales, sc, m);
+      int sc, m;
+      unpackScaleMinK4(is + 0, block.scales, sc, m);
       const float d1 = d * static_cast<float>(sc);
       const float m1 = min * static_cast<float>(m);
-      scaleMinK4(is + 1, block.scales, sc, m);
+      unpackScaleMinK4(is + 1, block.scales, sc, m);
       const float d2 = d * static_cast<float>(sc);
       const float m2 = min * static_cast<float>(m);
       for (int l = 0; l < 32; ++l)
@@ -128,11 +117,11 @@ void dequantizeRowQ5_K(const void *src, float *dst, int64_t n) {
     const uint8_t *ql = block.qs;
     uint8_t u1 = 1, u2 = 2;
     for (int is = 0; is < 8; is += 2, ql += 32) {
-      uint8_t sc, m;
-      scaleMinK4(is + 0, block.scales, sc, m);
+      int sc, m;
+      unpackScaleMinK4(is + 0, block.scales, sc, m);
       const float d1 = d * static_cast<float>(sc);
       const float m1 = min * static_cast<float>(m);
-      scaleMinK4(is + 1, block.scales, sc, m);
+      unpackScaleMinK4(is + 1, block.scales, sc, m);
       const float d2 = d * static_cast<float>(sc);
       const float m2 = min * static_cast<float>(m);
       for (int l = 0; l < 32; ++l)

@@ -587,7 +587,7 @@ KQ_INLINE void requantizeQ45_KFast(const float *x, int nmax, uint16_t d16,
   const float dAll = fp16ToFp32(d16);
   const float mAll = fp16ToFp32(dmin16);
   for (int j = 0; j < 8; ++j) {
-    uint8_t sc, m;
+    int sc, m;
     unpackScaleMinK4(j, packed, sc, m);
     const float d = dAll * static_cast<float>(sc);
     if (d == 0.0f)

@@ -21,6 +21,7 @@
 
 #include "formats/Float.h"
 
+#include "formats/quant/KQuantScales.h"
 #include "formats/quant/QuantIsa.h"
 
 #include <cstdint>
@@ -181,17 +182,6 @@ void requantizeQ45_K(const float *x, int nmax, uint16_t d16, uint16_t dmin16,
 bool scalesQ6_K(const float *scales, BlockQ6_K &block);
 void requantizeQ6_K(const float *x, const BlockQ6_K &block, int8_t *L);
 void packQ6_K(const int8_t *L, BlockQ6_K &block);
-
-/// ggml's get_scale_min_k4: sub-block j's 6-bit scale and min.
-inline void unpackScaleMinK4(int j, const uint8_t *q, uint8_t &d, uint8_t &m) {
-  if (j < 4) {
-    d = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
-}
 
 /// Packs 256 4-bit levels into q4_K's qs.
 void packQ4_K(const uint8_t *L, uint8_t *qs);

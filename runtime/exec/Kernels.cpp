@@ -59,6 +59,18 @@ static void prefetchColumnBlock(const WeightView &w, int64_t r0, int64_t count,
                          /*locality=*/2);
 }
 
+/// The variant's packer straight from `format`'s blocks, or null.
+static PackFn blockPacker(const DotKernels &kernels, Format format) {
+  switch (format) {
+  case Format::Q8_0:
+    return kernels.packQ8_0;
+  case Format::Q4_K:
+    return kernels.packQ4_K;
+  default:
+    return nullptr;
+  }
+}
+
 /// Packs rows [r0, r0 + count) (count <= kPanelRows), columns [k0, k0 +
 /// width) of `w` into `packed` (tile i at i * kPackRows * width). `scratch`
 /// holds f32 rows for formats without a direct packer: `fullRows` says that
@@ -86,6 +98,11 @@ static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
     } else if (fullRows) {
       kernels.packF32(scratch.data() + (row - r0) * cols + k0, cols, tileRows,
                       width, tile);
+    } else if (PackFn pack = blockPacker(kernels, w.format);
+               pack && width % 16 == 0) {
+      const FormatTraits &traits = getFormatTraits(w.format);
+      size_t offset = k0 / traits.blockElems * traits.blockBytes;
+      pack(w.data + row * w.rowBytes() + offset, cols, tileRows, width, tile);
     } else {
       const FormatTraits &traits = getFormatTraits(w.format);
       size_t offset = k0 / traits.blockElems * traits.blockBytes;

@@ -88,6 +88,12 @@ struct DotKernels {
   HalfToFloatFn bf16ToF32;
   /// Null where the variant has none (matmul then packs as for a window).
   GemvFn gemvF32 = nullptr, gemvF16 = nullptr, gemvBF16 = nullptr;
+  /// PackFn straight from q8_0 (q4_K) blocks, null where the variant has
+  /// none (matmul then dequantizes rows and packs f32). `w` is the first
+  /// byte of the block holding row 0's column 0, ldw the row stride in
+  /// elements (a multiple of the block size), cols a multiple of 16; the
+  /// values are the format's reference dequantizer's bits.
+  PackFn packQ8_0 = nullptr, packQ4_K = nullptr;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

@@ -18,9 +18,12 @@
 
 #include "runtime/exec/arch/DotKernels.h"
 
+#include "formats/quant/KQuantScales.h"
+
 #include <immintrin.h>
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 using namespace llmq::runtime;
@@ -272,6 +275,54 @@ struct LoadBF16 {
   }
 };
 
+// Sixteen values of a ggml row from element i (i a multiple of 16, so that
+// they lie in one block), as the format's reference dequantizer computes them
+// (formats/quant): the same f32 multiplies and subtractions, one rounding
+// each. `w` is the first byte of a block; with a row stride of ldw elements
+// (a multiple of the block size) element i of row r is w's element r * ldw + i.
+struct LoadQ8_0 {
+  static constexpr int64_t kElems = 32, kBytes = 34;
+  static __m512 load(const void *w, int64_t i) {
+    const auto *block = static_cast<const uint8_t *>(w) + i / kElems * kBytes;
+    uint16_t d;
+    std::memcpy(&d, block, 2);
+    __m128i q = _mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(block + 2 + i % kElems));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)),
+                         _mm512_set1_ps(_cvtsh_ss(d)));
+  }
+  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
+    return _mm512_maskz_mov_ps(m, load(w, i));
+  }
+};
+struct LoadQ4_K {
+  static constexpr int64_t kElems = 256, kBytes = 144;
+  static __m512 load(const void *w, int64_t i) {
+    const auto *block = static_cast<const uint8_t *>(w) + i / kElems * kBytes;
+    int within = static_cast<int>(i % kElems), sub = within / 32;
+    uint16_t d, dmin;
+    std::memcpy(&d, block, 2);
+    std::memcpy(&dmin, block + 2, 2);
+    int sc, m;
+    llmq::quant::unpackScaleMinK4(sub, block + 4, sc, m);
+    float scale = _cvtsh_ss(d) * static_cast<float>(sc);
+    float min = _cvtsh_ss(dmin) * static_cast<float>(m);
+    // Sub-blocks 2j and 2j + 1 share the 32 bytes qs[32j..]: low nibbles
+    // for the first, high for the second.
+    __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i *>(block + 16 + 32 * (sub / 2) +
+                                          within % 32)));
+    q = sub % 2 ? _mm512_srli_epi32(q, 4)
+                : _mm512_and_si512(q, _mm512_set1_epi32(0xF));
+    return _mm512_sub_ps(
+        _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(scale)),
+        _mm512_set1_ps(min));
+  }
+  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
+    return _mm512_maskz_mov_ps(m, load(w, i));
+  }
+};
+
 template <typename Load>
 static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
                        float *packed) {
@@ -429,7 +480,9 @@ const DotKernels *llmq::runtime::avx512DotKernels() {
                                      bf16ToF32AVX512,
                                      gemvAVX512<LoadF32>,
                                      gemvAVX512<LoadF16>,
-                                     gemvAVX512<LoadBF16>};
+                                     gemvAVX512<LoadBF16>,
+                                     packAVX512<LoadQ8_0>,
+                                     packAVX512<LoadQ4_K>};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&

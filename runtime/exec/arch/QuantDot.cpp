@@ -4,6 +4,7 @@
 
 #include "formats/Float.h"
 #include "formats/Formats.h"
+#include "formats/quant/KQuantScales.h"
 
 #include <cmath>
 #include <cstring>
@@ -16,18 +17,6 @@ namespace {
 constexpr int64_t kSuperBlock = 256, kBlock = 32;
 constexpr size_t kQ4KBytes = 144, kQ8_0Bytes = 34;
 } // namespace
-
-/// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j from the
-/// 12 packed bytes of a q4_K block.
-static void scaleMinK4(int j, const uint8_t *q, int &scale, int &min) {
-  if (j < 4) {
-    scale = q[j] & 63;
-    min = q[j + 4] & 63;
-  } else {
-    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
 
 void llmq::runtime::repackQ4K(const uint8_t *src, size_t rowBytes, int64_t r0,
                               int64_t count, int64_t cols,
@@ -59,7 +48,7 @@ void llmq::runtime::repackQ4K(const uint8_t *src, size_t rowBytes, int64_t r0,
         int mins[8];
         for (int j = 0; j < 8; ++j) {
           int scale;
-          scaleMinK4(j, packed, scale, mins[j]);
+          quant::unpackScaleMinK4(j, packed, scale, mins[j]);
           o.scales[j][k] = scale;
         }
         for (int p = 0; p < 4; ++p) {

@@ -16,6 +16,7 @@
 #include "runtime/exec/ThreadPool.h"
 
 #include "formats/Float.h"
+#include "formats/Formats.h"
 
 #include <gtest/gtest.h>
 
@@ -200,6 +201,55 @@ TEST(DotKernels, PackVariantsEqualPortableBits) {
         }
       }
     }
+}
+
+// The packers that read q8_0 and q4_K blocks directly give the floats of the
+// format's reference dequantizer, packed by the portable packer, padding rows
+// included. The blocks are random bytes (every 6-bit scale and min pattern of
+// q4_K) with finite fp16 scales; a column block starts inside a row.
+TEST(DotKernels, BlockPackersEqualDequantizeThenPack) {
+  for (Format format : {Format::Q8_0, Format::Q4_K}) {
+    const FormatTraits &traits = getFormatTraits(format);
+    for (int64_t rows : {1, 5, 16, 17, 32})
+      for (int64_t cols : {256, 768}) {
+        size_t rowBytes = cols / traits.blockElems * traits.blockBytes;
+        std::vector<uint8_t> bytes(rows * rowBytes);
+        std::mt19937 rng(static_cast<unsigned>(rows * 1000 + cols));
+        for (uint8_t &b : bytes)
+          b = static_cast<uint8_t>(rng());
+        // d (and q4_K's dmin) lead every block: finite, of either sign.
+        std::normal_distribution<float> scale(0.0f, 0.01f);
+        for (size_t at = 0; at < bytes.size(); at += traits.blockBytes)
+          for (int half = 0; half < (format == Format::Q4_K ? 2 : 1); ++half) {
+            uint16_t h = fp32ToFp16(scale(rng));
+            std::memcpy(&bytes[at + 2 * half], &h, 2);
+          }
+        // Columns [k0, k0 + width) of every row, as matmul packs them.
+        int64_t k0 = cols > 256 ? 256 : 0, width = 256;
+        size_t offset = k0 / traits.blockElems * traits.blockBytes;
+        std::vector<float> rowsF32(rows * cols), want(width * kPackRows, -7.0f);
+        for (int64_t r = 0; r < rows; ++r)
+          traits.dequantizeRow(bytes.data() + r * rowBytes,
+                               rowsF32.data() + r * cols, cols);
+        genericDotKernels().packF32(rowsF32.data() + k0, cols, rows, width,
+                                    want.data());
+        int checked = 0;
+        for (const DotKernels *k : fastVariants()) {
+          PackFn fn = format == Format::Q8_0 ? k->packQ8_0 : k->packQ4_K;
+          if (!fn)
+            continue;
+          std::vector<float> got(width * kPackRows, -7.0f);
+          fn(bytes.data() + offset, cols, rows, width, got.data());
+          ++checked;
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_TRUE(sameBits(want[i], got[i]))
+                << k->name << " " << traits.name.str() << " rows " << rows
+                << " cols " << cols << " element " << i;
+        }
+        if (!checked)
+          GTEST_SKIP() << "no variant on this CPU packs ggml blocks";
+      }
+  }
 }
 
 // GEMM blocks: every variant gives the portable bits, starting from +0 or
