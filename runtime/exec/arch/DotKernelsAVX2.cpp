@@ -12,9 +12,12 @@
 
 #include "runtime/exec/arch/DotKernels.h"
 
+#include "formats/quant/KQuantScales.h"
+
 #include <immintrin.h>
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 using namespace llmq::runtime;
@@ -237,6 +240,22 @@ struct LoadBF16 {
   }
 };
 
+/// Eight values of a q8_0 row from element i (i a multiple of 8: one block
+/// holds them), d times each int8 as dequantizeRowQ8_0 rounds them. `w` is
+/// the first byte of a block; element i of row r is w's element r * ldw + i
+/// (ldw a multiple of 32). Block packers are only given whole groups of 8.
+struct LoadQ8_0 {
+  static __m256 load(const void *w, int64_t i, int64_t) {
+    const auto *block = static_cast<const uint8_t *>(w) + i / 32 * 34;
+    uint16_t d;
+    std::memcpy(&d, block, 2);
+    __m128i q =
+        _mm_loadl_epi64(reinterpret_cast<const __m128i *>(block + 2 + i % 32));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)),
+                         _mm256_set1_ps(_cvtsh_ss(d)));
+  }
+};
+
 template <typename Load>
 static void packAVX2(const void *w, int64_t ldw, int64_t rows, int64_t cols,
                      float *packed) {
@@ -251,6 +270,61 @@ static void packAVX2(const void *w, int64_t ldw, int64_t rows, int64_t cols,
       for (int64_t j = 0; j < nk; ++j)
         _mm256_storeu_ps(packed + (k0 + j) * 32 + r0, r[j]);
     }
+}
+
+/// PackFn from q4_K blocks, as the AVX-512 variant's (DotKernelsAVX512.cpp):
+/// each row's sub-block scales decoded once per super-block into row-lane
+/// vectors, the 4-bit levels of 8 rows x 8 columns transposed as floats,
+/// then level * (d * scale) - dmin * min, the reference's two roundings.
+static void packQ4_KAVX2(const void *w, int64_t ldw, int64_t rows,
+                         int64_t cols, float *packed) {
+  constexpr int64_t kElems = 256, kBytes = 144;
+  static const uint8_t kZeroBlock[kBytes] = {};
+  const auto *base = static_cast<const uint8_t *>(w);
+  int64_t rowBytes = ldw / kElems * kBytes;
+  for (int64_t r0 = 0; r0 < 32; r0 += 8) {
+    for (int64_t b0 = 0; b0 < cols; b0 += kElems) {
+      alignas(32) float scale[8][8], min[8][8];
+      const uint8_t *qs[8];
+      for (int i = 0; i < 8; ++i) {
+        const uint8_t *block = r0 + i < rows
+                                   ? base + (r0 + i) * rowBytes +
+                                         b0 / kElems * kBytes
+                                   : kZeroBlock;
+        uint16_t d, dmin;
+        std::memcpy(&d, block, 2);
+        std::memcpy(&dmin, block + 2, 2);
+        float dAll = _cvtsh_ss(d), minAll = _cvtsh_ss(dmin);
+        for (int j = 0; j < 8; ++j) {
+          int sc, m;
+          llmq::quant::unpackScaleMinK4(j, block + 4, sc, m);
+          scale[j][i] = dAll * static_cast<float>(sc);
+          min[j][i] = minAll * static_cast<float>(m);
+        }
+        qs[i] = block + 16;
+      }
+      for (int64_t k = 0; k < minOf(kElems, cols - b0); k += 8) {
+        // Sub-blocks 2j and 2j + 1 share the 32 bytes qs[32j..]: low
+        // nibbles for the first, high for the second.
+        int64_t sub = k / 32, at = 32 * (sub / 2) + k % 32;
+        __m128i shift = _mm_cvtsi32_si128(static_cast<int>(4 * (sub % 2)));
+        __m256i nibble = _mm256_set1_epi32(0xF);
+        __m256 r[8];
+        for (int i = 0; i < 8; ++i)
+          r[i] = _mm256_cvtepi32_ps(_mm256_and_si256(
+              _mm256_srl_epi32(
+                  _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                      reinterpret_cast<const __m128i *>(qs[i] + at))),
+                  shift),
+              nibble));
+        transpose8(r);
+        __m256 s = _mm256_load_ps(scale[sub]), m = _mm256_load_ps(min[sub]);
+        for (int j = 0; j < 8; ++j)
+          _mm256_storeu_ps(packed + (b0 + k + j) * 32 + r0,
+                           _mm256_sub_ps(_mm256_mul_ps(r[j], s), m));
+      }
+    }
+  }
 }
 
 static void f16ToF32AVX2(const uint16_t *in, float *out, int64_t n) {
@@ -285,7 +359,12 @@ const DotKernels *llmq::runtime::avx2DotKernels() {
                                      packAVX2<LoadF16>,
                                      packAVX2<LoadBF16>,
                                      f16ToF32AVX2,
-                                     bf16ToF32AVX2};
+                                     bf16ToF32AVX2,
+                                     /*gemvF32=*/nullptr,
+                                     /*gemvF16=*/nullptr,
+                                     /*gemvBF16=*/nullptr,
+                                     packAVX2<LoadQ8_0>,
+                                     packQ4_KAVX2};
   static const bool supported = __builtin_cpu_supports("avx2") &&
                                 __builtin_cpu_supports("fma") &&
                                 __builtin_cpu_supports("f16c");

@@ -295,34 +295,6 @@ struct LoadQ8_0 {
     return _mm512_maskz_mov_ps(m, load(w, i));
   }
 };
-struct LoadQ4_K {
-  static constexpr int64_t kElems = 256, kBytes = 144;
-  static __m512 load(const void *w, int64_t i) {
-    const auto *block = static_cast<const uint8_t *>(w) + i / kElems * kBytes;
-    int within = static_cast<int>(i % kElems), sub = within / 32;
-    uint16_t d, dmin;
-    std::memcpy(&d, block, 2);
-    std::memcpy(&dmin, block + 2, 2);
-    int sc, m;
-    llmq::quant::unpackScaleMinK4(sub, block + 4, sc, m);
-    float scale = _cvtsh_ss(d) * static_cast<float>(sc);
-    float min = _cvtsh_ss(dmin) * static_cast<float>(m);
-    // Sub-blocks 2j and 2j + 1 share the 32 bytes qs[32j..]: low nibbles
-    // for the first, high for the second.
-    __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i *>(block + 16 + 32 * (sub / 2) +
-                                          within % 32)));
-    q = sub % 2 ? _mm512_srli_epi32(q, 4)
-                : _mm512_and_si512(q, _mm512_set1_epi32(0xF));
-    return _mm512_sub_ps(
-        _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(scale)),
-        _mm512_set1_ps(min));
-  }
-  static __m512 loadSome(const void *w, int64_t i, __mmask16 m) {
-    return _mm512_maskz_mov_ps(m, load(w, i));
-  }
-};
-
 template <typename Load>
 static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
                        float *packed) {
@@ -358,6 +330,63 @@ static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
       transpose16(r);
       for (int64_t j = 0; j < nk; ++j)
         _mm512_storeu_ps(packed + (k0 + j) * 32 + r0, r[j]);
+    }
+  }
+}
+
+/// PackFn from q4_K blocks. Each row's 8 sub-block scales and mins are
+/// decoded once per super-block (d * scale, dmin * min, as the reference
+/// dequantizer rounds them) into vectors whose lane i is row i; the 4-bit
+/// levels of 16 rows x 16 columns are transposed as floats, then scaled:
+/// level * (d * scale) - dmin * min per element, the reference's two
+/// roundings. Rows past `rows` read a zero block with zero scales: +0.
+static void packQ4_KAVX512(const void *w, int64_t ldw, int64_t rows,
+                           int64_t cols, float *packed) {
+  constexpr int64_t kElems = 256, kBytes = 144;
+  static const uint8_t kZeroBlock[kBytes] = {};
+  const auto *base = static_cast<const uint8_t *>(w);
+  int64_t rowBytes = ldw / kElems * kBytes;
+  for (int64_t r0 = 0; r0 < 32; r0 += 16) {
+    for (int64_t b0 = 0; b0 < cols; b0 += kElems) {
+      alignas(64) float scale[8][16], min[8][16];
+      const uint8_t *qs[16];
+      for (int i = 0; i < 16; ++i) {
+        const uint8_t *block = r0 + i < rows
+                                   ? base + (r0 + i) * rowBytes +
+                                         b0 / kElems * kBytes
+                                   : kZeroBlock;
+        uint16_t d, dmin;
+        std::memcpy(&d, block, 2);
+        std::memcpy(&dmin, block + 2, 2);
+        float dAll = _cvtsh_ss(d), minAll = _cvtsh_ss(dmin);
+        for (int j = 0; j < 8; ++j) {
+          int sc, m;
+          llmq::quant::unpackScaleMinK4(j, block + 4, sc, m);
+          scale[j][i] = dAll * static_cast<float>(sc);
+          min[j][i] = minAll * static_cast<float>(m);
+        }
+        qs[i] = block + 16;
+      }
+      for (int64_t k = 0; k < minOf(kElems, cols - b0); k += 16) {
+        // Sub-blocks 2j and 2j + 1 share the 32 bytes qs[32j..]: low
+        // nibbles for the first, high for the second.
+        int64_t sub = k / 32, at = 32 * (sub / 2) + k % 32;
+        __m128i shift = _mm_cvtsi32_si128(static_cast<int>(4 * (sub % 2)));
+        __m512i nibble = _mm512_set1_epi32(0xF);
+        __m512 r[16];
+        for (int i = 0; i < 16; ++i)
+          r[i] = _mm512_cvtepi32_ps(_mm512_and_si512(
+              _mm512_srl_epi32(
+                  _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                      reinterpret_cast<const __m128i *>(qs[i] + at))),
+                  shift),
+              nibble));
+        transpose16(r);
+        __m512 s = _mm512_load_ps(scale[sub]), m = _mm512_load_ps(min[sub]);
+        for (int j = 0; j < 16; ++j)
+          _mm512_storeu_ps(packed + (b0 + k + j) * 32 + r0,
+                           _mm512_sub_ps(_mm512_mul_ps(r[j], s), m));
+      }
     }
   }
 }
@@ -482,7 +511,7 @@ const DotKernels *llmq::runtime::avx512DotKernels() {
                                      gemvAVX512<LoadF16>,
                                      gemvAVX512<LoadBF16>,
                                      packAVX512<LoadQ8_0>,
-                                     packAVX512<LoadQ4_K>};
+                                     packQ4_KAVX512};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
