@@ -31,6 +31,19 @@ static inline void unpackScaleMinK4(int j, const uint8_t *q, int &scale,
   }
 }
 
+/// The eight sub-blocks' scales and mins of one q4_K block as its
+/// dequantizer rounds them: scale[j * stride] = d * scale_j and
+/// min[j * stride] = dmin * min_j, d and dmin the block's fp16 values as f32.
+static inline void scaledScaleMinK4(const uint8_t *q, float d, float dmin,
+                                    float *scale, float *min, int stride) {
+  for (int j = 0; j < 8; ++j) {
+    int sc, m;
+    unpackScaleMinK4(j, q, sc, m);
+    scale[j * stride] = d * static_cast<float>(sc);
+    min[j * stride] = dmin * static_cast<float>(m);
+  }
+}
+
 } // namespace quant
 } // namespace llmq
 

@@ -294,13 +294,8 @@ static void packQ4_KAVX2(const void *w, int64_t ldw, int64_t rows,
         uint16_t d, dmin;
         std::memcpy(&d, block, 2);
         std::memcpy(&dmin, block + 2, 2);
-        float dAll = _cvtsh_ss(d), minAll = _cvtsh_ss(dmin);
-        for (int j = 0; j < 8; ++j) {
-          int sc, m;
-          llmq::quant::unpackScaleMinK4(j, block + 4, sc, m);
-          scale[j][i] = dAll * static_cast<float>(sc);
-          min[j][i] = minAll * static_cast<float>(m);
-        }
+        llmq::quant::scaledScaleMinK4(block + 4, _cvtsh_ss(d), _cvtsh_ss(dmin),
+                                      &scale[0][i], &min[0][i], 8);
         qs[i] = block + 16;
       }
       for (int64_t k = 0; k < minOf(kElems, cols - b0); k += 8) {
