@@ -331,15 +331,12 @@ void llmq::runtime::attention(const AttentionShape &shape, const float *q,
         float sum = 0;
         for (int64_t j = lo; j <= hi; ++j)
           sum += row[j];
+        for (int64_t j = lo; j <= hi; ++j)
+          row[j] /= sum;
         // P . V summed in position order.
-        float *oh = out + (t * heads + h) * dim;
-        std::fill(oh, oh + dim, 0.0f);
-        for (int64_t j = lo; j <= hi; ++j) {
-          const float *vj = values + (from + j) * kvDim + kvHead * dim;
-          float p = row[j] / sum;
-          for (int64_t d = 0; d < dim; ++d)
-            oh[d] += p * vj[d];
-        }
+        kernels.weightedSum(row + lo, values + (from + lo) * kvDim + kvHead * dim,
+                            kvDim, hi + 1 - lo, dim,
+                            out + (t * heads + h) * dim);
       }
     }
   });

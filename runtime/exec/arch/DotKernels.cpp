@@ -138,11 +138,26 @@ static void bf16ToF32Generic(const uint16_t *in, float *out, int64_t n) {
     out[i] = bf16ToFp32(in[i]);
 }
 
+static void weightedSumGeneric(const float *p, const float *v, int64_t ldv,
+                               int64_t count, int64_t dim, float *out) {
+  for (int64_t d = 0; d < dim; ++d)
+    out[d] = 0.0f;
+  for (int64_t j = 0; j < count; ++j) {
+    const float *row = v + j * ldv;
+    for (int64_t d = 0; d < dim; ++d) {
+      // Spelled as two statements: a contracting compiler must not fuse them.
+      float product = p[j] * row[d];
+      out[d] = out[d] + product;
+    }
+  }
+}
+
 const DotKernels &llmq::runtime::genericDotKernels() {
   static const DotKernels kernels = {
       "generic",      dotBlockGeneric, gemmGeneric,     packF32Generic,
       packF16Generic, packBF16Generic, f16ToF32Generic, bf16ToF32Generic,
-      gemvF32Generic, gemvF16Generic,  gemvBF16Generic};
+      gemvF32Generic, gemvF16Generic,  gemvBF16Generic,
+      /*packQ8_0=*/nullptr, /*packQ4_K=*/nullptr, weightedSumGeneric};
   return kernels;
 }
 

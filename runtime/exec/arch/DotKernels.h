@@ -75,6 +75,11 @@ constexpr int64_t kGemvTokens = 3;
 using DotBlockFn = void (*)(const float *w, int64_t ldw, int64_t rows,
                             const float *x, int64_t ldx, int64_t tokens,
                             int64_t cols, float *out, int64_t ldo);
+/// Attention's P . V: out[d] for d < dim, from +0, adds p[j] * v[j * ldv + d]
+/// for j = 0 .. count - 1 in order, each step a multiply and then an add (two
+/// roundings, no fma), as the portable loop `out[d] += p[j] * v[j][d]` does.
+using WeightedSumFn = void (*)(const float *p, const float *v, int64_t ldv,
+                               int64_t count, int64_t dim, float *out);
 /// n f16 (bf16) values, not necessarily aligned, to f32 (exact conversions).
 using HalfToFloatFn = void (*)(const uint16_t *in, float *out, int64_t n);
 
@@ -94,6 +99,7 @@ struct DotKernels {
   /// elements (a multiple of the block size), cols a multiple of 16; the
   /// values are the format's reference dequantizer's bits.
   PackFn packQ8_0 = nullptr, packQ4_K = nullptr;
+  WeightedSumFn weightedSum = nullptr;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

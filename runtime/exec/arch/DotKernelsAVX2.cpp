@@ -346,6 +346,37 @@ static void bf16ToF32AVX2(const uint16_t *in, float *out, int64_t n) {
   }
 }
 
+/// WeightedSumFn: up to 4 vectors of the output (32 floats) stay in
+/// registers while the keys pass; masked at the end of `dim`.
+static void weightedSumAVX2(const float *p, const float *v, int64_t ldv,
+                            int64_t count, int64_t dim, float *out) {
+  for (int64_t d0 = 0; d0 < dim; d0 += 32) {
+    __m256 acc[4];
+    __m256i mask[4];
+    int64_t valid[4];
+    for (int c = 0; c < 4; ++c) {
+      acc[c] = _mm256_setzero_ps();
+      int64_t left = dim - d0 - 8 * c;
+      valid[c] = left <= 0 ? 0 : minOf(left, 8);
+      mask[c] = firstLanes(valid[c]);
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      __m256 pj = _mm256_set1_ps(p[j]);
+      const float *row = v + j * ldv + d0;
+      for (int c = 0; c < 4; ++c)
+        if (valid[c])
+          acc[c] = _mm256_add_ps(
+              acc[c],
+              _mm256_mul_ps(pj, valid[c] == 8
+                                    ? _mm256_loadu_ps(row + 8 * c)
+                                    : _mm256_maskload_ps(row + 8 * c, mask[c])));
+    }
+    for (int c = 0; c < 4; ++c)
+      if (valid[c])
+        _mm256_maskstore_ps(out + d0 + 8 * c, mask[c], acc[c]);
+  }
+}
+
 const DotKernels *llmq::runtime::avx2DotKernels() {
   static const DotKernels kernels = {"avx2",
                                      dotBlockAVX2,
@@ -359,7 +390,8 @@ const DotKernels *llmq::runtime::avx2DotKernels() {
                                      /*gemvF16=*/nullptr,
                                      /*gemvBF16=*/nullptr,
                                      packAVX2<LoadQ8_0>,
-                                     packQ4_KAVX2};
+                                     packQ4_KAVX2,
+                                     weightedSumAVX2};
   static const bool supported = __builtin_cpu_supports("avx2") &&
                                 __builtin_cpu_supports("fma") &&
                                 __builtin_cpu_supports("f16c");

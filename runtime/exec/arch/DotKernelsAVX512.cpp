@@ -466,6 +466,31 @@ static void gemvAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
   }
 }
 
+/// WeightedSumFn: up to 4 vectors of the output (64 floats) stay in
+/// registers while the keys pass; masked at the end of `dim`.
+static void weightedSumAVX512(const float *p, const float *v, int64_t ldv,
+                              int64_t count, int64_t dim, float *out) {
+  for (int64_t d0 = 0; d0 < dim; d0 += 64) {
+    __m512 acc[4];
+    __mmask16 mask[4];
+    for (int c = 0; c < 4; ++c) {
+      acc[c] = _mm512_setzero_ps();
+      mask[c] = rowMask(dim - d0, c);
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      __m512 pj = _mm512_set1_ps(p[j]);
+      const float *row = v + j * ldv + d0;
+      for (int c = 0; c < 4; ++c)
+        if (mask[c])
+          acc[c] = _mm512_add_ps(
+              acc[c], _mm512_mul_ps(pj, _mm512_maskz_loadu_ps(mask[c],
+                                                              row + 16 * c)));
+    }
+    for (int c = 0; c < 4; ++c)
+      _mm512_mask_storeu_ps(out + d0 + 16 * c, mask[c], acc[c]);
+  }
+}
+
 static void f16ToF32AVX512(const uint16_t *in, float *out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
@@ -506,7 +531,8 @@ const DotKernels *llmq::runtime::avx512DotKernels() {
                                      gemvAVX512<LoadF16>,
                                      gemvAVX512<LoadBF16>,
                                      packAVX512<LoadQ8_0>,
-                                     packQ4_KAVX512};
+                                     packQ4_KAVX512,
+                                     weightedSumAVX512};
   static const bool supported =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&

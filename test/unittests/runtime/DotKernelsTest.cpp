@@ -252,6 +252,31 @@ TEST(DotKernels, BlockPackersEqualDequantizeThenPack) {
   }
 }
 
+// Attention's P . V: every variant gives the portable bits (a multiply, then
+// an add, per key in order) for head sizes around the vector widths and the
+// 64-float register block, with no keys, one, and many.
+TEST(DotKernels, WeightedSumVariantsEqualPortableBits) {
+  if (fastVariants().empty())
+    GTEST_SKIP() << "this CPU runs only the portable variant";
+  for (int64_t dim : {1, 7, 16, 33, 64, 65, 128, 256})
+    for (int64_t count : {0, 1, 5, 300}) {
+      int64_t ldv = dim + 3;
+      std::vector<float> v = randomValues(count * ldv + 1, 7 + dim + count);
+      std::vector<float> p = randomValues(count + 1, 3 + count);
+      std::vector<float> want(dim + 2, -7.0f), got;
+      genericDotKernels().weightedSum(p.data(), v.data(), ldv, count, dim,
+                                      want.data());
+      for (const DotKernels *k : fastVariants()) {
+        got.assign(dim + 2, -7.0f);
+        k->weightedSum(p.data(), v.data(), ldv, count, dim, got.data());
+        for (int64_t d = 0; d < dim + 2; ++d)
+          ASSERT_TRUE(sameBits(want[d], got[d]))
+              << k->name << " dim " << dim << " count " << count << " element "
+              << d;
+      }
+    }
+}
+
 // GEMM blocks: every variant gives the portable bits, starting from +0 or
 // continuing the partial sums in `out`, and leaves elements outside the
 // block (the gaps of a wider ldo) alone.
