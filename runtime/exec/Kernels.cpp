@@ -98,14 +98,15 @@ static void packColumnBlock(const WeightView &w, const DotKernels &kernels,
     } else if (fullRows) {
       kernels.packF32(scratch.data() + (row - r0) * cols + k0, cols, tileRows,
                       width, tile);
-    } else if (PackFn pack = blockPacker(kernels, w.format);
-               pack && width % 16 == 0) {
-      const FormatTraits &traits = getFormatTraits(w.format);
-      size_t offset = k0 / traits.blockElems * traits.blockBytes;
-      pack(w.data + row * w.rowBytes() + offset, cols, tileRows, width, tile);
     } else {
+      // The column block holds whole ggml blocks (else fullRows), so k0 and
+      // width are multiples of the block size, as the block packers need.
       const FormatTraits &traits = getFormatTraits(w.format);
       size_t offset = k0 / traits.blockElems * traits.blockBytes;
+      if (PackFn pack = blockPacker(kernels, w.format)) {
+        pack(w.data + row * w.rowBytes() + offset, cols, tileRows, width, tile);
+        continue;
+      }
       for (int64_t r = 0; r < tileRows; ++r)
         traits.dequantizeRow(w.data + (row + r) * w.rowBytes() + offset,
                              scratch.data() + r * width, width);

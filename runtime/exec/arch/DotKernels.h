@@ -99,7 +99,8 @@ struct DotKernels {
   /// elements (a multiple of the block size), cols a multiple of 16; the
   /// values are the format's reference dequantizer's bits.
   PackFn packQ8_0 = nullptr, packQ4_K = nullptr;
-  WeightedSumFn weightedSum = nullptr;
+  /// Attention's P . V; every variant has one.
+  WeightedSumFn weightedSum;
 };
 
 /// Portable C++; the reference every variant must equal bit for bit.

@@ -275,11 +275,10 @@ struct LoadBF16 {
   }
 };
 
-// Sixteen values of a ggml row from element i (i a multiple of 16, so that
-// they lie in one block), as the format's reference dequantizer computes them
-// (formats/quant): the same f32 multiplies and subtractions, one rounding
-// each. `w` is the first byte of a block; with a row stride of ldw elements
-// (a multiple of the block size) element i of row r is w's element r * ldw + i.
+// Sixteen values of a q8_0 row from element i (i a multiple of 16, so that
+// they lie in one block): d times each int8, as dequantizeRowQ8_0 rounds
+// them. `w` is the first byte of a block; with a row stride of ldw elements
+// (a multiple of 32) element i of row r is w's element r * ldw + i.
 struct LoadQ8_0 {
   static constexpr int64_t kElems = 32, kBytes = 34;
   static __m512 load(const void *w, int64_t i) {
@@ -295,6 +294,7 @@ struct LoadQ8_0 {
     return _mm512_maskz_mov_ps(m, load(w, i));
   }
 };
+
 template <typename Load>
 static void packAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
                        float *packed) {
@@ -467,7 +467,8 @@ static void gemvAVX512(const void *w, int64_t ldw, int64_t rows, int64_t cols,
 }
 
 /// WeightedSumFn: up to 4 vectors of the output (64 floats) stay in
-/// registers while the keys pass; masked at the end of `dim`.
+/// registers while the keys pass; masked loads and stores only at the end of
+/// `dim` (as in the GEMM).
 static void weightedSumAVX512(const float *p, const float *v, int64_t ldv,
                               int64_t count, int64_t dim, float *out) {
   for (int64_t d0 = 0; d0 < dim; d0 += 64) {
@@ -483,11 +484,17 @@ static void weightedSumAVX512(const float *p, const float *v, int64_t ldv,
       for (int c = 0; c < 4; ++c)
         if (mask[c])
           acc[c] = _mm512_add_ps(
-              acc[c], _mm512_mul_ps(pj, _mm512_maskz_loadu_ps(mask[c],
-                                                              row + 16 * c)));
+              acc[c],
+              _mm512_mul_ps(pj, mask[c] == 0xFFFF
+                                    ? _mm512_loadu_ps(row + 16 * c)
+                                    : _mm512_maskz_loadu_ps(mask[c],
+                                                            row + 16 * c)));
     }
     for (int c = 0; c < 4; ++c)
-      _mm512_mask_storeu_ps(out + d0 + 16 * c, mask[c], acc[c]);
+      if (mask[c] == 0xFFFF)
+        _mm512_storeu_ps(out + d0 + 16 * c, acc[c]);
+      else
+        _mm512_mask_storeu_ps(out + d0 + 16 * c, mask[c], acc[c]);
   }
 }
 
