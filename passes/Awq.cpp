@@ -105,15 +105,7 @@ static StringRef kindName(GroupKind kind) {
 static std::vector<Group> findGroups(ModelOp model) {
   std::vector<Group> groups;
   for (BlockOp block : model.getBody().getOps<BlockOp>()) {
-    std::map<Role, WeightOp> weights;
-    for (NamedAttribute entry : block.getWeights()) {
-      std::optional<Role> role = lookupRole(entry.getName().getValue());
-      auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
-      if (!role || !symbol)
-        continue;
-      if (WeightOp weight = model.lookupWeight(symbol.getValue()))
-        weights[*role] = weight;
-    }
+    std::map<Role, WeightOp> weights = block.getWeightsByRole();
     auto get = [&](Role role) {
       auto it = weights.find(role);
       return it == weights.end() ? WeightOp() : it->second;

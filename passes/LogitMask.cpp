@@ -129,15 +129,8 @@ LogicalResult LogitMaskPass::apply(ModelOp model) {
     if (weight.getScaledRowsAttr())
       return fail("the LM head '" + weight.getSymName() +
                   "' is amplified already");
-    if (model.getTiedEmbeddings()) {
-      // Untie: the head becomes its own symbol over the same bytes, so the
-      // input embeddings keep their values.
-      builder.setInsertionPointAfter(weight);
-      weight = cast<WeightOp>(builder.clone(*weight));
-      weight.setSymName(kLmHeadName);
-      head.setWeight(kLmHeadName);
-      model.setTiedEmbeddings(false);
-    }
+    // Untied, so that the input embeddings keep their values.
+    weight = model.untieLmHead();
     weight.setScaledRowsAttr(builder.getDenseI64ArrayAttr(amplified));
     weight.setRowScaleAttr(builder.getF64FloatAttr(factor));
     forgetUnscaledAnalyses(weight);

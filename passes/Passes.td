@@ -174,6 +174,37 @@ def Awq : Pass<"llmq-awq", "::mlir::ModuleOp"> {
   ];
 }
 
+def Rotate : Pass<"llmq-rotate", "::mlir::ModuleOp"> {
+  let summary = "Rotates the residual stream and each head's values by randomized Hadamard matrices, folded exactly into the weights";
+  let description = [{
+    Folds an orthogonal Q = diag(s) H / sqrt(b) (H the Walsh-Hadamard matrix
+    of the largest power of two b dividing hidden_size, block-diagonal, s
+    signs drawn from `seed=`) into the model, as QuaRot's and SpinQuant's R1
+    without online rotations: every RMS norm's weight is folded into the
+    linears that read it (q, k, v, gate, up; the final norm into the head)
+    and becomes 1, those linears and the head become W Q, the embedding's
+    rows Q^T e, and o and down, which write the residual, Q^T W. With
+    `heads` (default) each layer's v rows of every kv head (and v's bias)
+    become P^T v and o's columns of every query head o P, P a head_dim
+    rotation of its own (SpinQuant's R2). The model computes what it
+    computed (to f32 rounding); the rotated weights' large values are spread
+    over whole blocks, which lowers the error of low-bit formats. Rotated
+    tensors go, as f32, to the safetensors parameter file `out=FILE`, their
+    weights point there, formats stay. Refuses, with the reason, a head tied
+    to the embedding, post-norm blocks (EXAONE-4) and block weights with
+    scaled rows. Run it first: analyses measured before (importance, stats,
+    super weights) no longer match the rotated weights and are removed.
+  }];
+  let options = [
+    Option<"outFile", "out", "std::string", "", "write the rotated tensors to this safetensors file">,
+    Option<"seed", "seed", "uint64_t", "0", "draws the rotations' signs">,
+    Option<"heads", "heads", "bool", "true", "also rotate each layer's attention values (v rows and o columns per head)">,
+  ];
+  let statistics = [
+    Statistic<"numRotated", "num-rotated", "weights rewritten">,
+  ];
+}
+
 def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
   let summary = "Quantizes each planned weight with GPTQ's error compensation";
   let description = [{

@@ -92,6 +92,37 @@ WeightOp ModelOp::lookupWeight(StringRef name) {
       mlir::SymbolTable::lookupSymbolIn(*this, StringAttr::get(getContext(), name)));
 }
 
+WeightOp ModelOp::untieLmHead() {
+  auto heads = getBody().getOps<LmHeadOp>();
+  if (heads.empty())
+    return WeightOp();
+  LmHeadOp head = *heads.begin();
+  WeightOp weight = lookupWeight(head.getWeight());
+  if (!weight || !getTiedEmbeddings())
+    return weight;
+  OpBuilder builder(getContext());
+  builder.setInsertionPointAfter(weight);
+  weight = cast<WeightOp>(builder.clone(*weight));
+  weight.setSymName(kLmHeadName);
+  head.setWeight(kLmHeadName);
+  setTiedEmbeddings(false);
+  return weight;
+}
+
+std::map<Role, WeightOp> BlockOp::getWeightsByRole() {
+  std::map<Role, WeightOp> weights;
+  auto model = cast<ModelOp>((*this)->getParentOp());
+  for (NamedAttribute entry : getWeights()) {
+    std::optional<Role> role = lookupRole(entry.getName().getValue());
+    auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
+    if (!role || !symbol)
+      continue;
+    if (WeightOp weight = model.lookupWeight(symbol.getValue()))
+      weights[*role] = weight;
+  }
+  return weights;
+}
+
 static ModelDims getDims(ModelOp model) {
   ModelDims dims;
   dims.hidden = model.getHiddenSize();

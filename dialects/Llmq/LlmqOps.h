@@ -10,8 +10,10 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 
+#include "dialects/Llmq/Architectures.h"
 #include "formats/TensorFormat.h"
 
+#include <map>
 #include <string>
 
 #include "dialects/Llmq/LlmqDialect.h.inc"

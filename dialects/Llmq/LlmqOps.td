@@ -68,6 +68,11 @@ def Llmq_ModelOp : Llmq_Op<"model", [
   let extraClassDeclaration = [{
     /// The weight named `name`, or null.
     WeightOp lookupWeight(::mlir::StringRef name);
+    /// Where the head is tied to the embedding, gives it its own weight
+    /// symbol (`output`, a copy of the embedding's, over the same bytes)
+    /// and clears tied_embeddings, so that a pass can change one without
+    /// the other; returns the head's weight (null without a head).
+    WeightOp untieLmHead();
   }];
 }
 
@@ -123,6 +128,11 @@ def Llmq_BlockOp : Llmq_Op<"block", [HasParent<"ModelOp">]> {
                        OptionalAttr<I64Attr>:$sliding_window,
                        UnitAttr:$no_rope);
   let assemblyFormat = "$index `weights` $weights attr-dict";
+  let extraClassDeclaration = [{
+    /// The block's weights by role (entries whose key is no role, or whose
+    /// symbol names no weight, are left out).
+    std::map<Role, WeightOp> getWeightsByRole();
+  }];
 }
 
 def Llmq_LogitMaskOp : Llmq_Op<"logit_mask", [HasParent<"ModelOp">]> {
