@@ -516,16 +516,10 @@ LogicalResult GptqPass::run(ModelOp model) {
 }
 
 void GptqPass::runOnOperation() {
-  // out= holds one model's tensors, named by weight: a second model would
-  // replace the file the first one's weights now point at.
-  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
-  if (models.size() > 1 && !outFile.empty()) {
-    models[1].emitError("llmq-gptq: out='")
-        << outFile << "' holds the tensors of one model, but the input has "
-        << models.size() << " (run the pass on each model's IR)";
+  auto models = modelsForParameterFile(getOperation(), "llmq-gptq", outFile);
+  if (failed(models))
     return signalPassFailure();
-  }
-  for (ModelOp model : models)
+  for (ModelOp model : *models)
     if (failed(run(model)))
       return signalPassFailure();
 }

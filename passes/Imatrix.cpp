@@ -12,6 +12,7 @@
 
 #include "dialects/Llmq/Architectures.h"
 #include "dialects/Llmq/LlmqOps.h"
+#include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/Threading.h"
 #include "formats/files/Imatrix.h"
 #include "runtime/eval/Corpus.h"
@@ -270,16 +271,10 @@ LogicalResult ImatrixPass::run(ModelOp model) {
 }
 
 void ImatrixPass::runOnOperation() {
-  // out= holds one model's tensors, named by weight: a second model would
-  // replace the file the first one's weights now point at.
-  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
-  if (models.size() > 1 && !outFile.empty()) {
-    models[1].emitError("llmq-imatrix: out='")
-        << outFile << "' holds the tensors of one model, but the input has "
-        << models.size() << " (run the pass on each model's IR)";
+  auto models = modelsForParameterFile(getOperation(), "llmq-imatrix", outFile);
+  if (failed(models))
     return signalPassFailure();
-  }
-  for (ModelOp model : models)
+  for (ModelOp model : *models)
     if (failed(run(model)))
       return signalPassFailure();
 }

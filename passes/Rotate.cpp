@@ -333,15 +333,10 @@ LogicalResult RotatePass::run(ModelOp model) {
 }
 
 void RotatePass::runOnOperation() {
-  // out= holds one model's tensors, named by weight.
-  SmallVector<ModelOp> models(getOperation().getOps<ModelOp>());
-  if (models.size() > 1) {
-    models[1].emitError("llmq-rotate: out='")
-        << outFile << "' holds the tensors of one model, but the input has "
-        << models.size() << " (run the pass on each model's IR)";
+  auto models = modelsForParameterFile(getOperation(), "llmq-rotate", outFile);
+  if (failed(models))
     return signalPassFailure();
-  }
-  for (ModelOp model : models)
+  for (ModelOp model : *models)
     if (failed(run(model)))
       return signalPassFailure();
 }

@@ -270,3 +270,17 @@ void mlir::llmq::repointSource(WeightOp weight,
   weight.setType(RankedTensorType::get(weight.getTensorType().getShape(),
                                        element));
 }
+
+FailureOr<SmallVector<ModelOp>>
+mlir::llmq::modelsForParameterFile(ModuleOp module, StringRef pass,
+                                   StringRef outFile) {
+  SmallVector<ModelOp> models(module.getOps<ModelOp>());
+  if (models.size() > 1 && !outFile.empty()) {
+    models[1].emitError(pass)
+        << ": out='" << outFile
+        << "' holds the tensors of one model, but the input has "
+        << models.size() << " (run the pass on each model's IR)";
+    return failure();
+  }
+  return models;
+}

@@ -31,10 +31,13 @@
 #ifndef LLMQ_DIALECTS_LLMQ_PARAMETERFILE_H
 #define LLMQ_DIALECTS_LLMQ_PARAMETERFILE_H
 
+#include "dialects/Llmq/LlmqOps.h"
 #include "formats/GroupFormats.h"
 #include "formats/TensorFormat.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -47,7 +50,6 @@ class SafetensorsWriter;
 } // namespace llmq
 
 namespace mlir::llmq {
-class WeightOp;
 
 /// A tensor a parameter file will hold: `rows` x `cols` values of the weight
 /// `name` (a key prefix, usually the weight's symbol) in `format`.
@@ -111,6 +113,15 @@ private:
 /// f32 (what the bytes dequantize to), a float one that float type. The
 /// shape stays; the chosen format and every other attribute stay.
 void repointSource(WeightOp weight, const ParameterLocation &location);
+
+/// The models of `module` a pass writing one parameter file (`outFile`)
+/// runs on. The file holds one model's tensors, named by weight: with
+/// `outFile` set and a second model, a second run would replace the file
+/// the first model's weights now point at, so that is an error at the
+/// second model (prefixed "`pass`: ") and failure.
+FailureOr<SmallVector<ModelOp>> modelsForParameterFile(ModuleOp module,
+                                                       StringRef pass,
+                                                       StringRef outFile);
 
 } // namespace mlir::llmq
 
