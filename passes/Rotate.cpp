@@ -26,6 +26,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/files/MappedFile.h"
 #include "passes/rotate/Hadamard.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -238,6 +239,7 @@ LogicalResult RotatePass::run(ModelOp model) {
     return it->second.data();
   };
 
+  std::vector<float> buffer;
   for (auto [i, w] : llvm::enumerate(rotated)) {
     const Transform &t = plan[w];
     const ParameterSpec &spec = specs[i];
@@ -270,44 +272,52 @@ LogicalResult RotatePass::run(ModelOp model) {
           ::llmq::rotate::rotateColumnSegments(values, n, cols, r,
                                                *t.headRows);
     };
-    auto write = [&](const std::vector<float> &values) {
-      return (*writer)->writeRows(ArrayRef<uint8_t>(
-          reinterpret_cast<const uint8_t *>(values.data()),
-          values.size() * sizeof(float)));
+    auto write = [&](const float *values, int64_t count) {
+      return (*writer)->writeRows(
+          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(values),
+                            size_t(count) * sizeof(float)));
     };
 
     if (t.ones) {
-      if (llvm::Error err = write(std::vector<float>(rows * cols, 1.0f)))
+      buffer.assign(size_t(rows) * size_t(cols), 1.0f);
+      if (llvm::Error err = write(buffer.data(), rows * cols))
         return fail(llvm::toString(std::move(err)));
       continue;
     }
-    if (t.mixesRows()) {
-      int64_t r = 0, c = 0;
-      auto values = sources.readFloats(w, r, c);
-      if (!values)
-        return fail(llvm::toString(values.takeError()));
-      transform(values->data(), rows);
-      if (llvm::Error err = write(*values))
-        return fail(llvm::toString(std::move(err)));
-      continue;
-    }
-    // Rows stay apart: a strip at a time (the embedding can be the largest
-    // tensor of the model).
+    // Source rows arrive a strip at a time, their pages handed back after
+    // each; rows that stay apart are transformed and written per strip
+    // (the embedding can be the model's largest tensor), a tensor whose
+    // rows mix is gathered whole first. One buffer serves every tensor, so
+    // the allocator keeps no second copy of a large one.
     auto source = sources.resolve(w);
     if (!source)
       return fail(llvm::toString(source.takeError()));
-    const int64_t strip = std::max<int64_t>(1, (int64_t(1) << 20) / cols);
-    std::vector<float> values;
-    for (int64_t r0 = 0; r0 < rows; r0 += strip) {
-      int64_t n = std::min(strip, rows - r0);
-      values.resize(n * cols);
+    int64_t sourceRows = source->rows, sourceCols = source->cols;
+    const int64_t strip =
+        std::max<int64_t>(1, (int64_t(1) << 20) / sourceCols);
+    bool whole = t.mixesRows();
+    buffer.resize(size_t(whole ? sourceRows : std::min(strip, sourceRows)) *
+                  size_t(sourceCols));
+    for (int64_t r0 = 0; r0 < sourceRows; r0 += strip) {
+      int64_t n = std::min(strip, sourceRows - r0);
+      float *into = buffer.data() + (whole ? r0 * sourceCols : 0);
       for (int64_t r = 0; r < n; ++r)
-        source->dequantizeRow(r0 + r, values.data() + r * cols);
-      transform(values.data(), n);
-      if (llvm::Error err = write(values))
+        source->dequantizeRow(r0 + r, into + r * sourceCols);
+      if (!source->grouped)
+        source->file->release(source->offset + r0 * source->rowBytes,
+                              n * source->rowBytes);
+      if (whole)
+        continue;
+      transform(into, n);
+      if (llvm::Error err = write(into, n * sourceCols))
         return fail(llvm::toString(std::move(err)));
     }
     sources.release(*source);
+    if (whole) {
+      transform(buffer.data(), rows);
+      if (llvm::Error err = write(buffer.data(), rows * cols))
+        return fail(llvm::toString(std::move(err)));
+    }
   }
   if (llvm::Error err = (*writer)->commit())
     return fail(llvm::toString(std::move(err)));

@@ -2,6 +2,7 @@
 
 #include "passes/rotate/Hadamard.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -49,6 +50,27 @@ void Rotation::apply(double *x) const {
     x[i] *= norm;
 }
 
+void Rotation::applyColumns(double *x, int64_t width) const {
+  int64_t n = size();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < width; ++k)
+      x[i * width + k] *= signs[i];
+  for (int64_t base = 0; base < n; base += blockSize)
+    for (int64_t half = 1; half < blockSize; half *= 2)
+      for (int64_t i = base; i < base + blockSize; i += 2 * half)
+        for (int64_t j = i; j < i + half; ++j) {
+          double *a = x + j * width, *b = x + (j + half) * width;
+          for (int64_t k = 0; k < width; ++k) {
+            double u = a[k], v = b[k];
+            a[k] = u + v;
+            b[k] = u - v;
+          }
+        }
+  double norm = 1.0 / std::sqrt(static_cast<double>(blockSize));
+  for (int64_t i = 0; i < n * width; ++i)
+    x[i] *= norm;
+}
+
 void Rotation::apply(float *x, int64_t stride) const {
   int64_t n = size();
   for (int64_t i = 0; i < n; ++i)
@@ -70,6 +92,20 @@ void llmq::rotate::rotateColumnSegments(float *matrix, int64_t rows,
                                         int64_t cols, int64_t offset,
                                         const Rotation &q) {
   assert(offset >= 0 && offset + q.size() <= rows);
-  for (int64_t c = 0; c < cols; ++c)
-    q.apply(matrix + offset * cols + c, cols);
+  // Strips of 16 columns: one 64-byte line of every row per strip, where
+  // a column at a time would read a line for each of its values.
+  constexpr int64_t kStrip = 16;
+  int64_t n = q.size();
+  std::vector<double> strip(size_t(n) * kStrip);
+  for (int64_t c0 = 0; c0 < cols; c0 += kStrip) {
+    int64_t width = std::min(kStrip, cols - c0);
+    float *first = matrix + offset * cols + c0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < width; ++k)
+        strip[i * width + k] = first[i * cols + k];
+    q.applyColumns(strip.data(), width);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < width; ++k)
+        first[i * cols + k] = static_cast<float>(strip[i * width + k]);
+  }
 }

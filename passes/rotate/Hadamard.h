@@ -45,6 +45,10 @@ public:
   void apply(float *x, int64_t stride = 1) const;
   /// The same on doubles, in place (no rounding).
   void apply(double *x) const;
+  /// The same on each of the `width` columns of x (n x width, row-major,
+  /// doubles): the operations of apply() on every column, in its order, so
+  /// the same values; a strip of columns keeps rows' cache lines in use.
+  void applyColumns(double *x, int64_t width) const;
 
 private:
   std::vector<int8_t> signs;
