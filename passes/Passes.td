@@ -189,8 +189,9 @@ def Rotate : Pass<"llmq-rotate", "::mlir::ModuleOp"> {
     rotation of its own (SpinQuant's R2). The model computes what it
     computed (to f32 rounding); the rotated weights' large values are spread
     over whole blocks, which lowers the error of low-bit formats. Rotated
-    tensors go, as f32, to the safetensors parameter file `out=FILE`, their
-    weights point there, formats stay. Refuses, with the reason, a head tied
+    tensors go, as f32 (or `dtype=bf16`/`f16`, half the size), to the
+    safetensors parameter file `out=FILE`, their weights point there,
+    formats stay. Refuses, with the reason, a head tied
     to the embedding, post-norm blocks (EXAONE-4) and block weights with
     scaled rows. Run it first: analyses measured before (importance, stats,
     super weights) no longer match the rotated weights and are removed.
@@ -199,6 +200,7 @@ def Rotate : Pass<"llmq-rotate", "::mlir::ModuleOp"> {
     Option<"outFile", "out", "std::string", "", "write the rotated tensors to this safetensors file">,
     Option<"seed", "seed", "uint64_t", "0", "draws the rotations' signs">,
     Option<"heads", "heads", "bool", "true", "also rotate each layer's attention values (v rows and o columns per head)">,
+    Option<"dtype", "dtype", "std::string", "\"f32\"", "the parameter file's dtype: f32 (default: the model computes what it computed, to f32 rounding), bf16 or f16 (half the file; the rotated values rounded once more)">,
   ];
   let statistics = [
     Statistic<"numRotated", "num-rotated", "weights rewritten">,

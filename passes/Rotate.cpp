@@ -26,6 +26,7 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ParameterFile.h"
 #include "dialects/Llmq/WeightSources.h"
+#include "formats/Formats.h"
 #include "formats/files/MappedFile.h"
 #include "passes/rotate/Hadamard.h"
 
@@ -90,6 +91,10 @@ static const ResidualUse kResidualUses[] = {
 /// with a rotation of the residual.
 static const Role kPostNorms[] = {Role::AttnPostNorm, Role::FfnPostNorm};
 
+/// The dtypes the parameter file may hold.
+static const ::llmq::Format kStoredFormats[] = {
+    ::llmq::Format::F32, ::llmq::Format::BF16, ::llmq::Format::F16};
+
 /// The analyses whose numbers or coordinates belong to the weights as they
 /// were: a rotated weight loses them.
 static SmallVector<StringRef> staleWeightAttrs(LlmqDialect *dialect) {
@@ -107,6 +112,10 @@ LogicalResult RotatePass::run(ModelOp model) {
   };
   if (outFile.empty())
     return fail("needs out=FILE to write the rotated tensors to");
+  std::optional<::llmq::Format> stored = ::llmq::lookupFormat(dtype);
+  if (!stored || !llvm::is_contained(kStoredFormats, *stored))
+    return fail("dtype='" + dtype + "' is not one of f32, bf16, f16");
+  const ::llmq::FormatTraits &storedTraits = ::llmq::getFormatTraits(*stored);
 
   auto single = [&](auto ops) {
     return ops.empty() ? WeightOp()
@@ -212,7 +221,7 @@ LogicalResult RotatePass::run(ModelOp model) {
                   "heads of " + llvm::Twine(headDim));
     rotated.push_back(w);
     specs.push_back({w.getSymName().str(),
-                     ::llmq::TensorFormat::ggmlFormat(::llmq::Format::F32),
+                     ::llmq::TensorFormat::ggmlFormat(*stored),
                      vector ? 1 : rows, vector ? rows : cols});
   }
 
@@ -240,6 +249,7 @@ LogicalResult RotatePass::run(ModelOp model) {
   };
 
   std::vector<float> buffer;
+  std::vector<uint8_t> encoded;
   for (auto [i, w] : llvm::enumerate(rotated)) {
     const Transform &t = plan[w];
     const ParameterSpec &spec = specs[i];
@@ -272,10 +282,19 @@ LogicalResult RotatePass::run(ModelOp model) {
           ::llmq::rotate::rotateColumnSegments(values, n, cols, r,
                                                *t.headRows);
     };
-    auto write = [&](const float *values, int64_t count) {
-      return (*writer)->writeRows(
-          ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(values),
-                            size_t(count) * sizeof(float)));
+    // `count` values, whole rows of the file's tensor (a vector is one
+    // row), encoded in its dtype a quarter MiB of values at a time.
+    auto write = [&](const float *values, int64_t count) -> llvm::Error {
+      int64_t chunk =
+          std::max<int64_t>(1, (int64_t(1) << 18) / spec.cols) * spec.cols;
+      for (int64_t at = 0; at < count; at += chunk) {
+        int64_t m = std::min(chunk, count - at);
+        encoded.resize(size_t(m) * storedTraits.blockBytes);
+        storedTraits.quantizeRow(values + at, encoded.data(), m, nullptr);
+        if (llvm::Error err = (*writer)->writeRows(encoded))
+          return err;
+      }
+      return llvm::Error::success();
     };
 
     if (t.ones) {

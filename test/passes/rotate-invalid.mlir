@@ -1,6 +1,6 @@
 // --llmq-rotate: what it cannot do is one line naming the option, block or
 // weight, exit 1, neither the IR nor the parameter file written: no out=,
-// an out= the run reads (the model's own source), a block weight with
+// a dtype= the file cannot hold, an out= the run reads (the model's own source), a block weight with
 // scaled rows (the rotation of down's rows would mix them), two models for
 // one parameter file. The options are tried on the first chunk, a model the
 // pass rotates; the IR's errors on the others (rest.mlir blanks the first
@@ -14,12 +14,14 @@
 // RUN: sed '1,/^\/\/ -----$/s/.*//' %s > rest.mlir
 // RUN: not quant-opt first.mlir --llmq-rotate -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=NOOUT --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt first.mlir --llmq-rotate="out=w.safetensors" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=SOURCE --match-full-lines --implicit-check-not="{{.}}"
+// RUN: not quant-opt first.mlir --llmq-rotate="out=%t/p.safetensors dtype=q4_K" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=DTYPE --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not quant-opt rest.mlir -split-input-file --llmq-rotate="out=%t/p.safetensors" -o %t/o.mlir 2>&1 | FileCheck %s --check-prefix=IR --match-full-lines --implicit-check-not="{{.}}"
 // RUN: not test -e %t/o.mlir
 // RUN: not test -e %t/p.safetensors
 
-// NOOUT: {{.*}}first.mlir:[[# @LINE + 3]]:1: error: llmq-rotate: needs out=FILE to write the rotated tensors to
+// NOOUT: {{.*}}first.mlir:[[# @LINE + 4]]:1: error: llmq-rotate: needs out=FILE to write the rotated tensors to
 // SOURCE: {{.*}}: error: llmq-rotate: {{.*}}w.safetensors{{.*}}
+// DTYPE: {{.*}}: error: llmq-rotate: dtype='q4_K' is not one of f32, bf16, f16
 
 llmq.model @valid attributes {arch = "llama", hidden_size = 64 : i64, num_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 32 : i64, ffn_size = 128 : i64, vocab_size = 2048 : i64, context_length = 512 : i64, rope_theta = 1.0e4 : f64, norm_eps = 1.0e-5 : f64, tied_embeddings = false, tokenizer = #llmq.tokenizer<file = "tok.json", bos = 0, eos = 1, add_bos = true>} {
   llmq.weight @token_embd : tensor<2048x64xbf16> {source = #llmq.source<file = "w.safetensors", key = "token_embd", offset = 4096>}
