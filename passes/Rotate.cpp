@@ -34,6 +34,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <map>
+#include <tuple>
 
 #define DEBUG_TYPE "llmq-rotate"
 
@@ -90,6 +91,13 @@ static const ResidualUse kResidualUses[] = {
 /// Norms between a sublayer and the residual: their weight does not commute
 /// with a rotation of the residual.
 static const Role kPostNorms[] = {Role::AttnPostNorm, Role::FfnPostNorm};
+
+/// A weight's rows and columns as the algebra has them: a vector (a norm,
+/// a bias) is one column.
+static std::pair<int64_t, int64_t> algebraShape(WeightOp w) {
+  ArrayRef<int64_t> shape = w.getTensorType().getShape();
+  return {shape[0], shape.size() == 1 ? 1 : shape[1]};
+}
 
 /// The dtypes the parameter file may hold.
 static const ::llmq::Format kStoredFormats[] = {
@@ -207,10 +215,7 @@ LogicalResult RotatePass::run(ModelOp model) {
   for (WeightOp w : model.getBody().getOps<WeightOp>()) {
     if (!plan.count(w))
       continue;
-    ArrayRef<int64_t> shape = w.getTensorType().getShape();
-    bool vector = shape.size() == 1;
-    int64_t rows = shape[0];
-    int64_t cols = vector ? 1 : shape[1];
+    auto [rows, cols] = algebraShape(w);
     const Transform &t = plan[w];
     if ((t.rows && cols != hidden) || (t.columns && rows != hidden))
       return fail("weight '" + w.getSymName() + "' is " + llvm::Twine(rows) +
@@ -219,6 +224,8 @@ LogicalResult RotatePass::run(ModelOp model) {
     if ((t.headRows && rows % headDim) || (t.headColumns && cols % headDim))
       return fail("weight '" + w.getSymName() + "' is not made of whole "
                   "heads of " + llvm::Twine(headDim));
+    // The file's tensor: a vector is one row.
+    bool vector = w.getTensorType().getRank() == 1;
     rotated.push_back(w);
     specs.push_back({w.getSymName().str(),
                      ::llmq::TensorFormat::ggmlFormat(*stored),
@@ -253,10 +260,8 @@ LogicalResult RotatePass::run(ModelOp model) {
   for (auto [i, w] : llvm::enumerate(rotated)) {
     const Transform &t = plan[w];
     const ParameterSpec &spec = specs[i];
-    bool vector = w.getTensorType().getRank() == 1;
-    // As the algebra has them: a vector is one column.
-    int64_t rows = vector ? spec.cols : spec.rows;
-    int64_t cols = vector ? 1 : spec.cols;
+    int64_t rows, cols;
+    std::tie(rows, cols) = algebraShape(w);
     const float *scale = nullptr;
     if (t.columnScale) {
       auto values = normValues(t.columnScale);

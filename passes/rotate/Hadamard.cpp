@@ -32,29 +32,12 @@ Rotation::Rotation(int64_t n, uint64_t seed, uint64_t stream)
   }
 }
 
-void Rotation::apply(double *x) const {
-  int64_t n = size();
-  for (int64_t i = 0; i < n; ++i)
-    x[i] *= signs[i];
-  // The fast Walsh-Hadamard transform of each block, in Sylvester's order.
-  for (int64_t base = 0; base < n; base += blockSize)
-    for (int64_t half = 1; half < blockSize; half *= 2)
-      for (int64_t i = base; i < base + blockSize; i += 2 * half)
-        for (int64_t j = i; j < i + half; ++j) {
-          double a = x[j], b = x[j + half];
-          x[j] = a + b;
-          x[j + half] = a - b;
-        }
-  double norm = 1.0 / std::sqrt(static_cast<double>(blockSize));
-  for (int64_t i = 0; i < n; ++i)
-    x[i] *= norm;
-}
-
 void Rotation::applyColumns(double *x, int64_t width) const {
   int64_t n = size();
   for (int64_t i = 0; i < n; ++i)
     for (int64_t k = 0; k < width; ++k)
       x[i * width + k] *= signs[i];
+  // The fast Walsh-Hadamard transform of each block, in Sylvester's order.
   for (int64_t base = 0; base < n; base += blockSize)
     for (int64_t half = 1; half < blockSize; half *= 2)
       for (int64_t i = base; i < base + blockSize; i += 2 * half)
@@ -70,6 +53,8 @@ void Rotation::applyColumns(double *x, int64_t width) const {
   for (int64_t i = 0; i < n * width; ++i)
     x[i] *= norm;
 }
+
+void Rotation::apply(double *x) const { applyColumns(x, 1); }
 
 void Rotation::apply(float *x, int64_t stride) const {
   int64_t n = size();

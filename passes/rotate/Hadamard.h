@@ -43,11 +43,11 @@ public:
 
   /// x <- Q^T x for the n values x[0], x[stride], ..., x[(n-1) stride].
   void apply(float *x, int64_t stride = 1) const;
-  /// The same on doubles, in place (no rounding).
+  /// The same on doubles, in place (no rounding): applyColumns(x, 1).
   void apply(double *x) const;
   /// The same on each of the `width` columns of x (n x width, row-major,
-  /// doubles): the operations of apply() on every column, in its order, so
-  /// the same values; a strip of columns keeps rows' cache lines in use.
+  /// doubles), every column through the same operations in the same order;
+  /// a strip of columns keeps rows' cache lines in use.
   void applyColumns(double *x, int64_t width) const;
 
 private:
