@@ -1,0 +1,93 @@
+//===- Backprop.h - Gradients of a decoder's KL to a reference --*- C++ -*-===//
+//
+// One window's forward and backward pass through a pre-norm decoder (the
+// runtime's llama family: RMS norms, RoPE, grouped-query causal attention,
+// optional q/k/v biases and q/k head norms, SwiGLU) whose matrices a caller
+// supplies as dense f32, with the loss
+//   L = 1/|S| sum_{t in S} KL(p_t || softmax(z_t))
+// between reference distributions p_t (the original model's, say) and the
+// model's logits z_t over the scored positions S. The gradients of the
+// matrices go back to the caller as dense dL/dW; those of the norm weights
+// are summed here.
+//
+// Memory: the residual stream at each block's input is kept (blocks x
+// tokens x hidden floats); a block's intermediates are recomputed from it
+// when the backward pass reaches the block, and one matrix is dense at a
+// time. So memory grows with the window and the widest matrix, not with the
+// model's size.
+//
+// Every sum runs in a fixed order in one thread (the runtime's GEMM for the
+// products), so gradients are the same bits at any thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMQ_RUNTIME_GRAD_BACKPROP_H
+#define LLMQ_RUNTIME_GRAD_BACKPROP_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace llmq::runtime {
+class Model;
+class ThreadPool;
+} // namespace llmq::runtime
+
+namespace llmq::runtime::grad {
+
+/// The matrices of the decoder; `Head` belongs to no block.
+enum class Linear : uint8_t { Q, K, V, O, Gate, Up, Down, Head };
+constexpr int kNumLinears = 8;
+
+/// Where the matrices come from and where their gradients go.
+class MatrixSource {
+public:
+  virtual ~MatrixSource();
+  /// Block `block`'s `linear` (block is ignored for Head) as row-major f32,
+  /// rows = outputs, into `out`.
+  virtual void dense(int64_t block, Linear linear, float *out) = 0;
+  /// dL/dW of that matrix for the window, the same layout. Called once per
+  /// matrix per backward pass.
+  virtual void gradient(int64_t block, Linear linear, const float *grad) = 0;
+  /// The embedding row of `token` into `out` (hidden floats).
+  virtual void embeddingRow(int32_t token, float *out) = 0;
+};
+
+/// The norm weights the loss is differentiated by, and their gradients.
+struct NormWeights {
+  std::vector<std::vector<float>> attn, ffn; ///< per block
+  std::vector<float> final;
+};
+
+/// Why `model` is outside what Backprop differentiates (post-norms), or
+/// empty.
+std::string unsupportedReason(const Model &model);
+
+class Backprop {
+public:
+  /// `model` gives the shape, the biases and the fixed q/k norms; `norms`
+  /// starts as its norm weights.
+  explicit Backprop(const Model &model);
+
+  NormWeights norms;
+
+  /// Adds dL/d(norm weights) of one window to `normGradients` (shaped like
+  /// `norms`) and hands each matrix's gradient to `source`. `reference`
+  /// holds the reference's log-probabilities for positions first..T-1
+  /// ((T - first) x vocab). Returns the window's loss.
+  llvm::Expected<double> window(llvm::ArrayRef<int32_t> tokens, int64_t first,
+                                const float *reference, MatrixSource &source,
+                                NormWeights &normGradients, ThreadPool &pool);
+
+  /// Zeroed gradients shaped like `norms`.
+  NormWeights zeroGradients() const;
+
+private:
+  const Model &model;
+};
+
+} // namespace llmq::runtime::grad
+
+#endif // LLMQ_RUNTIME_GRAD_BACKPROP_H
