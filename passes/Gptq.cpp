@@ -19,11 +19,16 @@
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
 #include "dialects/Llmq/Threading.h"
+#include "formats/quant/BlockScales.h"
 #include "formats/quant/Gptq.h"
+#include "passes/tune/ScaleTuning.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
 #include "runtime/exec/Session.h"
 #include "runtime/exec/ThreadPool.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <cstring>
@@ -40,14 +45,21 @@ using namespace mlir;
 using namespace mlir::llmq;
 using MatmulInput = ::llmq::runtime::Session::MatmulInput;
 using ::llmq::TensorFormat;
+using ::llmq::runtime::grad::Linear;
 
 namespace {
+struct Target;
 struct GptqPass : public mlir::llmq::impl::GptqBase<GptqPass> {
   using GptqBase::GptqBase;
   void runOnOperation() override;
 
 private:
   LogicalResult run(ModelOp model);
+  LogicalResult tuneResults(ModelOp model, const std::vector<Target> &targets,
+                            std::vector<::llmq::gptq::Quantized> &results,
+                            llvm::ArrayRef<int32_t> stream,
+                            ::llmq::runtime::grad::NormWeights &norms,
+                            ::llmq::runtime::ThreadPool &pool);
 };
 
 /// `damp`'s default (::llmq::gptq::factorOptions picks kGgmlDamp or
@@ -66,6 +78,7 @@ struct Target {
   Input input;
   TensorFormat format;
   int64_t rows, cols;
+  Linear linear;
 };
 } // namespace
 
@@ -85,6 +98,26 @@ static std::optional<Input> inputOf(Role role) {
     return Input::FfnDown;
   default:
     return std::nullopt;
+  }
+}
+
+/// The matrix of Backprop a block linear's role is (inputOf(role) is set).
+static Linear linearOf(Role role) {
+  switch (role) {
+  case Role::AttnQ:
+    return Linear::Q;
+  case Role::AttnK:
+    return Linear::K;
+  case Role::AttnV:
+    return Linear::V;
+  case Role::AttnOutput:
+    return Linear::O;
+  case Role::FfnGate:
+    return Linear::Gate;
+  case Role::FfnUp:
+    return Linear::Up;
+  default:
+    return Linear::Down;
   }
 }
 
@@ -108,12 +141,13 @@ static std::optional<TensorFormat> gptqFormat(WeightOp weight,
 /// in layer order; counts the planned ones it leaves to the exporter.
 static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
   std::vector<Target> targets;
-  auto add = [&](WeightOp weight, int64_t block, Input input) {
+  auto add = [&](WeightOp weight, int64_t block, Input input, Linear linear) {
     std::optional<TensorFormat> format = gptqFormat(weight, skipped);
     if (!format)
       return;
     llvm::ArrayRef<int64_t> shape = weight.getTensorType().getShape();
-    targets.push_back({weight, block, input, *format, shape[0], shape[1]});
+    targets.push_back(
+        {weight, block, input, *format, shape[0], shape[1], linear});
   };
   for (BlockOp block : model.getBody().getOps<BlockOp>()) {
     for (NamedAttribute entry : block.getWeights()) {
@@ -124,7 +158,8 @@ static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
       std::optional<Input> input = inputOf(*role);
       WeightOp weight = model.lookupWeight(symbol.getValue());
       if (input && weight)
-        add(weight, static_cast<int64_t>(block.getIndex()), *input);
+        add(weight, static_cast<int64_t>(block.getIndex()), *input,
+            linearOf(*role));
     }
   }
   // A head tied to the embedding is the embedding too: left to the exporter.
@@ -134,7 +169,7 @@ static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
     StringRef head = (*heads.begin()).getWeight();
     bool tied = !embeddings.empty() && (*embeddings.begin()).getWeight() == head;
     if (WeightOp weight = model.lookupWeight(head); weight && !tied)
-      add(weight, model.getNumLayers(), Input::Head);
+      add(weight, model.getNumLayers(), Input::Head, Linear::Head);
   }
   return targets;
 }
@@ -186,6 +221,50 @@ static void rebind(::llmq::runtime::Model &model, StringRef symbol,
   kept.push_back(std::move(k));
 }
 
+/// A target's bytes into the parameter file.
+static llvm::Error writeResult(ParameterFileWriter &writer, const Target &t,
+                               const ::llmq::gptq::Quantized &q) {
+  return t.format.isGgml() ? writer.writeRows(q.bytes)
+                           : writer.writeStrip(q.grouped, t.rows);
+}
+
+/// The norm weights tuning writes, in Backprop's order: every block's
+/// attention norm, every block's FFN norm, the final norm.
+static FailureOr<std::vector<WeightOp>> tunedNorms(ModelOp model) {
+  std::vector<WeightOp> attn, ffn, norms;
+  for (BlockOp block : model.getBody().getOps<BlockOp>()) {
+    std::map<Role, WeightOp> weights = block.getWeightsByRole();
+    WeightOp a = weights[Role::AttnNorm], f = weights[Role::FfnNorm];
+    if (!a || !f) {
+      model.emitError("llmq-gptq: tune needs every block's attention and "
+                      "FFN norm weights; block ")
+          << block.getIndex() << " lacks one";
+      return failure();
+    }
+    attn.push_back(a);
+    ffn.push_back(f);
+  }
+  auto finals = model.getBody().getOps<FinalNormOp>();
+  WeightOp final = finals.empty()
+                       ? WeightOp()
+                       : model.lookupWeight((*finals.begin()).getWeight());
+  if (!final) {
+    model.emitError("llmq-gptq: tune needs the final norm's weight");
+    return failure();
+  }
+  norms = attn;
+  norms.insert(norms.end(), ffn.begin(), ffn.end());
+  norms.push_back(final);
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  for (WeightOp w : norms)
+    if (!seen.insert(w).second) {
+      w.emitError("llmq-gptq: tune needs a norm weight per norm; '")
+          << w.getSymName() << "' is shared";
+      return failure();
+    }
+  return norms;
+}
+
 LogicalResult GptqPass::run(ModelOp model) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-gptq: ") << message;
@@ -221,6 +300,15 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (hessianMiB < 1)
     return fail("hessian-mib=" + llvm::Twine(hessianMiB.getValue()) +
                 " must be >= 1");
+  if (tune < 0 || tune > 1000)
+    return fail("tune=" + llvm::Twine(tune.getValue()) +
+                " is outside [0, 1000]");
+  if (!std::isfinite(tuneRate) || tuneRate <= 0 || tuneRate > 1)
+    return fail("tune-rate=" + formatOptionValue(tuneRate) +
+                " is outside (0, 1]");
+  if (tuneBatch < 1)
+    return fail("tune-batch=" + llvm::Twine(tuneBatch.getValue()) +
+                " must be >= 1");
 
   int64_t skipped = 0;
   std::vector<Target> targets = collectTargets(model, skipped);
@@ -231,12 +319,25 @@ LogicalResult GptqPass::run(ModelOp model) {
                 "groups, q4_0, q5_0, q5_1, q8_0, q2_K..q6_K); run "
                 "--llmq-assign-bits first");
 
+  // tune: the norm weights it writes, in Backprop's order.
+  std::vector<WeightOp> norms;
+  if (tune > 0 && tuneNorms) {
+    auto found = tunedNorms(model);
+    if (failed(found))
+      return failure();
+    norms = std::move(*found);
+  }
+
   // The output is opened first: a path it may not replace fails before
   // any work.
   protectModelFiles(model);
   std::vector<ParameterSpec> specs;
   for (Target &t : targets)
     specs.push_back({t.weight.getSymName().str(), t.format, t.rows, t.cols});
+  for (WeightOp norm : norms)
+    specs.push_back({norm.getSymName().str(),
+                     TensorFormat::ggmlFormat(::llmq::Format::F32), 1,
+                     norm.getTensorType().getNumElements()});
   auto writer = ParameterFileWriter::create(outFile, specs);
   if (!writer)
     return fail(llvm::toString(writer.takeError()));
@@ -306,6 +407,8 @@ LogicalResult GptqPass::run(ModelOp model) {
 
   WeightSources sources;
   std::vector<std::unique_ptr<KeptWeight>> kept;
+  // tune: every target's result, written after the tuning.
+  std::vector<::llmq::gptq::Quantized> results;
   int64_t headLayer = layers - 1;
   std::vector<float> residual; // windows x ctx x hidden, between chunks
   int64_t keptWindow = 0;
@@ -496,11 +599,11 @@ LogicalResult GptqPass::run(ModelOp model) {
             t.format, *factor, values->data(), t.rows,
             importance[static_cast<int>(t.input)].data(), options,
             parallelFor);
-        llvm::Error err = t.format.isGgml()
-                              ? (*writer)->writeRows(q.bytes)
-                              : (*writer)->writeStrip(q.grouped, t.rows);
-        if (err)
+        if (tune > 0) {
+          results.push_back(q);
+        } else if (llvm::Error err = writeResult(**writer, t, q)) {
           return fail(llvm::toString(std::move(err)));
+        }
         if (layerByLayer)
           rebind(**runtimeModel, t.weight.getSymName(), t, q, kept);
         ++numWeights;
@@ -508,10 +611,83 @@ LogicalResult GptqPass::run(ModelOp model) {
     }
     first = last + 1;
   }
+  if (tune > 0) {
+    ::llmq::runtime::grad::NormWeights tuned;
+    if (failed(tuneResults(model, targets, results, *stream, tuned, pool)))
+      return failure();
+    for (size_t k = 0; k < targets.size(); ++k)
+      if (llvm::Error err = writeResult(**writer, targets[k], results[k]))
+        return fail(llvm::toString(std::move(err)));
+    if (!norms.empty()) {
+      std::vector<const std::vector<float> *> values;
+      for (auto *part : {&tuned.attn, &tuned.ffn})
+        for (const std::vector<float> &v : *part)
+          values.push_back(&v);
+      values.push_back(&tuned.final);
+      for (const std::vector<float> *v : values) {
+        llvm::ArrayRef<uint8_t> bytes(
+            reinterpret_cast<const uint8_t *>(v->data()),
+            v->size() * sizeof(float));
+        if (llvm::Error err = (*writer)->writeRows(bytes))
+          return fail(llvm::toString(std::move(err)));
+      }
+    }
+  }
   if (llvm::Error err = (*writer)->commit())
     return fail(llvm::toString(std::move(err)));
   for (size_t k = 0; k < targets.size(); ++k)
     repointSource(targets[k].weight, (*writer)->location(k));
+  for (size_t k = 0; k < norms.size(); ++k)
+    repointSource(norms[k], (*writer)->location(targets.size() + k));
+  return success();
+}
+
+/// Tunes the block scales of the ggml targets in `results` (and the norm
+/// weights into `norms`) end to end against the original model.
+LogicalResult GptqPass::tuneResults(
+    ModelOp model, const std::vector<Target> &targets,
+    std::vector<::llmq::gptq::Quantized> &results,
+    llvm::ArrayRef<int32_t> stream, ::llmq::runtime::grad::NormWeights &norms,
+    ::llmq::runtime::ThreadPool &pool) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-gptq: tune: ") << message;
+    return failure();
+  };
+  // The reference: the model as its sources hold it (not yet repointed).
+  // The student: the formats the exporter writes for the other weights.
+  auto teacher = ::llmq::runtime::Model::load(model);
+  if (!teacher)
+    return fail(llvm::toString(teacher.takeError()));
+  ::llmq::runtime::LoadOptions simulate;
+  simulate.simulateFormats = true;
+  simulate.threads = pool.size();
+  auto student = ::llmq::runtime::Model::load(model, simulate);
+  if (!student)
+    return fail(llvm::toString(student.takeError()));
+  std::vector<::llmq::tune::TunedMatrix> tuned;
+  for (size_t k = 0; k < targets.size(); ++k) {
+    const Target &t = targets[k];
+    if (t.format.isGgml() && ::llmq::blockScaleFields(t.format.ggml))
+      tuned.push_back(
+          {t.block, t.linear, t.format.ggml, t.rows, t.cols, &results[k].bytes});
+  }
+  ::llmq::tune::Options options;
+  options.epochs = tune;
+  options.batch = tuneBatch;
+  options.rate = tuneRate;
+  options.norms = tuneNorms;
+  auto result = ::llmq::tune::tuneScales(**teacher, **student, stream,
+                                         contextSize, tuned, norms, options,
+                                         pool);
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
+  numTuneSteps += result->steps;
+  model.emitRemark("llmq-gptq: tuned the block scales of ")
+      << tuned.size() << " matrices" << (tuneNorms ? " and the norm weights" : "")
+      << " in " << result->steps << " steps: mean KL per position "
+      << llvm::formatv("{0:f6}", result->firstEpochLoss)
+      << " over the first epoch, "
+      << llvm::formatv("{0:f6}", result->lastEpochLoss) << " over the last";
   return success();
 }
 

@@ -251,11 +251,16 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     Option<"scaleSearch", "scale-search", "int64_t", "4", "ggml formats without act-order: choose each block or sub-block scale (and min) again among candidates within this many steps of ggml's, by GPTQ's objective over its columns (0: keep ggml's)">,
     Option<"asymmetric", "asymmetric", "bool", "false", "GPTAQ's asymmetric calibration (implies sequential): each weight's target is the original model's output on the original inputs, W' = W + W M H^-1 with M = sum (x - x~) x~^T and H from the quantized model's inputs x~ (the original model runs beside it)">,
     Option<"refine", "refine", "int64_t", "4", "ggml formats: passes of coordinate descent on GPTQ's objective after the sweep (levels +-1, block scales and mins one step; 0: none)">,
+    Option<"tune", "tune", "int64_t", "0", "epochs over the calibration windows of end-to-end tuning after GPTQ: the ggml blocks' f16 scales d and dmin (and the norm weights) by Adam on the KL divergence from the original model, the integer levels kept (0: none)">,
+    Option<"tuneRate", "tune-rate", "double", "0.001", "tune: Adam's step, relative to each parameter's starting value">,
+    Option<"tuneBatch", "tune-batch", "int64_t", "4", "tune: windows per step">,
+    Option<"tuneNorms", "tune-norms", "bool", "true", "tune: the RMS norm weights too (written to out= as f32)">,
   ];
   let statistics = [
     Statistic<"numWeights", "num-weights", "weights quantized by GPTQ">,
     Statistic<"numSkipped", "num-skipped", "planned weights left to the exporter">,
     Statistic<"numChunks", "num-chunks", "calibration runs (chunks of layers)">,
+    Statistic<"numTuneSteps", "num-tune-steps", "Adam steps of tune">,
   ];
 }
 

@@ -17,6 +17,10 @@
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scale-search=65" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SEARCHBIG
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scales=minmax" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SCALES
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors scale-grid=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GRID
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=-1" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=TUNE
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-rate=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RATE
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-rate=inf" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RATEINF
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-batch=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=BATCH
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=MODEL
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%s" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CLOBBER
 // RUN: not test -e %t/out.mlir
@@ -35,6 +39,10 @@
 // SEARCHBIG: error: llmq-gptq: scale-search=65 is outside [0, 64]
 // SCALES: error: llmq-gptq: scales='minmax' is not max, mse or sweep
 // GRID: error: llmq-gptq: scale-grid=0 is outside [1, 1000]
+// TUNE: error: llmq-gptq: tune=-1 is outside [0, 1000]
+// RATE: error: llmq-gptq: tune-rate=0 is outside (0, 1]
+// RATEINF: error: llmq-gptq: tune-rate=inf is outside (0, 1]
+// BATCH: error: llmq-gptq: tune-batch=0 must be >= 1
 
 // The first model plans no format GPTQ produces (bf16, and q4_1, which it
 // leaves to the exporter); the second has no tokenizer to read the text with.

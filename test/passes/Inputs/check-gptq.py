@@ -11,6 +11,11 @@
         and K rows may come in llama.cpp's order).
     check-gptq.py header PARAMS.safetensors
         each tensor's dtype and shape, and the metadata, one line each.
+    check-gptq.py levels A.safetensors B.safetensors
+        for each ggml-block tensor of A: whether B's blocks hold the same
+        bytes outside the f16 scale fields d and dmin (ggml-common.h's
+        offsets), and in how many blocks those fields differ:
+        "NAME FORMAT: levels same|differ, scales changed in K of N blocks".
 """
 import importlib.util
 import json
@@ -61,6 +66,32 @@ elif cmd == "copied":
             print(name, "copied, rows reordered")  # Q/K in llama.cpp's order
         else:
             print(name, "differs")
+elif cmd == "levels":
+    # format -> (block bytes, offsets of the f16 fields d and dmin)
+    fields = {"q8_0": (34, [0]), "q4_0": (18, [0]), "q4_1": (20, [0, 2]),
+              "q5_0": (22, [0]), "q5_1": (24, [0, 2]), "q2_K": (84, [80, 82]),
+              "q3_K": (110, [108]), "q4_K": (144, [0, 2]),
+              "q5_K": (176, [0, 2]), "q6_K": (210, [208]),
+              "iq4_nl": (18, [0]), "iq4_xs": (136, [0])}
+    ha, ra = safetensors(sys.argv[2])
+    hb, rb = safetensors(sys.argv[3])
+    meta = ha.get("__metadata__", {})
+    for name in sorted(k for k in ha if k != "__metadata__"):
+        fmt = meta.get("llmq.format." + name)
+        if fmt not in fields:
+            continue
+        size, offsets = fields[fmt]
+        a, b = ra(ha[name]), rb(hb[name])
+        mask = lambda blk: bytes(0 if any(o <= i < o + 2 for o in offsets)
+                                 else c for i, c in enumerate(blk))
+        blocks = len(a) // size
+        same = len(a) == len(b) and all(
+            mask(a[i * size:(i + 1) * size]) == mask(b[i * size:(i + 1) * size])
+            for i in range(blocks))
+        changed = sum(a[i * size:(i + 1) * size] != b[i * size:(i + 1) * size]
+                      for i in range(blocks))
+        print(f"{name} {fmt}: levels {'same' if same else 'differ'}, "
+              f"scales changed in {changed} of {blocks} blocks")
 elif cmd == "header":
     header, _ = safetensors(sys.argv[2])
     for key in sorted(header):
