@@ -21,6 +21,7 @@
 #include "dialects/Llmq/Threading.h"
 #include "formats/quant/BlockScales.h"
 #include "formats/quant/Gptq.h"
+#include "passes/tune/GuidedHessians.h"
 #include "passes/tune/ScaleTuning.h"
 #include "runtime/eval/Corpus.h"
 #include "runtime/exec/Model.h"
@@ -55,6 +56,13 @@ struct GptqPass : public mlir::llmq::impl::GptqBase<GptqPass> {
 
 private:
   LogicalResult run(ModelOp model);
+  LogicalResult quantizeGuided(ModelOp model, const std::vector<Target> &targets,
+                               llvm::ArrayRef<int32_t> stream,
+                               const ::llmq::runtime::Model &original,
+                               const ::llmq::gptq::Options &options,
+                               WeightSources &sources,
+                               std::vector<::llmq::gptq::Quantized> &results,
+                               ::llmq::runtime::ThreadPool &pool);
   LogicalResult tuneResults(ModelOp model, const std::vector<Target> &targets,
                             std::vector<::llmq::gptq::Quantized> &results,
                             llvm::ArrayRef<int32_t> stream,
@@ -309,6 +317,13 @@ LogicalResult GptqPass::run(ModelOp model) {
   if (tuneBatch < 1)
     return fail("tune-batch=" + llvm::Twine(tuneBatch.getValue()) +
                 " must be >= 1");
+  if (guided < 0 || guided > 1024)
+    return fail("guided=" + llvm::Twine(guided.getValue()) +
+                " is outside [0, 1024]");
+  if (guided > 0 && (sequential || asymmetric))
+    return fail("guided takes its Hessians from the original model's "
+                "gradients; it does not combine with sequential or "
+                "asymmetric");
 
   int64_t skipped = 0;
   std::vector<Target> targets = collectTargets(model, skipped);
@@ -407,14 +422,20 @@ LogicalResult GptqPass::run(ModelOp model) {
 
   WeightSources sources;
   std::vector<std::unique_ptr<KeptWeight>> kept;
-  // tune: every target's result, written after the tuning.
+  // tune, guided: every target's result, written at the end.
   std::vector<::llmq::gptq::Quantized> results;
+  bool keepResults = tune > 0 || guided > 0;
+  if (guided > 0 &&
+      failed(quantizeGuided(model, targets, *stream, **runtimeModel, options,
+                            sources, results, pool)))
+    return failure();
   int64_t headLayer = layers - 1;
   std::vector<float> residual; // windows x ctx x hidden, between chunks
   int64_t keptWindow = 0;
   int64_t residualBlock = 0; // the block `residual` enters
   size_t next = 0; // targets are in block order
-  for (int64_t first = 0; first < layers;) {
+  // guided quantized every target above.
+  for (int64_t first = guided > 0 ? layers : 0; first < layers;) {
     int64_t last = first;
     double bytes = layerBytes(first);
     while (!layerByLayer && last + 1 < layers &&
@@ -599,7 +620,7 @@ LogicalResult GptqPass::run(ModelOp model) {
             t.format, *factor, values->data(), t.rows,
             importance[static_cast<int>(t.input)].data(), options,
             parallelFor);
-        if (tune > 0) {
+        if (keepResults) {
           results.push_back(q);
         } else if (llvm::Error err = writeResult(**writer, t, q)) {
           return fail(llvm::toString(std::move(err)));
@@ -611,9 +632,10 @@ LogicalResult GptqPass::run(ModelOp model) {
     }
     first = last + 1;
   }
-  if (tune > 0) {
+  if (keepResults) {
     ::llmq::runtime::grad::NormWeights tuned;
-    if (failed(tuneResults(model, targets, results, *stream, tuned, pool)))
+    if (tune > 0 &&
+        failed(tuneResults(model, targets, results, *stream, tuned, pool)))
       return failure();
     for (size_t k = 0; k < targets.size(); ++k)
       if (llvm::Error err = writeResult(**writer, targets[k], results[k]))
@@ -639,6 +661,76 @@ LogicalResult GptqPass::run(ModelOp model) {
     repointSource(targets[k].weight, (*writer)->location(k));
   for (size_t k = 0; k < norms.size(); ++k)
     repointSource(norms[k], (*writer)->location(targets.size() + k));
+  return success();
+}
+
+/// GuidedQuant: every target quantized by groups of rows, each group with
+/// its gradient-weighted Hessian (passes/tune/GuidedHessians.h).
+LogicalResult GptqPass::quantizeGuided(
+    ModelOp model, const std::vector<Target> &targets,
+    llvm::ArrayRef<int32_t> stream, const ::llmq::runtime::Model &original,
+    const ::llmq::gptq::Options &options, WeightSources &sources,
+    std::vector<::llmq::gptq::Quantized> &results,
+    ::llmq::runtime::ThreadPool &pool) {
+  auto fail = [&](const llvm::Twine &message) {
+    model.emitError("llmq-gptq: guided: ") << message;
+    return failure();
+  };
+  std::vector<::llmq::tune::GuidedTarget> guidedTargets;
+  double bytes = 0;
+  for (Target t : targets) {
+    if (!t.format.isGgml())
+      return fail("'" + t.weight.getSymName() +
+                  "' has an int group format; guided quantizes ggml block "
+                  "formats");
+    guidedTargets.push_back({t.block, t.linear, t.rows, t.cols});
+    bytes += 8.0 * double(guided) * double(t.cols) * double(t.cols);
+  }
+  if (bytes > double(hessianMiB) * 1024 * 1024)
+    return fail("the Hessians of every weight's " + llvm::Twine(guided) +
+                " groups take " + llvm::Twine(int64_t(bytes / (1 << 20))) +
+                " MiB, more than hessian-mib=" +
+                llvm::Twine(hessianMiB.getValue()));
+  auto hessians = ::llmq::tune::guidedHessians(original, stream, contextSize,
+                                               guidedTargets, guided, pool);
+  if (!hessians)
+    return fail(llvm::toString(hessians.takeError()));
+  ::llmq::gptq::ParallelFor parallelFor =
+      [&](int64_t n, const std::function<void(int64_t, int64_t)> &fn) {
+        pool.parallelFor(n, fn);
+      };
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Target t = targets[i];
+    int64_t rows = 0, cols = 0;
+    auto values = sources.readFloats(t.weight, rows, cols);
+    if (!values)
+      return fail(llvm::toString(values.takeError()));
+    ::llmq::gptq::Quantized whole;
+    for (int64_t k = 0; k < guided; ++k) {
+      auto &h = (*hessians)[i][k];
+      if (h->count() == 0)
+        return fail("the calibration never reached '" + t.weight.getSymName() +
+                    "'");
+      std::vector<float> importance = h->meanSquares();
+      auto factor = ::llmq::gptq::factorHessian(
+          h->matrix(), t.cols,
+          ::llmq::gptq::factorOptions(options, damp, /*ggml=*/true),
+          parallelFor);
+      h.reset();
+      if (!factor)
+        return fail("'" + t.weight.getSymName() + "': " +
+                    llvm::toString(factor.takeError()));
+      int64_t r0 = ::llmq::tune::groupBegin(t.rows, guided, k),
+              r1 = ::llmq::tune::groupBegin(t.rows, guided, k + 1);
+      ::llmq::gptq::Quantized part = ::llmq::gptq::quantize(
+          t.format, *factor, values->data() + r0 * t.cols, r1 - r0,
+          importance.data(), options, parallelFor);
+      whole.bytes.insert(whole.bytes.end(), part.bytes.begin(),
+                         part.bytes.end());
+    }
+    results.push_back(std::move(whole));
+    ++numWeights;
+  }
   return success();
 }
 

@@ -15,6 +15,8 @@ using namespace llmq::runtime;
 using namespace llmq::runtime::grad;
 
 MatrixSource::~MatrixSource() = default;
+void MatrixSource::outputGradient(int64_t, Linear, const float *,
+                                  const float *, int64_t) {}
 
 std::string grad::unsupportedReason(const Model &model) {
   for (const LayerWeights &layer : model.layers)
@@ -298,6 +300,7 @@ static void blockBackward(const Model &model, const NormWeights &norms,
   // to the source and adds (or writes) dL/d(input) into `din`.
   auto back = [&](Linear linear, int64_t rows, int64_t cols, const float *in,
                   const float *dy, float *din, bool add) {
+    source.outputGradient(l, linear, in, dy, n);
     dW.resize(rows * cols);
     mm.weight(in, n, cols, dy, rows, dW.data());
     source.gradient(l, linear, dW.data());
@@ -391,13 +394,30 @@ llvm::Expected<double> Backprop::window(llvm::ArrayRef<int32_t> tokens,
                                         int64_t first, const float *reference,
                                         MatrixSource &source,
                                         NormWeights &grads, ThreadPool &pool) {
+  return run(tokens, first, int64_t(tokens.size()) - first, reference, source,
+             grads, pool);
+}
+
+llvm::Expected<double>
+Backprop::windowNextToken(llvm::ArrayRef<int32_t> tokens, int64_t first,
+                          MatrixSource &source, NormWeights &grads,
+                          ThreadPool &pool) {
+  return run(tokens, first, int64_t(tokens.size()) - 1 - first, nullptr,
+             source, grads, pool);
+}
+
+llvm::Expected<double> Backprop::run(llvm::ArrayRef<int32_t> tokens,
+                                     int64_t first, int64_t m,
+                                     const float *reference,
+                                     MatrixSource &source, NormWeights &grads,
+                                     ThreadPool &pool) {
   const ModelConfig &c = model.config;
   int64_t n = tokens.size(), hidden = c.hidden, vocab = c.vocab;
   int64_t blocks = model.layers.size();
-  if (first < 0 || first >= n)
+  if (first < 0 || m < 1)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "first scored position %lld is outside "
-                                   "[0, %lld)",
+                                   "first scored position %lld leaves no "
+                                   "position of %lld to score",
                                    (long long)first, (long long)n);
   for (int32_t id : tokens)
     if (id < 0 || id >= vocab)
@@ -416,8 +436,7 @@ llvm::Expected<double> Backprop::window(llvm::ArrayRef<int32_t> tokens,
     blockForward(model, norms, l, inputs[l].data(), n, inputs[l + 1].data(),
                  state, source, mm, dense, pool);
 
-  // Head and loss over the scored positions.
-  int64_t m = n - first;
+  // Head and loss over the scored positions first .. first + m - 1.
   const float *last = inputs[blocks].data() + first * hidden;
   FloatBuffer hF(m * hidden), invF(m), logits(m * vocab);
   normForward(last, m, hidden, norms.final.data(), c.normEps, hF.data(),
@@ -428,12 +447,21 @@ llvm::Expected<double> Backprop::window(llvm::ArrayRef<int32_t> tokens,
   double loss = 0;
   for (int64_t t = 0; t < m; ++t) {
     float *z = logits.data() + t * vocab;
-    const float *lp = reference + t * vocab;
     float top = *std::max_element(z, z + vocab);
     double total = 0;
     for (int64_t v = 0; v < vocab; ++v)
       total += std::exp(double(z[v]) - top);
     double logTotal = std::log(total) + top;
+    if (!reference) {
+      // Cross-entropy of the next token; dCE/dz = q - onehot(label).
+      int32_t label = tokens[first + t + 1];
+      loss += logTotal - z[label];
+      for (int64_t v = 0; v < vocab; ++v)
+        z[v] = float(std::exp(double(z[v]) - logTotal) / double(m));
+      z[label] -= float(1.0 / double(m));
+      continue;
+    }
+    const float *lp = reference + t * vocab;
     double kl = 0;
     for (int64_t v = 0; v < vocab; ++v) {
       double lq = z[v] - logTotal, p = std::exp(double(lp[v]));
@@ -445,6 +473,7 @@ llvm::Expected<double> Backprop::window(llvm::ArrayRef<int32_t> tokens,
     loss += kl;
   }
   FloatBuffer dW(vocab * hidden), dhF(m * hidden);
+  source.outputGradient(blocks, Linear::Head, hF.data(), logits.data(), m);
   mm.weight(hF.data(), m, hidden, logits.data(), vocab, dW.data());
   source.gradient(blocks, Linear::Head, dW.data());
   mm.input(dense.data(), vocab, hidden, logits.data(), m, dhF.data(), false);

@@ -53,6 +53,11 @@ public:
   virtual void gradient(int64_t block, Linear linear, const float *grad) = 0;
   /// The embedding row of `token` into `out` (hidden floats).
   virtual void embeddingRow(int32_t token, float *out) = 0;
+  /// The matrix's input x (n x cols) and dL/d(output) dy (n x rows) of the
+  /// window, before `gradient`; for statistics of the two (GuidedQuant's
+  /// gradient-weighted Hessians). By default nothing.
+  virtual void outputGradient(int64_t block, Linear linear, const float *x,
+                              const float *dy, int64_t n);
 };
 
 /// The norm weights the loss is differentiated by, and their gradients.
@@ -80,11 +85,23 @@ public:
   llvm::Expected<double> window(llvm::ArrayRef<int32_t> tokens, int64_t first,
                                 const float *reference, MatrixSource &source,
                                 NormWeights &normGradients, ThreadPool &pool);
+  /// The same with the next-token cross-entropy as the loss: position t
+  /// (first <= t < T - 1) predicts tokens[t + 1]. On text the model sampled
+  /// itself, dL/dz are draws of the Fisher information's square roots (the
+  /// labels are drawn from the model's own distribution).
+  llvm::Expected<double> windowNextToken(llvm::ArrayRef<int32_t> tokens,
+                                         int64_t first, MatrixSource &source,
+                                         NormWeights &normGradients,
+                                         ThreadPool &pool);
 
   /// Zeroed gradients shaped like `norms`.
   NormWeights zeroGradients() const;
 
 private:
+  llvm::Expected<double> run(llvm::ArrayRef<int32_t> tokens, int64_t first,
+                             int64_t scored, const float *reference,
+                             MatrixSource &source, NormWeights &grads,
+                             ThreadPool &pool);
   const Model &model;
 };
 

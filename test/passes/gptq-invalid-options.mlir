@@ -21,6 +21,8 @@
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-rate=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RATE
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-rate=inf" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RATEINF
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors tune=1 tune-batch=0" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=BATCH
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors guided=-1" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GUIDED
+// RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors guided=4 sequential" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=GUIDEDSEQ
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%t/p.safetensors" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=MODEL
 // RUN: not quant-opt %s -split-input-file --llmq-gptq="text=%s out=%s" -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CLOBBER
 // RUN: not test -e %t/out.mlir
@@ -43,6 +45,8 @@
 // RATE: error: llmq-gptq: tune-rate=0 is outside (0, 1]
 // RATEINF: error: llmq-gptq: tune-rate=inf is outside (0, 1]
 // BATCH: error: llmq-gptq: tune-batch=0 must be >= 1
+// GUIDED: error: llmq-gptq: guided=-1 is outside [0, 1024]
+// GUIDEDSEQ: error: llmq-gptq: guided takes its Hessians from the original model's gradients; it does not combine with sequential or asymmetric
 
 // The first model plans no format GPTQ produces (bf16, and q4_1, which it
 // leaves to the exporter); the second has no tokenizer to read the text with.

@@ -159,13 +159,16 @@ TEST_P(BackpropTest, ForwardIsTheRuntimes) {
 /// the norm vector `norm` when key.first < 0).
 double lossAt(Backprop &backprop, DenseSource &source,
               llvm::ArrayRef<int32_t> tokens, int64_t first,
-              const std::vector<float> &ref, std::vector<float> &target,
+              const std::vector<float> *ref, std::vector<float> &target,
               const std::vector<float> &dir, double t, ThreadPool &pool) {
   std::vector<float> saved = target;
   for (size_t i = 0; i < target.size(); ++i)
     target[i] += float(t) * dir[i];
   NormWeights scratch = backprop.zeroGradients();
-  auto loss = backprop.window(tokens, first, ref.data(), source, scratch, pool);
+  auto loss = ref ? backprop.window(tokens, first, ref->data(), source,
+                                    scratch, pool)
+                  : backprop.windowNextToken(tokens, first, source, scratch,
+                                             pool);
   target = saved;
   EXPECT_TRUE(bool(loss));
   return loss ? *loss : 0;
@@ -178,18 +181,32 @@ double dot(const std::vector<float> &a, const std::vector<float> &b) {
   return s;
 }
 
+void checkGradients(const char *name, bool nextToken);
+
+/// Both losses: the KL to the model's own distributions (of the perturbed
+/// model), and the next token's cross-entropy (of the model itself).
 TEST_P(BackpropTest, GradientsMatchFiniteDifferences) {
-  auto loaded = load(GetParam());
+  for (bool nextToken : {false, true})
+    checkGradients(GetParam(), nextToken);
+}
+
+void checkGradients(const char *name, bool nextToken) {
+  SCOPED_TRACE(nextToken ? "next-token cross-entropy" : "KL");
+  auto loaded = load(name);
   ASSERT_TRUE(loaded);
   const Model &model = *loaded->model;
   std::vector<int32_t> tokens = tokenStream(model.vocabSize(), 20);
   int64_t first = 6;
-  std::vector<float> ref = referenceLogProbs(model, tokens, first);
-  DenseSource source(model, 0.3f);
+  std::vector<float> refValues = referenceLogProbs(model, tokens, first);
+  const std::vector<float> *ref = nextToken ? nullptr : &refValues;
+  DenseSource source(model, nextToken ? 0.0f : 0.3f);
   Backprop backprop(model);
   NormWeights grads = backprop.zeroGradients();
   ThreadPool pool(2);
-  auto loss = backprop.window(tokens, first, ref.data(), source, grads, pool);
+  auto loss = ref ? backprop.window(tokens, first, ref->data(), source, grads,
+                                    pool)
+                  : backprop.windowNextToken(tokens, first, source, grads,
+                                             pool);
   ASSERT_TRUE(bool(loss));
   EXPECT_GT(*loss, 1e-3); // the perturbation moves the distributions
 
