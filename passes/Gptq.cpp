@@ -16,9 +16,9 @@
 #include "dialects/Llmq/LlmqOps.h"
 #include "dialects/Llmq/ModelFiles.h"
 #include "dialects/Llmq/ParameterFile.h"
+#include "dialects/Llmq/Threading.h"
 #include "dialects/Llmq/WeightFormats.h"
 #include "dialects/Llmq/WeightSources.h"
-#include "dialects/Llmq/Threading.h"
 #include "formats/quant/BlockScales.h"
 #include "formats/quant/Gptq.h"
 #include "passes/tune/GuidedHessians.h"
@@ -56,7 +56,8 @@ struct GptqPass : public mlir::llmq::impl::GptqBase<GptqPass> {
 
 private:
   LogicalResult run(ModelOp model);
-  LogicalResult quantizeGuided(ModelOp model, const std::vector<Target> &targets,
+  LogicalResult quantizeGuided(ModelOp model,
+                               const std::vector<Target> &targets,
                                llvm::ArrayRef<int32_t> stream,
                                const ::llmq::runtime::Model &original,
                                const ::llmq::gptq::Options &options,
@@ -687,10 +688,10 @@ LogicalResult GptqPass::quantizeGuided(
     bytes += 8.0 * double(guided) * double(t.cols) * double(t.cols);
   }
   if (bytes > double(hessianMiB) * 1024 * 1024)
-    return fail("the Hessians of every weight's " + llvm::Twine(guided) +
-                " groups take " + llvm::Twine(int64_t(bytes / (1 << 20))) +
-                " MiB, more than hessian-mib=" +
-                llvm::Twine(hessianMiB.getValue()));
+    return fail(
+        "the Hessians of every weight's " + llvm::Twine(guided) +
+        " groups take " + llvm::Twine(int64_t(bytes / (1 << 20))) +
+        " MiB, more than hessian-mib=" + llvm::Twine(hessianMiB.getValue()));
   auto hessians = ::llmq::tune::guidedHessians(original, stream, contextSize,
                                                guidedTargets, guided, pool);
   if (!hessians)
@@ -718,8 +719,8 @@ LogicalResult GptqPass::quantizeGuided(
           parallelFor);
       h.reset();
       if (!factor)
-        return fail("'" + t.weight.getSymName() + "': " +
-                    llvm::toString(factor.takeError()));
+        return fail("'" + t.weight.getSymName() +
+                    "': " + llvm::toString(factor.takeError()));
       int64_t r0 = ::llmq::tune::groupBegin(t.rows, guided, k),
               r1 = ::llmq::tune::groupBegin(t.rows, guided, k + 1);
       ::llmq::gptq::Quantized part = ::llmq::gptq::quantize(
@@ -736,11 +737,12 @@ LogicalResult GptqPass::quantizeGuided(
 
 /// Tunes the block scales of the ggml targets in `results` (and the norm
 /// weights into `norms`) end to end against the original model.
-LogicalResult GptqPass::tuneResults(
-    ModelOp model, const std::vector<Target> &targets,
-    std::vector<::llmq::gptq::Quantized> &results,
-    llvm::ArrayRef<int32_t> stream, ::llmq::runtime::grad::NormWeights &norms,
-    ::llmq::runtime::ThreadPool &pool) {
+LogicalResult
+GptqPass::tuneResults(ModelOp model, const std::vector<Target> &targets,
+                      std::vector<::llmq::gptq::Quantized> &results,
+                      llvm::ArrayRef<int32_t> stream,
+                      ::llmq::runtime::grad::NormWeights &norms,
+                      ::llmq::runtime::ThreadPool &pool) {
   auto fail = [&](const llvm::Twine &message) {
     model.emitError("llmq-gptq: tune: ") << message;
     return failure();
@@ -760,23 +762,23 @@ LogicalResult GptqPass::tuneResults(
   for (size_t k = 0; k < targets.size(); ++k) {
     const Target &t = targets[k];
     if (t.format.isGgml() && ::llmq::blockScaleFields(t.format.ggml))
-      tuned.push_back(
-          {t.block, t.linear, t.format.ggml, t.rows, t.cols, &results[k].bytes});
+      tuned.push_back({t.block, t.linear, t.format.ggml, t.rows, t.cols,
+                       &results[k].bytes});
   }
   ::llmq::tune::Options options;
   options.epochs = tune;
   options.batch = tuneBatch;
   options.rate = tuneRate;
   options.norms = tuneNorms;
-  auto result = ::llmq::tune::tuneScales(**teacher, **student, stream,
-                                         contextSize, tuned, norms, options,
-                                         pool);
+  auto result = ::llmq::tune::tuneScales(
+      **teacher, **student, stream, contextSize, tuned, norms, options, pool);
   if (!result)
     return fail(llvm::toString(result.takeError()));
   numTuneSteps += result->steps;
   model.emitRemark("llmq-gptq: tuned the block scales of ")
-      << tuned.size() << " matrices" << (tuneNorms ? " and the norm weights" : "")
-      << " in " << result->steps << " steps: mean KL per position "
+      << tuned.size() << " matrices"
+      << (tuneNorms ? " and the norm weights" : "") << " in " << result->steps
+      << " steps: mean KL per position "
       << llvm::formatv("{0:f6}", result->firstEpochLoss)
       << " over the first epoch, "
       << llvm::formatv("{0:f6}", result->lastEpochLoss) << " over the last";

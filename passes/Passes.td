@@ -233,7 +233,12 @@ def Gptq : Pass<"llmq-gptq", "::mlir::ModuleOp"> {
     amplified rows are left to the exporter's rounding. ggml formats then
     get `refine` passes of coordinate descent on GPTQ's own objective
     (levels one up or down, block scales and mins one step), the bytes
-    still ordinary blocks. See docs/passes/gptq.md.
+    still ordinary blocks. `guided=G` (GuidedQuant) gives each group of G
+    of a weight's output rows its own Hessian, the inputs weighted by the
+    squared gradients of the next-token loss at the layer's outputs;
+    `tune=N` then moves every block's f16 scales and the norm weights by
+    Adam on the KL from the original model (runtime/grad), integers kept.
+    See docs/passes/gptq.md.
   }];
   let options = [
     Option<"textFile", "text", "std::string", "", "calibration text (one passage a line)">,

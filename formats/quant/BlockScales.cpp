@@ -67,8 +67,7 @@ void llmq::writeBlockScales(Format format, uint8_t *block, float scale,
     writeHalf(block + f.minOffset, min);
 }
 
-void llmq::blockBasis(Format format, const uint8_t *block, float *a,
-                      float *b) {
+void llmq::blockBasis(Format format, const uint8_t *block, float *a, float *b) {
   const FormatTraits &traits = getFormatTraits(format);
   BlockScaleFields f = *blockScaleFields(format);
   thread_local std::vector<uint8_t> copy;

@@ -26,7 +26,7 @@ public:
   }
 
   void dense(int64_t block, Linear linear, float *out) override {
-    const runtime::WeightView &view = viewOf(block, linear);
+    const runtime::WeightView &view = runtime::grad::matrixView(model, block, linear);
     pool.parallelFor(view.rows, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r)
         view.dequantizeRow(r, out + r * view.cols);
@@ -42,7 +42,7 @@ public:
     auto it = index.find({block, int(linear)});
     if (it == index.end())
       return;
-    const runtime::WeightView &view = viewOf(block, linear);
+    const runtime::WeightView &view = runtime::grad::matrixView(model, block, linear);
     int64_t rows = view.rows, cols = view.cols;
     gptq::ParallelFor parallelFor =
         [&](int64_t count, const std::function<void(int64_t, int64_t)> &fn) {
@@ -68,15 +68,6 @@ public:
   }
 
 private:
-  const runtime::WeightView &viewOf(int64_t block, Linear linear) const {
-    if (linear == Linear::Head)
-      return model.lmHead;
-    const runtime::LayerWeights &w = model.layers[block];
-    const runtime::WeightView *views[] = {&w.q,    &w.k,  &w.v,   &w.o,
-                                          &w.gate, &w.up, &w.down};
-    return *views[int(linear)];
-  }
-
   const runtime::Model &model;
   int64_t groups;
   std::vector<GroupHessians> &hessians;
@@ -89,8 +80,8 @@ private:
 llvm::Expected<std::vector<GroupHessians>>
 llmq::tune::guidedHessians(const runtime::Model &model,
                            llvm::ArrayRef<int32_t> stream, int64_t ctx,
-                           llvm::ArrayRef<GuidedTarget> targets,
-                           int64_t groups, runtime::ThreadPool &pool) {
+                           llvm::ArrayRef<GuidedTarget> targets, int64_t groups,
+                           runtime::ThreadPool &pool) {
   std::string reason = runtime::grad::unsupportedReason(model);
   if (!reason.empty())
     return llvm::createStringError(

@@ -1,4 +1,4 @@
-//===- GuidedHessians.h - GPTQ Hessians weighted by end-loss gradients -*- C++ -*-===//
+//===- GuidedHessians.h - Hessians weighted by end-loss gradients -*- C++ -*-===//
 //
 // GuidedQuant (Kim et al., 2025): GPTQ's objective ||(W - Q) X||^2 treats
 // every output channel of a layer and every token alike, but the model's
@@ -48,8 +48,7 @@ inline int64_t groupBegin(int64_t rows, int64_t groups, int64_t k) {
   return rows * k / groups;
 }
 
-using GroupHessians =
-    std::vector<std::unique_ptr<gptq::HessianAccumulator>>;
+using GroupHessians = std::vector<std::unique_ptr<gptq::HessianAccumulator>>;
 
 /// Per target, `groups` gradient-weighted Hessians over the windows of
 /// `stream` (ctx tokens each), from `model` (the original weights).

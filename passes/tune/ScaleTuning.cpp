@@ -77,7 +77,7 @@ public:
   void dense(int64_t block, Linear linear, float *out) override {
     auto it = index.find({block, int(linear)});
     if (it == index.end()) {
-      const runtime::WeightView &view = studentView(block, linear);
+      const runtime::WeightView &view = runtime::grad::matrixView(student, block, linear);
       pool.parallelFor(view.rows, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r)
           view.dequantizeRow(r, out + r * view.cols);
@@ -133,17 +133,10 @@ public:
   }
 
 private:
-  const runtime::WeightView &studentView(int64_t block, Linear linear) const {
-    if (linear == Linear::Head)
-      return student.lmHead;
-    const runtime::LayerWeights &w = student.layers[block];
-    const runtime::WeightView *views[] = {&w.q,    &w.k,  &w.v,   &w.o,
-                                          &w.gate, &w.up, &w.down};
-    return *views[int(linear)];
-  }
   /// fn(block index, a, b) for every block of `s`, rows split over the pool
   /// (each block in one thread).
-  template <typename Fn> void forBlocks(MatrixScales &s, Fn fn) {
+  template <typename Fn>
+  void forBlocks(MatrixScales &s, Fn fn) {
     pool.parallelFor(s.matrix->rows, [&](int64_t begin, int64_t end) {
       std::vector<float> a(s.blockElems), b(s.blockElems);
       const uint8_t *bytes = s.matrix->bytes->data();
@@ -177,13 +170,11 @@ void logSoftmaxRows(std::vector<float> &logits, int64_t vocab) {
 }
 } // namespace
 
-llvm::Expected<Result>
-llmq::tune::tuneScales(const runtime::Model &teacher,
-                       const runtime::Model &student,
-                       llvm::ArrayRef<int32_t> stream, int64_t ctx,
-                       std::vector<TunedMatrix> &matrices,
-                       runtime::grad::NormWeights &norms,
-                       const Options &options, runtime::ThreadPool &pool) {
+llvm::Expected<Result> llmq::tune::tuneScales(
+    const runtime::Model &teacher, const runtime::Model &student,
+    llvm::ArrayRef<int32_t> stream, int64_t ctx,
+    std::vector<TunedMatrix> &matrices, runtime::grad::NormWeights &norms,
+    const Options &options, runtime::ThreadPool &pool) {
   auto fail = [](const llvm::Twine &message) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
   };

@@ -244,13 +244,15 @@ void llmq::runtime::siluMul(float *gate, const float *up, int64_t count) {
 
 void llmq::runtime::applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
                               int64_t first, const float *invFreq,
-                              bool interleaved) {
+                              bool interleaved, bool inverse) {
   int64_t half = dim / 2;
   for (int64_t t = 0; t < n; ++t) {
     float pos = static_cast<float>(first + t);
     for (int64_t i = 0; i < half; ++i) {
       float angle = pos * invFreq[i];
       float c = std::cos(angle), s = std::sin(angle);
+      if (inverse)
+        s = -s;
       for (int64_t h = 0; h < heads; ++h) {
         float *head = x + (t * heads + h) * dim;
         float *a = interleaved ? head + 2 * i : head + i;

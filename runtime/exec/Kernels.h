@@ -78,9 +78,11 @@ void siluMul(float *gate, const float *up, int64_t count);
 
 /// Rotary embedding, in place, of n tokens of `heads` heads of `dim` floats
 /// at positions first, first + 1, ...; pairs (2i, 2i+1) when `interleaved`,
-/// else (i, i + dim/2).
+/// else (i, i + dim/2). `inverse` rotates by minus each angle: the
+/// transpose, which carries gradients back through the rotation.
 void applyRope(float *x, int64_t n, int64_t heads, int64_t dim,
-               int64_t first, const float *invFreq, bool interleaved);
+               int64_t first, const float *invFreq, bool interleaved,
+               bool inverse = false);
 
 /// What the logit-mask pass leaves for executors, applied in this order:
 /// logits of `scaled` ids times `scale` (amplification folded into the LM

@@ -15,8 +15,18 @@ using namespace llmq::runtime;
 using namespace llmq::runtime::grad;
 
 MatrixSource::~MatrixSource() = default;
-void MatrixSource::outputGradient(int64_t, Linear, const float *,
-                                  const float *, int64_t) {}
+
+const WeightView &grad::matrixView(const Model &model, int64_t block,
+                                   Linear linear) {
+  if (linear == Linear::Head)
+    return model.lmHead;
+  const LayerWeights &w = model.layers[block];
+  const WeightView *views[] = {&w.q, &w.k, &w.v, &w.o, &w.gate, &w.up,
+                               &w.down};
+  return *views[int(linear)];
+}
+void MatrixSource::outputGradient(int64_t, Linear, const float *, const float *,
+                                  int64_t) {}
 
 std::string grad::unsupportedReason(const Model &model) {
   for (const LayerWeights &layer : model.layers)
@@ -115,9 +125,8 @@ void normForward(const float *x, int64_t n, int64_t dim, const float *w,
 }
 
 /// dx (+)= d(norm)/dx^T dy; dw += dy * x * r (when dw).
-void normBackward(const float *x, const float *inv, const float *dy,
-                  int64_t n, int64_t dim, const float *w, float *dx, bool add,
-                  float *dw) {
+void normBackward(const float *x, const float *inv, const float *dy, int64_t n,
+                  int64_t dim, const float *w, float *dx, bool add, float *dw) {
   for (int64_t t = 0; t < n; ++t) {
     const float *xr = x + t * dim, *dyr = dy + t * dim;
     float r = inv[t];
@@ -138,27 +147,6 @@ void normBackward(const float *x, const float *inv, const float *dy,
         s += double(dy[t * dim + j]) * x[t * dim + j] * inv[t];
       dw[j] += float(s);
     }
-}
-
-/// The transpose of applyRope (a rotation by minus the angle).
-void ropeBackward(float *x, int64_t n, int64_t heads, int64_t dim,
-                  const float *invFreq, bool interleaved) {
-  int64_t half = dim / 2;
-  for (int64_t t = 0; t < n; ++t) {
-    float pos = float(t);
-    for (int64_t i = 0; i < half; ++i) {
-      float angle = pos * invFreq[i];
-      float c = std::cos(angle), s = std::sin(angle);
-      for (int64_t h = 0; h < heads; ++h) {
-        float *head = x + (t * heads + h) * dim;
-        float *a = interleaved ? head + 2 * i : head + i;
-        float *b = interleaved ? head + 2 * i + 1 : head + i + half;
-        float d1 = *a, d2 = *b;
-        *a = d1 * c + d2 * s;
-        *b = d2 * c - d1 * s;
-      }
-    }
-  }
 }
 
 void addBias(float *x, int64_t n, const std::vector<float> &bias) {
@@ -193,8 +181,8 @@ static void blockForward(const Model &model, const NormWeights &norms,
   resize(s.inv1, n);
   normForward(x, n, hidden, norms.attn[l].data(), c.normEps, s.h1.data(),
               s.inv1.data());
-  auto project = [&](Linear linear, int64_t rows, int64_t cols,
-                     const float *in, FloatBuffer &result) {
+  auto project = [&](Linear linear, int64_t rows, int64_t cols, const float *in,
+                     FloatBuffer &result) {
     dense.resize(rows * cols);
     source.dense(l, linear, dense.data());
     result.resize(n * rows);
@@ -367,10 +355,10 @@ static void blockBackward(const Model &model, const NormWeights &norms,
         }
   });
   if (layer.rope) {
-    ropeBackward(dq.data(), n, nh, hd, model.invFreq.data(),
-                 c.ropeInterleaved);
-    ropeBackward(dk.data(), n, nkv, hd, model.invFreq.data(),
-                 c.ropeInterleaved);
+    applyRope(dq.data(), n, nh, hd, 0, model.invFreq.data(),
+              c.ropeInterleaved, /*inverse=*/true);
+    applyRope(dk.data(), n, nkv, hd, 0, model.invFreq.data(),
+              c.ropeInterleaved, /*inverse=*/true);
   }
   if (!layer.qNorm.empty()) {
     FloatBuffer raw = dq;
@@ -385,8 +373,8 @@ static void blockBackward(const Model &model, const NormWeights &norms,
   back(Linear::Q, qd, hidden, s.h1.data(), dq.data(), dH.data(), false);
   back(Linear::K, kvd, hidden, s.h1.data(), dk.data(), dH.data(), true);
   back(Linear::V, kvd, hidden, s.h1.data(), dv.data(), dH.data(), true);
-  normBackward(x, s.inv1.data(), dH.data(), n, hidden, norms.attn[l].data(),
-               dx, /*add=*/true, grads.attn[l].data());
+  normBackward(x, s.inv1.data(), dH.data(), n, hidden, norms.attn[l].data(), dx,
+               /*add=*/true, grads.attn[l].data());
 }
 } // namespace llmq::runtime::grad
 
@@ -398,12 +386,13 @@ llvm::Expected<double> Backprop::window(llvm::ArrayRef<int32_t> tokens,
              grads, pool);
 }
 
-llvm::Expected<double>
-Backprop::windowNextToken(llvm::ArrayRef<int32_t> tokens, int64_t first,
-                          MatrixSource &source, NormWeights &grads,
-                          ThreadPool &pool) {
-  return run(tokens, first, int64_t(tokens.size()) - 1 - first, nullptr,
-             source, grads, pool);
+llvm::Expected<double> Backprop::windowNextToken(llvm::ArrayRef<int32_t> tokens,
+                                                 int64_t first,
+                                                 MatrixSource &source,
+                                                 NormWeights &grads,
+                                                 ThreadPool &pool) {
+  return run(tokens, first, int64_t(tokens.size()) - 1 - first, nullptr, source,
+             grads, pool);
 }
 
 llvm::Expected<double> Backprop::run(llvm::ArrayRef<int32_t> tokens,
@@ -484,8 +473,8 @@ llvm::Expected<double> Backprop::run(llvm::ArrayRef<int32_t> tokens,
     FloatBuffer out(n * hidden);
     blockForward(model, norms, l, inputs[l].data(), n, out.data(), state,
                  source, mm, dense, pool);
-    blockBackward(model, norms, grads, l, inputs[l].data(), n, dx.data(),
-                  state, source, mm, dense, pool);
+    blockBackward(model, norms, grads, l, inputs[l].data(), n, dx.data(), state,
+                  source, mm, dense, pool);
   }
   return loss / double(m);
 }

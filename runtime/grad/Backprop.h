@@ -33,6 +33,7 @@
 namespace llmq::runtime {
 class Model;
 class ThreadPool;
+struct WeightView;
 } // namespace llmq::runtime
 
 namespace llmq::runtime::grad {
@@ -40,6 +41,9 @@ namespace llmq::runtime::grad {
 /// The matrices of the decoder; `Head` belongs to no block.
 enum class Linear : uint8_t { Q, K, V, O, Gate, Up, Down, Head };
 constexpr int kNumLinears = 8;
+
+/// `model`'s view of block `block`'s `linear` (block ignored for Head).
+const WeightView &matrixView(const Model &model, int64_t block, Linear linear);
 
 /// Where the matrices come from and where their gradients go.
 class MatrixSource {

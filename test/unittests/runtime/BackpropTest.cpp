@@ -49,7 +49,7 @@ public:
         Linear linear = Linear(i);
         if ((linear == Linear::Head) != (l == int64_t(model.layers.size())))
           continue;
-        std::vector<float> w = view(l, linear).toFloat();
+        std::vector<float> w = matrixView(model, l, linear).toFloat();
         double rms = 0;
         for (float v : w)
           rms += double(v) * v;
@@ -58,14 +58,6 @@ public:
           v += noise * float(rms) * gauss(rng);
         matrices[{l, i}] = std::move(w);
       }
-  }
-  const WeightView &view(int64_t l, Linear linear) const {
-    if (linear == Linear::Head)
-      return model.lmHead;
-    const LayerWeights &w = model.layers[l];
-    const WeightView *views[] = {&w.q, &w.k, &w.v, &w.o, &w.gate, &w.up,
-                                 &w.down};
-    return *views[int(linear)];
   }
   void dense(int64_t l, Linear linear, float *out) override {
     const auto &w = matrices.at({l, int(linear)});
@@ -92,8 +84,8 @@ struct Loaded {
 std::unique_ptr<Loaded> load(const char *name) {
   auto loaded = std::make_unique<Loaded>();
   loaded->context.getOrLoadDialect<mlir::llmq::LlmqDialect>();
-  auto module = importHF(std::string(LLMQ_TEST_MODELS_DIR "/") + name,
-                         loaded->context);
+  auto module =
+      importHF(std::string(LLMQ_TEST_MODELS_DIR "/") + name, loaded->context);
   if (!module) {
     ADD_FAILURE() << llvm::toString(module.takeError());
     return nullptr;
@@ -165,10 +157,9 @@ double lossAt(Backprop &backprop, DenseSource &source,
   for (size_t i = 0; i < target.size(); ++i)
     target[i] += float(t) * dir[i];
   NormWeights scratch = backprop.zeroGradients();
-  auto loss = ref ? backprop.window(tokens, first, ref->data(), source,
-                                    scratch, pool)
-                  : backprop.windowNextToken(tokens, first, source, scratch,
-                                             pool);
+  auto loss =
+      ref ? backprop.window(tokens, first, ref->data(), source, scratch, pool)
+          : backprop.windowNextToken(tokens, first, source, scratch, pool);
   target = saved;
   EXPECT_TRUE(bool(loss));
   return loss ? *loss : 0;
@@ -203,10 +194,9 @@ void checkGradients(const char *name, bool nextToken) {
   Backprop backprop(model);
   NormWeights grads = backprop.zeroGradients();
   ThreadPool pool(2);
-  auto loss = ref ? backprop.window(tokens, first, ref->data(), source, grads,
-                                    pool)
-                  : backprop.windowNextToken(tokens, first, source, grads,
-                                             pool);
+  auto loss =
+      ref ? backprop.window(tokens, first, ref->data(), source, grads, pool)
+          : backprop.windowNextToken(tokens, first, source, grads, pool);
   ASSERT_TRUE(bool(loss));
   EXPECT_GT(*loss, 1e-3); // the perturbation moves the distributions
 
@@ -219,10 +209,10 @@ void checkGradients(const char *name, bool nextToken) {
       d = gauss(rng);
     double analytic = dot(g, dir);
     double norm = std::sqrt(dot(dir, dir)), scale = 1e-2 / norm;
-    double plus = lossAt(backprop, source, tokens, first, ref, target, dir,
-                         scale, pool);
-    double minus = lossAt(backprop, source, tokens, first, ref, target, dir,
-                          -scale, pool);
+    double plus =
+        lossAt(backprop, source, tokens, first, ref, target, dir, scale, pool);
+    double minus =
+        lossAt(backprop, source, tokens, first, ref, target, dir, -scale, pool);
     double numeric = (plus - minus) / (2 * scale);
     EXPECT_NEAR(analytic, numeric,
                 2e-2 * std::fabs(numeric) + 1e-4 * std::sqrt(dot(g, g)) * norm)
