@@ -366,6 +366,15 @@ LogicalResult GptqPass::run(ModelOp model) {
   auto runtimeModel = ::llmq::runtime::Model::load(model);
   if (!runtimeModel)
     return fail(llvm::toString(runtimeModel.takeError()));
+  // guided and tune differentiate the model: refused before any work.
+  if (guided > 0 || tune > 0) {
+    std::string reason =
+        ::llmq::runtime::grad::unsupportedReason(**runtimeModel);
+    if (!reason.empty())
+      return fail("guided and tune need gradients through a pre-norm "
+                  "decoder, but " +
+                  reason);
+  }
 
   unsigned workers =
       getWorkerThreads(model, threads, "llmq-gptq");
