@@ -91,43 +91,29 @@ struct Target {
 };
 } // namespace
 
-/// The input a block role multiplies, if it is a linear layer.
-static std::optional<Input> inputOf(Role role) {
-  switch (role) {
-  case Role::AttnQ:
-  case Role::AttnK:
-  case Role::AttnV:
-    return Input::Attention;
-  case Role::AttnOutput:
-    return Input::AttnOutput;
-  case Role::FfnGate:
-  case Role::FfnUp:
-    return Input::Ffn;
-  case Role::FfnDown:
-    return Input::FfnDown;
-  default:
-    return std::nullopt;
-  }
-}
+/// The block linears: the runtime input each multiplies, and which of
+/// Backprop's matrices it is.
+struct LinearRole {
+  Role role;
+  Input input;
+  Linear linear;
+};
+static const LinearRole kLinearRoles[] = {
+    {Role::AttnQ, Input::Attention, Linear::Q},
+    {Role::AttnK, Input::Attention, Linear::K},
+    {Role::AttnV, Input::Attention, Linear::V},
+    {Role::AttnOutput, Input::AttnOutput, Linear::O},
+    {Role::FfnGate, Input::Ffn, Linear::Gate},
+    {Role::FfnUp, Input::Ffn, Linear::Up},
+    {Role::FfnDown, Input::FfnDown, Linear::Down},
+};
 
-/// The matrix of Backprop a block linear's role is (inputOf(role) is set).
-static Linear linearOf(Role role) {
-  switch (role) {
-  case Role::AttnQ:
-    return Linear::Q;
-  case Role::AttnK:
-    return Linear::K;
-  case Role::AttnV:
-    return Linear::V;
-  case Role::AttnOutput:
-    return Linear::O;
-  case Role::FfnGate:
-    return Linear::Gate;
-  case Role::FfnUp:
-    return Linear::Up;
-  default:
-    return Linear::Down;
-  }
+/// `role`'s row of kLinearRoles, if it is a block linear.
+static const LinearRole *linearRole(Role role) {
+  for (const LinearRole &r : kLinearRoles)
+    if (r.role == role)
+      return &r;
+  return nullptr;
 }
 
 /// Whether GPTQ produces `weight`'s chosen format for its shape; counts the
@@ -164,11 +150,11 @@ static std::vector<Target> collectTargets(ModelOp model, int64_t &skipped) {
       auto symbol = dyn_cast<FlatSymbolRefAttr>(entry.getValue());
       if (!role || !symbol)
         continue;
-      std::optional<Input> input = inputOf(*role);
+      const LinearRole *linear = linearRole(*role);
       WeightOp weight = model.lookupWeight(symbol.getValue());
-      if (input && weight)
-        add(weight, static_cast<int64_t>(block.getIndex()), *input,
-            linearOf(*role));
+      if (linear && weight)
+        add(weight, static_cast<int64_t>(block.getIndex()), linear->input,
+            linear->linear);
     }
   }
   // A head tied to the embedding is the embedding too: left to the exporter.
@@ -651,12 +637,8 @@ LogicalResult GptqPass::run(ModelOp model) {
       if (llvm::Error err = writeResult(**writer, targets[k], results[k]))
         return fail(llvm::toString(std::move(err)));
     if (!norms.empty()) {
-      std::vector<const std::vector<float> *> values;
-      for (auto *part : {&tuned.attn, &tuned.ffn})
-        for (const std::vector<float> &v : *part)
-          values.push_back(&v);
-      values.push_back(&tuned.final);
-      for (const std::vector<float> *v : values) {
+      // tunedNorms() lists the weights in NormWeights::vectors()'s order.
+      for (const std::vector<float> *v : tuned.vectors()) {
         llvm::ArrayRef<uint8_t> bytes(
             reinterpret_cast<const uint8_t *>(v->data()),
             v->size() * sizeof(float));

@@ -26,13 +26,10 @@ public:
   }
 
   void dense(int64_t block, Linear linear, float *out) override {
-    const runtime::WeightView &view = runtime::grad::matrixView(model, block, linear);
-    pool.parallelFor(view.rows, [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r)
-        view.dequantizeRow(r, out + r * view.cols);
-    });
+    runtime::grad::denseMatrix(model, block, linear, out, pool);
   }
   void gradient(int64_t, Linear, const float *) override {}
+  bool needsGradient(int64_t, Linear) override { return false; }
   void embeddingRow(int32_t token, float *out) override {
     model.embedding.dequantizeRow(token, out);
   }

@@ -76,14 +76,8 @@ public:
 
   void dense(int64_t block, Linear linear, float *out) override {
     auto it = index.find({block, int(linear)});
-    if (it == index.end()) {
-      const runtime::WeightView &view = runtime::grad::matrixView(student, block, linear);
-      pool.parallelFor(view.rows, [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r)
-          view.dequantizeRow(r, out + r * view.cols);
-      });
-      return;
-    }
+    if (it == index.end())
+      return runtime::grad::denseMatrix(student, block, linear, out, pool);
     MatrixScales &s = scales[it->second];
     forBlocks(s, [&](int64_t b, const float *a, const float *bb) {
       float d = s.scale.value(b), m = s.min.value(b);
@@ -91,6 +85,10 @@ public:
       for (int64_t i = 0; i < s.blockElems; ++i)
         o[i] = d * a[i] + m * bb[i];
     });
+  }
+
+  bool needsGradient(int64_t block, Linear linear) override {
+    return index.count({block, int(linear)}) != 0;
   }
 
   void gradient(int64_t block, Linear linear, const float *g) override {
@@ -194,14 +192,10 @@ llvm::Expected<Result> llmq::tune::tuneScales(
 
   Tuner tuner(student, matrices, pool);
   runtime::grad::Backprop backprop(student);
-  // The norm weights as multiplicative offsets, flattened.
+  // The norm weights as multiplicative offsets, flattened in
+  // NormWeights::vectors()'s order.
   Adam normAdam;
-  std::vector<std::vector<float> *> normVectors;
-  for (auto &v : backprop.norms.attn)
-    normVectors.push_back(&v);
-  for (auto &v : backprop.norms.ffn)
-    normVectors.push_back(&v);
-  normVectors.push_back(&backprop.norms.final);
+  std::vector<std::vector<float> *> normVectors = backprop.norms.vectors();
   {
     std::vector<float> flat;
     for (auto *v : normVectors)
@@ -249,16 +243,11 @@ llvm::Expected<Result> llmq::tune::tuneScales(
       tuner.step(options.rate, result.steps, scale);
       if (options.norms) {
         size_t k = 0;
-        for (auto *part : {&grads.attn, &grads.ffn})
-          for (auto &v : *part)
-            for (float g : v) {
-              normAdam.grad[k] = double(g) * normAdam.start[k];
-              ++k;
-            }
-        for (float g : grads.final) {
-          normAdam.grad[k] = double(g) * normAdam.start[k];
-          ++k;
-        }
+        for (auto *v : grads.vectors())
+          for (float g : *v) {
+            normAdam.grad[k] = double(g) * normAdam.start[k];
+            ++k;
+          }
         normAdam.step(options.rate, result.steps, scale);
         syncNorms();
       }

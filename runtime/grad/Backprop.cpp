@@ -16,6 +16,24 @@ using namespace llmq::runtime::grad;
 
 MatrixSource::~MatrixSource() = default;
 
+std::vector<std::vector<float> *> NormWeights::vectors() {
+  std::vector<std::vector<float> *> all;
+  for (auto *part : {&attn, &ffn})
+    for (std::vector<float> &v : *part)
+      all.push_back(&v);
+  all.push_back(&final);
+  return all;
+}
+
+void grad::denseMatrix(const Model &model, int64_t block, Linear linear,
+                       float *out, ThreadPool &pool) {
+  const WeightView &view = matrixView(model, block, linear);
+  pool.parallelFor(view.rows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r)
+      view.dequantizeRow(r, out + r * view.cols);
+  });
+}
+
 const WeightView &grad::matrixView(const Model &model, int64_t block,
                                    Linear linear) {
   if (linear == Linear::Head)
@@ -289,9 +307,11 @@ static void blockBackward(const Model &model, const NormWeights &norms,
   auto back = [&](Linear linear, int64_t rows, int64_t cols, const float *in,
                   const float *dy, float *din, bool add) {
     source.outputGradient(l, linear, in, dy, n);
-    dW.resize(rows * cols);
-    mm.weight(in, n, cols, dy, rows, dW.data());
-    source.gradient(l, linear, dW.data());
+    if (source.needsGradient(l, linear)) {
+      dW.resize(rows * cols);
+      mm.weight(in, n, cols, dy, rows, dW.data());
+      source.gradient(l, linear, dW.data());
+    }
     dense.resize(rows * cols);
     source.dense(l, linear, dense.data());
     mm.input(dense.data(), rows, cols, dy, n, din, add);
@@ -461,10 +481,13 @@ llvm::Expected<double> Backprop::run(llvm::ArrayRef<int32_t> tokens,
     }
     loss += kl;
   }
-  FloatBuffer dW(vocab * hidden), dhF(m * hidden);
+  FloatBuffer dW, dhF(m * hidden);
   source.outputGradient(blocks, Linear::Head, hF.data(), logits.data(), m);
-  mm.weight(hF.data(), m, hidden, logits.data(), vocab, dW.data());
-  source.gradient(blocks, Linear::Head, dW.data());
+  if (source.needsGradient(blocks, Linear::Head)) {
+    dW.resize(vocab * hidden);
+    mm.weight(hF.data(), m, hidden, logits.data(), vocab, dW.data());
+    source.gradient(blocks, Linear::Head, dW.data());
+  }
   mm.input(dense.data(), vocab, hidden, logits.data(), m, dhF.data(), false);
   FloatBuffer dx(n * hidden, 0.0f);
   normBackward(last, invF.data(), dhF.data(), m, hidden, norms.final.data(),

@@ -44,6 +44,9 @@ constexpr int kNumLinears = 8;
 
 /// `model`'s view of block `block`'s `linear` (block ignored for Head).
 const WeightView &matrixView(const Model &model, int64_t block, Linear linear);
+/// That matrix dequantized into `out` (row-major f32), rows over `pool`.
+void denseMatrix(const Model &model, int64_t block, Linear linear, float *out,
+                 ThreadPool &pool);
 
 /// Where the matrices come from and where their gradients go.
 class MatrixSource {
@@ -55,6 +58,9 @@ public:
   /// dL/dW of that matrix for the window, the same layout. Called once per
   /// matrix per backward pass.
   virtual void gradient(int64_t block, Linear linear, const float *grad) = 0;
+  /// Whether `gradient` wants that matrix's dL/dW; when not, it is neither
+  /// computed nor handed over.
+  virtual bool needsGradient(int64_t block, Linear linear) { return true; }
   /// The embedding row of `token` into `out` (hidden floats).
   virtual void embeddingRow(int32_t token, float *out) = 0;
   /// The matrix's input x (n x cols) and dL/d(output) dy (n x rows) of the
@@ -68,6 +74,9 @@ public:
 struct NormWeights {
   std::vector<std::vector<float>> attn, ffn; ///< per block
   std::vector<float> final;
+  /// Every vector in one fixed order: the attention norms by block, the FFN
+  /// norms by block, the final norm.
+  std::vector<std::vector<float> *> vectors();
 };
 
 /// Why `model` is outside what Backprop differentiates (post-norms), or
